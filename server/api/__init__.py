@@ -1,0 +1,59 @@
+"""The JSON API under ``/api/v1``: one folder per resource (schemas + resources)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, render_template_string, send_from_directory, url_for
+
+from server.extensions import api, csrf
+
+API_PREFIX = "/api/v1"
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Một Cửa Field API</title>
+<link rel="stylesheet" href="{{ url_for('api_docs.asset', filename='swagger-ui.css') }}">
+</head><body><div id="swagger-ui"></div>
+<script src="{{ url_for('api_docs.asset', filename='swagger-ui-bundle.js') }}"></script>
+<script>SwaggerUIBundle({url: "{{ spec_url }}", dom_id: "#swagger-ui"});</script>
+</body></html>"""
+
+docs_blp = Blueprint("api_docs", __name__, url_prefix=f"{API_PREFIX}/docs")
+
+
+@docs_blp.get("/")
+def docs_page() -> str:
+    """Swagger UI served from the installed package, so it works with no internet."""
+    return render_template_string(_DOCS_PAGE, spec_url=url_for("api-docs.openapi_json"))
+
+
+@docs_blp.get("/assets/<path:filename>")
+def asset(filename: str) -> Any:
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+
+def register_api(app: Flask) -> None:
+    from server.api.catalog.resources import blp as catalog_blp
+    from server.api.devices.resources import blp as devices_blp
+    from server.api.dossiers.resources import blp as dossiers_blp
+    from server.api.feedback.resources import blp as feedback_blp
+    from server.api.health.resources import blp as health_blp
+    from server.api.units.resources import blp as units_blp
+
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Sync and data API of Một Cửa Field. Tablets authenticate "
+                "with `Authorization: Bearer <device token>` from `POST /api/v1/devices`."
+            }
+        },
+    )
+    api.spec.components.security_scheme(
+        "deviceToken", {"type": "http", "scheme": "bearer", "bearerFormat": "device token"}
+    )
+    for blp in (health_blp, devices_blp, catalog_blp, units_blp, dossiers_blp, feedback_blp):
+        csrf.exempt(blp)  # token-authenticated: no cookies, so no CSRF
+        api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix or ''}".rstrip("/"))
+    app.register_blueprint(docs_blp)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from server.api.common import PageArgs, StrictSchema, page_envelope
+from sync.domain import Channel, DossierStatus
+
+
+class ApplicantInSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    cccd = ma.fields.String(load_default=None, validate=ma.validate.Length(max=12))
+    dob = ma.fields.Date(load_default=None)
+    phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
+    address = ma.fields.String(load_default=None, validate=ma.validate.Length(max=300))
+
+
+class DossierCreateSchema(StrictSchema):
+    procedure_id = ma.fields.Integer(required=True)
+    applicant = ma.fields.Nested(ApplicantInSchema, required=True)
+    channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.COUNTER)
+    village_id = ma.fields.Integer(load_default=None)
+    received_at = ma.fields.AwareDateTime(load_default=None)
+    provided_documents = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=0, max=100)), load_default=list
+    )
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+class DossierListArgs(PageArgs):
+    status = ma.fields.Enum(DossierStatus, by_value=True, load_default=None)
+    overdue = ma.fields.Boolean(load_default=False)
+    q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=120))
+
+
+class DocumentItemSchema(ma.Schema):
+    name_vi = ma.fields.String()
+    name_en = ma.fields.String()
+    required = ma.fields.Boolean()
+    provided = ma.fields.Boolean()
+
+
+class DossierSchema(ma.Schema):
+    id = ma.fields.String()
+    commune_id = ma.fields.Integer()
+    receipt_number = ma.fields.String()
+    procedure_id = ma.fields.Integer()
+    procedure_code = ma.fields.String(attribute="procedure.code")
+    procedure_name = ma.fields.String(attribute="procedure.name_vi")
+    applicant_name = ma.fields.String()
+    applicant_cccd = ma.fields.String(allow_none=True)
+    applicant_dob = ma.fields.Date(allow_none=True)
+    applicant_phone = ma.fields.String(allow_none=True)
+    applicant_address = ma.fields.String(allow_none=True)
+    village_id = ma.fields.Integer(allow_none=True)
+    channel = ma.fields.Enum(Channel, by_value=True)
+    received_at = ma.fields.AwareDateTime()
+    due_date = ma.fields.Date()
+    status = ma.fields.Enum(DossierStatus, by_value=True)
+    handler_id = ma.fields.Integer(allow_none=True)
+    documents = ma.fields.List(ma.fields.Nested(DocumentItemSchema))
+    note = ma.fields.String()
+    result_returned_at = ma.fields.AwareDateTime(allow_none=True)
+    seq = ma.fields.Integer()
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.String()
+    kind = ma.fields.String()
+    occurred_at = ma.fields.AwareDateTime()
+    officer_id = ma.fields.Integer(allow_none=True)
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String(allow_none=True)
+    note = ma.fields.String()
+
+
+class ApologySchema(ma.Schema):
+    id = ma.fields.String()
+    reason = ma.fields.String()
+    new_due_date = ma.fields.Date()
+    issued_at = ma.fields.AwareDateTime()
+
+
+class DossierDetailSchema(DossierSchema):
+    events = ma.fields.List(ma.fields.Nested(EventSchema))
+    apologies = ma.fields.List(ma.fields.Nested(ApologySchema))
+
+
+DossierPageSchema = page_envelope(DossierSchema)

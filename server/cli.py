@@ -1,0 +1,151 @@
+"""Command line: ``motcua <command>`` (or ``flask --app server <command>``).
+
+Commands are thin wrappers over service functions.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from server.extensions import db, db_session
+from server.models import AdminUnit, Device, Officer, Role
+from server.services import catalog, devices, officers
+from server.services.errors import ServiceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def service_errors_as_messages(func: F) -> F:
+    """Show a service's refusal as a one-line error instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--full-name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice([Role.SYSTEM_ADMIN.value, Role.PROVINCE_ADMIN.value]),
+    default=Role.SYSTEM_ADMIN.value,
+    show_default=True,
+)
+@click.option("--unit-code", help="Province code, for a province administrator.")
+@with_appcontext
+@service_errors_as_messages
+def create_admin(
+    username: str, password: str, full_name: str, role: str, unit_code: str | None
+) -> None:
+    """Create an administrator account."""
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"No administrative unit with code {unit_code}")
+    officer = officers.create_officer(
+        db_session(),
+        username=username,
+        password=password,
+        full_name=full_name,
+        role=Role(role),
+        unit=unit,
+    )
+    db.session.commit()
+    click.echo(f"Created {officer.role.value} {officer.username}")
+
+
+@click.command("load-catalog")
+@with_appcontext
+def load_catalog() -> None:
+    """Load or update the shipped procedure catalog (idempotent)."""
+    created, updated = catalog.load_catalog(db_session())
+    db.session.commit()
+    click.echo(f"Procedures: {created} created, {updated} updated")
+
+
+@click.command("seed-demo")
+@click.option("--dossiers-per-commune", default=80, show_default=True)
+@click.option("--seed", default=2026, show_default=True, help="Random seed (same data each time)")
+@with_appcontext
+def seed_demo(dossiers_per_commune: int, seed: int) -> None:
+    """Fill an empty database with a realistic demo province."""
+    from server.demo import seed_demo_province
+
+    if db.session.scalar(select(func.count()).select_from(Officer)):
+        raise click.ClickException("The database already has officers; demo data not added.")
+    summary = seed_demo_province(db_session(), seed=seed, dossiers_per_commune=dossiers_per_commune)
+    db.session.commit()
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
+@click.command("revoke-device")
+@click.argument("device_id")
+@with_appcontext
+def revoke_device(device_id: str) -> None:
+    """Revoke a lost or stolen tablet; it is refused at its next request."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException(f"No device {device_id}")
+    devices.revoke_device(db_session(), device, by=None)
+    db.session.commit()
+    click.echo(f"Revoked device {device.id} ({device.name})")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
+    """Upgrade the database, add demo data if it is empty, and serve the app."""
+    from flask import current_app
+
+    from server.demo import DEMO_LOGINS
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade()
+    catalog.load_catalog(db_session())
+    db.session.commit()
+    if not db.session.scalar(select(func.count()).select_from(Officer)):
+        ctx.invoke(seed_demo)
+    click.echo("")
+    click.echo(f"Admin web:   http://{host}:{port}/")
+    click.echo(f"API docs:    http://{host}:{port}/api/v1/docs/")
+    click.echo(f"OpenAPI:     http://{host}:{port}/api/v1/openapi.json")
+    click.echo("Demo log-ins (username / password):")
+    for username, password, what in DEMO_LOGINS:
+        click.echo(f"  {username:<14} {password:<12} {what}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin, load_catalog, seed_demo, revoke_device, demo):
+        app.cli.add_command(command)
+
+
+def _create_app(*_: Any) -> Flask:
+    from server import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Một Cửa Field server commands."""

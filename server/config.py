@@ -1,0 +1,69 @@
+"""Configuration from the environment, with safe defaults for the demo.
+
+Every setting can be given as an environment variable of the same name prefixed by
+``MOTCUA_`` (``MOTCUA_SECRET_KEY``…); ``DATABASE_URL`` is read as is because that is
+the name hosting platforms use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+API_VERSION = "v1"
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the only PostgreSQL driver we ship; plain postgres:// URLs would
+    # make SQLAlchemy look for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A stable secret for the demo: generated once and kept in the instance folder."""
+    env = os.environ.get("MOTCUA_SECRET_KEY")
+    if env:
+        return env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ
+    default_db = f"sqlite:///{instance_path / 'motcua.sqlite3'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Uploads larger than this are refused with 413 before the view runs.
+        "MAX_CONTENT_LENGTH": int(env.get("MOTCUA_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
+        "RATELIMIT_STORAGE_URI": env.get("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("MOTCUA_SECURE_COOKIES", "0") == "1",
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "API_TITLE": "Một Cửa Field API",
+        "API_VERSION": API_VERSION,
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        # The docs page is served by our own view from the locally installed
+        # swagger-ui-bundle, so it works with no internet.
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        "JSON_SORT_KEYS": False,
+    }

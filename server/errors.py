@@ -1,0 +1,38 @@
+"""Turns service errors into HTTP answers at the edge (JSON under /api/, HTML elsewhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from server.extensions import is_api_request
+from server.services.errors import ServiceError
+
+
+def _service_error(error: ServiceError) -> Any:
+    if is_api_request():
+        body: dict[str, Any] = {
+            "code": error.http_status,
+            "status": error.code,
+            "message": error.message,
+        }
+        if error.errors:
+            body["errors"] = error.errors
+        response = jsonify(body)
+        response.status_code = error.http_status
+        if error.http_status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+        return response
+    from server.web.errors import render_error_page
+
+    exc = HTTPException(description=error.message)
+    exc.code = error.http_status
+    return render_error_page(exc)
+
+
+def init_app(app: Flask) -> None:
+    # Unexpected exceptions become a 500 through flask-smorest's HTTPException
+    # handler (JSON under /api/, the HTML error page elsewhere), never a traceback.
+    app.register_error_handler(ServiceError, _service_error)

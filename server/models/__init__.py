@@ -1,0 +1,36 @@
+"""The data model. Importing this package registers every table on ``Base.metadata``."""
+
+from server.models.audit import AuditEntry
+from server.models.base import Base, SyncRecord, utcnow
+from server.models.catalog import Procedure
+from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
+from server.models.feedback import Feedback
+from server.models.people import Device, Officer, Role
+from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
+from server.models.sync_state import SyncConflict, SyncCounter
+from server.models.units import AdminUnit, UnitLevel
+
+__all__ = [
+    "AdminUnit",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Blob",
+    "Device",
+    "Dossier",
+    "DossierApology",
+    "DossierEvent",
+    "Feedback",
+    "FormStatus",
+    "Officer",
+    "Procedure",
+    "Role",
+    "SurveyForm",
+    "SurveyResponse",
+    "SyncConflict",
+    "SyncCounter",
+    "SyncRecord",
+    "UnitLevel",
+    "survey_form_commune",
+    "utcnow",
+]

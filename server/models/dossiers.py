@@ -1,0 +1,121 @@
+"""Dossiers (hồ sơ thủ tục hành chính), their timeline, apologies and attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.models.base import SyncRecord, Timestamped, str_enum
+from server.models.catalog import Procedure
+from server.models.people import Officer
+from server.models.units import AdminUnit
+from sync.domain import Channel, DossierStatus
+
+
+class Dossier(SyncRecord):
+    __tablename__ = "dossier"
+    __table_args__ = (
+        Index("ix_dossier_commune_seq", "commune_id", "seq"),
+        Index("ix_dossier_commune_status_due", "commune_id", "status", "due_date"),
+    )
+
+    # Unique even when issued offline: it embeds the commune code and the device number.
+    receipt_number: Mapped[str] = mapped_column(String(40), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    applicant_name: Mapped[str] = mapped_column(String(120))
+    applicant_cccd: Mapped[str | None] = mapped_column(String(12), index=True)
+    applicant_dob: Mapped[date | None]
+    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    applicant_address: Mapped[str | None] = mapped_column(String(300))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 20))
+    received_at: Mapped[datetime]
+    due_date: Mapped[date]  # ngày hẹn trả kết quả
+    status: Mapped[DossierStatus] = mapped_column(
+        str_enum(DossierStatus, 24), default=DossierStatus.RECEIVED
+    )
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # [{"name_vi": …, "name_en": …, "required": bool, "provided": bool}]
+    documents: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    result_returned_at: Mapped[datetime | None]
+
+    procedure: Mapped[Procedure] = relationship()
+    commune: Mapped[AdminUnit] = relationship(foreign_keys="Dossier.commune_id")
+    village: Mapped[AdminUnit | None] = relationship(foreign_keys=[village_id])
+    handler: Mapped[Officer | None] = relationship()
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.occurred_at"
+    )
+    apologies: Mapped[list[DossierApology]] = relationship(
+        back_populates="dossier", order_by="DossierApology.issued_at"
+    )
+
+
+class DossierEvent(SyncRecord):
+    """One entry of a dossier's append-only timeline (nhật ký xử lý)."""
+
+    __tablename__ = "dossier_event"
+    __table_args__ = (Index("ix_dossier_event_commune_seq", "commune_id", "seq"),)
+
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossier.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # received, status_changed, note, …
+    occurred_at: Mapped[datetime]
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+    officer: Mapped[Officer | None] = relationship()
+
+
+class DossierApology(SyncRecord):
+    """A written apology for a late result, with the new appointment date (phiếu 04)."""
+
+    __tablename__ = "dossier_apology"
+    __table_args__ = (Index("ix_dossier_apology_commune_seq", "commune_id", "seq"),)
+
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossier.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    new_due_date: Mapped[date]
+    issued_at: Mapped[datetime]
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="apologies")
+
+
+class Attachment(SyncRecord):
+    """Metadata of a photo or scan linked to a record; the bytes live in a ``Blob``."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        Index("ix_attachment_commune_seq", "commune_id", "seq"),
+        Index("ix_attachment_owner", "owner_collection", "owner_id"),
+    )
+
+    owner_collection: Mapped[str] = mapped_column(String(40))  # "dossier", "feedback"
+    owner_id: Mapped[str] = mapped_column(String(36))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(BigInteger)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Blob(Timestamped):
+    """Content-addressed bytes, shared by every attachment with the same SHA-256."""
+
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(80))
+    # Bytes received so far; the blob may be linked only once received == size and
+    # the hash has been verified.
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    verified: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,55 @@
+"""Server-side sync bookkeeping: change counters per scope and conflict records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, SyncRecord
+
+
+class SyncCounter(Base):
+    """The last change sequence number handed out in a scope.
+
+    A scope is ``"global"`` (reference data) or ``"commune:<id>"``. Writers lock their
+    scope's row until they commit, so sequence numbers become visible in the order they
+    were issued and a puller can never step over a change committed late.
+    """
+
+    __tablename__ = "sync_counter"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SyncConflict(SyncRecord):
+    """A decision the merge took alone that a person may want to overturn.
+
+    The kept value is in the record; the value that lost is preserved here with who
+    wrote it, from which device and when, so that nothing typed is ever lost.
+    """
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (
+        Index("ix_sync_conflict_commune_seq", "commune_id", "seq"),
+        Index("ix_sync_conflict_record", "collection", "record_id"),
+    )
+
+    collection: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(40))  # concurrent_edit, stale_status, …
+    kept_value: Mapped[Any] = mapped_column(JSON)
+    kept_clock: Mapped[str] = mapped_column(String(40))
+    kept_device_id: Mapped[str | None] = mapped_column(String(36))
+    lost_value: Mapped[Any] = mapped_column(JSON)
+    lost_clock: Mapped[str] = mapped_column(String(40))
+    lost_device_id: Mapped[str | None] = mapped_column(String(36))
+    lost_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
+    resolution: Mapped[str | None] = mapped_column(String(16))  # kept, overturned, edited
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,87 @@
+"""The one place that decides which communes' data a person or a device may touch.
+
+Every query over commune-owned data goes through :func:`restrict`, and every write
+through :meth:`Scope.require`, so tenant isolation is a property of one small module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from server.models import AdminUnit, Device, Officer, Role, UnitLevel
+from server.services.errors import Forbidden, NotFound
+
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The communes visible to a principal; ``None`` means every commune."""
+
+    commune_ids: frozenset[int] | None
+
+    @property
+    def is_everything(self) -> bool:
+        return self.commune_ids is None
+
+    def allows(self, commune_id: int | None) -> bool:
+        if self.commune_ids is None:
+            return True
+        return commune_id is not None and commune_id in self.commune_ids
+
+    def require(self, commune_id: int | None) -> None:
+        """Refuse a write outside the scope, naming the problem."""
+        if not self.allows(commune_id):
+            raise Forbidden(
+                "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
+            )
+
+
+NOTHING = Scope(frozenset())
+
+
+def scope_for_officer(session: Session, officer: Officer) -> Scope:
+    if not officer.active:
+        return NOTHING
+    if officer.role == Role.SYSTEM_ADMIN:
+        return Scope(None)
+    if officer.unit_id is None:
+        return NOTHING
+    if officer.role == Role.PROVINCE_ADMIN:
+        ids = session.scalars(
+            select(AdminUnit.id).where(
+                AdminUnit.parent_id == officer.unit_id, AdminUnit.level == UnitLevel.COMMUNE
+            )
+        ).all()
+        return Scope(frozenset(ids))
+    return Scope(frozenset({officer.unit_id}))
+
+
+def scope_for_device(device: Device) -> Scope:
+    """A device sees exactly the commune it was registered to, nothing else."""
+    if device.revoked:
+        return NOTHING
+    return Scope(frozenset({device.commune_id}))
+
+
+def restrict(stmt: SelectT, commune_column: Any, scope: Scope) -> SelectT:
+    """Limit a SELECT to the scope, by the given commune-owner column."""
+    if scope.commune_ids is None:
+        return stmt
+    return stmt.where(commune_column.in_(scope.commune_ids))
+
+
+def get_scoped(session: Session, model: type[Any], record_id: Any, scope: Scope) -> Any:
+    """Load one commune-owned record, answering 404 whether it is absent or out of scope.
+
+    Out-of-scope records are reported as missing so that ids do not leak across
+    communes.
+    """
+    record = session.get(model, record_id)
+    if record is None or not scope.allows(record.commune_id):
+        raise NotFound(f"Không tìm thấy (not found): {model.__name__.lower()} {record_id}")
+    return record

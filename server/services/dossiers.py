@@ -1,0 +1,183 @@
+"""Dossier intake and queries (tiếp nhận và tra cứu hồ sơ)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from server.models import AdminUnit, Dossier, DossierEvent, Officer, Procedure, UnitLevel, utcnow
+from server.scoping import Scope, restrict
+from server.services.changes import next_seq, stamp
+from server.services.errors import Invalid
+from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
+from sync.ids import new_id
+from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
+from sync.workdays import OFFICE_TZ, due_date
+
+OLDEST_BIRTH = date(1900, 1, 1)
+#: How far in the future a receipt time may be before it is called impossible.
+MAX_CLOCK_AHEAD = timedelta(minutes=10)
+
+
+@dataclass
+class ApplicantInput:
+    name: str
+    cccd: str | None = None
+    dob: date | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class DossierInput:
+    commune_id: int
+    procedure_id: int
+    applicant: ApplicantInput
+    channel: Channel = Channel.COUNTER
+    village_id: int | None = None
+    received_at: datetime | None = None
+    provided_documents: list[int] = field(default_factory=list)  # indexes into the checklist
+    note: str = ""
+
+
+def validate_applicant(applicant: ApplicantInput, *, today: date) -> dict[str, str]:
+    """Field → message for everything wrong with the applicant; empty if all is well."""
+    problems: dict[str, str] = {}
+    if not applicant.name.strip():
+        problems["name"] = "Họ tên người nộp không được để trống (applicant name is required)"
+    if applicant.cccd:
+        cccd_issue = cccd_problem(applicant.cccd)
+        if cccd_issue:
+            problems["cccd"] = cccd_issue
+    if applicant.dob is not None and not OLDEST_BIRTH <= applicant.dob <= today:
+        problems["dob"] = (
+            f"Ngày sinh {applicant.dob.isoformat()} không hợp lệ "
+            f"(date of birth must be between {OLDEST_BIRTH.isoformat()} and today)"
+        )
+    if applicant.phone:
+        phone_issue = phone_problem(applicant.phone)
+        if phone_issue:
+            problems["phone"] = phone_issue
+    return problems
+
+
+def next_receipt_number(session: Session, commune: AdminUnit, year: int) -> str:
+    """A receipt number issued by the server itself (device number 0)."""
+    serial = next_seq(session, f"receipt:{commune.id}:{year}:{SERVER_DEVICE_NO}")
+    return format_receipt_number(commune.code or str(commune.id), year, SERVER_DEVICE_NO, serial)
+
+
+def create_dossier(
+    session: Session,
+    data: DossierInput,
+    *,
+    scope: Scope,
+    officer: Officer | None,
+    device_id: str | None = None,
+    now: datetime | None = None,
+) -> Dossier:
+    """Receive a dossier online or at the counter: validate, compute the due date, log it."""
+    scope.require(data.commune_id)
+    now = now or utcnow()
+    received_at = data.received_at or now
+    problems = validate_applicant(data.applicant, today=now.astimezone(OFFICE_TZ).date())
+    if received_at.tzinfo is None:
+        problems["received_at"] = "Thời điểm tiếp nhận phải có múi giờ (needs a time zone)"
+    elif received_at > now + MAX_CLOCK_AHEAD:
+        problems["received_at"] = "Thời điểm tiếp nhận ở tương lai (received_at is in the future)"
+    procedure = session.get(Procedure, data.procedure_id)
+    if procedure is None or not procedure.active:
+        problems["procedure_id"] = f"Thủ tục {data.procedure_id} không tồn tại (unknown procedure)"
+    commune = session.get(AdminUnit, data.commune_id)
+    if commune is None or commune.level != UnitLevel.COMMUNE:
+        problems["commune_id"] = "Xã không tồn tại (unknown commune)"
+    if data.village_id is not None:
+        village = session.get(AdminUnit, data.village_id)
+        if village is None or village.parent_id != data.commune_id:
+            problems["village_id"] = "Thôn/bản không thuộc xã này (village not in this commune)"
+    if problems:
+        raise Invalid("Hồ sơ chưa hợp lệ (the dossier is not valid)", errors=problems)
+    assert procedure is not None
+    assert commune is not None
+
+    checklist = [
+        {**doc, "provided": index in data.provided_documents}
+        for index, doc in enumerate(procedure.required_documents)
+    ]
+    local_year = received_at.astimezone(OFFICE_TZ).year
+    dossier = Dossier(
+        id=new_id(),
+        commune_id=commune.id,
+        receipt_number=next_receipt_number(session, commune, local_year),
+        procedure_id=procedure.id,
+        applicant_name=data.applicant.name.strip(),
+        applicant_cccd=data.applicant.cccd,
+        applicant_dob=data.applicant.dob,
+        applicant_phone=data.applicant.phone,
+        applicant_address=data.applicant.address,
+        village_id=data.village_id,
+        channel=data.channel,
+        received_at=received_at,
+        due_date=due_date(received_at, procedure.processing_days),
+        status=DossierStatus.RECEIVED,
+        handler_id=officer.id if officer else None,
+        documents=checklist,
+        note=data.note,
+        origin_device_id=device_id,
+    )
+    session.add(dossier)
+    stamp(session, dossier)
+    event = DossierEvent(
+        id=new_id(),
+        commune_id=commune.id,
+        dossier_id=dossier.id,
+        kind="received",
+        occurred_at=received_at,
+        officer_id=officer.id if officer else None,
+        to_status=DossierStatus.RECEIVED.value,
+        origin_device_id=device_id,
+    )
+    session.add(event)
+    stamp(session, event)
+    session.flush()
+    return dossier
+
+
+@dataclass
+class DossierFilter:
+    status: DossierStatus | None = None
+    overdue_on: date | None = None  # only open dossiers due before this day
+    q: str | None = None  # receipt number, applicant name or citizen ID
+
+
+def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
+    from sync.domain import OPEN_STATUSES
+
+    stmt = restrict(select(Dossier), Dossier.commune_id, scope).where(Dossier.deleted.is_(False))
+    if filters.status is not None:
+        stmt = stmt.where(Dossier.status == filters.status)
+    if filters.overdue_on is not None:
+        stmt = stmt.where(
+            Dossier.due_date < filters.overdue_on, Dossier.status.in_(list(OPEN_STATUSES))
+        )
+    if filters.q:
+        term = filters.q.strip()
+        stmt = stmt.where(
+            or_(
+                Dossier.receipt_number == term,
+                Dossier.applicant_cccd == term,
+                func.lower(Dossier.applicant_name).contains(term.lower()),
+            )
+        )
+    return stmt.order_by(Dossier.received_at.desc(), Dossier.id)
+
+
+def count_by_status(session: Session, scope: Scope) -> dict[str, Any]:
+    stmt = restrict(
+        select(Dossier.status, func.count()).group_by(Dossier.status), Dossier.commune_id, scope
+    )
+    return {status.value: n for status, n in session.execute(stmt)}

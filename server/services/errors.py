@@ -1,0 +1,52 @@
+"""Errors raised by services; views and the API edge translate them to HTTP.
+
+Services never import Flask: they raise these, and ``server.errors`` turns them into a
+JSON 4xx that names the problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base class. ``message`` is for people: Vietnamese first, English in brackets."""
+
+    http_status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(ServiceError):
+    http_status = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    http_status = 403
+    code = "forbidden"
+
+
+class Unauthorized(ServiceError):
+    http_status = 401
+    code = "unauthorized"
+
+
+class DeviceRevoked(Unauthorized):
+    code = "device_revoked"
+
+
+class Invalid(ServiceError):
+    """Input that is well-formed but breaks a rule (bad CCCD, impossible date…)."""
+
+    http_status = 422
+    code = "invalid"
+
+
+class Conflict(ServiceError):
+    http_status = 409
+    code = "conflict"

@@ -1,0 +1,139 @@
+"""Fixtures shared by every test: databases (SQLite and PostgreSQL), the app, a client.
+
+Server tests run once per database backend. PostgreSQL tests use their own schema per
+xdist worker. Under ``CI=true`` an unreachable PostgreSQL fails the run instead of
+skipping, so a green CI always means both databases were tested.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+os.environ.setdefault("MOTCUA_SECRET_KEY", "test-secret-key")
+
+from server import create_app
+from server.auth.passwords import use_fast_hashing_for_tests
+from server.extensions import db
+from server.models import Base
+
+use_fast_hashing_for_tests()
+
+POSTGRES_URL = os.environ.get(
+    "MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_available() -> str | None:
+    """None if PostgreSQL answers, else the reason it does not."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:
+        return f"PostgreSQL unreachable at {POSTGRES_URL}: {error}"
+    return None
+
+
+def require_postgres() -> None:
+    problem = postgres_available()
+    if problem is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(problem + " (CI requires PostgreSQL; not skipping)", pytrace=False)
+    pytest.skip(problem)
+
+
+def fresh_database_url(backend: str, tmp_dir: Path, name: str) -> str:
+    """An empty database for ``backend``: a new SQLite file, or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+    require_postgres()
+    schema = f"t_{_worker()}_{name}".lower()
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One database per backend per worker, with the schema created once."""
+    url = fresh_database_url(request.param, tmp_path_factory.mktemp("db"), "app")
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    application = make_app(database_url)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        _empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(app: Flask, database_url: str) -> Iterator[Any]:
+    """Make extra apps on the test database with other settings; closed afterwards."""
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        application = make_app(database_url, **overrides)
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Any:
+    return db.session
