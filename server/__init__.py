@@ -20,8 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from server import auth, cli, db_setup, errors
+    from server import cli, db_setup, errors
     from server.api import register_api
+    from server.auth import context as auth
     from server.web import register_web
 
     db_setup.init_app(app)

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from server.auth import current_scope
+from server.auth.context import current_scope
 from server.extensions import db, db_session, limiter
 from server.models import AdminUnit, UnitLevel
 from server.scoping import restrict

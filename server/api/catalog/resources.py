@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from server.api.catalog.schemas import ProcedureSchema
 from server.api.common import BEARER
-from server.auth import current_device
+from server.auth.context import current_device
 from server.extensions import db_session
 from server.services.catalog import active_procedures
 

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server.api.common import BEARER
 from server.api.devices.schemas import DeviceSchema, RegisterDeviceSchema, RegisteredDeviceSchema
-from server.auth import current_device
+from server.auth.context import current_device
 from server.extensions import db, db_session, limiter
 from server.services import devices as device_service
 from server.services.errors import Unauthorized

@@ -14,7 +14,7 @@ from server.api.dossiers.schemas import (
     DossierPageSchema,
 )
 from server.api.paging import paginate
-from server.auth import current_device, current_scope
+from server.auth.context import current_device, current_scope
 from server.extensions import db, db_session
 from server.models import Dossier, utcnow
 from server.scoping import get_scoped

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.api.common import BEARER, PageArgs, page_envelope
 from server.api.paging import paginate
-from server.auth import current_scope
+from server.auth.context import current_scope
 from server.extensions import db_session
 from server.models import Feedback
 from server.scoping import get_scoped, restrict

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from server.api.common import BEARER
-from server.auth import current_device
+from server.auth.context import current_device
 from server.extensions import db
 from server.models import AdminUnit, UnitLevel
 
