@@ -72,6 +72,22 @@ class FeedbackSubject(enum.StrEnum):
     SERVICE = "service"
 
 
+class ConflictStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ConflictResolution(enum.StrEnum):
+    KEPT = "kept"  # the merge's choice stands
+    OVERTURNED = "overturned"  # the value that lost was put back
+    EDITED = "edited"  # a person wrote a third value
+
+
+class AttachmentOwner(enum.StrEnum):
+    DOSSIER = "dossier"
+    FEEDBACK = "feedback"
+
+
 #: Working days within which feedback must be answered, by kind; None = no answer due.
 FEEDBACK_RESPONSE_DAYS: dict[FeedbackKind, int | None] = {
     FeedbackKind.REPORT: 10,

@@ -1,0 +1,175 @@
+"""The client sync engine: photos up, operations up, changes down — then report.
+
+A short orchestrator over a ``DeviceStore`` and a ``Transport`` (both injected), so the
+tablet app, the headless simulator and the tests run the same code. Each phase is
+resumable: whatever the server acknowledged is recorded before the next request, so a
+sync cut at any byte starts again where it stopped (PROTOCOL.md §6–§8).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
+
+from sync.errors import DeviceRevoked, TransportError
+from sync.hlc import HybridClock, Timestamp
+from sync.ops import Operation, OutcomeKind
+from sync.storage import DeviceStore, PushResult, SyncSettings, Transport
+
+T = TypeVar("T")
+
+#: Progress callback: (phase, done, total). Phases: "photos", "push", "pull".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off with jitter between attempts of one request."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0**attempt)
+        return ceiling / 2 + rng.random() * ceiling / 2
+
+
+@dataclass
+class SyncReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    ok: bool = False
+    error: str | None = None
+    photos_uploaded: int = 0
+    pushed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    requests: int = 0
+    skew_ms: int = 0
+    revoked: bool = False
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SyncEngine:
+    store: DeviceStore
+    transport: Transport
+    clock: HybridClock
+    settings: SyncSettings = field(default_factory=SyncSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    push_batch: int = 500
+    pull_budget: int = 256 * 1024
+    chunk_size: int = 64 * 1024
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    progress: Progress | None = None
+
+    def restore_clock(self) -> None:
+        """Load the clock offset and last stamp saved by earlier syncs."""
+        offset = self.store.get_setting(self.settings.offset_key)
+        if offset is not None:
+            self.clock.offset_ms = int(offset)
+        last = self.store.get_setting(self.settings.hlc_key)
+        if last:
+            self.clock.observe(Timestamp.decode(last))
+
+    def sync(self) -> SyncReport:
+        """One full sync. Never raises for network or server trouble: see the report."""
+        report = SyncReport(started_at=datetime.now(UTC))
+        try:
+            self._upload_photos(report)
+            self._push(report)
+            self._pull(report)
+            report.ok = True
+            self.store.set_setting(self.settings.last_sync_key, datetime.now(UTC).isoformat())
+        except DeviceRevoked as error:
+            report.revoked = True
+            report.error = error.message
+        except TransportError as error:
+            report.error = str(error)
+        except Exception as error:  # a sync must never crash the app; say what failed
+            report.error = f"{type(error).__name__}: {error}"
+        finally:
+            self.store.set_setting(self.settings.hlc_key, self.clock.last.encode())
+            report.finished_at = datetime.now(UTC)
+        return report
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def _upload_photos(self, report: SyncReport) -> None:
+        blobs = self.store.pending_blobs()
+        for done, blob in enumerate(blobs):
+            self._report("photos", done, len(blobs))
+            status = self._call(report, partial(self.transport.start_blob, blob))
+            while not status.complete:
+                chunk = self.store.read_blob(blob.sha256, status.offset, self.chunk_size)
+                status = self._call(
+                    report, partial(self.transport.append_blob, blob.sha256, status.offset, chunk)
+                )
+            self.store.mark_blob_uploaded(blob.sha256)
+            report.photos_uploaded += 1
+        self._report("photos", len(blobs), len(blobs))
+
+    def _push(self, report: SyncReport) -> None:
+        pending = self.store.pending_operations()
+        total = len(pending)
+        for start in range(0, total, self.push_batch):
+            self._report("push", start, total)
+            batch = pending[start : start + self.push_batch]
+            result = self._call(report, partial(self._push_batch, batch))
+            self.clock.offset_ms = -result.skew_ms
+            self.store.set_setting(self.settings.offset_key, str(self.clock.offset_ms))
+            report.skew_ms = result.skew_ms
+            self.store.apply_outcomes(result.outcomes)
+            for outcome in result.outcomes:
+                report.outcomes[outcome.kind.value] = report.outcomes.get(outcome.kind.value, 0) + 1
+                if outcome.kind is OutcomeKind.REJECTED:
+                    report.rejected += 0 if outcome.retryable else 1
+                elif outcome.kind is OutcomeKind.CONFLICT:
+                    report.conflicts += 1
+                else:
+                    report.applied += 1
+            report.pushed += len(batch)
+        self._report("push", total, total)
+
+    def _push_batch(self, batch: Sequence[Operation]) -> PushResult:
+        return self.transport.push(batch, self.clock.physical_ms() - self.clock.offset_ms)
+
+    def _pull(self, report: SyncReport) -> None:
+        while True:
+            cursor = self.store.cursor()
+            page = self._call(report, partial(self.transport.pull, cursor, self.pull_budget))
+            for change in page.changes:
+                for stamp in change.clocks.values():
+                    self.clock.observe(Timestamp.decode(stamp))
+            self.store.apply_changes(page.changes, page.cursor)
+            report.pulled += len(page.changes)
+            self._report("pull", report.pulled, report.pulled + (1 if page.more else 0))
+            if not page.more:
+                return
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _call(self, report: SyncReport, request: Callable[[], T]) -> T:
+        """Run one request, retrying transport failures with back-off."""
+        for attempt in range(self.retry.attempts):
+            report.requests += 1
+            try:
+                return request()
+            except TransportError:
+                if attempt == self.retry.attempts - 1:
+                    raise
+                self.sleep(self.retry.delay(attempt, self.rng))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)

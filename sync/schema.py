@@ -1,0 +1,379 @@
+"""What can be synchronised: collections, their fields, and the merge rule of each field.
+
+This table is the contract between tablet and server. Both validate operations against
+it, so a record refused by the server would already have been refused on the tablet.
+``SCHEMA_VERSION`` changes whenever a collection or field is added, removed or changes
+type; the server tells a tablet with an older schema to update (PROTOCOL.md §Versions).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sync.domain import (
+    AttachmentOwner,
+    Channel,
+    ConflictResolution,
+    ConflictStatus,
+    DossierStatus,
+    FeedbackKind,
+    FeedbackStatus,
+    FeedbackSubject,
+    cccd_problem,
+    phone_problem,
+)
+from sync.ids import is_valid_id
+
+SCHEMA_VERSION = 1
+
+
+class Rule(enum.StrEnum):
+    """How concurrent writes to a field are merged (see ``sync.merge``)."""
+
+    LWW = "lww"  # last writer wins by hybrid logical clock; the loser becomes a conflict
+    STATUS = "status"  # the dossier state machine: a later stage beats an earlier one
+    IMMUTABLE = "immutable"  # set at creation, never changed (ids, receipt numbers…)
+    SERVER = "server"  # computed by the server; devices may propose it only on creation
+
+
+class Scope(enum.StrEnum):
+    COMMUNE = "commune"  # owned by one commune; tablets read and write their own
+    REFERENCE = "reference"  # shared reference data; tablets only read it
+
+
+# --- field types ------------------------------------------------------------------------
+# Each checker returns an error message (Vietnamese first, English in brackets) or None.
+Checker = Callable[[Any], str | None]
+
+
+def _text(max_len: int, *, required: bool = False) -> Checker:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        if not isinstance(value, str):
+            return "Phải là chuỗi ký tự (must be a string)"
+        if required and not value.strip():
+            return "Không được để trống (required)"
+        if len(value) > max_len:
+            return f"Dài quá {max_len} ký tự (longer than {max_len} characters)"
+        return None
+
+    return check
+
+
+def _int(*, required: bool = False, minimum: int = 0) -> Checker:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "Phải là số nguyên (must be an integer)"
+        if value < minimum:
+            return f"Phải từ {minimum} trở lên (must be at least {minimum})"
+        return None
+
+    return check
+
+
+def _number(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "Phải là số (must be a number)"
+    return None
+
+
+def _bool(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return "Phải là đúng/sai (must be true or false)"
+
+
+OLDEST = date(1900, 1, 1)
+
+
+def _date(*, required: bool = False) -> Checker:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        try:
+            parsed = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or len(value) != 10:
+            return f"Ngày không hợp lệ: {value!r} (not a valid YYYY-MM-DD date)"
+        if parsed < OLDEST:
+            return f"Ngày {value} quá xa trong quá khứ (date before {OLDEST.isoformat()})"
+        return None
+
+    return check
+
+
+def _datetime(*, required: bool = False) -> Checker:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            return f"Thời điểm không hợp lệ: {value!r} (not an ISO 8601 date-time)"
+        if parsed.tzinfo is None:
+            return f"Thời điểm thiếu múi giờ: {value!r} (date-time needs a UTC offset)"
+        if parsed.date() < OLDEST:
+            return f"Thời điểm {value} quá xa trong quá khứ (before {OLDEST.isoformat()})"
+        return None
+
+    return check
+
+
+def _choice(enum_class: type[enum.StrEnum], *, required: bool = True) -> Checker:
+    allowed = [m.value for m in enum_class]
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        if value not in allowed:
+            return f"Giá trị {value!r} không hợp lệ (must be one of {', '.join(allowed)})"
+        return None
+
+    return check
+
+
+def _ref(*, required: bool = False) -> Checker:
+    """A reference to another synchronised record, by its UUID text id."""
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return "Không được để trống (required)" if required else None
+        if not isinstance(value, str) or not is_valid_id(value):
+            return f"Mã bản ghi không hợp lệ: {value!r} (not a record id)"
+        return None
+
+    return check
+
+
+def _cccd(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return "Phải là chuỗi ký tự (must be a string)"
+    return cccd_problem(value)
+
+
+def _phone(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return "Phải là chuỗi ký tự (must be a string)"
+    return phone_problem(value)
+
+
+def _json(max_items: int) -> Checker:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, list | dict):
+            return "Phải là danh sách hoặc đối tượng JSON (must be a JSON list or object)"
+        if len(value) > max_items:
+            return f"Nhiều quá {max_items} mục (more than {max_items} items)"
+        return None
+
+    return check
+
+
+def _any(value: Any) -> str | None:
+    return None
+
+
+def _sha256(value: Any) -> str | None:
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return None
+    return "Mã SHA-256 không hợp lệ (must be 64 lowercase hex digits)"
+
+
+@dataclass(frozen=True)
+class Field:
+    check: Checker
+    rule: Rule = Rule.LWW
+    #: A date or date-time with legal weight: it may not lie in the server's future.
+    legal_time: bool = False
+    #: Required when the record is created.
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    scope: Scope
+    fields: Mapping[str, Field]
+    #: Append-only: records are created once and never updated or deleted (timelines,
+    #: apologies, survey answers, attachments). Their union is the merge.
+    append_only: bool = False
+    #: Field naming the parent record that must exist in the same commune.
+    parent: tuple[str, str] | None = None  # (field, parent collection)
+    #: Whether tablets may create/update records (conflicts: only resolve them).
+    device_writable: frozenset[str] = field(default_factory=frozenset)
+
+    def writable_by_device(self, name: str) -> bool:
+        return not self.device_writable or name in self.device_writable
+
+
+F = Field
+_REQ_TEXT = F(_text(120, required=True), required=True)
+
+DOSSIER = Collection(
+    "dossier",
+    Scope.COMMUNE,
+    {
+        "receipt_number": F(_text(40, required=True), Rule.IMMUTABLE, required=True),
+        "procedure_id": F(_int(required=True, minimum=1), Rule.IMMUTABLE, required=True),
+        "applicant_name": _REQ_TEXT,
+        "applicant_cccd": F(_cccd),
+        "applicant_dob": F(_date()),
+        "applicant_phone": F(_phone),
+        "applicant_address": F(_text(300)),
+        "village_id": F(_int(minimum=1)),
+        "channel": F(_choice(Channel), required=True),
+        "received_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
+        "due_date": F(_date(), Rule.SERVER),
+        "status": F(_choice(DossierStatus), Rule.STATUS, required=True),
+        "handler_id": F(_int(minimum=1)),
+        "documents": F(_json(50)),
+        "note": F(_text(2000)),
+        "result_returned_at": F(_datetime(), legal_time=True),
+    },
+)
+
+DOSSIER_EVENT = Collection(
+    "dossier_event",
+    Scope.COMMUNE,
+    {
+        "dossier_id": F(_ref(required=True), Rule.IMMUTABLE, required=True),
+        "kind": F(_text(40, required=True), Rule.IMMUTABLE, required=True),
+        "occurred_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
+        "officer_id": F(_int(minimum=1), Rule.IMMUTABLE),
+        "from_status": F(_text(24), Rule.IMMUTABLE),
+        "to_status": F(_text(24), Rule.IMMUTABLE),
+        "note": F(_text(2000), Rule.IMMUTABLE),
+        "data": F(_json(50), Rule.IMMUTABLE),
+    },
+    append_only=True,
+    parent=("dossier_id", "dossier"),
+)
+
+DOSSIER_APOLOGY = Collection(
+    "dossier_apology",
+    Scope.COMMUNE,
+    {
+        "dossier_id": F(_ref(required=True), Rule.IMMUTABLE, required=True),
+        "reason": F(_text(2000, required=True), Rule.IMMUTABLE, required=True),
+        "new_due_date": F(_date(required=True), Rule.IMMUTABLE, required=True),
+        "issued_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
+        "officer_id": F(_int(minimum=1), Rule.IMMUTABLE),
+    },
+    append_only=True,
+    parent=("dossier_id", "dossier"),
+)
+
+ATTACHMENT = Collection(
+    "attachment",
+    Scope.COMMUNE,
+    {
+        "owner_collection": F(_choice(AttachmentOwner), Rule.IMMUTABLE, required=True),
+        "owner_id": F(_ref(required=True), Rule.IMMUTABLE, required=True),
+        "sha256": F(_sha256, Rule.IMMUTABLE, required=True),
+        "filename": F(_text(200, required=True), Rule.IMMUTABLE, required=True),
+        "content_type": F(_text(80, required=True), Rule.IMMUTABLE, required=True),
+        "size": F(_int(required=True, minimum=1), Rule.IMMUTABLE, required=True),
+        "caption": F(_text(200), Rule.IMMUTABLE),
+    },
+    append_only=True,
+)
+
+FEEDBACK = Collection(
+    "feedback",
+    Scope.COMMUNE,
+    {
+        "kind": F(_choice(FeedbackKind), required=True),
+        "content": F(_text(5000, required=True), required=True),
+        "subject": F(_choice(FeedbackSubject)),
+        "dossier_id": F(_ref()),
+        "officer_id": F(_int(minimum=1)),
+        "anonymous": F(_bool),
+        "citizen_name": F(_text(120)),
+        "citizen_phone": F(_phone),
+        "channel": F(_choice(Channel), required=True),
+        "received_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
+        "response_due_date": F(_date(), Rule.SERVER),
+        "status": F(_choice(FeedbackStatus), required=True),
+        "assignee_id": F(_int(minimum=1)),
+        "forwarded_to": F(_text(200)),
+        "response": F(_text(5000)),
+        "answered_at": F(_datetime(), legal_time=True),
+        "public": F(_bool),
+    },
+)
+
+SURVEY_RESPONSE = Collection(
+    "survey_response",
+    Scope.COMMUNE,
+    {
+        "form_id": F(_int(required=True, minimum=1), Rule.IMMUTABLE, required=True),
+        "village_id": F(_int(minimum=1), Rule.IMMUTABLE),
+        "officer_id": F(_int(minimum=1), Rule.IMMUTABLE),
+        "collected_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
+        "answers": F(_json(100), Rule.IMMUTABLE, required=True),
+        "latitude": F(_number, Rule.IMMUTABLE),
+        "longitude": F(_number, Rule.IMMUTABLE),
+        "age_band": F(_text(16), Rule.IMMUTABLE),
+        "gender": F(_text(16), Rule.IMMUTABLE),
+        "ethnic_group": F(_text(40), Rule.IMMUTABLE),
+    },
+    append_only=True,
+)
+
+SYNC_CONFLICT = Collection(
+    "sync_conflict",
+    Scope.COMMUNE,
+    {
+        "collection": F(_text(40), Rule.SERVER),
+        "record_id": F(_ref(), Rule.SERVER),
+        "field": F(_text(60), Rule.SERVER),
+        "reason": F(_text(40), Rule.SERVER),
+        "kept_value": F(_any, Rule.SERVER),
+        "kept_clock": F(_text(40), Rule.SERVER),
+        "kept_device_id": F(_text(36), Rule.SERVER),
+        "lost_value": F(_any, Rule.SERVER),
+        "lost_clock": F(_text(40), Rule.SERVER),
+        "lost_device_id": F(_text(36), Rule.SERVER),
+        "lost_officer_id": F(_int(minimum=1), Rule.SERVER),
+        "status": F(_choice(ConflictStatus)),
+        "resolution": F(_choice(ConflictResolution, required=False)),
+        "resolved_by_id": F(_int(minimum=1)),
+        "resolved_at": F(_datetime()),
+    },
+    # Conflicts are made by the server; a person resolves them from a tablet or the web.
+    device_writable=frozenset({"status", "resolution", "resolved_by_id", "resolved_at"}),
+)
+
+#: Reference collections are pulled, never pushed. Their fields are the server's API
+#: representation and are not validated here.
+REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form")
+
+COLLECTIONS: dict[str, Collection] = {
+    c.name: c
+    for c in (
+        DOSSIER,
+        DOSSIER_EVENT,
+        DOSSIER_APOLOGY,
+        ATTACHMENT,
+        FEEDBACK,
+        SURVEY_RESPONSE,
+        SYNC_CONFLICT,
+    )
+}
