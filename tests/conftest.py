@@ -8,7 +8,9 @@ skipping, so a green CI always means both databases were tested.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from werkzeug.serving import make_server
 
 os.environ.setdefault("MOTCUA_SECRET_KEY", "test-secret-key")
 
@@ -127,6 +130,26 @@ def app_factory(app: Flask, database_url: str) -> Iterator[Any]:
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The test app served over real HTTP on a free loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

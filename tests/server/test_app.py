@@ -44,3 +44,11 @@ def test_unknown_web_path_is_html_404(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Lỗi 404" in response.get_data(as_text=True)
+
+
+def test_live_server_answers_over_http(live_server: object) -> None:
+    import urllib.request
+
+    url = f"{live_server.url}/api/v1/health"  # type: ignore[attr-defined]
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+        assert response.status == 200
