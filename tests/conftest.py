@@ -36,8 +36,18 @@ POSTGRES_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+_created_schemas: list[str] = []
+
+
+def _drop_created_schemas() -> None:
+    if not _created_schemas:
+        return
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        for schema in _created_schemas:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+    _created_schemas.clear()
 
 
 def postgres_available() -> str | None:
@@ -66,13 +76,22 @@ def fresh_database_url(backend: str, tmp_dir: Path, name: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
     require_postgres()
-    schema = f"t_{_worker()}_{name}".lower()
+    # The process id keeps concurrent runs (xdist workers, other checkouts) apart.
+    schema = f"t{os.getpid()}_{name}".lower()
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+    if schema not in _created_schemas:
+        _created_schemas.append(schema)
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_schemas_are_dropped() -> Iterator[None]:
+    yield
+    _drop_created_schemas()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
