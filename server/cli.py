@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
 from server.extensions import db, db_session
 from server.models import AdminUnit, Device, Officer, Role
@@ -132,7 +133,8 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     click.echo("Demo log-ins (username / password):")
     for username, password, what in DEMO_LOGINS:
         click.echo(f"  {username:<14} {password:<12} {what}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask's app.run() refuses to start inside its own CLI; serve with werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def init_app(app: Flask) -> None:
