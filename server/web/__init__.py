@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
+    """Register every page blueprint and the menu."""
+    from server.web import nav
     from server.web.views import bp
 
+    nav.init_app(app)
     app.register_blueprint(bp)

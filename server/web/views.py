@@ -25,8 +25,10 @@ from server.services import audit
 from server.services.dossiers import count_by_status
 from server.services.officers import authenticate
 from server.web.forms import LoginForm
+from server.web.nav import nav_item
 
 bp = Blueprint("web", __name__)
+nav_item("web.home", "Tổng quan", "Overview", order=0)
 
 
 def _login_limit() -> str:
