@@ -1,0 +1,210 @@
+"""Protecting citizens' personal data on a tablet that may be lost (PIN unlock + encryption).
+
+- A random 256-bit **data key** encrypts the sensitive fields (citizen ID, birth date,
+  phone, address, names of complainants) with AES-GCM before they reach SQLite.
+- The data key is stored only **wrapped**: encrypted with a key derived from the
+  officer's PIN by scrypt (memory-hard, so guessing PINs on a stolen tablet is slow).
+  Without the PIN the database holds ciphertext only.
+- Failed PIN attempts are counted in the same file; after ``MAX_ATTEMPTS`` wrong PINs in
+  a row the vault stays locked for ``LOCKOUT_SECONDS`` and the wait doubles each time.
+
+The vault file is a small JSON document next to the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PIN_MIN_LENGTH = 6
+MAX_ATTEMPTS = 5
+LOCKOUT_SECONDS = 60
+#: scrypt cost: about 50 ms and 16 MiB on a tablet; tests may lower it.
+SCRYPT_N = 2**14
+ENCRYPTED_PREFIX = "enc1:"
+
+#: Fields whose values are encrypted at rest, by collection.
+SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
+    "dossier": frozenset(
+        {"applicant_cccd", "applicant_dob", "applicant_phone", "applicant_address"}
+    ),
+    "feedback": frozenset({"citizen_name", "citizen_phone"}),
+    "survey_response": frozenset({"latitude", "longitude"}),
+}
+
+
+class VaultError(Exception):
+    """Base of the vault's errors; messages are for the officer."""
+
+
+class WrongPin(VaultError):
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(
+            f"Mã PIN không đúng, còn {attempts_left} lần thử "
+            f"(wrong PIN, {attempts_left} tries left)"
+        )
+        self.attempts_left = attempts_left
+
+
+class LockedOut(VaultError):
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            f"Nhập sai quá nhiều lần, thử lại sau {seconds} giây "
+            f"(too many wrong PINs; try again in {seconds} s)"
+        )
+        self.seconds = seconds
+
+
+class WeakPin(VaultError):
+    pass
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def _derive(pin: str, salt: bytes, n: int) -> bytes:
+    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=n, r=8, p=1, dklen=32)
+
+
+@dataclass
+class FieldCipher:
+    """Encrypts and decrypts single field values with the unlocked data key."""
+
+    key: bytes
+
+    def encrypt(self, value: Any) -> str:
+        nonce = secrets.token_bytes(12)
+        plain = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return ENCRYPTED_PREFIX + _b64(nonce + AESGCM(self.key).encrypt(nonce, plain, None))
+
+    def decrypt(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value.startswith(ENCRYPTED_PREFIX):
+            return value  # stored before encryption was enabled, or not sensitive
+        raw = _unb64(value[len(ENCRYPTED_PREFIX) :])
+        try:
+            plain = AESGCM(self.key).decrypt(raw[:12], raw[12:], None)
+        except InvalidTag as error:
+            raise VaultError("Dữ liệu mã hóa bị hỏng (encrypted data is damaged)") from error
+        return json.loads(plain)
+
+    def seal(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``fields`` with the sensitive ones encrypted."""
+        sensitive = SENSITIVE_FIELDS.get(collection, frozenset())
+        return {
+            k: self.encrypt(v) if k in sensitive and v is not None else v for k, v in fields.items()
+        }
+
+    def open(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
+        sensitive = SENSITIVE_FIELDS.get(collection, frozenset())
+        return {k: self.decrypt(v) if k in sensitive else v for k, v in fields.items()}
+
+
+class Vault:
+    """The wrapped data key and the PIN attempt counter, kept in one JSON file."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        scrypt_n: int = SCRYPT_N,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.scrypt_n = scrypt_n
+        self.now = now
+
+    @property
+    def is_set_up(self) -> bool:
+        return self.path.exists()
+
+    def _read(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        return state
+
+    def _write(self, state: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        tmp.replace(self.path)
+
+    def set_up(self, pin: str) -> FieldCipher:
+        """First run: make a data key and protect it with ``pin``."""
+        if self.is_set_up:
+            raise VaultError("Đã có mã PIN (a PIN is already set)")
+        _check_pin(pin)
+        key = secrets.token_bytes(32)
+        self._write(self._wrap(key, pin) | {"failures": 0, "locked_until": 0, "lockouts": 0})
+        return FieldCipher(key)
+
+    def unlock(self, pin: str) -> FieldCipher:
+        state = self._read()
+        wait = int(state.get("locked_until", 0) - self.now())
+        if wait > 0:
+            raise LockedOut(wait)
+        try:
+            key = self._unwrap(state, pin)
+        except InvalidTag:
+            state["failures"] = state.get("failures", 0) + 1
+            if state["failures"] >= MAX_ATTEMPTS:
+                state["lockouts"] = state.get("lockouts", 0) + 1
+                seconds = LOCKOUT_SECONDS * 2 ** (state["lockouts"] - 1)
+                state["locked_until"] = self.now() + seconds
+                state["failures"] = 0
+                self._write(state)
+                raise LockedOut(seconds) from None
+            self._write(state)
+            raise WrongPin(MAX_ATTEMPTS - state["failures"]) from None
+        if state.get("failures") or state.get("lockouts"):
+            state.update(failures=0, lockouts=0, locked_until=0)
+            self._write(state)
+        return FieldCipher(key)
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        cipher = self.unlock(old_pin)
+        _check_pin(new_pin)
+        state = self._read()
+        state.update(self._wrap(cipher.key, new_pin))
+        self._write(state)
+
+    def _wrap(self, key: bytes, pin: str) -> dict[str, Any]:
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        wrapped = AESGCM(_derive(pin, salt, self.scrypt_n)).encrypt(nonce, key, b"motcua-vault")
+        return {
+            "salt": _b64(salt),
+            "nonce": _b64(nonce),
+            "wrapped": _b64(wrapped),
+            "n": self.scrypt_n,
+        }
+
+    def _unwrap(self, state: dict[str, Any], pin: str) -> bytes:
+        kek = _derive(pin, _unb64(state["salt"]), int(state["n"]))
+        return AESGCM(kek).decrypt(
+            _unb64(state["nonce"]), _unb64(state["wrapped"]), b"motcua-vault"
+        )
+
+
+def _check_pin(pin: str) -> None:
+    if len(pin) < PIN_MIN_LENGTH or not pin.isdigit():
+        raise WeakPin(
+            f"Mã PIN phải gồm ít nhất {PIN_MIN_LENGTH} chữ số "
+            f"(the PIN needs at least {PIN_MIN_LENGTH} digits)"
+        )
+    if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
+        raise WeakPin("Mã PIN quá dễ đoán (the PIN is too easy to guess)")
