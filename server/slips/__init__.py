@@ -1,0 +1,53 @@
+"""PDF slips of the one-stop mechanism (Circular 01/2018/TT-VPCP, Decree 61/2018/NĐ-CP).
+
+Six standard forms, in Vietnamese, from plain data (no ORM object, no Flask):
+
+==========  =====================================================  ===========
+Form        Title                                                  Function
+==========  =====================================================  ===========
+Mẫu số 01   Giấy tiếp nhận hồ sơ và hẹn trả kết quả (QR code)      receipt_slip
+Mẫu số 02   Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ                supplement_slip
+Mẫu số 03   Phiếu từ chối tiếp nhận giải quyết hồ sơ               refusal_slip
+Mẫu số 04   Phiếu xin lỗi và hẹn lại ngày trả kết quả              apology_slip
+Mẫu số 05   Phiếu kiểm soát quá trình giải quyết hồ sơ             control_sheet
+Mẫu số 06   Sổ theo dõi hồ sơ (A4 landscape)                       tracking_log
+==========  =====================================================  ===========
+
+Forms 01 to 05 are A5 portrait. Every function returns the PDF as bytes; the output is
+reproducible (same data, same bytes). Times are printed in office time (UTC+7).
+"""
+
+from server.slips.data import (
+    Applicant,
+    DossierSlipData,
+    LogRow,
+    Office,
+    TimelineRow,
+    status_url,
+)
+from server.slips.fonts import FontNotFoundError, register_fonts
+from server.slips.forms import (
+    apology_slip,
+    control_sheet,
+    receipt_slip,
+    refusal_slip,
+    supplement_slip,
+)
+from server.slips.log import tracking_log
+
+__all__ = [
+    "Applicant",
+    "DossierSlipData",
+    "FontNotFoundError",
+    "LogRow",
+    "Office",
+    "TimelineRow",
+    "apology_slip",
+    "control_sheet",
+    "receipt_slip",
+    "refusal_slip",
+    "register_fonts",
+    "status_url",
+    "supplement_slip",
+    "tracking_log",
+]

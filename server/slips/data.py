@@ -1,0 +1,123 @@
+"""Plain data printed on the slips: no ORM object, no Flask, only what goes on paper.
+
+The caller (a web view, the CLI, a test) copies what it needs out of its own records
+into these dataclasses, so the PDF code can be used and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+def status_url(public_base_url: str, receipt_number: str) -> str:
+    """The citizen's status page of a dossier, encoded in the QR code of slip 01."""
+    return f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+
+
+@dataclass(frozen=True)
+class Office:
+    """The commune's one-stop office (Bộ phận tiếp nhận và trả kết quả)."""
+
+    #: Kind and name of the commune, lower-case kind: "xã Tả Van", "phường Sa Pa".
+    commune_kind_name: str
+    #: "tỉnh Lào Cai".
+    province_name: str
+    #: Place written in the date line: "Tả Van" → "Tả Van, ngày 12 tháng 3 năm 2026".
+    place_name: str
+    #: Telephone of the office, printed where a citizen is told whom to call.
+    phone: str = ""
+
+    @property
+    def authority(self) -> str:
+        """First line of the heading: "UBND XÃ TẢ VAN"."""
+        return f"UBND {self.commune_kind_name.upper()}"
+
+    @property
+    def desk(self) -> str:
+        """The office named in running text: "Bộ phận tiếp nhận và trả kết quả xã Tả Van"."""
+        return f"Bộ phận tiếp nhận và trả kết quả {self.commune_kind_name}"
+
+    @property
+    def people_committee(self) -> str:
+        """The commune authority named in running text: "Ủy ban nhân dân xã Tả Van"."""
+        return f"Ủy ban nhân dân {self.commune_kind_name}"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The person (or organisation) who filed the dossier."""
+
+    name: str
+    cccd: str | None = None  # số định danh cá nhân / căn cước công dân
+    dob: date | None = None
+    phone: str | None = None
+    address: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class DossierSlipData:
+    """One dossier as printed on slips 01 to 05."""
+
+    receipt_number: str  # mã hồ sơ / số biên nhận, e.g. "08305-2603-00042"
+    procedure_name: str  # tên thủ tục hành chính
+    procedure_code: str  # mã TTHC in the national database, e.g. "1.001193"
+    applicant: Applicant
+    #: Documents of the dossier: (name, provided). Provided ones are listed on slip 01,
+    #: missing ones are marked there too.
+    documents: Sequence[tuple[str, bool]]
+    received_at: datetime  # timezone-aware; printed in office time (UTC+7)
+    due_date: date  # ngày hẹn trả kết quả
+    officer_name: str  # người tiếp nhận hồ sơ
+    channel_label: str  # "Trực tiếp tại Bộ phận một cửa", "Lưu động tại thôn", …
+    fee_vnd: int | None  # phí, lệ phí; 0 = free, None = not applicable / not known
+    status_url: str  # see :func:`status_url`
+    #: Statutory processing time in working days; None = computed from the dates.
+    working_days: int | None = None
+    #: Number of sets (bộ) of the dossier.
+    copies: int = 1
+    #: Where the citizen collects the result; "" = the office's own desk.
+    result_place: str = ""
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:
+            raise ValueError("received_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One hand-over of the dossier, a row of slip 05 (phiếu kiểm soát)."""
+
+    handed_at: datetime  # timezone-aware
+    from_unit: str  # bên giao: "Bộ phận TN&TKQ xã Tả Van"
+    to_unit: str  # bên nhận: "Công chức Tư pháp - Hộ tịch"
+    from_person: str = ""
+    to_person: str = ""
+    #: "Trước hạn", "Đúng hạn", "Quá hạn", or what was decided ("Đã ký kết quả").
+    result: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.handed_at.tzinfo is None or self.handed_at.utcoffset() is None:
+            raise ValueError("handed_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One dossier in the tracking log (slip 06, sổ theo dõi hồ sơ)."""
+
+    receipt_number: str
+    procedure_name: str
+    applicant_name: str
+    received_at: datetime | date  # a datetime is shown in office time
+    due_date: date
+    copies: int = 1
+    address: str = ""
+    phone: str = ""
+    lead_agency: str = ""  # cơ quan chủ trì giải quyết
+    transferred_to: str = ""  # chuyển hồ sơ đến cơ quan giải quyết
+    returned_on: date | None = None  # trả kết quả: ngày, tháng, năm
+    returned_to: str = ""  # trả kết quả: ký nhận (name of whoever signed for it)
+    note: str = ""
