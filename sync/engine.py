@@ -67,7 +67,8 @@ class SyncEngine:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     push_batch: int = 500
     pull_budget: int = 256 * 1024
-    chunk_size: int = 64 * 1024
+    # One photo of ~150 KB goes up in a single request after its creation.
+    chunk_size: int = 256 * 1024
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     progress: Progress | None = None
@@ -79,7 +80,7 @@ class SyncEngine:
             self.clock.offset_ms = int(offset)
         last = self.store.get_setting(self.settings.hlc_key)
         if last:
-            self.clock.observe(Timestamp.decode(last))
+            self.clock.restore(Timestamp.decode(last))
 
     def sync(self) -> SyncReport:
         """One full sync. Never raises for network or server trouble: see the report."""

@@ -361,6 +361,17 @@ class HybridClock:
             self._last = stamp
             return stamp
 
+    def restore(self, last: Timestamp) -> None:
+        """Continue after ``last``, this clock's own stamp saved before a restart.
+
+        Unlike :meth:`update` there is no skew check: the stamp is our own, and stamps
+        must keep increasing even if the physical clock went back while the app was
+        closed.
+        """
+        with self._lock:
+            if last > self._last:
+                self._last = Timestamp(last.wall_ms, last.counter, self._node)
+
     def observe(self, remote: Timestamp) -> bool:
         """Like :meth:`update` but never raises: ``False`` if ``remote`` was refused."""
         try:

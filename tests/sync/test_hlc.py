@@ -380,3 +380,17 @@ def test_clamp_never_later_than_now(ts: Timestamp, now: Timestamp) -> None:
     assert clamped in (ts, now)
     if ts.wall_ms <= now.wall_ms:
         assert clamped == ts
+
+
+def test_restore_continues_after_own_stamp_even_if_clock_went_back() -> None:
+    from sync.hlc import HybridClock, ManualClock
+
+    physical = ManualClock(1_764_000_000_000)
+    before = HybridClock("3", physical)
+    saved = before.now()
+    physical.set(1_764_000_000_000 - 3_600_000)  # an hour back while the app was closed
+    after = HybridClock("3", physical)
+    assert not after.observe(saved) or after.last >= saved
+    restored = HybridClock("3", physical)
+    restored.restore(saved)
+    assert restored.now() > saved

@@ -1,0 +1,826 @@
+"""The tablet's local store: records, outbox, photos, settings and the pull cursor.
+
+``SQLiteDeviceStore`` implements ``sync.storage.DeviceStore`` on the standard library's
+``sqlite3`` (PROTOCOL.md §2, §7, §8):
+
+- **Durability (G2).** WAL journal with ``synchronous=FULL``: a transaction that
+  returned from ``COMMIT`` survives the app being killed or the battery dying. A local
+  edit writes its record and its outbox entry in one transaction; photo bytes are
+  written and fsynced into the blob folder *before* the transaction that references
+  them commits.
+- **Records** keep two layers: what the officer sees (``fields``/``clocks``) and the
+  last state known to be on the server (``server_fields``/``server_clocks``, from pulls
+  and acknowledgements). The second layer lets a rejected edit fall back to the server's
+  value, so the tablet converges on the server even when the officer's edit is refused.
+- **Outbox** entries are kept in insertion order; acknowledged ones are deleted,
+  rejected ones stay with the server's reason until the officer dismisses them (G12).
+- **Threads.** One connection per thread (the UI thread and the sync thread), each
+  with a busy timeout; writers start with ``BEGIN IMMEDIATE`` so read-modify-write
+  sequences (counters, record merges) never interleave.
+
+Nothing here talks to the network or knows the merge rules beyond what a replica must
+do with the server's verdicts; validation lives in ``mobile.tablet``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sync.merge import RecordState
+from sync.ops import Change, Cursor, Operation, Outcome, OutcomeKind, Reason
+from sync.storage import BlobRef, RejectedOperation
+
+__all__ = ["OutboxEntry", "SQLiteDeviceStore", "StoreError"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS record (
+    collection    TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    fields        TEXT NOT NULL,            -- JSON: field -> value the officer sees
+    clocks        TEXT NOT NULL,            -- JSON: field -> HLC stamp of that value
+    server_fields TEXT NOT NULL DEFAULT '{}',  -- JSON: last state known on the server
+    server_clocks TEXT NOT NULL DEFAULT '{}',
+    seq           INTEGER,                  -- server sequence number of the last pull
+    PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,   -- insertion order = push order
+    op_id       TEXT NOT NULL UNIQUE,
+    collection  TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    field_names TEXT NOT NULL,              -- JSON list of the fields the op writes
+    is_create   INTEGER NOT NULL DEFAULT 0,
+    blob_sha256 TEXT,                       -- the photo an attachment creation needs
+    op          TEXT NOT NULL,              -- the operation's wire form
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected')),
+    reason      TEXT,
+    message     TEXT,
+    errors      TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_outbox_record ON outbox (collection, record_id);
+CREATE INDEX IF NOT EXISTS ix_outbox_state ON outbox (state, seq);
+
+CREATE TABLE IF NOT EXISTS blob (
+    sha256       TEXT PRIMARY KEY,
+    size         INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    path         TEXT NOT NULL,             -- relative to the blob folder
+    uploaded     INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS setting (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pull_cursor (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    reference INTEGER NOT NULL,
+    commune   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS counter (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
+PENDING = "pending"
+REJECTED = "rejected"
+_CONFLICT = "sync_conflict"
+_SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class StoreError(Exception):
+    """A misuse of the store (unknown blob, bad filter…)."""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row, for screens that list what is waiting or refused."""
+
+    position: int
+    op: Operation
+    state: str
+    reason: str | None
+    message: str | None
+    errors: dict[str, str]
+    recorded_at: datetime
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _loads_dict(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class _Row:
+    """A record as loaded for a read-modify-write inside a transaction."""
+
+    fields: dict[str, Any]
+    clocks: dict[str, str]
+    server_fields: dict[str, Any]
+    server_clocks: dict[str, str]
+    seq: int | None
+    exists: bool
+
+
+class _ThreadState(threading.local):
+    connection: sqlite3.Connection | None = None
+    depth: int = 0
+
+
+class SQLiteDeviceStore:
+    """The tablet's ``DeviceStore`` on SQLite (see the module docs)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.blob_dir = self.path.with_name(self.path.name + "-blobs")
+        self._busy_timeout = busy_timeout
+        self._local = _ThreadState()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        connection = self._connection()
+        connection.execute("PRAGMA journal_mode=WAL")
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            connection.executescript(_SCHEMA)  # idempotent: CREATE … IF NOT EXISTS
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- connections and transactions ----------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("the store is closed")
+        connection = self._local.connection
+        if connection is None:
+            connection = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout,
+                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+                check_same_thread=False,  # only so that close() may run from any thread
+            )
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection; nested calls join the outer one.
+
+        Everything done inside commits together or not at all (G2): a dossier, its
+        receipt serial, its timeline event and their outbox entries.
+        """
+        connection = self._connection()
+        state = self._local
+        if state.depth:
+            state.depth += 1
+            try:
+                yield connection
+            finally:
+                state.depth -= 1
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        state.depth = 1
+        try:
+            yield connection
+        except BaseException:
+            state.depth = 0
+            connection.execute("ROLLBACK")
+            raise
+        state.depth = 0
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection (of every thread). The store cannot be used afterwards."""
+        with self._connections_lock:
+            self._closed = True
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local.connection = None
+
+    def __enter__(self) -> SQLiteDeviceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._connection().execute(sql, params).fetchall()
+
+    # -- record rows ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _load(conn: sqlite3.Connection, collection: str, record_id: str) -> _Row:
+        row = conn.execute(
+            "SELECT fields, clocks, server_fields, server_clocks, seq FROM record "
+            "WHERE collection = ? AND id = ?",
+            (collection, record_id),
+        ).fetchone()
+        if row is None:
+            return _Row({}, {}, {}, {}, None, exists=False)
+        return _Row(
+            _loads_dict(row[0]),
+            _loads_dict(row[1]),
+            _loads_dict(row[2]),
+            _loads_dict(row[3]),
+            row[4],
+            exists=True,
+        )
+
+    @staticmethod
+    def _save(conn: sqlite3.Connection, collection: str, record_id: str, row: _Row) -> None:
+        conn.execute(
+            "INSERT INTO record (collection, id, fields, clocks, server_fields, server_clocks, seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET"
+            " fields = excluded.fields, clocks = excluded.clocks,"
+            " server_fields = excluded.server_fields, server_clocks = excluded.server_clocks,"
+            " seq = excluded.seq",
+            (
+                collection,
+                record_id,
+                _dumps(row.fields),
+                _dumps(row.clocks),
+                _dumps(row.server_fields),
+                _dumps(row.server_clocks),
+                row.seq,
+            ),
+        )
+
+    # -- FieldStore ----------------------------------------------------------------------------
+
+    def read_record(self, collection: str, record_id: str) -> RecordState | None:
+        row = self._query(
+            "SELECT fields, clocks FROM record WHERE collection = ? AND id = ?",
+            (collection, record_id),
+        )
+        if not row:
+            return None
+        return RecordState(_loads_dict(row[0][0]), _loads_dict(row[0][1]))
+
+    def write_fields(
+        self, collection: str, record_id: str, writes: dict[str, tuple[Any, str]]
+    ) -> None:
+        with self.transaction() as conn:
+            row = self._load(conn, collection, record_id)
+            for name, (value, clock) in writes.items():
+                row.fields[name] = json.loads(_dumps(value))
+                row.clocks[name] = clock
+            self._save(conn, collection, record_id, row)
+
+    def record_ids(self, collection: str) -> Iterator[str]:
+        rows = self._query("SELECT id FROM record WHERE collection = ? ORDER BY id", (collection,))
+        return iter([r[0] for r in rows])
+
+    # -- the outbox ----------------------------------------------------------------------------
+
+    def record_local(self, op: Operation) -> None:
+        """Apply a local edit and append it to the outbox, in one transaction (G2)."""
+        wire = op.to_wire()
+        blob_sha = op.fields.get("sha256") if op.collection == "attachment" else None
+        with self.transaction() as conn:
+            row = self._load(conn, op.collection, op.record_id)
+            for name, value in op.fields.items():
+                row.fields[name] = json.loads(_dumps(value))
+                row.clocks[name] = op.stamp
+            self._save(conn, op.collection, op.record_id, row)
+            conn.execute(
+                "INSERT INTO outbox (op_id, collection, record_id, field_names, is_create,"
+                " blob_sha256, op, state, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    op.op_id,
+                    op.collection,
+                    op.record_id,
+                    _dumps(sorted(op.fields)),
+                    1 if op.create else 0,
+                    blob_sha if isinstance(blob_sha, str) else None,
+                    _dumps(wire),
+                    PENDING,
+                    _now_iso(),
+                ),
+            )
+
+    def pending_operations(self, limit: int | None = None) -> list[Operation]:
+        sql = "SELECT op FROM outbox WHERE state = ? ORDER BY seq"
+        params: list[Any] = [PENDING]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [Operation.from_wire(json.loads(r[0])) for r in self._query(sql, params)]
+
+    def pending_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,))[0][0])
+
+    def rejected_operations(self) -> list[RejectedOperation]:
+        rows = self._query(
+            "SELECT op, reason, message, errors FROM outbox WHERE state = ? ORDER BY seq",
+            (REJECTED,),
+        )
+        return [
+            RejectedOperation(
+                op=Operation.from_wire(json.loads(op)),
+                reason=reason or "",
+                message=message or "",
+                errors={str(k): str(v) for k, v in _loads_dict(errors).items()},
+            )
+            for op, reason, message, errors in rows
+        ]
+
+    def outbox(
+        self, collection: str | None = None, record_id: str | None = None
+    ) -> list[OutboxEntry]:
+        """Outbox entries (pending and rejected), oldest first, optionally of one record."""
+        sql = "SELECT seq, op, state, reason, message, errors, recorded_at FROM outbox"
+        clauses: list[str] = []
+        params: list[Any] = []
+        if collection is not None:
+            clauses.append("collection = ?")
+            params.append(collection)
+        if record_id is not None:
+            clauses.append("record_id = ?")
+            params.append(record_id)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return [
+            OutboxEntry(
+                position=seq,
+                op=Operation.from_wire(json.loads(op)),
+                state=state,
+                reason=reason,
+                message=message,
+                errors={str(k): str(v) for k, v in _loads_dict(errors).items()},
+                recorded_at=datetime.fromisoformat(recorded_at),
+            )
+            for seq, op, state, reason, message, errors, recorded_at in self._query(
+                sql + " ORDER BY seq", params
+            )
+        ]
+
+    def dismiss_rejected(self, op_id: str) -> bool:
+        """Forget a rejected operation once the officer has dealt with it."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM outbox WHERE op_id = ? AND state = ?", (op_id, REJECTED)
+            )
+            return cursor.rowcount > 0
+
+    def creation_rejected(self, collection: str, record_id: str) -> bool:
+        """Whether the record's creation was refused and no creation is pending again.
+
+        A correction of such a record must go out as a new creation (PROTOCOL.md §6).
+        """
+        rows = self._query(
+            "SELECT state FROM outbox WHERE collection = ? AND record_id = ? AND is_create = 1",
+            (collection, record_id),
+        )
+        states = {r[0] for r in rows}
+        return REJECTED in states and PENDING not in states
+
+    @staticmethod
+    def _pending_fields(conn: sqlite3.Connection) -> dict[tuple[str, str], set[str]]:
+        pending: dict[tuple[str, str], set[str]] = {}
+        for collection, record_id, names in conn.execute(
+            "SELECT collection, record_id, field_names FROM outbox WHERE state = ?", (PENDING,)
+        ):
+            pending.setdefault((collection, record_id), set()).update(json.loads(names))
+        return pending
+
+    def apply_outcomes(self, outcomes: Sequence[Outcome]) -> None:
+        """Record the server's verdicts, in one transaction (see ``DeviceStore``)."""
+        with self.transaction() as conn:
+            for outcome in outcomes:
+                found = conn.execute(
+                    "SELECT op, blob_sha256, state FROM outbox WHERE op_id = ?", (outcome.op_id,)
+                ).fetchone()
+                if found is None or found[2] != PENDING:
+                    continue  # already dealt with: verdicts are idempotent
+                op = Operation.from_wire(json.loads(found[0]))
+                if outcome.kind is OutcomeKind.REJECTED:
+                    if outcome.retryable:
+                        if outcome.reason is Reason.BLOB_MISSING and found[1]:
+                            # The server lost or never completed the photo: upload it again.
+                            conn.execute(
+                                "UPDATE blob SET uploaded = 0 WHERE sha256 = ?", (found[1],)
+                            )
+                        continue
+                    conn.execute(
+                        "UPDATE outbox SET state = ?, reason = ?, message = ?, errors = ?"
+                        " WHERE op_id = ?",
+                        (
+                            REJECTED,
+                            outcome.reason.value if outcome.reason else None,
+                            outcome.message,
+                            _dumps(outcome.errors or {}),
+                            op.op_id,
+                        ),
+                    )
+                    self._fall_back_to_server(conn, op)
+                else:
+                    conn.execute("DELETE FROM outbox WHERE op_id = ?", (op.op_id,))
+                    self._acknowledge(conn, op, outcome.restamped)
+
+    def _acknowledge(self, conn: sqlite3.Connection, op: Operation, restamped: str | None) -> None:
+        stamp = restamped or op.stamp
+        row = self._load(conn, op.collection, op.record_id)
+        for name, value in op.fields.items():
+            if restamped and row.clocks.get(name) == op.stamp:
+                row.clocks[name] = restamped
+            # What we wrote is now the server's value, unless it already holds a newer
+            # one (our write lost; the conflict record pulled next corrects the rest).
+            if stamp > row.server_clocks.get(name, ""):
+                row.server_fields[name] = json.loads(_dumps(value))
+                row.server_clocks[name] = stamp
+        if row.exists or op.create:
+            self._save(conn, op.collection, op.record_id, row)
+        if restamped:
+            self._rebase_pending(conn, op, restamped)
+        if op.create:
+            # A corrected creation went through: the refused one is superseded.
+            conn.execute(
+                "DELETE FROM outbox WHERE collection = ? AND record_id = ? AND is_create = 1"
+                " AND state = ?",
+                (op.collection, op.record_id, REJECTED),
+            )
+
+    @staticmethod
+    def _rebase_pending(conn: sqlite3.Connection, op: Operation, restamped: str) -> None:
+        """Later pending edits that saw the old stamp as their base now see the new one."""
+        rows = conn.execute(
+            "SELECT op_id, op FROM outbox WHERE collection = ? AND record_id = ? AND state = ?",
+            (op.collection, op.record_id, PENDING),
+        ).fetchall()
+        for op_id, text in rows:
+            wire = json.loads(text)
+            base = wire.get("b") or {}
+            changed = {k: (restamped if v == op.stamp else v) for k, v in base.items()}
+            if changed != base:
+                wire["b"] = changed
+                conn.execute("UPDATE outbox SET op = ? WHERE op_id = ?", (_dumps(wire), op_id))
+
+    def _fall_back_to_server(self, conn: sqlite3.Connection, op: Operation) -> None:
+        """A refused edit no longer shows as the record's value: the server's does.
+
+        Only fields still holding this operation's value and not edited again are
+        touched; a record the server has never seen (a refused creation) stays as the
+        officer typed it, for them to correct.
+        """
+        row = self._load(conn, op.collection, op.record_id)
+        if not row.exists:
+            return
+        protected = self._pending_fields(conn).get((op.collection, op.record_id), set())
+        changed = False
+        for name in op.fields:
+            if name in protected or row.clocks.get(name) != op.stamp:
+                continue
+            if name in row.server_fields:
+                row.fields[name] = row.server_fields[name]
+                if name in row.server_clocks:
+                    row.clocks[name] = row.server_clocks[name]
+                else:
+                    row.clocks.pop(name, None)
+                changed = True
+        if changed:
+            self._save(conn, op.collection, op.record_id, row)
+
+    def is_acknowledged(self, collection: str, record_id: str) -> bool:
+        """Whether every local operation on the record has been acknowledged (G14)."""
+        rows = self._query(
+            "SELECT 1 FROM outbox WHERE collection = ? AND record_id = ? LIMIT 1",
+            (collection, record_id),
+        )
+        return not rows
+
+    # -- pull ----------------------------------------------------------------------------------
+
+    def cursor(self) -> Cursor:
+        rows = self._query("SELECT reference, commune FROM pull_cursor WHERE id = 1")
+        return Cursor(int(rows[0][0]), int(rows[0][1])) if rows else Cursor()
+
+    def apply_changes(self, changes: Sequence[Change], cursor: Cursor) -> None:
+        """Apply a pulled page and store its cursor, in one transaction (G10)."""
+        with self.transaction() as conn:
+            pending = self._pending_fields(conn)
+            conflicts: list[dict[str, Any]] = []
+            for change in changes:
+                protected = pending.get((change.collection, change.record_id), set())
+                row = self._load(conn, change.collection, change.record_id)
+                incoming = dict(change.fields)
+                if change.deleted:
+                    incoming["deleted"] = True
+                elif row.server_fields.get("deleted") or row.fields.get("deleted"):
+                    incoming.setdefault("deleted", False)
+                for name, value in incoming.items():
+                    value = json.loads(_dumps(value))
+                    clock = change.clocks.get(name)
+                    row.server_fields[name] = value
+                    if clock:
+                        row.server_clocks[name] = clock
+                    else:
+                        row.server_clocks.pop(name, None)
+                    if name in protected:
+                        continue  # the officer's pending edit stays visible
+                    row.fields[name] = value
+                    if clock:
+                        row.clocks[name] = clock
+                    else:
+                        row.clocks.pop(name, None)
+                row.seq = change.seq
+                self._save(conn, change.collection, change.record_id, row)
+                if change.collection == _CONFLICT:
+                    conflicts.append(row.fields)
+            for conflict in conflicts:
+                self._apply_conflict(conn, conflict, pending)
+            conn.execute(
+                "INSERT INTO pull_cursor (id, reference, commune) VALUES (1, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET reference = excluded.reference,"
+                " commune = excluded.commune",
+                (cursor.reference, cursor.commune),
+            )
+
+    def _apply_conflict(
+        self,
+        conn: sqlite3.Connection,
+        conflict: Mapping[str, Any],
+        pending: Mapping[tuple[str, str], set[str]],
+    ) -> None:
+        """A pulled conflict says our write lost: show the value the server kept.
+
+        The server may not send the record itself again (it did not change), so the
+        conflict record is how the tablet learns which value won. Applied only where
+        the field still holds the losing write, so it is idempotent and never undoes a
+        newer value.
+        """
+        collection, record_id = conflict.get("collection"), conflict.get("record_id")
+        name, lost_clock = conflict.get("field"), conflict.get("lost_clock")
+        kept_clock = conflict.get("kept_clock")
+        if not all(isinstance(v, str) for v in (collection, record_id, name, lost_clock)):
+            return
+        assert isinstance(collection, str) and isinstance(record_id, str)
+        assert isinstance(name, str) and isinstance(lost_clock, str)
+        row = self._load(conn, collection, record_id)
+        if not row.exists:
+            return
+        kept_value = json.loads(_dumps(conflict.get("kept_value")))
+        changed = False
+        if row.server_clocks.get(name) == lost_clock:
+            row.server_fields[name] = kept_value
+            if isinstance(kept_clock, str) and kept_clock:
+                row.server_clocks[name] = kept_clock
+            changed = True
+        protected = pending.get((collection, record_id), set())
+        if name not in protected and row.clocks.get(name) == lost_clock:
+            row.fields[name] = kept_value
+            if isinstance(kept_clock, str) and kept_clock:
+                row.clocks[name] = kept_clock
+            changed = True
+        if changed:
+            self._save(conn, collection, record_id, row)
+
+    # -- photos --------------------------------------------------------------------------------
+
+    def _blob_file(self, sha256: str) -> Path:
+        return self.blob_dir / sha256[:2] / sha256
+
+    def add_blob(self, data: bytes, content_type: str) -> BlobRef:
+        """Keep a photo's bytes (content-addressed) and return its reference.
+
+        The file is written and fsynced before the row is inserted, so when the
+        surrounding transaction commits the bytes are already on disk (G2, G11).
+        Storing the same bytes twice keeps one copy.
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        ref = BlobRef(sha256=sha, size=len(data), content_type=content_type)
+        with self.transaction() as conn:
+            known = conn.execute("SELECT size FROM blob WHERE sha256 = ?", (sha,)).fetchone()
+            target = self._blob_file(sha)
+            if known is not None and target.exists() and target.stat().st_size == len(data):
+                return ref
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(target.name + ".tmp")
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+            _fsync_dir(target.parent)
+            conn.execute(
+                "INSERT INTO blob (sha256, size, content_type, path, uploaded, created_at)"
+                " VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (sha256) DO UPDATE SET"
+                " size = excluded.size, path = excluded.path",
+                (sha, len(data), content_type, f"{sha[:2]}/{sha}", _now_iso()),
+            )
+        return ref
+
+    def blob_path(self, sha256: str) -> Path | None:
+        rows = self._query("SELECT path FROM blob WHERE sha256 = ?", (sha256,))
+        return self.blob_dir / rows[0][0] if rows else None
+
+    def blob_info(self, sha256: str) -> tuple[BlobRef, bool] | None:
+        """The blob and whether it is uploaded, or None if unknown."""
+        rows = self._query(
+            "SELECT size, content_type, uploaded FROM blob WHERE sha256 = ?", (sha256,)
+        )
+        if not rows:
+            return None
+        size, content_type, uploaded = rows[0]
+        return BlobRef(sha256, int(size), str(content_type)), bool(uploaded)
+
+    def pending_blobs(self) -> list[BlobRef]:
+        rows = self._query(
+            "SELECT b.sha256, b.size, b.content_type FROM blob b"
+            " JOIN (SELECT blob_sha256, min(seq) AS first FROM outbox"
+            "       WHERE state = ? AND blob_sha256 IS NOT NULL GROUP BY blob_sha256) o"
+            " ON o.blob_sha256 = b.sha256 WHERE b.uploaded = 0 ORDER BY o.first",
+            (PENDING,),
+        )
+        return [BlobRef(sha, int(size), str(ct)) for sha, size, ct in rows]
+
+    def read_blob(self, sha256: str, offset: int, size: int) -> bytes:
+        path = self.blob_path(sha256)
+        if path is None:
+            raise StoreError(f"unknown photo {sha256}")
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(size)
+
+    def mark_blob_uploaded(self, sha256: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE blob SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+
+    # -- settings and counters -----------------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM setting WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO setting (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def settings(self, prefix: str = "") -> dict[str, str]:
+        rows = self._query(
+            "SELECT key, value FROM setting WHERE substr(key, 1, ?) = ? ORDER BY key",
+            (len(prefix), prefix),
+        )
+        return {str(k): str(v) for k, v in rows}
+
+    def next_counter(self, name: str) -> int:
+        """Increment and return a named counter (1 the first time).
+
+        Call it inside :meth:`transaction` together with the record that uses the
+        number, so a number is consumed exactly when that record is saved (receipt
+        serials, G1).
+        """
+        with self.transaction() as conn:
+            row = conn.execute(
+                "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT (name)"
+                " DO UPDATE SET value = value + 1 RETURNING value",
+                (name,),
+            ).fetchone()
+            return int(row[0])
+
+    def counter(self, name: str) -> int:
+        rows = self._query("SELECT value FROM counter WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    # -- queries for screens -------------------------------------------------------------------
+
+    def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
+        """A record as a plain dict of its fields plus ``id``, or None."""
+        state = self.read_record(collection, record_id)
+        if state is None:
+            return None
+        return {"id": record_id, **state.fields}
+
+    def find(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
+        """``(collection, record)`` for an id, whatever its collection."""
+        rows = self._query(
+            "SELECT collection, fields FROM record WHERE id = ? ORDER BY collection", (record_id,)
+        )
+        if not rows:
+            return None
+        return str(rows[0][0]), {"id": record_id, **_loads_dict(rows[0][1])}
+
+    @staticmethod
+    def _where(where: Mapping[str, Any] | None, include_deleted: bool) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for name, value in (where or {}).items():
+            if not name or not set(name) <= _SAFE_NAME:
+                raise StoreError(f"bad field name in filter: {name!r}")
+            expression = f"json_extract(fields, '$.{name}')"
+            if value is None:
+                clauses.append(f"{expression} IS NULL")
+            elif isinstance(value, list | tuple | set | frozenset):
+                values = [int(v) if isinstance(v, bool) else v for v in value]
+                marks = ", ".join("?" for _ in values)
+                clauses.append(f"{expression} IN ({marks})" if values else "0")
+                params.extend(values)
+            else:
+                clauses.append(f"{expression} = ?")
+                params.append(int(value) if isinstance(value, bool) else value)
+        if not include_deleted:
+            clauses.append("coalesce(json_extract(fields, '$.deleted'), 0) = 0")
+        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+    def list_records(
+        self,
+        collection: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+        include_deleted: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Records of a collection as dicts; ``where`` maps fields to a value or a list.
+
+        Ordered by a field (``order_by``) or else by id (creation order for UUIDv7).
+        """
+        clause, params = self._where(where, include_deleted)
+        sql = f"SELECT id, fields FROM record WHERE collection = ?{clause}"  # noqa: S608
+        if order_by is not None:
+            if not order_by or not set(order_by) <= _SAFE_NAME:
+                raise StoreError(f"bad field name to order by: {order_by!r}")
+            sql += f" ORDER BY json_extract(fields, '$.{order_by}')"
+            sql += " DESC" if descending else ""
+            sql += ", id"
+        else:
+            sql += " ORDER BY id" + (" DESC" if descending else "")
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._query(sql, [collection, *params])
+        return [{"id": rid, **_loads_dict(fields)} for rid, fields in rows]
+
+    def count_records(
+        self,
+        collection: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        include_deleted: bool = False,
+    ) -> int:
+        clause, params = self._where(where, include_deleted)
+        sql = f"SELECT count(*) FROM record WHERE collection = ?{clause}"  # noqa: S608
+        return int(self._query(sql, [collection, *params])[0][0])
+
+    def collections(self) -> dict[str, int]:
+        """How many records each collection holds."""
+        rows = self._query("SELECT collection, count(*) FROM record GROUP BY collection")
+        return {str(c): int(n) for c, n in rows}

@@ -1,0 +1,342 @@
+"""The client engine driving the tablet's SQLite store and an in-process fake server.
+
+Failures are injected in the transport: a request lost before it reaches the server,
+or a response lost after the server applied it. Sleeps are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mobile.store import SQLiteDeviceStore
+from mobile.tablet import Tablet
+from sync.engine import RetryPolicy, SyncEngine
+from sync.hlc import HybridClock, ManualClock, Timestamp
+from sync.ids import new_id
+from sync.ops import Cursor, Operation
+from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport, Fault
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    fake = FakeServer()
+    fake.seed_reference()
+    return fake
+
+
+@pytest.fixture
+def tablet(tmp_path: Path, server: FakeServer) -> Iterator[Tablet]:
+    device = Tablet(tmp_path / "tablet.db")
+    device.adopt_registration("fake://", server.registration())
+    assert device.sync(FakeTransport(server, 1)).ok  # the catalog, villages, the form
+    yield device
+    device.close()
+
+
+def engine(
+    tablet: Tablet, transport: FakeTransport, sleeps: list[float], **options: object
+) -> SyncEngine:
+    made = SyncEngine(
+        tablet.store, transport, tablet.clock, sleep=sleeps.append, rng=random.Random(7)
+    )
+    for key, value in options.items():
+        setattr(made, key, value)
+    return made
+
+
+def make_dossiers(tablet: Tablet, count: int) -> list[str]:
+    return [tablet.create_dossier(1, f"Giàng A Páo {n}") for n in range(count)]
+
+
+def test_retries_transport_errors_with_backoff(tablet: Tablet, server: FakeServer) -> None:
+    make_dossiers(tablet, 2)
+    transport = FakeTransport(server, 1, faults=[Fault("push", "before", times=2)])
+    sleeps: list[float] = []
+    report = engine(tablet, transport, sleeps).sync()
+    assert report.ok, report.error
+    assert report.pushed == 4
+    assert transport.count("push") == 3
+    assert report.requests == 4  # three push attempts, one pull
+    # Exponential back-off with jitter: attempt n waits between base·2ⁿ/2 and base·2ⁿ.
+    policy = RetryPolicy()
+    assert len(sleeps) == 2
+    for attempt, delay in enumerate(sleeps):
+        ceiling = policy.base_delay * 2**attempt
+        assert ceiling / 2 <= delay <= ceiling
+    assert sleeps[1] > sleeps[0]
+    assert tablet.store.pending_count() == 0
+
+
+def test_gives_up_after_the_last_attempt_and_loses_nothing(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    ids = make_dossiers(tablet, 3)
+    transport = FakeTransport(server, 1, faults=[Fault("push", "before", times=100)])
+    sleeps: list[float] = []
+    report = engine(tablet, transport, sleeps).sync()
+    assert not report.ok
+    assert report.error is not None and "injected" in report.error
+    assert transport.count("push") == RetryPolicy().attempts
+    assert len(sleeps) == RetryPolicy().attempts - 1
+    assert tablet.store.pending_count() == 6
+    assert all(tablet.dossier(i) is not None for i in ids)
+    assert tablet.status().last_sync_at is not None  # from the first sync only
+    again = engine(tablet, FakeTransport(server, 1), []).sync()
+    assert again.ok and again.pushed == 6
+    assert server.count("dossier") == 3
+
+
+def test_g3_lost_response_is_applied_once(tablet: Tablet, server: FakeServer) -> None:
+    make_dossiers(tablet, 3)
+    ops = [op.op_id for op in tablet.store.pending_operations()]
+    transport = FakeTransport(server, 1, faults=[Fault("push", "after")])
+    report = engine(tablet, transport, []).sync()
+    assert report.ok, report.error
+    # The same batch went twice; the server applied each operation once and answered
+    # the repeat with the stored outcomes.
+    assert sorted(server.received) == sorted(ops * 2)
+    assert sorted(server.applied) == sorted(ops)
+    assert report.applied == 6 and report.conflicts == 0
+    assert tablet.store.pending_count() == 0
+
+
+def test_g10_resume_mid_push_without_resending_acknowledged_ops(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    make_dossiers(tablet, 13)  # 26 operations: batches of 10, 10, 6
+    all_ops = [op.op_id for op in tablet.store.pending_operations()]
+    transport = FakeTransport(server, 1, faults=[Fault("push", "before", skip=2, times=99)])
+    report = engine(tablet, transport, [], push_batch=10).sync()
+    assert not report.ok
+    assert tablet.store.pending_count() == 6
+    assert [op.op_id for op in tablet.store.pending_operations()] == all_ops[20:]
+    assert sorted(server.received) == sorted(all_ops[:20])
+
+    resumed = FakeTransport(server, 1)
+    report = engine(tablet, resumed, [], push_batch=10).sync()
+    assert report.ok, report.error
+    assert resumed.calls[0] == ("push", all_ops[20:])  # only what was not acknowledged
+    assert sorted(server.received) == sorted(all_ops)  # nothing sent twice
+    assert server.count("dossier") == 13
+
+
+def test_g10_resume_after_a_lost_push_response(tablet: Tablet, server: FakeServer) -> None:
+    make_dossiers(tablet, 8)  # 16 operations: batches of 10 and 6
+    all_ops = [op.op_id for op in tablet.store.pending_operations()]
+    # The second batch is applied but every answer is lost: the sync gives up.
+    transport = FakeTransport(server, 1, faults=[Fault("push", "after", skip=1, times=99)])
+    assert not engine(tablet, transport, [], push_batch=10).sync().ok
+    assert tablet.store.pending_count() == 6
+    report = engine(tablet, FakeTransport(server, 1), [], push_batch=10).sync()
+    assert report.ok
+    assert sorted(server.applied) == sorted(all_ops)  # applied exactly once each
+    assert server.count("dossier") == 8 and server.count("dossier_event") == 8
+
+
+def test_g10_resume_mid_pull_from_the_stored_cursor(
+    tmp_path: Path, tablet: Tablet, server: FakeServer
+) -> None:
+    # Another tablet fills the commune with 30 dossiers.
+    other = Tablet(tmp_path / "other.db")
+    other.adopt_registration("fake://", server.registration())
+    assert other.sync(FakeTransport(server, 2)).ok
+    make_dossiers(other, 30)
+    assert other.sync(FakeTransport(server, 2)).ok
+    other.close()
+
+    transport = FakeTransport(server, 1, faults=[Fault("pull", "before", skip=3, times=99)])
+    report = engine(tablet, transport, [], pull_budget=2000).sync()
+    assert not report.ok
+    stopped_at = tablet.store.cursor()
+    assert stopped_at.commune > 0
+    applied = tablet.store.count_records("dossier") + tablet.store.count_records("dossier_event")
+    assert 0 < applied < 60
+
+    resumed = FakeTransport(server, 1)
+    report = engine(tablet, resumed, [], pull_budget=2000).sync()
+    assert report.ok, report.error
+    cursors = [Cursor.decode(detail) for name, detail in resumed.calls if name == "pull"]
+    assert cursors[0] == stopped_at  # resumes where the last applied page ended
+    assert all(a.commune < b.commune for a, b in itertools.pairwise(cursors))
+    assert report.pulled == 60 - applied  # nothing pulled twice
+    assert tablet.store.count_records("dossier") == 30
+    assert tablet.store.count_records("dossier_event") == 30
+
+
+def test_g9_device_revoked_is_reported_and_local_data_kept(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    ids = make_dossiers(tablet, 2)
+    server.revoked.add(1)
+    sleeps: list[float] = []
+    report = engine(tablet, FakeTransport(server, 1), sleeps).sync()
+    assert report.revoked and not report.ok
+    assert report.error is not None and "thu hồi" in report.error
+    assert sleeps == []  # a refusal is not retried
+    assert tablet.store.pending_count() == 4
+    assert all(tablet.dossier(i) is not None for i in ids)
+
+
+def test_g11_photo_upload_resumes_from_the_server_offset(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    dossier = make_dossiers(tablet, 1)[0]
+    photo = random.Random(1).randbytes(200_000)
+    tablet.attach_photo("dossier", dossier, photo, "image/jpeg")
+    sha = hashlib.sha256(photo).hexdigest()
+    # Chunk 2 reaches the server but its answer is lost; the retry of chunk 2 is told
+    # the server's offset and goes on from there. Then the link dies for good.
+    transport = FakeTransport(
+        server,
+        1,
+        faults=[
+            Fault("append_blob", "after", skip=1),
+            Fault("append_blob", "before", skip=2, times=99),
+        ],
+    )
+    report = engine(tablet, transport, [], chunk_size=50_000).sync()
+    assert not report.ok
+    held = len(server.blob_data[sha])
+    assert held == 150_000
+    assert tablet.store.pending_count() == 3  # the photo's record waits for its bytes
+
+    resumed = FakeTransport(server, 1)
+    report = engine(tablet, resumed, [], chunk_size=50_000).sync()
+    assert report.ok, report.error
+    offsets = [detail[1] for name, detail in resumed.calls if name == "append_blob"]
+    assert offsets == [150_000]  # only the missing bytes
+    assert sha in server.complete and bytes(server.blob_data[sha]) == photo
+    assert tablet.store.pending_blobs() == []
+    assert server.count("attachment") == 1
+
+
+def test_g11_known_photo_is_not_uploaded_again(
+    tmp_path: Path, tablet: Tablet, server: FakeServer
+) -> None:
+    photo = random.Random(2).randbytes(80_000)
+    tablet.attach_photo("dossier", make_dossiers(tablet, 1)[0], photo, "image/jpeg")
+    assert tablet.sync(FakeTransport(server, 1)).ok
+    other = Tablet(tmp_path / "other.db")
+    other.adopt_registration("fake://", server.registration())
+    assert other.sync(FakeTransport(server, 2)).ok
+    other.attach_photo("dossier", make_dossiers(other, 1)[0], photo, "image/jpeg")
+    transport = FakeTransport(server, 2)
+    report = other.sync(transport)
+    assert report.ok and report.photos_uploaded == 1
+    assert transport.count("start_blob") == 1 and transport.count("append_blob") == 0
+    other.close()
+
+
+def test_g12_a_rejected_operation_blocks_nothing(tablet: Tablet, server: FakeServer) -> None:
+    ids = make_dossiers(tablet, 2)
+    future = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    bad = Operation(
+        op_id=new_id(),
+        collection="dossier_event",
+        record_id=new_id(),
+        stamp=tablet.clock.now().encode(),
+        fields={"dossier_id": ids[0], "kind": "note", "occurred_at": future},
+        create=True,
+    )
+    tablet.store.record_local(bad)  # as if an old app version had let it through
+    make_dossiers(tablet, 1)
+    report = tablet.sync(FakeTransport(server, 1))
+    assert report.ok and report.rejected == 1 and report.applied == 6
+    assert server.count("dossier") == 3
+    rejected = tablet.store.rejected_operations()
+    assert [r.op.op_id for r in rejected] == [bad.op_id]
+    assert rejected[0].reason == "date_in_future"
+    assert tablet.store.get("dossier_event", bad.record_id) is not None  # kept to correct
+    assert not tablet.on_server("dossier_event", bad.record_id)
+
+
+def test_g8_a_clock_years_ahead_is_restamped_and_corrected(
+    tmp_path: Path, server: FakeServer
+) -> None:
+    wrong = ManualClock(int(datetime.now(UTC).timestamp() * 1000) + 3 * 365 * 86_400_000)
+    device = Tablet(tmp_path / "ahead.db", physical=wrong)
+    device.adopt_registration("fake://", server.registration())
+    # A record stamped by the wrong clock before the first contact.
+    op = Operation(
+        op_id=new_id(),
+        collection="feedback",
+        record_id=new_id(),
+        stamp=device.clock.now().encode(),
+        fields={
+            "kind": "praise",
+            "content": "Cán bộ nhiệt tình",
+            "channel": "counter",
+            "received_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "status": "new",
+        },
+        create=True,
+    )
+    device.store.record_local(op)
+    report = device.sync(FakeTransport(server, 1))
+    assert report.ok, report.error
+    assert report.skew_ms > 3 * 364 * 86_400_000
+    state = device.store.read_record("feedback", op.record_id)
+    assert state is not None
+    server_stamp = Timestamp.decode(state.clocks["content"])
+    assert server_stamp.node == "s1"  # the server's re-stamp replaced the wrong one
+    # The offset now corrects the clock: the next stamps are near true time.
+    assert device.clock.offset_ms == -report.skew_ms
+    assert abs(device.clock.physical_ms() - server.physical.now_ms()) < 60_000
+    device.close()
+
+
+def test_g14_progress_and_acknowledgement(tablet: Tablet, server: FakeServer) -> None:
+    dossier = make_dossiers(tablet, 1)[0]
+    tablet.attach_photo("dossier", dossier, b"\xff\xd8 photo bytes", "image/jpeg")
+    assert not tablet.on_server("dossier", dossier)
+    phases: list[tuple[str, int, int]] = []
+    report = tablet.sync(FakeTransport(server, 1), lambda *p: phases.append(p))
+    assert report.ok
+    assert [p[0] for p in phases][:2] == ["photos", "photos"]
+    assert ("push", 3, 3) in phases and phases[-1][0] == "pull"
+    assert tablet.on_server("dossier", dossier)
+    assert tablet.status().pending == 0 and tablet.status().last_sync_at is not None
+
+
+def test_hlc_last_stamp_survives_a_restart_with_the_clock_gone_back(
+    tmp_path: Path, server: FakeServer
+) -> None:
+    clock = ManualClock(1_900_000_000_000)
+    device = Tablet(tmp_path / "t.db", physical=clock)
+    device.adopt_registration("fake://", server.registration())
+    server.seed_reference()
+    assert device.sync(FakeTransport(server, 1)).ok
+    device.create_dossier(1, "Lù Văn Pảo")
+    last = device.clock.last
+    device.close()
+    clock.advance(-3_600_000)  # the clock went back an hour while the app was closed
+    again = Tablet(tmp_path / "t.db", physical=clock)
+    assert again.clock.now() > last
+    again.close()
+
+
+def test_engine_restores_the_saved_clock(tmp_path: Path) -> None:
+    store = SQLiteDeviceStore(tmp_path / "s.db")
+    store.set_setting("clock_offset_ms", "12345")
+    saved = Timestamp(1_700_000_100_000, 4, "3")  # within the 5-minute window
+    store.set_setting("hlc_last", saved.encode())
+    clock = HybridClock("3", ManualClock(1_700_000_000_000))
+    SyncEngine(store, FakeTransport(FakeServer()), clock).restore_clock()
+    assert clock.offset_ms == 12345
+    assert clock.now() > saved
+    store.close()
+
+
+def test_pull_applies_reference_data_without_clocks(tablet: Tablet) -> None:
+    procedure = tablet.procedure(1)
+    assert procedure is not None and procedure["processing_days"] == 0
+    assert tablet.store.read_record("procedure", "1") is not None
+    assert [v["id"] for v in tablet.villages()] == ["71", "72", "73"]
+    assert tablet.registration.commune_id == COMMUNE_ID
