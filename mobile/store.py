@@ -18,6 +18,20 @@
   with a busy timeout; writers start with ``BEGIN IMMEDIATE`` so read-modify-write
   sequences (counters, record merges) never interleave.
 
+- **Encryption at rest.** With a ``cipher`` (``mobile.security.FieldCipher``, unlocked
+  by the officer's PIN) every sensitive value (``SENSITIVE_FIELDS``, and a conflict's
+  ``kept_value``/``lost_value`` when the field it is about is sensitive) is sealed
+  before it reaches SQLite: in a record's own and server layers, in the outbox's wire
+  operation, and in a refusal's message and errors; so is the device token
+  (``SECRET_SETTINGS``). Everything read is opened again, so callers (engine, Tablet,
+  screens) only see plain values and the wire protocol is unchanged. Clocks, ids and
+  the other fields stay plain. Values written before the cipher existed are read as
+  they are; ``encrypt_existing`` seals them. Once a key has been used the store keeps
+  a check value: another key is refused at once (``VaultError``), and without a key
+  sealed values cannot be read nor sensitive values written (``StoreLocked``).
+  ``where``/``order_by`` on a sensitive field raise ``SensitiveFilterError``: SQL
+  cannot compare ciphertext, so such searches are done in Python on what is read.
+
 Nothing here talks to the network or knows the merge rules beyond what a replica must
 do with the server's verdicts; validation lives in ``mobile.tablet``.
 """
@@ -31,16 +45,25 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from mobile.security import ENCRYPTED_PREFIX, SENSITIVE_FIELDS, FieldCipher, VaultError
 from sync.merge import RecordState
 from sync.ops import Change, Cursor, Operation, Outcome, OutcomeKind, Reason
+from sync.schema import COLLECTIONS
 from sync.storage import BlobRef, RejectedOperation
 
-__all__ = ["OutboxEntry", "SQLiteDeviceStore", "StoreError"]
+__all__ = [
+    "SECRET_SETTINGS",
+    "OutboxEntry",
+    "SQLiteDeviceStore",
+    "SensitiveFilterError",
+    "StoreError",
+    "StoreLocked",
+]
 
 SCHEMA_VERSION = 1
 
@@ -104,10 +127,54 @@ PENDING = "pending"
 REJECTED = "rejected"
 _CONFLICT = "sync_conflict"
 _SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+#: A conflict record's copies of the values that met (sealed when its field is sensitive).
+_CONFLICT_VALUES = frozenset({"kept_value", "lost_value"})
+#: Settings that are secrets, sealed like sensitive fields (the device token of
+#: ``mobile.tablet.Registration``).
+SECRET_SETTINGS = frozenset({"registration.token"})
+#: A constant sealed with the store's key the first time a key is attached: tells a wrong
+#: key at once, and that this store holds sealed data (so plain writes are refused).
+_KEY_CHECK = "security.key_check"
+_KEY_CHECK_TEXT = "motcua-field-key"
 
 
 class StoreError(Exception):
     """A misuse of the store (unknown blob, bad filter…)."""
+
+
+class StoreLocked(StoreError, VaultError):
+    """Sealed data was read, or sensitive data written, without the unlocked key."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"Dữ liệu được mã hóa, hãy mở khóa bằng mã PIN ({what} needs the PIN unlock)"
+        )
+
+
+class SensitiveFilterError(StoreError, ValueError):
+    """A filter or sort on an encrypted field, which SQL cannot compare."""
+
+
+def _sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(ENCRYPTED_PREFIX)
+
+
+def _sensitive_names(collection: str, context: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of a record of ``collection`` to seal; ``context`` is the record."""
+    if collection == _CONFLICT:
+        target, name = context.get("collection"), context.get("field")
+        if isinstance(target, str) and isinstance(name, str):
+            sensitive = name in SENSITIVE_FIELDS.get(target, frozenset())
+            return _CONFLICT_VALUES if sensitive else frozenset()
+        return _CONFLICT_VALUES  # about an unknown field: keep its values sealed
+    return SENSITIVE_FIELDS.get(collection, frozenset())
+
+
+def _readable_names(collection: str) -> frozenset[str]:
+    """The fields of ``collection`` that may hold sealed values."""
+    if collection == _CONFLICT:
+        return _CONFLICT_VALUES
+    return SENSITIVE_FIELDS.get(collection, frozenset())
 
 
 @dataclass(frozen=True)
@@ -179,7 +246,13 @@ class _ThreadState(threading.local):
 class SQLiteDeviceStore:
     """The tablet's ``DeviceStore`` on SQLite (see the module docs)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        cipher: FieldCipher | None = None,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.blob_dir = self.path.with_name(self.path.name + "-blobs")
@@ -188,12 +261,198 @@ class SQLiteDeviceStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
+        self._cipher: FieldCipher | None = None
         connection = self._connection()
         connection.execute("PRAGMA journal_mode=WAL")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             connection.executescript(_SCHEMA)  # idempotent: CREATE … IF NOT EXISTS
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.cipher = cipher
+
+    # -- encryption at rest --------------------------------------------------------------------
+
+    @property
+    def cipher(self) -> FieldCipher | None:
+        """The unlocked data key, or None (no PIN yet, or locked)."""
+        return self._cipher
+
+    @cipher.setter
+    def cipher(self, cipher: FieldCipher | None) -> None:
+        """Attach the key after the PIN unlock (None locks the store again).
+
+        A key different from the one this store's data was sealed with is refused
+        (``VaultError``) before anything is read or written with it.
+        """
+        if cipher is not None:
+            with self.transaction() as conn:
+                row = conn.execute(
+                    "SELECT value FROM setting WHERE key = ?", (_KEY_CHECK,)
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO setting (key, value) VALUES (?, ?)",
+                        (_KEY_CHECK, cipher.encrypt(_KEY_CHECK_TEXT)),
+                    )
+                else:
+                    try:
+                        matches = cipher.decrypt(row[0]) == _KEY_CHECK_TEXT
+                    except VaultError:
+                        matches = False
+                    if not matches:
+                        raise VaultError(
+                            "Khóa không khớp với dữ liệu trên máy "
+                            "(this key does not open this tablet's data)"
+                        )
+        self._cipher = cipher
+
+    @staticmethod
+    def _protected(conn: sqlite3.Connection) -> bool:
+        """Whether a key has been used on this store (then plain writes are refused)."""
+        return (
+            conn.execute("SELECT 1 FROM setting WHERE key = ?", (_KEY_CHECK,)).fetchone()
+            is not None
+        )
+
+    def _encrypt(self, conn: sqlite3.Connection, value: Any, what: str) -> Any:
+        """``value`` (JSON-ready) sealed, or as is where no key was ever used."""
+        if self._cipher is not None:
+            return self._cipher.encrypt(value)
+        if self._protected(conn):
+            raise StoreLocked(what)
+        return value
+
+    def _decrypt(self, value: Any, what: str) -> Any:
+        if not _sealed(value):
+            return value  # not sensitive, or written before the key existed
+        if self._cipher is None:
+            raise StoreLocked(what)
+        return self._cipher.decrypt(value)
+
+    def _seal(
+        self,
+        conn: sqlite3.Connection,
+        collection: str,
+        fields: dict[str, Any],
+        context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``fields`` (JSON-ready) with their sensitive values sealed."""
+        names = _sensitive_names(collection, fields if context is None else context)
+        todo = [n for n in names & fields.keys() if fields[n] is not None]
+        if not todo:
+            return fields
+        cipher = self._cipher
+        if cipher is None:
+            if self._protected(conn):
+                raise StoreLocked(f"{collection}.{todo[0]}")
+            return fields  # no PIN yet: stored plain, sealed later by encrypt_existing
+        sealed = dict(fields)
+        for name in todo:
+            sealed[name] = cipher.encrypt(fields[name])
+        return sealed
+
+    def _open(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``fields`` as read, with sealed values opened."""
+        names = _readable_names(collection) & fields.keys()
+        if not names:
+            return fields
+        opened = dict(fields)
+        for name in names:
+            opened[name] = self._decrypt(fields[name], f"{collection}.{name}")
+        return opened
+
+    def _seal_text(self, text: str | None) -> str | None:
+        """A refusal's message: it may quote the refused values, so sealed with a key."""
+        if text is None or self._cipher is None:
+            return text
+        return self._cipher.encrypt(text)
+
+    def _open_text(self, text: str | None) -> str | None:
+        return None if text is None else str(self._decrypt(text, "message"))
+
+    def _read_op(self, text: str) -> Operation:
+        """An outbox operation with its values opened, as the engine sends it."""
+        op = Operation.from_wire(json.loads(text))
+        return replace(op, fields=self._open(op.collection, op.fields))
+
+    def _open_errors(self, text: str | None) -> dict[str, str]:
+        return {str(k): str(self._decrypt(v, "errors")) for k, v in _loads_dict(text).items()}
+
+    def _seal_errors(self, errors: Mapping[str, str]) -> str:
+        return _dumps({k: self._seal_text(str(v)) for k, v in errors.items()})
+
+    def encrypt_existing(self) -> int:
+        """Seal every value stored plain, in one transaction; returns how many rows changed.
+
+        For a tablet whose officer sets a PIN after data exists. Records, outbox
+        operations and refusals, and secret settings are rewritten; then, unless called
+        inside an outer transaction, the database is vacuumed and the WAL truncated so
+        the old plain copies do not linger in free pages.
+        """
+        cipher = self._cipher
+        if cipher is None:
+            raise StoreLocked("encrypt_existing")  # set ``store.cipher`` first
+        names = sorted({*SENSITIVE_FIELDS, _CONFLICT})
+        outermost = self._local.depth == 0
+        changed = 0
+        with self.transaction() as conn:
+            rows = [
+                row
+                for name in names
+                for row in conn.execute(
+                    "SELECT collection, id, fields, server_fields FROM record WHERE collection = ?",
+                    (name,),
+                ).fetchall()
+            ]
+            for collection, record_id, fields_text, server_text in rows:
+                fields, server = _loads_dict(fields_text), _loads_dict(server_text)
+                context = {**server, **fields}
+                wanted = _sensitive_names(collection, context)
+                if any(
+                    layer.get(n) is not None and not _sealed(layer.get(n))
+                    for layer in (fields, server)
+                    for n in wanted
+                ):
+                    self._save(conn, collection, record_id, self._load(conn, collection, record_id))
+                    changed += 1
+            for op_id, text, message, errors in conn.execute(
+                "SELECT op_id, op, message, errors FROM outbox"
+            ).fetchall():
+                wire = json.loads(text)
+                collection, values = str(wire.get("c")), wire.get("f") or {}
+                plain = any(
+                    values.get(n) is not None and not _sealed(values.get(n))
+                    for n in _sensitive_names(collection, values)
+                )
+                new_message = message if _sealed(message) else self._seal_text(message)
+                new_errors = errors
+                if errors is not None:
+                    new_errors = _dumps(
+                        {
+                            k: v if _sealed(v) else cipher.encrypt(str(v))
+                            for k, v in _loads_dict(errors).items()
+                        }
+                    )
+                if plain or new_message != message or new_errors != errors:
+                    wire["f"] = self._seal(conn, collection, self._open(collection, values))
+                    conn.execute(
+                        "UPDATE outbox SET op = ?, message = ?, errors = ? WHERE op_id = ?",
+                        (_dumps(wire), new_message, new_errors, op_id),
+                    )
+                    changed += 1
+            for key in sorted(SECRET_SETTINGS):
+                found = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+                if found is not None and not _sealed(found[0]):
+                    conn.execute(
+                        "UPDATE setting SET value = ? WHERE key = ?",
+                        (cipher.encrypt(str(found[0])), key),
+                    )
+                    changed += 1
+        if outermost and changed:
+            connection = self._connection()
+            connection.execute("VACUUM")  # rebuilds every page: no plain copy stays behind
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
 
     # -- connections and transactions ----------------------------------------------------------
 
@@ -262,8 +521,8 @@ class SQLiteDeviceStore:
 
     # -- record rows ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _load(conn: sqlite3.Connection, collection: str, record_id: str) -> _Row:
+    def _load(self, conn: sqlite3.Connection, collection: str, record_id: str) -> _Row:
+        """The record with its sealed values opened (plain in memory)."""
         row = conn.execute(
             "SELECT fields, clocks, server_fields, server_clocks, seq FROM record "
             "WHERE collection = ? AND id = ?",
@@ -272,16 +531,19 @@ class SQLiteDeviceStore:
         if row is None:
             return _Row({}, {}, {}, {}, None, exists=False)
         return _Row(
-            _loads_dict(row[0]),
+            self._open(collection, _loads_dict(row[0])),
             _loads_dict(row[1]),
-            _loads_dict(row[2]),
+            self._open(collection, _loads_dict(row[2])),
             _loads_dict(row[3]),
             row[4],
             exists=True,
         )
 
-    @staticmethod
-    def _save(conn: sqlite3.Connection, collection: str, record_id: str, row: _Row) -> None:
+    def _save(self, conn: sqlite3.Connection, collection: str, record_id: str, row: _Row) -> None:
+        """Write the record back, its sensitive values sealed in both layers."""
+        context = {**row.server_fields, **row.fields}
+        fields = self._seal(conn, collection, row.fields, context)
+        server_fields = self._seal(conn, collection, row.server_fields, context)
         conn.execute(
             "INSERT INTO record (collection, id, fields, clocks, server_fields, server_clocks, seq)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET"
@@ -291,9 +553,9 @@ class SQLiteDeviceStore:
             (
                 collection,
                 record_id,
-                _dumps(row.fields),
+                _dumps(fields),
                 _dumps(row.clocks),
-                _dumps(row.server_fields),
+                _dumps(server_fields),
                 _dumps(row.server_clocks),
                 row.seq,
             ),
@@ -308,7 +570,7 @@ class SQLiteDeviceStore:
         )
         if not row:
             return None
-        return RecordState(_loads_dict(row[0][0]), _loads_dict(row[0][1]))
+        return RecordState(self._open(collection, _loads_dict(row[0][0])), _loads_dict(row[0][1]))
 
     def write_fields(
         self, collection: str, record_id: str, writes: dict[str, tuple[Any, str]]
@@ -328,14 +590,26 @@ class SQLiteDeviceStore:
 
     def record_local(self, op: Operation) -> None:
         """Apply a local edit and append it to the outbox, in one transaction (G2)."""
-        wire = op.to_wire()
         blob_sha = op.fields.get("sha256") if op.collection == "attachment" else None
         with self.transaction() as conn:
             row = self._load(conn, op.collection, op.record_id)
             for name, value in op.fields.items():
                 row.fields[name] = json.loads(_dumps(value))
                 row.clocks[name] = op.stamp
+            collection = COLLECTIONS.get(op.collection)
+            if op.create and collection is not None:
+                # Fields left out of a creation hold their empty value, unstamped, exactly
+                # as on the server (sync.schema.Collection.canonical).
+                for name, value in collection.canonical({}, create=True).items():
+                    row.fields.setdefault(name, value)
             self._save(conn, op.collection, op.record_id, row)
+            wire = op.to_wire()
+            wire["f"] = self._seal(
+                conn,
+                op.collection,
+                json.loads(_dumps(op.fields)),
+                {**row.server_fields, **row.fields},
+            )
             conn.execute(
                 "INSERT INTO outbox (op_id, collection, record_id, field_names, is_create,"
                 " blob_sha256, op, state, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -358,7 +632,7 @@ class SQLiteDeviceStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [Operation.from_wire(json.loads(r[0])) for r in self._query(sql, params)]
+        return [self._read_op(r[0]) for r in self._query(sql, params)]
 
     def pending_count(self) -> int:
         return int(self._query("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,))[0][0])
@@ -370,10 +644,10 @@ class SQLiteDeviceStore:
         )
         return [
             RejectedOperation(
-                op=Operation.from_wire(json.loads(op)),
+                op=self._read_op(op),
                 reason=reason or "",
-                message=message or "",
-                errors={str(k): str(v) for k, v in _loads_dict(errors).items()},
+                message=self._open_text(message) or "",
+                errors=self._open_errors(errors),
             )
             for op, reason, message, errors in rows
         ]
@@ -396,11 +670,11 @@ class SQLiteDeviceStore:
         return [
             OutboxEntry(
                 position=seq,
-                op=Operation.from_wire(json.loads(op)),
+                op=self._read_op(op),
                 state=state,
                 reason=reason,
-                message=message,
-                errors={str(k): str(v) for k, v in _loads_dict(errors).items()},
+                message=self._open_text(message),
+                errors=self._open_errors(errors),
                 recorded_at=datetime.fromisoformat(recorded_at),
             )
             for seq, op, state, reason, message, errors, recorded_at in self._query(
@@ -446,7 +720,7 @@ class SQLiteDeviceStore:
                 ).fetchone()
                 if found is None or found[2] != PENDING:
                     continue  # already dealt with: verdicts are idempotent
-                op = Operation.from_wire(json.loads(found[0]))
+                op = self._read_op(found[0])
                 if outcome.kind is OutcomeKind.REJECTED:
                     if outcome.retryable:
                         if outcome.reason is Reason.BLOB_MISSING and found[1]:
@@ -461,8 +735,8 @@ class SQLiteDeviceStore:
                         (
                             REJECTED,
                             outcome.reason.value if outcome.reason else None,
-                            outcome.message,
-                            _dumps(outcome.errors or {}),
+                            self._seal_text(outcome.message),
+                            self._seal_errors(outcome.errors or {}),
                             op.op_id,
                         ),
                     )
@@ -701,24 +975,42 @@ class SQLiteDeviceStore:
 
     # -- settings and counters -----------------------------------------------------------------
 
+    def _open_setting(self, key: str, value: str) -> str:
+        if key == _KEY_CHECK:
+            return value
+        return str(self._decrypt(value, f"setting {key}"))
+
     def get_setting(self, key: str) -> str | None:
+        """A setting; a secret one (the token) raises ``StoreLocked`` without the key."""
         rows = self._query("SELECT value FROM setting WHERE key = ?", (key,))
-        return str(rows[0][0]) if rows else None
+        return self._open_setting(key, str(rows[0][0])) if rows else None
 
     def set_setting(self, key: str, value: str) -> None:
+        """Keep a setting; those in ``SECRET_SETTINGS`` are sealed when there is a key."""
         with self.transaction() as conn:
+            if key in SECRET_SETTINGS:
+                value = str(self._encrypt(conn, value, f"setting {key}"))
             conn.execute(
                 "INSERT INTO setting (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
 
-    def settings(self, prefix: str = "") -> dict[str, str]:
+    def settings(self, prefix: str = "", *, omit_sealed: bool = False) -> dict[str, str]:
+        """Settings whose key starts with ``prefix``, secret ones opened.
+
+        Without the key a sealed value raises ``StoreLocked``, or is left out with
+        ``omit_sealed`` (to read who the tablet is before the PIN unlock).
+        """
         rows = self._query(
             "SELECT key, value FROM setting WHERE substr(key, 1, ?) = ? ORDER BY key",
             (len(prefix), prefix),
         )
-        return {str(k): str(v) for k, v in rows}
+        return {
+            str(k): self._open_setting(str(k), str(v))
+            for k, v in rows
+            if not (omit_sealed and self._cipher is None and k != _KEY_CHECK and _sealed(v))
+        }
 
     def next_counter(self, name: str) -> int:
         """Increment and return a named counter (1 the first time).
@@ -755,15 +1047,27 @@ class SQLiteDeviceStore:
         )
         if not rows:
             return None
-        return str(rows[0][0]), {"id": record_id, **_loads_dict(rows[0][1])}
+        collection = str(rows[0][0])
+        return collection, {"id": record_id, **self._open(collection, _loads_dict(rows[0][1]))}
 
     @staticmethod
-    def _where(where: Mapping[str, Any] | None, include_deleted: bool) -> tuple[str, list[Any]]:
+    def _check_plain(collection: str, name: str) -> None:
+        if name in _readable_names(collection):
+            raise SensitiveFilterError(
+                f"{collection}.{name} is encrypted on the tablet: SQL cannot filter or sort"
+                " on it; read the records and compare in Python"
+            )
+
+    @classmethod
+    def _where(
+        cls, collection: str, where: Mapping[str, Any] | None, include_deleted: bool
+    ) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         for name, value in (where or {}).items():
             if not name or not set(name) <= _SAFE_NAME:
                 raise StoreError(f"bad field name in filter: {name!r}")
+            cls._check_plain(collection, name)
             expression = f"json_extract(fields, '$.{name}')"
             if value is None:
                 clauses.append(f"{expression} IS NULL")
@@ -792,12 +1096,16 @@ class SQLiteDeviceStore:
         """Records of a collection as dicts; ``where`` maps fields to a value or a list.
 
         Ordered by a field (``order_by``) or else by id (creation order for UUIDv7).
+        Filtering or ordering on a sensitive field raises ``SensitiveFilterError``
+        (with or without a key, so code behaves the same on every tablet): its values
+        are ciphertext in SQLite.
         """
-        clause, params = self._where(where, include_deleted)
+        clause, params = self._where(collection, where, include_deleted)
         sql = f"SELECT id, fields FROM record WHERE collection = ?{clause}"  # noqa: S608
         if order_by is not None:
             if not order_by or not set(order_by) <= _SAFE_NAME:
                 raise StoreError(f"bad field name to order by: {order_by!r}")
+            self._check_plain(collection, order_by)
             sql += f" ORDER BY json_extract(fields, '$.{order_by}')"
             sql += " DESC" if descending else ""
             sql += ", id"
@@ -807,7 +1115,7 @@ class SQLiteDeviceStore:
             sql += " LIMIT ?"
             params.append(limit)
         rows = self._query(sql, [collection, *params])
-        return [{"id": rid, **_loads_dict(fields)} for rid, fields in rows]
+        return [{"id": rid, **self._open(collection, _loads_dict(fields))} for rid, fields in rows]
 
     def count_records(
         self,
@@ -816,7 +1124,7 @@ class SQLiteDeviceStore:
         *,
         include_deleted: bool = False,
     ) -> int:
-        clause, params = self._where(where, include_deleted)
+        clause, params = self._where(collection, where, include_deleted)
         sql = f"SELECT count(*) FROM record WHERE collection = ?{clause}"  # noqa: S608
         return int(self._query(sql, [collection, *params])[0][0])
 

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mobile.security import FieldCipher
 from mobile.store import SQLiteDeviceStore
 from mobile.transport import DEFAULT_TIMEOUT, HttpTransport, register_device
 from sync.domain import (
@@ -193,12 +194,19 @@ class Tablet:
         *,
         physical: Clock | None = None,
         app_version: str = APP_VERSION,
+        cipher: FieldCipher | None = None,
     ) -> None:
         self.store = store if isinstance(store, SQLiteDeviceStore) else SQLiteDeviceStore(store)
+        if cipher is not None:  # else set ``store.cipher`` after the PIN unlock
+            self.store.cipher = cipher
         self.physical: Clock = physical or SystemClock()
         self.app_version = app_version
         self._clock: HybridClock | None = None
-        self._registration = Registration.from_settings(self.store.settings(_REG))
+        # Before the PIN unlock the sealed token is left out ("" here; see ``transport``).
+        values = self.store.settings(_REG, omit_sealed=True)
+        if values and _REG + "token" not in values:
+            values[_REG + "token"] = ""
+        self._registration = Registration.from_settings(values)
 
     def close(self) -> None:
         self.store.close()
@@ -368,8 +376,11 @@ class Tablet:
         create: bool = False,
     ) -> Operation:
         values = {k: _json_value(v) for k, v in fields.items()}
-        if create:
+        if create:  # an absent field means null at creation: save the bytes
             values = {k: v for k, v in values.items() if v is not None}
+        spec = COLLECTIONS.get(collection)
+        if spec is not None:
+            values = spec.canonical(values)  # the form the server stores, byte for byte
         return Operation(
             op_id=new_id(),
             collection=collection,
@@ -838,9 +849,9 @@ class Tablet:
 
     def transport(self, server_url: str | None = None) -> HttpTransport:
         registration = self.registration
-        return HttpTransport(
-            server_url or registration.server_url, registration.token, self.app_version
-        )
+        # Read from the store when it was sealed at start-up (StoreLocked until the PIN).
+        token = registration.token or self.store.get_setting(_REG + "token") or ""
+        return HttpTransport(server_url or registration.server_url, token, self.app_version)
 
     def engine(
         self,

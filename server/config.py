@@ -66,4 +66,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # swagger-ui-bundle, so it works with no internet.
         "OPENAPI_SWAGGER_UI_PATH": None,
         "JSON_SORT_KEYS": False,
+        # Sync (sync/PROTOCOL.md): where photo bytes live, the oldest tablet app still
+        # served, and how far ahead of the server a tablet's clock may run.
+        "MOTCUA_BLOB_DIR": env.get("MOTCUA_BLOB_DIR", str(instance_path / "blobs")),
+        "MIN_APP_VERSION": env.get("MOTCUA_MIN_APP_VERSION", "0.1.0"),
+        "SYNC_MAX_SKEW_MS": int(env.get("MOTCUA_SYNC_MAX_SKEW_MS", 300_000)),
+        # The largest sync body accepted once gunzipped (a small gzip can inflate a lot).
+        "SYNC_MAX_INFLATED_BYTES": int(env.get("MOTCUA_SYNC_MAX_INFLATED_BYTES", 32 * 1024 * 1024)),
     }

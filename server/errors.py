@@ -20,8 +20,10 @@ def _service_error(error: ServiceError) -> Any:
         }
         if error.errors:
             body["errors"] = error.errors
+        body.update(error.extra)
         response = jsonify(body)
         response.status_code = error.http_status
+        response.headers.update(error.headers)
         if error.http_status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
         return response

@@ -8,10 +8,11 @@ type; the server tells a tablet with an older schema to update (PROTOCOL.md §Ve
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sync.domain import (
@@ -112,6 +113,9 @@ def _date(*, required: bool = False) -> Checker:
     return check
 
 
+_DATETIME_CHECKERS: set[Checker] = set()
+
+
 def _datetime(*, required: bool = False) -> Checker:
     def check(value: Any) -> str | None:
         if value is None:
@@ -128,6 +132,7 @@ def _datetime(*, required: bool = False) -> Checker:
             return f"Thời điểm {value} quá xa trong quá khứ (before {OLDEST.isoformat()})"
         return None
 
+    _DATETIME_CHECKERS.add(check)
     return check
 
 
@@ -204,6 +209,22 @@ class Field:
     legal_time: bool = False
     #: Required when the record is created.
     required: bool = False
+    #: What null (or absence at creation) means for this field: "" for notes, [] for
+    #: lists… Both replicas store this value, so they hold the same record.
+    empty: Any = None
+
+    def canonical(self, value: Any) -> Any:
+        """The one form both replicas store: empties for null, date-times in UTC."""
+        if value is None:
+            return copy.deepcopy(self.empty)
+        if self.check in _DATETIME_CHECKERS and isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value  # invalid: the checker names the problem
+            if moment.tzinfo is not None:
+                return moment.astimezone(UTC).isoformat()
+        return value
 
 
 @dataclass(frozen=True)
@@ -221,6 +242,22 @@ class Collection:
 
     def writable_by_device(self, name: str) -> bool:
         return not self.device_writable or name in self.device_writable
+
+    def canonical(self, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
+        """``fields`` as a replica stores them (PROTOCOL.md §2).
+
+        At creation an absent field means null, so every field the device may write is
+        filled in; server-owned fields are left to the server.
+        """
+        out = {
+            name: (spec.canonical(value) if (spec := self.fields.get(name)) else value)
+            for name, value in fields.items()
+        }
+        if create:
+            for name, spec in self.fields.items():
+                if name not in out and spec.rule is not Rule.SERVER:
+                    out[name] = spec.canonical(None)
+        return out
 
 
 F = Field
@@ -243,8 +280,8 @@ DOSSIER = Collection(
         "due_date": F(_date(), Rule.SERVER),
         "status": F(_choice(DossierStatus), Rule.STATUS, required=True),
         "handler_id": F(_int(minimum=1)),
-        "documents": F(_json(50)),
-        "note": F(_text(2000)),
+        "documents": F(_json(50), empty=[]),
+        "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
     },
 )
@@ -259,8 +296,8 @@ DOSSIER_EVENT = Collection(
         "officer_id": F(_int(minimum=1), Rule.IMMUTABLE),
         "from_status": F(_text(24), Rule.IMMUTABLE),
         "to_status": F(_text(24), Rule.IMMUTABLE),
-        "note": F(_text(2000), Rule.IMMUTABLE),
-        "data": F(_json(50), Rule.IMMUTABLE),
+        "note": F(_text(2000), Rule.IMMUTABLE, empty=""),
+        "data": F(_json(50), Rule.IMMUTABLE, empty={}),
     },
     append_only=True,
     parent=("dossier_id", "dossier"),
@@ -290,7 +327,7 @@ ATTACHMENT = Collection(
         "filename": F(_text(200, required=True), Rule.IMMUTABLE, required=True),
         "content_type": F(_text(80, required=True), Rule.IMMUTABLE, required=True),
         "size": F(_int(required=True, minimum=1), Rule.IMMUTABLE, required=True),
-        "caption": F(_text(200), Rule.IMMUTABLE),
+        "caption": F(_text(200), Rule.IMMUTABLE, empty=""),
     },
     append_only=True,
 )
@@ -301,10 +338,10 @@ FEEDBACK = Collection(
     {
         "kind": F(_choice(FeedbackKind), required=True),
         "content": F(_text(5000, required=True), required=True),
-        "subject": F(_choice(FeedbackSubject)),
+        "subject": F(_choice(FeedbackSubject), empty=FeedbackSubject.SERVICE.value),
         "dossier_id": F(_ref()),
         "officer_id": F(_int(minimum=1)),
-        "anonymous": F(_bool),
+        "anonymous": F(_bool, empty=False),
         "citizen_name": F(_text(120)),
         "citizen_phone": F(_phone),
         "channel": F(_choice(Channel), required=True),
@@ -313,9 +350,9 @@ FEEDBACK = Collection(
         "status": F(_choice(FeedbackStatus), required=True),
         "assignee_id": F(_int(minimum=1)),
         "forwarded_to": F(_text(200)),
-        "response": F(_text(5000)),
+        "response": F(_text(5000), empty=""),
         "answered_at": F(_datetime(), legal_time=True),
-        "public": F(_bool),
+        "public": F(_bool, empty=False),
     },
 )
 

@@ -34,11 +34,14 @@ def asset(filename: str) -> Any:
 
 
 def register_api(app: Flask) -> None:
+    from server.api.blobs.resources import blp as blobs_blp
     from server.api.catalog.resources import blp as catalog_blp
+    from server.api.conflicts.resources import blp as conflicts_blp
     from server.api.devices.resources import blp as devices_blp
     from server.api.dossiers.resources import blp as dossiers_blp
     from server.api.feedback.resources import blp as feedback_blp
     from server.api.health.resources import blp as health_blp
+    from server.api.sync.resources import blp as sync_blp
     from server.api.units.resources import blp as units_blp
 
     api.init_app(
@@ -53,7 +56,18 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "deviceToken", {"type": "http", "scheme": "bearer", "bearerFormat": "device token"}
     )
-    for blp in (health_blp, devices_blp, catalog_blp, units_blp, dossiers_blp, feedback_blp):
+    blueprints = (
+        health_blp,
+        devices_blp,
+        catalog_blp,
+        units_blp,
+        dossiers_blp,
+        feedback_blp,
+        sync_blp,
+        blobs_blp,
+        conflicts_blp,
+    )
+    for blp in blueprints:
         csrf.exempt(blp)  # token-authenticated: no cookies, so no CSRF
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix or ''}".rstrip("/"))
     app.register_blueprint(docs_blp)

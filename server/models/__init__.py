@@ -6,12 +6,14 @@ from server.models.catalog import Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
+from server.models.ratings import ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
-from server.models.sync_state import SyncConflict, SyncCounter
+from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
 
 __all__ = [
     "AdminUnit",
+    "AppliedOperation",
     "Attachment",
     "AuditEntry",
     "Base",
@@ -25,6 +27,7 @@ __all__ = [
     "Officer",
     "Procedure",
     "Role",
+    "ServiceRating",
     "SurveyForm",
     "SurveyResponse",
     "SyncConflict",

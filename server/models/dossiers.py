@@ -5,14 +5,31 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from server.models.base import SyncRecord, Timestamped, str_enum
 from server.models.catalog import Procedure
 from server.models.people import Officer
 from server.models.units import AdminUnit
 from sync.domain import Channel, DossierStatus
+from sync.text import fold
+
+#: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
+SEARCH_KEY_LENGTH = 300
+
+
+def dossier_search_key(
+    applicant_name: str | None, receipt_number: str | None, applicant_cccd: str | None
+) -> str:
+    """What the dossier search matches: name, receipt number and citizen ID, folded.
+
+    Folding (lower case, no diacritics) lets "nguyen van" find "Nguyễn Văn".
+    """
+    parts = (applicant_name, receipt_number, applicant_cccd)
+    return fold(" ".join(part for part in parts if part))[:SEARCH_KEY_LENGTH]
 
 
 class Dossier(SyncRecord):
@@ -42,6 +59,13 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # Kept up to date from the fields above on every insert and update, whoever writes
+    # (web, API or sync): see the listeners below and ``dossier_search_key``.
+    search_key: Mapped[str] = mapped_column(
+        String(SEARCH_KEY_LENGTH),
+        default=lambda context: _search_key_default(context),
+        server_default="",
+    )
 
     procedure: Mapped[Procedure] = relationship()
     commune: Mapped[AdminUnit] = relationship(foreign_keys="Dossier.commune_id")
@@ -119,3 +143,19 @@ class Blob(Timestamped):
     # the hash has been verified.
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     verified: Mapped[bool] = mapped_column(default=False)
+
+
+def _search_key_default(context: DefaultExecutionContext) -> str:
+    """Column default for Core and bulk inserts, which skip the ORM listeners."""
+    row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return dossier_search_key(
+        row.get("applicant_name"), row.get("receipt_number"), row.get("applicant_cccd")
+    )
+
+
+@event.listens_for(Dossier, "before_insert")
+@event.listens_for(Dossier, "before_update")
+def _refresh_search_key(_mapper: Mapper[Dossier], _connection: Connection, target: Dossier) -> None:
+    target.search_key = dossier_search_key(
+        target.applicant_name, target.receipt_number, target.applicant_cccd
+    )

@@ -1,4 +1,5 @@
-"""Server-side sync bookkeeping: change counters per scope and conflict records."""
+"""Server-side sync bookkeeping: change counters per scope, conflict records, and the
+outcome of every operation a tablet pushed (exactly-once delivery)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, SyncRecord
+from server.models.base import Base, SyncRecord, utcnow
 
 
 class SyncCounter(Base):
@@ -53,3 +54,23 @@ class SyncConflict(SyncRecord):
     resolution: Mapped[str | None] = mapped_column(String(16))  # kept, overturned, edited
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     resolved_at: Mapped[datetime | None]
+
+
+class AppliedOperation(Base):
+    """The outcome of a pushed operation, kept under its id (PROTOCOL.md §6, G3).
+
+    A tablet that did not get the answer pushes the same operation again; the server
+    finds it here and answers the stored outcome without applying anything twice. It is
+    written in the same transaction as the operation's effects. Retryable rejections
+    (``missing_parent``, ``blob_missing``) are not kept.
+    """
+
+    __tablename__ = "applied_operation"
+    __table_args__ = (Index("ix_applied_operation_device_created", "device_id", "created_at"),)
+
+    op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), ForeignKey("device.id"))
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"))
+    # The outcome in its wire form ({"i", "o", "s"?, "r"?, "m"?, "e"?, "x"?, "t"?}).
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,10 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        #: Extra keys for the JSON body and extra response headers, where a protocol
+        #: asks for them (426 ``min_app``, 409 ``offset`` + ``Upload-Offset``).
+        self.extra: dict[str, Any] = {}
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(ServiceError):

@@ -38,6 +38,13 @@ SCOPED = {
     ("GET", "/api/v1/dossiers/<string:dossier_id>"),
     ("GET", "/api/v1/feedback"),
     ("GET", "/api/v1/feedback/<string:feedback_id>"),
+    ("POST", "/api/v1/sync/push"),
+    ("POST", "/api/v1/sync/pull"),
+    ("POST", "/api/v1/blobs"),
+    ("GET", "/api/v1/blobs/<string:sha256>"),
+    ("PATCH", "/api/v1/blobs/<string:sha256>"),
+    ("GET", "/api/v1/conflicts"),
+    ("POST", "/api/v1/conflicts/<string:conflict_id>/resolve"),
 }
 
 
@@ -159,3 +166,138 @@ def test_scopes_by_role(world: World, session: Session) -> None:
     world.a.officer.active = False
     assert scope_for_officer(session, world.a.officer).commune_ids == frozenset()
     assert world.province_admin.role == Role.PROVINCE_ADMIN
+
+
+# --- sync endpoints ----------------------------------------------------------------------
+
+SYNC_HEADERS = {"X-Motcua-Protocol": "1", "X-Motcua-App": "0.1.0", "X-Motcua-Schema": "1"}
+
+
+def _sync_headers(kit: Any) -> dict[str, str]:
+    return {**kit.headers, **SYNC_HEADERS}
+
+
+def test_sync_push_cannot_write_other_commune(
+    client: FlaskClient, world: World, data: Any, session: Session
+) -> None:
+    from sync.hlc import HybridClock, SystemClock
+
+    clock = HybridClock(str(world.a.device.device_no), SystemClock())
+    dossier_b = data["dossier_b"]
+    op = {
+        "i": new_id(),
+        "c": "dossier",
+        "r": dossier_b.id,
+        "t": clock.now().encode(),
+        "f": {"applicant_name": "Người lạ"},
+    }
+    response = client.post(
+        "/api/v1/sync/push", json={"now": 0, "ops": [op]}, headers=_sync_headers(world.a)
+    )
+    assert response.status_code == 200
+    [result] = response.get_json()["results"]
+    assert (result["o"], result["r"]) == ("rejected", "forbidden")
+    session.refresh(dossier_b)
+    assert dossier_b.applicant_name == "Người xã B"
+
+
+def test_sync_pull_shows_only_own_commune(client: FlaskClient, world: World, data: Any) -> None:
+    for kit, own, other in (
+        (world.a, data["dossier_a"], data["dossier_b"]),
+        (world.b, data["dossier_b"], data["dossier_a"]),
+    ):
+        response = client.post(
+            "/api/v1/sync/pull",
+            json={"cursor": "", "budget": 4 * 1024 * 1024},
+            headers={**_sync_headers(kit), "Accept-Encoding": "identity"},
+        )
+        ids = {change["r"] for change in response.get_json()["changes"]}
+        assert own.id in ids
+        assert other.id not in ids
+        if kit is world.a:
+            assert "Người xã B" not in response.get_data(as_text=True)
+
+
+def test_blob_bytes_only_for_own_commune(
+    app: Flask, client: FlaskClient, world: World, session: Session, tmp_path: Any
+) -> None:
+    import hashlib
+
+    from server.models import Attachment, Blob
+
+    app.config["MOTCUA_BLOB_DIR"] = str(tmp_path)
+    photo = b"anh giay to cua xa B"
+    digest = hashlib.sha256(photo).hexdigest()
+    created = client.post(
+        "/api/v1/blobs",
+        json={"sha256": digest, "size": len(photo), "content_type": "image/jpeg"},
+        headers=_sync_headers(world.b),
+    )
+    assert created.status_code == 201
+    patched = client.patch(
+        f"/api/v1/blobs/{digest}",
+        data=photo,
+        headers={
+            **_sync_headers(world.b),
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert patched.status_code == 204
+    dossier_b = add_dossier(session, world.b, world.procedure)
+    attachment = Attachment(
+        id=new_id(),
+        commune_id=world.b.commune.id,
+        owner_collection="dossier",
+        owner_id=dossier_b.id,
+        sha256=digest,
+        filename="a.jpg",
+        content_type="image/jpeg",
+        size=len(photo),
+    )
+    session.add(attachment)
+    stamp(session, attachment)
+    session.commit()
+    assert session.get(Blob, digest) is not None
+    with client.get(f"/api/v1/blobs/{digest}", headers=_sync_headers(world.b)) as own:
+        assert own.status_code == 200
+        assert own.data == photo
+    with client.get(f"/api/v1/blobs/{digest}", headers=_sync_headers(world.a)) as other:
+        assert other.status_code == 404
+        assert photo not in other.data
+
+
+def test_conflicts_only_own_commune(
+    client: FlaskClient, world: World, data: Any, session: Session
+) -> None:
+    from server.sync.store import ServerFieldStore
+
+    conflict_id = new_id()
+    clock = "0midc1z40005s1"
+    values = {
+        "collection": "dossier",
+        "record_id": data["dossier_b"].id,
+        "field": "applicant_name",
+        "reason": "concurrent_edit",
+        "kept_value": "Người xã B",
+        "kept_clock": clock,
+        "lost_value": "Tên khác",
+        "lost_clock": "0midc1z40004s1",
+        "status": "open",
+    }
+    ServerFieldStore(session, world.b.commune.id).write(
+        "sync_conflict", conflict_id, {name: (value, clock) for name, value in values.items()}
+    )
+    session.commit()
+    listed_a = client.get("/api/v1/conflicts", headers=_sync_headers(world.a)).get_json()
+    listed_b = client.get("/api/v1/conflicts", headers=_sync_headers(world.b)).get_json()
+    assert listed_a["total"] == 0
+    assert [c["id"] for c in listed_b["items"]] == [conflict_id]
+    refused = client.post(
+        f"/api/v1/conflicts/{conflict_id}/resolve",
+        json={"choice": "overturned"},
+        headers=_sync_headers(world.a),
+    )
+    assert refused.status_code == 404
+    session.refresh(data["dossier_b"])
+    assert data["dossier_b"].applicant_name == "Người xã B"

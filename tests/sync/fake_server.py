@@ -224,6 +224,9 @@ class FakeServer:
                 self.outcomes[op.op_id] = outcome
             return outcome
         state = apply_plan(stored.state if stored else None, plan)
+        if plan.created:  # like the real server: absent fields hold their empty value
+            for name, value in collection.canonical({}, create=True).items():
+                state.fields.setdefault(name, value)
         seq = stored.seq if stored else 0
         if plan.writes or plan.created:
             seq = self._next("commune")

@@ -1,0 +1,151 @@
+"""Photos: announce, resume, append and fetch content-addressed blobs (PROTOCOL.md §8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, request, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.blobs.schemas import BlobCreateSchema, BlobStatusSchema, OffsetErrorSchema
+from server.api.common import BEARER
+from server.api.sync.resources import VERSION_HEADERS, sync_device
+from server.auth.context import current_scope
+from server.extensions import db, db_session
+from server.services.errors import ServiceError
+from server.sync import blobs as blob_service
+
+blp = Blueprint("blobs", __name__, url_prefix="blobs", description="Photos (ảnh đính kèm)")
+
+OFFSET_HEADER = "Upload-Offset"
+CHUNK_TYPE = "application/offset+octet-stream"
+
+
+class UnsupportedChunkType(ServiceError):
+    http_status = 415
+    code = "unsupported_media_type"
+
+
+def _files() -> blob_service.BlobFiles:
+    return blob_service.BlobFiles(Path(current_app.config["MOTCUA_BLOB_DIR"]))
+
+
+def _status_headers(state: blob_service.BlobState) -> dict[str, str]:
+    return {
+        OFFSET_HEADER: str(state.offset),
+        "Upload-Length": str(state.size),
+        "Cache-Control": "no-store",
+    }
+
+
+def _state_body(state: blob_service.BlobState) -> dict[str, Any]:
+    return {
+        "sha256": state.sha256,
+        "size": state.size,
+        "content_type": state.content_type,
+        "offset": state.offset,
+        "complete": state.complete,
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=BEARER, parameters=VERSION_HEADERS)
+@blp.arguments(BlobCreateSchema)
+@blp.response(201, BlobStatusSchema, description="New blob: upload from offset 0")
+@blp.alt_response(200, schema=BlobStatusSchema, description="Known blob: resume or skip")
+@blp.alt_response(422, description="Bad sha256 or size; `errors` names the field")
+def announce(args: dict[str, Any]) -> Any:
+    """Announce a photo by its SHA-256 and size before uploading it.
+
+    `complete: true` means the server has it already (from any tablet): do not upload.
+    Otherwise upload from `offset`.
+    """
+    sync_device()
+    state, created = blob_service.start_upload(
+        db_session(), _files(), args["sha256"], args["size"], args["content_type"]
+    )
+    db.session.commit()
+    return _state_body(state), 201 if created else 200, _status_headers(state)
+
+
+@blp.route("/<string:sha256>")
+class BlobResource(MethodView):
+    @blp.doc(security=BEARER, parameters=VERSION_HEADERS)
+    @blp.response(200, description="`Upload-Offset` and `Upload-Length` headers; no body")
+    @blp.alt_response(404, description="Unknown blob")
+    def head(self, sha256: str) -> Any:
+        """Where the upload of a photo stands (`Upload-Offset`)."""
+        sync_device()
+        state = blob_service.blob_state(db_session(), _files(), sha256)
+        db.session.commit()
+        return Response(status=200, headers=_status_headers(state))
+
+    @blp.doc(
+        security=BEARER,
+        parameters=[
+            *VERSION_HEADERS,
+            {
+                "in": "header",
+                "name": OFFSET_HEADER,
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "where this chunk starts; must equal the current offset",
+            },
+        ],
+        requestBody={
+            "required": True,
+            "content": {CHUNK_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
+    )
+    @blp.response(204, description="Appended; the new offset is in `Upload-Offset`")
+    @blp.alt_response(409, schema=OffsetErrorSchema, description="Wrong offset; the right one")
+    @blp.alt_response(413, description="Chunk too large, or past the announced size")
+    @blp.alt_response(415, description="Content-Type is not application/offset+octet-stream")
+    @blp.alt_response(422, description="Last chunk in, but the SHA-256 differs: bytes discarded")
+    def patch(self, sha256: str) -> Any:
+        """Append the next chunk of a photo at `Upload-Offset`.
+
+        When the last byte arrives the SHA-256 is checked; on mismatch the bytes are
+        discarded (422) and the upload starts again at 0.
+        """
+        sync_device()
+        content_type = (request.mimetype or "").lower()
+        if content_type != CHUNK_TYPE:
+            raise UnsupportedChunkType(
+                f"Content-Type phải là {CHUNK_TYPE} (send the chunk as {CHUNK_TYPE}, "
+                f"not {content_type or 'nothing'})"
+            )
+        raw_offset = request.headers.get(OFFSET_HEADER, "").strip()
+        if not raw_offset.isdigit():
+            raise ServiceError(
+                f"Thiếu hoặc sai tiêu đề {OFFSET_HEADER} "
+                f"(missing or bad {OFFSET_HEADER} header: {raw_offset[:20]!r})"
+            )
+        chunk = request.get_data(cache=False)
+        try:
+            state = blob_service.append_chunk(
+                db_session(), _files(), sha256, int(raw_offset), chunk
+            )
+        except blob_service.HashMismatch:
+            db.session.commit()  # the upload restarts at 0
+            raise
+        db.session.commit()
+        return Response(status=204, headers=_status_headers(state))
+
+    @blp.doc(security=BEARER, parameters=VERSION_HEADERS)
+    @blp.response(
+        200,
+        description="The photo's bytes",
+        content_type="application/octet-stream",
+    )
+    @blp.alt_response(404, description="Unknown, incomplete, or not used in this commune")
+    def get(self, sha256: str) -> Any:
+        """The bytes of a photo attached to a record of the device's commune."""
+        sync_device()
+        path, content_type = blob_service.readable_blob(
+            db_session(), _files(), sha256, current_scope()
+        )
+        db.session.commit()
+        return send_file(path, mimetype=content_type, max_age=31536000, etag=sha256)

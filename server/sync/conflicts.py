@@ -1,0 +1,175 @@
+"""Conflict records: listing them and resolving them (tablet API and admin web).
+
+A conflict keeps a value that lost a merge (PROTOCOL.md §3). A person looks at both
+values and decides:
+
+- ``kept``: the merge's choice stands; only the conflict is closed;
+- ``overturned``: the value that lost is written back;
+- ``edited``: a third value is written.
+
+A written value gets a fresh server stamp later than every clock the field has had, so
+it wins every merge and reaches every tablet by pull. The conflict record itself is
+updated the same way (status, resolution, who and when), so tablets see it resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from server.models import SyncConflict, utcnow
+from server.scoping import Scope, get_scoped, restrict
+from server.services import audit
+from server.services.errors import Conflict, Invalid
+from server.sync.clock import fresh_stamp_after
+from server.sync.store import ServerFieldStore, clock_entries, lock_commune, normalise
+from sync.domain import ConflictResolution, ConflictStatus
+from sync.schema import COLLECTIONS
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+#: ``value`` not given (``None`` is a value: it clears the field).
+NO_VALUE: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class ConflictFilter:
+    status: ConflictStatus | None = None
+    collection: str | None = None
+    record_id: str | None = None
+
+
+def conflict_query(scope: Scope, filters: ConflictFilter | None = None) -> Select[Any]:
+    """Conflicts visible in ``scope``, open ones first, newest first."""
+    filters = filters or ConflictFilter()
+    stmt = restrict(select(SyncConflict), SyncConflict.commune_id, scope).where(
+        SyncConflict.deleted.is_(False)
+    )
+    if filters.status is not None:
+        stmt = stmt.where(SyncConflict.status == filters.status.value)
+    if filters.collection is not None:
+        stmt = stmt.where(SyncConflict.collection == filters.collection)
+    if filters.record_id is not None:
+        stmt = stmt.where(SyncConflict.record_id == filters.record_id)
+    # "open" sorts before "resolved".
+    return stmt.order_by(SyncConflict.status, SyncConflict.created_at.desc(), SyncConflict.id)
+
+
+def count_open(session: Session, scope: Scope) -> int:
+    """How many conflicts in ``scope`` wait for a person."""
+    stmt = restrict(
+        select(func.count()).select_from(SyncConflict), SyncConflict.commune_id, scope
+    ).where(SyncConflict.status == ConflictStatus.OPEN.value, SyncConflict.deleted.is_(False))
+    return int(session.scalar(stmt) or 0)
+
+
+def resolve_conflict(
+    session: Session,
+    conflict_id: str,
+    *,
+    scope: Scope,
+    choice: ConflictResolution | str,
+    value: Any = NO_VALUE,
+    officer_id: int | None,
+    device_id: str | None = None,
+    remote_addr: str | None = None,
+) -> SyncConflict:
+    """Resolve one conflict; the caller commits.
+
+    Raises ``NotFound`` outside ``scope``, ``Conflict`` (409) if already resolved,
+    ``Invalid`` (422) for a bad choice or value.
+    """
+    try:
+        resolution = ConflictResolution(choice)
+    except ValueError:
+        allowed = ", ".join(c.value for c in ConflictResolution)
+        raise Invalid(
+            f"Lựa chọn {choice!r} không hợp lệ (choice must be one of {allowed})",
+            errors={"choice": f"one of {allowed}"},
+        ) from None
+    conflict: SyncConflict = get_scoped(session, SyncConflict, conflict_id, scope)
+    # Serialise with the commune's pushes, then look again under the lock.
+    lock_commune(session, conflict.commune_id)
+    session.refresh(conflict)
+    if conflict.status != ConflictStatus.OPEN.value:
+        raise Conflict(
+            f"Xung đột {conflict_id} đã được xử lý ({conflict.resolution}) "
+            f"(this conflict is already resolved: {conflict.resolution})"
+        )
+
+    store = ServerFieldStore(session, conflict.commune_id)
+    written: Any = NO_VALUE
+    if resolution is ConflictResolution.EDITED:
+        if value is NO_VALUE:
+            raise Invalid(
+                "Cần nhập giá trị mới (choice 'edited' needs a value)",
+                errors={"value": "required for 'edited'"},
+            )
+        written = value
+    elif resolution is ConflictResolution.OVERTURNED:
+        written = conflict.lost_value
+    elif value is not NO_VALUE:
+        raise Invalid(
+            f"Lựa chọn '{resolution.value}' không nhận giá trị (only 'edited' takes a value)",
+            errors={"value": "only for 'edited'"},
+        )
+
+    target_spec = COLLECTIONS.get(conflict.collection)
+    if written is not NO_VALUE:
+        if target_spec is None:
+            raise Invalid(f"Không rõ loại dữ liệu {conflict.collection} (unknown collection)")
+        field = target_spec.fields.get(conflict.field)
+        if field is None:
+            raise Invalid(f"Không rõ trường {conflict.field} (unknown field)")
+        written = normalise(conflict.collection, conflict.field, written)
+        problem = field.check(written)
+        if problem:
+            raise Invalid(
+                f"Giá trị mới của {conflict.field} không hợp lệ: {problem}",
+                errors={"value": problem},
+            )
+        target = store.row(conflict.collection, conflict.record_id)
+        if target is None or target.commune_id != conflict.commune_id:
+            raise Invalid(
+                f"Bản ghi {conflict.record_id} không còn trên máy chủ (the record is gone)"
+            )
+        previous = clock_entries(target).get(conflict.field, ("", 0))[0]
+        clock = fresh_stamp_after(previous, conflict.kept_clock, conflict.lost_clock)
+        store.write(conflict.collection, conflict.record_id, {conflict.field: (written, clock)})
+
+    store.server_write(
+        "sync_conflict",
+        conflict.id,
+        {
+            "status": ConflictStatus.RESOLVED.value,
+            "resolution": resolution.value,
+            "resolved_by_id": officer_id,
+            "resolved_at": utcnow().isoformat(),
+        },
+    )
+    audit.record(
+        session,
+        "sync.conflict.resolve",
+        officer_id=officer_id,
+        device_id=device_id,
+        commune_id=conflict.commune_id,
+        entity="sync_conflict",
+        entity_id=conflict.id,
+        detail={
+            "choice": resolution.value,
+            "collection": conflict.collection,
+            "record_id": conflict.record_id,
+            "field": conflict.field,
+            **({"value": written} if written is not NO_VALUE else {}),
+        },
+        remote_addr=remote_addr,
+    )
+    session.flush()
+    return conflict

@@ -1,0 +1,593 @@
+"""Applying a tablet's pushed operations (PROTOCOL.md §6).
+
+One push is one transaction. It starts by locking the device's commune counter row, so
+pushes of one commune (and conflict resolutions) run one after another: the
+exactly-once check and each read-merge-write cannot race. Each operation then runs in
+its own savepoint, so a refused or failing operation leaves no trace and blocks none
+of the others (G12).
+
+For each operation, in order: the stored outcome if its id was seen before (G3); the
+collection and the record's commune (G9); the stamp, re-stamped with the server's clock
+when it runs more than ``max_skew_ms`` ahead (G8); dates with legal weight not in the
+future (G8); the merge plan of ``sync.merge`` (G5, G6); the records it names (parent,
+owner, village, officers, procedure, survey form) being of this commune; the receipt
+number; the photo being uploaded (G11); then the server's own values (due dates) and
+the write, with a conflict record for every value that lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from server.models import (
+    AdminUnit,
+    AppliedOperation,
+    Blob,
+    Device,
+    Dossier,
+    Feedback,
+    Officer,
+    Procedure,
+    SurveyForm,
+    SyncConflict,
+    SyncRecord,
+    UnitLevel,
+    survey_form_commune,
+    utcnow,
+)
+from server.models.surveys import FormStatus
+from server.services import audit
+from server.sync.clock import is_server_node, server_clock
+from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise
+from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
+from sync.hlc import Timestamp
+from sync.merge import LostWrite, Refused, plan_operation
+from sync.ops import Operation, Outcome, OutcomeKind, Reason
+from sync.receipts import parse_receipt_number
+from sync.schema import (
+    COLLECTIONS,
+    REFERENCE_COLLECTIONS,
+    SYNC_CONFLICT,
+    Collection,
+)
+from sync.workdays import due_date
+
+#: Fields naming an officer; the officer must belong to the device's commune.
+OFFICER_FIELDS = frozenset(
+    {"handler_id", "officer_id", "assignee_id", "resolved_by_id", "lost_officer_id"}
+)
+#: Models an attachment may belong to.
+OWNER_MODELS: dict[str, type[SyncRecord]] = {"dossier": Dossier, "feedback": Feedback}
+
+FORBIDDEN_MESSAGE = (
+    "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
+)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    now_ms: int
+    skew_ms: int
+    outcomes: list[Outcome]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "now": self.now_ms,
+            "skew": self.skew_ms,
+            "results": [outcome.to_wire() for outcome in self.outcomes],
+        }
+
+
+class _Refusal(Exception):
+    """Leaves the operation's savepoint, rolling back whatever it did."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
+
+
+def describe_duration(ms: int, *, vietnamese: bool) -> str:
+    """``ms`` as e.g. ``"1096 ngày 3 giờ"`` / ``"1096 days 3 h"`` (two largest units)."""
+    units = ("ngày", "giờ", "phút", "giây") if vietnamese else ("days", "h", "min", "s")
+    parts: list[str] = []
+    rest = abs(ms) // 1000
+    for size, unit in zip((86_400, 3_600, 60, 1), units, strict=True):
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(f"{amount} {unit}")
+    return " ".join(parts[:2]) if parts else f"0 {units[-1]}"
+
+
+class Pusher:
+    """Applies the operations of one push for one device."""
+
+    def __init__(
+        self,
+        session: Session,
+        device: Device,
+        *,
+        device_now_ms: int,
+        max_skew_ms: int,
+    ) -> None:
+        self.session = session
+        self.device = device
+        self.commune_id = device.commune_id
+        self.clock = server_clock()
+        self.server_now_ms = self.clock.physical_ms()
+        self.skew_ms = device_now_ms - self.server_now_ms
+        self.max_skew_ms = max_skew_ms
+        self.store = ServerFieldStore(session, self.commune_id, device_id=device.id)
+        # Conflict records are made by the server, not by the pushing device.
+        self.server_store = ServerFieldStore(session, self.commune_id)
+        self._devices: dict[int, Device | None] = {}
+        self._restamped: dict[str, str] = {}  # server stamp → the device node it replaced
+
+    # -- the push ----------------------------------------------------------------------------
+
+    def push(self, operations: Sequence[Operation]) -> PushResult:
+        lock_commune(self.session, self.commune_id)
+        self._prefetch(operations)
+        outcomes = [self.apply(op) for op in operations]
+        return PushResult(self.server_now_ms, self.skew_ms, outcomes)
+
+    def _prefetch(self, operations: Sequence[Operation], batch: int = 500) -> None:
+        """Load stored outcomes and target records in a few queries, not one per op."""
+        op_ids = [op.op_id for op in operations]
+        for start in range(0, len(op_ids), batch):
+            chunk = op_ids[start : start + batch]
+            self.session.scalars(
+                select(AppliedOperation).where(AppliedOperation.op_id.in_(chunk))
+            ).all()
+        by_collection: dict[str, list[str]] = {}
+        for op in operations:
+            if op.collection in MODELS:
+                by_collection.setdefault(op.collection, []).append(op.record_id)
+        for collection, record_ids in by_collection.items():
+            model = MODELS[collection]
+            for start in range(0, len(record_ids), batch):
+                chunk = record_ids[start : start + batch]
+                self.session.scalars(select(model).where(model.id.in_(chunk))).all()
+
+    def apply(self, op: Operation) -> Outcome:
+        stored = self.session.get(AppliedOperation, op.op_id)
+        if stored is not None:
+            if stored.commune_id != self.commune_id:
+                return self._rejected(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
+            return Outcome.from_wire(stored.outcome)
+        try:
+            with self.session.begin_nested():
+                outcome = self._apply(op)
+        except _Refusal as refusal:
+            outcome = refusal.outcome
+        except (IntegrityError, DataError) as error:
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            outcome = self._rejected(
+                op,
+                Reason.INVALID,
+                "Dữ liệu không lưu được vì vi phạm ràng buộc của cơ sở dữ liệu "
+                f"(the database refused the record: {detail[:300]})",
+            )
+        if not outcome.retryable:
+            self.session.add(
+                AppliedOperation(
+                    op_id=op.op_id,
+                    device_id=self.device.id,
+                    commune_id=self.commune_id,
+                    outcome=outcome.to_wire(),
+                )
+            )
+            self.session.flush()
+        return outcome
+
+    # -- one operation -----------------------------------------------------------------------
+
+    def _rejected(
+        self,
+        op: Operation,
+        reason: Reason,
+        message: str,
+        errors: dict[str, str] | None = None,
+    ) -> Outcome:
+        return Outcome(
+            op.op_id, OutcomeKind.REJECTED, reason=reason, message=message, errors=errors or None
+        )
+
+    def _refuse(
+        self, op: Operation, reason: Reason, message: str, errors: dict[str, str] | None = None
+    ) -> _Refusal:
+        return _Refusal(self._rejected(op, reason, message, errors))
+
+    def _apply(self, op: Operation) -> Outcome:
+        spec = COLLECTIONS.get(op.collection)
+        if spec is None:
+            if op.collection in REFERENCE_COLLECTIONS:
+                raise self._refuse(
+                    op,
+                    Reason.FORBIDDEN,
+                    f"Dữ liệu danh mục {op.collection} chỉ đọc trên máy tính bảng "
+                    f"({op.collection} is reference data, read-only for tablets)",
+                )
+            raise self._refuse(
+                op,
+                Reason.UNKNOWN_COLLECTION,
+                f"Loại dữ liệu không tồn tại: {op.collection!r} "
+                f"(unknown collection {op.collection!r})",
+            )
+        row = self.store.row(op.collection, op.record_id)
+        if row is not None and row.commune_id != self.commune_id:
+            raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
+        if spec is SYNC_CONFLICT and row is None:
+            raise self._refuse(
+                op,
+                Reason.FORBIDDEN,
+                "Chỉ máy chủ tạo bản ghi xung đột (only the server creates conflict records)",
+            )
+
+        stamp, restamped = self._stamp(op)
+        fields = {name: normalise(op.collection, name, value) for name, value in op.fields.items()}
+        op = Operation(op.op_id, op.collection, op.record_id, stamp, fields, op.base, op.create)
+        self._check_legal_times(spec, op)
+
+        current = self.store.read_record(op.collection, op.record_id) if row else None
+        plan = plan_operation(spec, current, op, from_device=True)
+        if isinstance(plan, Refused):
+            raise self._refuse(op, plan.reason, plan.message, plan.errors)
+        self._check_references(op)
+        writes = dict(plan.writes)
+        lost = list(plan.lost)
+        if plan.created:
+            self._check_creation(spec, op)
+            self._server_values(spec, op, writes, lost)
+
+        if writes:
+            row = self.store.write(op.collection, op.record_id, writes)
+        assert row is not None
+        conflict_ids = [self._record_conflict(op, item) for item in lost]
+        if lost:
+            kind = OutcomeKind.CONFLICT
+        elif plan.concurrent:
+            kind = OutcomeKind.MERGED
+        else:
+            kind = OutcomeKind.APPLIED
+        audit.record(
+            self.session,
+            f"sync.{op.collection}.{'create' if plan.created else 'update'}",
+            officer_id=self.device.officer_id,
+            device_id=self.device.id,
+            commune_id=self.commune_id,
+            entity=op.collection,
+            entity_id=op.record_id,
+            detail={
+                "op": op.op_id,
+                "outcome": kind.value,
+                "fields": sorted(writes),
+                **({"conflicts": conflict_ids} if conflict_ids else {}),
+                **({"restamped": restamped} if restamped else {}),
+            },
+        )
+        return Outcome(
+            op.op_id,
+            kind,
+            seq=row.seq,
+            conflicts=tuple(conflict_ids),
+            restamped=restamped,
+        )
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def _stamp(self, op: Operation) -> tuple[str, str | None]:
+        """The stamp to merge with, and the server's re-stamp if the device's ran ahead."""
+        try:
+            stamp = Timestamp.decode(op.stamp)
+        except ValueError as error:
+            raise self._refuse(
+                op, Reason.INVALID, f"Dấu thời gian không hợp lệ (bad stamp: {error})"
+            ) from error
+        if not stamp.node.isdigit() or int(stamp.node) != self.device.device_no:
+            raise self._refuse(
+                op,
+                Reason.INVALID,
+                f"Dấu thời gian phải mang số máy {self.device.device_no} "
+                f"(the stamp's node {stamp.node!r} must be this device's number, "
+                f"{self.device.device_no})",
+            )
+        if stamp.wall_ms > self.server_now_ms + self.max_skew_ms:
+            fresh = self.clock.now().encode()
+            self._restamped[fresh] = stamp.node
+            return fresh, fresh
+        self.clock.observe(stamp)
+        return op.stamp, None
+
+    def _check_legal_times(self, spec: Collection, op: Operation) -> None:
+        limit_ms = self.server_now_ms + self.max_skew_ms
+        for name, value in op.fields.items():
+            field = spec.fields.get(name)
+            if field is None or not field.legal_time or not isinstance(value, str):
+                continue
+            try:
+                when = datetime.fromisoformat(value)
+            except ValueError:
+                continue  # the schema check names it
+            if when.tzinfo is None:
+                continue
+            ahead_ms = int(when.timestamp() * 1000) - self.server_now_ms
+            if int(when.timestamp() * 1000) <= limit_ms:
+                continue
+            server_now = datetime.fromtimestamp(self.server_now_ms / 1000, UTC)
+            clock_note_vi = clock_note_en = ""
+            if abs(self.skew_ms) > self.max_skew_ms:
+                way_vi = "nhanh" if self.skew_ms > 0 else "chậm"
+                way_en = "ahead of" if self.skew_ms > 0 else "behind"
+                clock_note_vi = (
+                    f"; đồng hồ máy tính bảng đang {way_vi} "
+                    f"{describe_duration(self.skew_ms, vietnamese=True)} so với máy chủ, "
+                    "hãy chỉnh lại ngày giờ của máy"
+                )
+                clock_note_en = (
+                    f"; the tablet's clock is {describe_duration(self.skew_ms, vietnamese=False)}"
+                    f" {way_en} the server's: set the tablet's date and time"
+                )
+            message = (
+                f"{name} = {value} ở tương lai, sau giờ máy chủ "
+                f"{describe_duration(ahead_ms, vietnamese=True)}{clock_note_vi}; "
+                "sửa lại thời điểm rồi lưu "
+                f"({name} {value} is {describe_duration(ahead_ms, vietnamese=False)} after the "
+                f"server's time {server_now.isoformat(timespec='seconds')}{clock_note_en}; "
+                "correct it and save again)"
+            )
+            raise self._refuse(op, Reason.DATE_IN_FUTURE, message, {name: message})
+
+    def _check_references(self, op: Operation) -> None:
+        """Every record the operation names must exist and belong to this commune."""
+        for name, value in op.fields.items():
+            if value is None or isinstance(value, bool):
+                continue
+            if name == "village_id" and isinstance(value, int):
+                unit = self.session.get(AdminUnit, value)
+                if unit is None:
+                    self._invalid(op, name, f"Thôn/bản {value} không tồn tại (unknown village)")
+                if unit is None or unit.level != UnitLevel.VILLAGE:
+                    self._invalid(op, name, f"{value} không phải thôn/bản (not a village)")
+                assert unit is not None
+                if unit.parent_id != self.commune_id:
+                    raise self._refuse(
+                        op,
+                        Reason.FORBIDDEN,
+                        f"Thôn/bản {value} không thuộc xã này (village not in this commune)",
+                        {name: "Không thuộc xã này (not in this commune)"},
+                    )
+            elif name in OFFICER_FIELDS and isinstance(value, int):
+                officer = self.session.get(Officer, value)
+                if officer is None:
+                    self._invalid(op, name, f"Cán bộ {value} không tồn tại (unknown officer)")
+                assert officer is not None
+                if officer.unit_id != self.commune_id:
+                    raise self._refuse(
+                        op,
+                        Reason.FORBIDDEN,
+                        f"Cán bộ {value} không thuộc xã này (officer not of this commune)",
+                        {name: "Không thuộc xã này (not in this commune)"},
+                    )
+            elif name == "procedure_id" and isinstance(value, int):
+                if self.session.get(Procedure, value) is None:
+                    self._invalid(op, name, f"Thủ tục {value} không tồn tại (unknown procedure)")
+            elif name == "form_id" and isinstance(value, int):
+                self._check_form(op, value)
+            elif name == "dossier_id" and isinstance(value, str):
+                self._check_parent(op, Dossier, value, name)
+            elif name == "owner_id" and isinstance(value, str):
+                owner = OWNER_MODELS.get(str(op.fields.get("owner_collection")))
+                if owner is not None:
+                    self._check_parent(op, owner, value, name)
+
+    def _invalid(self, op: Operation, name: str, message: str) -> None:
+        raise self._refuse(op, Reason.INVALID, message, {name: message})
+
+    def _check_parent(
+        self, op: Operation, model: type[SyncRecord], record_id: str, name: str
+    ) -> None:
+        parent = self.session.get(model, record_id)
+        if parent is None:
+            raise self._refuse(
+                op,
+                Reason.MISSING_PARENT,
+                f"Bản ghi {model.__tablename__} {record_id} chưa có trên máy chủ, sẽ gửi lại sau "
+                f"(its {model.__tablename__} is not on the server yet; will retry)",
+            )
+        if parent.commune_id != self.commune_id:
+            raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE, {name: FORBIDDEN_MESSAGE})
+
+    def _check_form(self, op: Operation, form_id: int) -> None:
+        form = self.session.get(SurveyForm, form_id)
+        if form is None:
+            self._invalid(op, "form_id", f"Phiếu khảo sát {form_id} không tồn tại (unknown form)")
+        assert form is not None
+        linked = self.session.scalar(
+            select(survey_form_commune.c.form_id).where(
+                survey_form_commune.c.form_id == form_id,
+                survey_form_commune.c.commune_id == self.commune_id,
+            )
+        )
+        if linked is None or form.status == FormStatus.DRAFT:
+            raise self._refuse(
+                op,
+                Reason.FORBIDDEN,
+                f"Phiếu khảo sát {form_id} không được phát hành cho xã này "
+                "(this survey form is not published to this commune)",
+                {"form_id": "Không phát hành cho xã này (not published here)"},
+            )
+
+    def _check_creation(self, spec: Collection, op: Operation) -> None:
+        if spec.name == "dossier":
+            self._check_receipt_number(op, str(op.fields["receipt_number"]))
+        elif spec.name == "attachment":
+            sha256 = str(op.fields["sha256"])
+            blob = self.session.get(Blob, sha256)
+            if blob is None or not blob.verified:
+                raise self._refuse(
+                    op,
+                    Reason.BLOB_MISSING,
+                    "Ảnh chưa tải lên xong, sẽ gửi lại sau "
+                    f"(the photo {sha256[:12]}… is not uploaded yet; will retry)",
+                )
+            if blob.size != op.fields.get("size"):
+                self._invalid(
+                    op,
+                    "size",
+                    f"Kích thước {op.fields.get('size')} khác với ảnh đã tải lên ({blob.size}) "
+                    f"(size differs from the uploaded photo's {blob.size} bytes)",
+                )
+
+    def _check_receipt_number(self, op: Operation, number: str) -> None:
+        commune = self.session.get(AdminUnit, self.commune_id)
+        assert commune is not None
+        code = commune.code or str(commune.id)
+        parsed = parse_receipt_number(number)
+        if parsed is None:
+            self._invalid(
+                op,
+                "receipt_number",
+                f"Số biên nhận {number!r} sai định dạng "
+                f"(receipt number must look like {code}-26{self.device.device_no:02d}-00001)",
+            )
+        assert parsed is not None
+        commune_code, _yy, device_no, _serial = parsed
+        if commune_code != code:
+            self._invalid(
+                op,
+                "receipt_number",
+                f"Số biên nhận {number} không mang mã xã {code} "
+                f"(receipt number must start with this commune's code {code})",
+            )
+        if device_no != self.device.device_no:
+            self._invalid(
+                op,
+                "receipt_number",
+                f"Số biên nhận {number} không mang số máy {self.device.device_no:02d} "
+                f"(receipt number must carry this device's number {self.device.device_no:02d})",
+            )
+        taken = self.session.scalar(
+            select(Dossier.id).where(Dossier.receipt_number == number, Dossier.id != op.record_id)
+        )
+        if taken is not None:
+            self._invalid(
+                op,
+                "receipt_number",
+                f"Số biên nhận {number} đã được dùng cho hồ sơ khác "
+                "(receipt number already used by another dossier)",
+            )
+
+    # -- server-owned values and conflicts ---------------------------------------------------
+
+    def _server_values(
+        self,
+        spec: Collection,
+        op: Operation,
+        writes: dict[str, tuple[Any, str]],
+        lost: list[LostWrite],
+    ) -> None:
+        """Compute the server's own values of a new record (PROTOCOL.md §3 ``server``)."""
+        if spec.name not in ("dossier", "feedback"):
+            return
+        values: dict[str, Any] = {}
+        try:
+            received = datetime.fromisoformat(str(op.fields["received_at"]))
+            if spec.name == "dossier":
+                procedure = self.session.get(Procedure, op.fields["procedure_id"])
+                assert procedure is not None
+                values["due_date"] = due_date(received, procedure.processing_days).isoformat()
+            elif spec.name == "feedback":
+                days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
+                values["response_due_date"] = (
+                    None if days is None else due_date(received, days).isoformat()
+                )
+        except (KeyError, ValueError) as error:
+            self._invalid(
+                op,
+                "received_at",
+                f"Không tính được hạn xử lý (cannot compute the due date: {error})",
+            )
+        if not values:
+            return
+        server_stamp = self.clock.now().encode()
+        for name, value in values.items():
+            proposed = op.fields.get(name)
+            writes[name] = (value, server_stamp)
+            if proposed is not None and proposed != value:
+                lost.append(
+                    LostWrite(name, "server_value", value, server_stamp, proposed, op.stamp)
+                )
+
+    def _device_for(self, clock: str) -> Device | None:
+        """The device that made a stamp (None for the server or an unknown node)."""
+        node = self._restamped.get(clock)
+        if node is None:
+            try:
+                node = Timestamp.decode(clock).node
+            except ValueError:
+                return None
+        if is_server_node(node) or not node.isdigit():
+            return None
+        number = int(node)
+        if number not in self._devices:
+            self._devices[number] = self.session.scalar(
+                select(Device).where(
+                    Device.commune_id == self.commune_id, Device.device_no == number
+                )
+            )
+        return self._devices[number]
+
+    def _record_conflict(self, op: Operation, lost: LostWrite) -> str:
+        conflict_id = lost.conflict_id(op.collection, op.record_id)
+        if self.session.get(SyncConflict, conflict_id) is not None:
+            return conflict_id
+        kept_device = self._device_for(lost.kept_clock)
+        lost_device = self._device_for(lost.lost_clock)
+        values: dict[str, Any] = {
+            "collection": op.collection,
+            "record_id": op.record_id,
+            "field": lost.field,
+            "reason": lost.reason,
+            "kept_value": lost.kept_value,
+            "kept_clock": lost.kept_clock,
+            "kept_device_id": kept_device.id if kept_device else None,
+            "lost_value": lost.lost_value,
+            "lost_clock": lost.lost_clock,
+            "lost_device_id": lost_device.id if lost_device else None,
+            "lost_officer_id": lost_device.officer_id if lost_device else None,
+            "status": "open",
+            "resolution": None,
+            "resolved_by_id": None,
+            "resolved_at": None,
+        }
+        stamp = self.clock.now().encode()
+        self.server_store.write(
+            "sync_conflict", conflict_id, {name: (value, stamp) for name, value in values.items()}
+        )
+        return conflict_id
+
+
+def push(
+    session: Session,
+    device: Device,
+    operations: Sequence[Operation],
+    *,
+    device_now_ms: int,
+    max_skew_ms: int,
+    app_version: str | None = None,
+) -> PushResult:
+    """Apply ``operations`` from ``device``; the caller commits (one transaction)."""
+    result = Pusher(session, device, device_now_ms=device_now_ms, max_skew_ms=max_skew_ms).push(
+        operations
+    )
+    device.last_sync_at = utcnow()
+    if app_version:
+        device.app_version = app_version[:32]
+    return result

@@ -1,0 +1,251 @@
+"""Dossier pages: list and search, detail, overdue list with apologies, PDF slips."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from server import slips
+from server.auth.context import current_scope
+from server.extensions import db, db_session
+from server.models import Role
+from server.services import dossier_admin as service
+from server.services import reports
+from server.services.errors import Invalid
+from server.web.access import roles_required
+from server.web.args import arg_date, arg_int
+from server.web.nav import nav_item
+from sync.domain import DossierStatus
+from sync.workdays import days_overdue
+
+bp = Blueprint("web_dossiers", __name__, url_prefix="/dossiers")
+nav_item("web_dossiers.index", "Hồ sơ", "Dossiers", order=20)
+nav_item("web_dossiers.overdue", "Hồ sơ quá hạn", "Overdue", order=25)
+
+#: Who may write an apology: the commune's own people, not provincial administrators.
+APOLOGY_ROLES = frozenset({Role.OFFICER, Role.COMMUNE_LEADER})
+
+
+class ApologyForm(FlaskForm):
+    reason = TextAreaField(
+        lazy_gettext("Lý do chậm trễ"),
+        validators=[DataRequired(), Length(max=service.MAX_REASON_LENGTH)],
+    )
+    new_due_date = DateField(lazy_gettext("Ngày hẹn trả mới"), validators=[DataRequired()])
+
+
+def _filters() -> service.DossierListFilter:
+    status = request.args.get("status", "")
+    known = {s.value for s in DossierStatus}
+    return service.DossierListFilter(
+        status=DossierStatus(status) if status in known else None,
+        procedure_id=arg_int("procedure"),
+        commune_id=arg_int("commune"),
+        overdue=request.args.get("overdue") == "1",
+        due_today=request.args.get("due_today") == "1",
+        received_from=arg_date("from"),
+        received_to=arg_date("to"),
+        q=request.args.get("q", "")[: service.MAX_QUERY_LENGTH],
+        page=arg_int("page") or 1,
+    )
+
+
+def _today() -> date:
+    return reports.office_today()
+
+
+@bp.get("")
+@login_required
+def index() -> Any:
+    session = db_session()
+    scope = current_scope()
+    filters = _filters()
+    today = _today()
+    return render_template(
+        "dossiers/list.html",
+        page=service.list_dossiers(session, scope, filters, today=today),
+        filters=filters,
+        statuses=list(DossierStatus),
+        communes=reports.communes_in_scope(session, scope),
+        procedures=reports.procedures_for_filter(session),
+        today=today,
+        month_start=today.replace(day=1),
+    )
+
+
+@bp.get("/overdue")
+@login_required
+def overdue() -> Any:
+    session = db_session()
+    scope = current_scope()
+    today = _today()
+    commune_id = arg_int("commune")
+    return render_template(
+        "dossiers/overdue.html",
+        page=service.overdue_dossiers(
+            session, scope, today=today, commune_id=commune_id, page=arg_int("page") or 1
+        ),
+        communes=reports.communes_in_scope(session, scope),
+        commune_id=commune_id,
+        today=today,
+        can_apologise=current_user.role in APOLOGY_ROLES,
+    )
+
+
+@bp.get("/<dossier_id>")
+@login_required
+def detail(dossier_id: str) -> Any:
+    detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
+    return render_template(
+        "dossiers/detail.html",
+        d=detail,
+        dossier=detail.dossier,
+        new_apology=request.args.get("new_apology"),
+        can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
+    )
+
+
+@bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
+@roles_required(APOLOGY_ROLES)
+def apology(dossier_id: str) -> Any:
+    session = db_session()
+    scope = current_scope()
+    dossier = service.get_dossier(session, scope, dossier_id)
+    today = _today()
+    form = ApologyForm()
+    if request.method == "GET":
+        form.new_due_date.data = service.default_apology_date(dossier.procedure, today)
+    if form.validate_on_submit():
+        try:
+            made = service.issue_apology(
+                session,
+                scope,
+                dossier.id,
+                reason=form.reason.data or "",
+                new_due_date=form.new_due_date.data,
+                officer=current_user,
+                now=datetime.now(UTC),
+                remote_addr=request.remote_addr,
+            )
+        except Invalid as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, message]
+                else:
+                    flash(message, "error")
+        else:
+            db.session.commit()
+            flash(gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả."), "ok")
+            return redirect(url_for(".detail", dossier_id=dossier.id, new_apology=made.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "dossiers/apology.html",
+        form=form,
+        dossier=dossier,
+        expected_date=service.expected_date(dossier),
+        days_overdue=days_overdue(dossier.due_date, today),
+        today=today,
+    ), status
+
+
+# ---------------------------------------------------------------------------------------
+# PDF slips
+# ---------------------------------------------------------------------------------------
+
+
+def _pdf(content: bytes, name: str) -> Any:
+    return send_file(
+        BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=name,
+        max_age=0,
+    )
+
+
+def _public_base_url() -> str:
+    return str(current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
+
+
+@bp.get("/<dossier_id>/slips/<any('01','02','03','04','05'):number>.pdf")
+@login_required
+def slip(dossier_id: str, number: str) -> Any:
+    session = db_session()
+    dossier = service.get_dossier(session, current_scope(), dossier_id)
+    office = service.office_for(dossier.commune)
+    data = service.slip_data(dossier, _public_base_url())
+    if number == "01":
+        pdf = slips.receipt_slip(office, data)
+    elif number == "02":
+        missing, reason, asked_on = service.supplement_details(dossier)
+        pdf = slips.supplement_slip(office, data, missing, reason, issued_on=asked_on)
+    elif number == "03":
+        reason, refused_on = service.refusal_details(dossier)
+        pdf = slips.refusal_slip(office, data, reason, issued_on=refused_on)
+    elif number == "04":
+        chosen = service.find_apology(dossier, request.args.get("apology"))
+        signer, title = service.apology_signer(session, chosen)
+        pdf = slips.apology_slip(
+            office,
+            data,
+            chosen.reason,
+            chosen.new_due_date,
+            signer,
+            title,
+            issued_on=reports.local_day(chosen.issued_at),
+        )
+    else:
+        rows = service.timeline_rows(dossier, service.all_officer_names(session, dossier))
+        pdf = slips.control_sheet(office, data, rows, lead_agency=office.people_committee)
+    return _pdf(pdf, f"{dossier.receipt_number}-mau-{number}.pdf")
+
+
+@bp.get("/log.pdf")
+@login_required
+def tracking_log() -> Any:
+    session = db_session()
+    scope = current_scope()
+    today = _today()
+    start = arg_date("from") or today.replace(day=1)
+    end = arg_date("to") or today
+    if end < start:
+        raise Invalid("Ngày kết thúc phải sau ngày bắt đầu (the end date is before the start)")
+    commune = service.log_commune(session, scope, arg_int("commune"))
+    rows = service.log_rows(session, scope, commune, start, end)
+    pdf = slips.tracking_log(
+        service.office_for(commune), start, end, rows, keeper_name=current_user.full_name
+    )
+    return _pdf(pdf, f"so-theo-doi-{commune.code or commune.id}-{start}-{end}.pdf")
+
+
+@bp.get("/<dossier_id>/attachments/<attachment_id>")
+@login_required
+def attachment(dossier_id: str, attachment_id: str) -> Any:
+    from server.sync.blobs import BlobFiles, readable_blob
+
+    session = db_session()
+    scope = current_scope()
+    item = service.get_attachment(session, scope, dossier_id, attachment_id)
+    files = BlobFiles(Path(current_app.config["MOTCUA_BLOB_DIR"]))
+    path, content_type = readable_blob(session, files, item.sha256, scope)
+    return send_file(path, mimetype=content_type, download_name=item.filename, max_age=3600)

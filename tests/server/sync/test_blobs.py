@@ -1,0 +1,224 @@
+"""Photos: resumable content-addressed uploads and attachment records (G11)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.models import Attachment, Blob
+from sync.ids import new_id
+from tests.server.conftest import World
+from tests.server.sync.conftest import LiveHttp, Tablet, make_tablet, sha256
+
+CHUNK = "application/offset+octet-stream"
+
+
+def announce(tablet: Tablet, data: bytes, digest: str | None = None) -> Any:
+    body = {"sha256": digest or sha256(data), "size": len(data), "content_type": "image/jpeg"}
+    return tablet.request(
+        "POST", "/api/v1/blobs", json.dumps(body).encode(), **{"Content-Type": "application/json"}
+    )
+
+
+def append(tablet: Tablet, digest: str, offset: int, chunk: bytes) -> Any:
+    return tablet.request(
+        "PATCH",
+        f"/api/v1/blobs/{digest}",
+        chunk,
+        **{"Upload-Offset": str(offset), "Content-Type": CHUNK},
+    )
+
+
+def upload(tablet: Tablet, data: bytes, chunk_size: int = 1000) -> None:
+    reply = announce(tablet, data)
+    offset = reply.json()["offset"]
+    while offset < len(data):
+        reply = append(tablet, sha256(data), offset, data[offset : offset + chunk_size])
+        assert reply.status == 204, reply.json()
+        offset = int(reply.headers["Upload-Offset"])
+
+
+def attachment_op(tablet: Tablet, owner_id: str, data: bytes) -> tuple[str, dict[str, Any]]:
+    record_id = new_id()
+    fields = {
+        "owner_collection": "dossier",
+        "owner_id": owner_id,
+        "sha256": sha256(data),
+        "filename": "to-khai.jpg",
+        "content_type": "image/jpeg",
+        "size": len(data),
+    }
+    return record_id, tablet.op("attachment", record_id, fields, create=True)
+
+
+def test_g11_resumable_upload_over_several_patches(
+    live_server: Any, world: World, session: Session, blob_dir: Path
+) -> None:
+    tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
+    data = os.urandom(2500)
+    digest = sha256(data)
+    created = announce(tablet, data)
+    assert created.status == 201
+    assert created.json() == {
+        "sha256": digest,
+        "size": 2500,
+        "content_type": "image/jpeg",
+        "offset": 0,
+        "complete": False,
+    }
+    first = append(tablet, digest, 0, data[:1000])
+    assert first.status == 204
+    assert first.headers["Upload-Offset"] == "1000"
+    # The connection drops; the tablet asks where the upload stands and resumes.
+    head = tablet.request("HEAD", f"/api/v1/blobs/{digest}")
+    assert head.status == 200
+    assert head.headers["Upload-Offset"] == "1000"
+    assert head.headers["Upload-Length"] == "2500"
+    again = announce(tablet, data)
+    assert (again.status, again.json()["offset"]) == (200, 1000)
+    # A wrong offset is refused with the right one.
+    wrong = append(tablet, digest, 500, data[500:1500])
+    assert wrong.status == 409
+    assert wrong.headers["Upload-Offset"] == "1000"
+    assert wrong.json()["offset"] == 1000
+    assert append(tablet, digest, 1000, data[1000:2000]).headers["Upload-Offset"] == "2000"
+    last = append(tablet, digest, 2000, data[2000:])
+    assert last.status == 204
+    assert last.headers["Upload-Offset"] == "2500"
+    blob = session.get(Blob, digest)
+    assert blob is not None
+    session.refresh(blob)
+    assert blob.verified and blob.received == 2500
+    stored = blob_dir / digest[:2] / digest
+    assert stored.read_bytes() == data
+    assert not (blob_dir / "partial" / f"{digest}.part").exists()
+
+
+def test_g11_hash_mismatch_discards_the_bytes(
+    tablet_a: Tablet, session: Session, blob_dir: Path
+) -> None:
+    data = os.urandom(1500)
+    claimed = sha256(b"something else")
+    assert announce(tablet_a, data, claimed).status == 201
+    assert append(tablet_a, claimed, 0, data[:1000]).status == 204
+    bad = append(tablet_a, claimed, 1000, data[1000:])
+    assert bad.status == 422
+    assert bad.json()["status"] == "hash_mismatch"
+    assert sha256(data) in bad.json()["message"]
+    blob = session.get(Blob, claimed)
+    assert blob is not None
+    session.refresh(blob)
+    assert (blob.received, blob.verified) == (0, False)
+    assert not (blob_dir / claimed[:2] / claimed).exists()
+    head = tablet_a.request("HEAD", f"/api/v1/blobs/{claimed}")
+    assert head.headers["Upload-Offset"] == "0"
+
+
+def test_g11_a_complete_blob_is_never_uploaded_again(tablet_a: Tablet, tablet_b: Tablet) -> None:
+    data = os.urandom(800)
+    upload(tablet_a, data)
+    # Another tablet, even of another commune, with the same photo: nothing to send.
+    known = announce(tablet_b, data)
+    assert known.status == 200
+    assert known.json()["complete"] is True
+    assert known.json()["offset"] == 800
+    assert append(tablet_b, sha256(data), 0, data).status == 409
+
+
+def test_g11_attachment_before_its_blob_is_retried_then_applied(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    data = os.urandom(1200)
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    attachment_id, attach = attachment_op(tablet_a, dossier_id, data)
+    results = tablet_a.push([create, attach])["results"]
+    assert results[0]["o"] == "applied"
+    assert (results[1]["o"], results[1]["r"]) == ("rejected", "blob_missing")
+    assert session.get(Attachment, attachment_id) is None
+    # Half uploaded is still missing.
+    announce(tablet_a, data)
+    append(tablet_a, sha256(data), 0, data[:600])
+    assert tablet_a.push_one(attach)["r"] == "blob_missing"
+    append(tablet_a, sha256(data), 600, data[600:])
+    assert tablet_a.push_one(attach)["o"] == "applied"
+    assert session.get(Attachment, attachment_id) is not None
+
+
+def test_g11_photo_bytes_only_for_the_commune_that_uses_them(
+    tablet_a: Tablet, tablet_b: Tablet, world: World
+) -> None:
+    data = os.urandom(700)
+    digest = sha256(data)
+    upload(tablet_a, data)
+    # Uploaded but attached to nothing yet: nobody reads it.
+    assert tablet_a.request("GET", f"/api/v1/blobs/{digest}").status == 404
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    _attachment_id, attach = attachment_op(tablet_a, dossier_id, data)
+    assert [r["o"] for r in tablet_a.push([create, attach])["results"]] == ["applied"] * 2
+    mine = tablet_a.request("GET", f"/api/v1/blobs/{digest}")
+    assert mine.status == 200
+    assert mine.content == data
+    assert mine.headers["Content-Type"] == "image/jpeg"
+    theirs = tablet_b.request("GET", f"/api/v1/blobs/{digest}")
+    assert theirs.status == 404
+    assert theirs.json()["code"] == 404
+
+
+def test_g11_upload_errors_are_json_4xx(tablet_a: Tablet, app: Any) -> None:
+    data = os.urandom(300)
+    digest = sha256(data)
+    assert tablet_a.request("HEAD", f"/api/v1/blobs/{digest}").status == 404
+    assert append(tablet_a, digest, 0, data).status == 404
+    announce(tablet_a, data)
+    no_offset = tablet_a.request(
+        "PATCH", f"/api/v1/blobs/{digest}", data, **{"Content-Type": CHUNK}
+    )
+    assert no_offset.status == 400
+    assert "Upload-Offset" in no_offset.json()["message"]
+    wrong_type = tablet_a.request(
+        "PATCH",
+        f"/api/v1/blobs/{digest}",
+        data,
+        **{"Content-Type": "image/jpeg", "Upload-Offset": "0"},
+    )
+    assert wrong_type.status == 415
+    past_end = append(tablet_a, digest, 0, data + b"extra")
+    assert past_end.status == 413
+    bad_hash = tablet_a.request("HEAD", "/api/v1/blobs/not-a-hash")
+    assert bad_hash.status == 400
+    bad_size = announce(tablet_a, data, "ab" * 32)
+    assert bad_size.status == 201
+    conflicting = tablet_a.request(
+        "POST",
+        "/api/v1/blobs",
+        json.dumps({"sha256": "ab" * 32, "size": 5, "content_type": "image/png"}).encode(),
+        **{"Content-Type": "application/json"},
+    )
+    assert conflicting.status == 422
+    malformed = tablet_a.request(
+        "POST",
+        "/api/v1/blobs",
+        json.dumps({"sha256": "XYZ", "size": 0}).encode(),
+        **{"Content-Type": "application/json"},
+    )
+    assert malformed.status == 422
+    assert {"sha256", "size", "content_type"} <= set(malformed.json()["errors"]["json"])
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    too_big = append(tablet_a, digest, 0, data)
+    assert too_big.status == 413
+    assert too_big.json()["code"] == 413
+
+
+def test_g11_a_lost_part_file_restarts_the_upload(tablet_a: Tablet, blob_dir: Path) -> None:
+    data = os.urandom(900)
+    digest = sha256(data)
+    announce(tablet_a, data)
+    append(tablet_a, digest, 0, data[:400])
+    (blob_dir / "partial" / f"{digest}.part").unlink()
+    assert announce(tablet_a, data).json()["offset"] == 0
+    upload(tablet_a, data, chunk_size=300)
+    assert (blob_dir / digest[:2] / digest).read_bytes() == data

@@ -1,0 +1,375 @@
+"""Push applies operations, pull returns changes: the basic round trip and its rules."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.models import AppliedOperation, AuditEntry, Dossier, DossierEvent, Feedback
+from server.services.changes import commune_scope, current_seq
+from sync.ids import new_id
+from sync.ops import Cursor
+from sync.workdays import due_date
+from tests.server.conftest import World
+from tests.server.sync.conftest import (
+    FlaskHttp,
+    LiveHttp,
+    Tablet,
+    commune_cursor,
+    latest,
+    make_tablet,
+    second_tablet,
+)
+
+
+def test_g2_push_applies_and_pull_returns_over_http_with_gzip(
+    live_server: Any, world: World, session: Session
+) -> None:
+    tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
+    dossier_id, create = tablet.new_dossier(world.procedure)
+    event_id, event = tablet.new_event(dossier_id)
+    results = tablet.push([create, event])["results"]
+    assert [r["o"] for r in results] == ["applied", "applied"], results
+    assert results[0]["s"] < results[1]["s"]
+
+    # A colleague's tablet pulls them (a device is not sent back its own writes).
+    colleague = second_tablet(session, world.a, LiveHttp(live_server.url))
+    reply = colleague.post("/api/v1/sync/pull", {"cursor": ""})
+    assert reply.status == 200
+    assert reply.headers["Content-Encoding"] == "gzip"
+    page = reply.json()
+    assert page["more"] is False
+    dossier = latest(page["changes"], "dossier", dossier_id)
+    assert dossier["f"]["applicant_name"] == "Vàng Thị Mỷ"
+    assert dossier["f"]["receipt_number"] == create["f"]["receipt_number"]
+    assert dossier["k"]["applicant_name"] == create["t"]
+    assert latest(page["changes"], "dossier_event", event_id)["f"]["dossier_id"] == dossier_id
+    # Reference data comes first: province, commune, village, procedure.
+    kinds = [c["c"] for c in page["changes"]]
+    assert kinds.index("procedure") < kinds.index("dossier")
+    assert {"admin_unit", "procedure"} <= set(kinds)
+
+    stored = session.get(Dossier, dossier_id)
+    assert stored is not None
+    assert stored.commune_id == world.a.commune.id
+    assert stored.origin_device_id == world.a.device.id
+    assert stored.field_clocks["applicant_name"] == [create["t"], stored.seq]
+    device = session.get(type(world.a.device), world.a.device.id)
+    assert device is not None
+    session.refresh(device)
+    assert device.last_sync_at is not None
+    assert device.app_version == "0.1.0"
+
+
+def test_g10_plain_json_both_ways(tablet_a: Tablet, world: World) -> None:
+    _dossier_id, create = tablet_a.new_dossier(world.procedure)
+    reply = tablet_a.post(
+        "/api/v1/sync/push", {"now": 1, "ops": [create]}, gzip_body=False, accept_gzip=False
+    )
+    assert reply.status == 200
+    assert "Content-Encoding" not in reply.headers
+    assert json.loads(reply.content)["results"][0]["o"] == "applied"
+
+
+def test_g10_pull_sends_only_fields_changed_since_the_cursor(
+    tablet_a: Tablet, world: World, session: Session, client: FlaskClient
+) -> None:
+    colleague = second_tablet(session, world.a, FlaskHttp(client))
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    tablet_a.push([create])
+    _changes, cursor = colleague.pull_all()
+    edit = tablet_a.op("dossier", dossier_id, {"note": "Thiếu bản sao"}, base={"note": ""})
+    assert tablet_a.push_one(edit)["o"] == "applied"
+    page = colleague.pull(cursor)
+    assert [c["c"] for c in page["changes"]] == ["dossier"]
+    assert page["changes"][0]["f"] == {"note": "Thiếu bản sao"}
+    assert page["changes"][0]["k"] == {"note": edit["t"]}
+    # Nothing new: an empty page with the same cursor.
+    again = colleague.pull(page["cursor"])
+    assert again == {**again, "changes": [], "more": False, "cursor": page["cursor"]}
+
+
+def test_g6_server_computes_due_dates(tablet_a: Tablet, world: World, session: Session) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    feedback_id, feedback = tablet_a.new_feedback(kind="complaint")
+    results = tablet_a.push([create, feedback])["results"]
+    assert [r["o"] for r in results] == ["applied", "applied"]
+    from datetime import datetime
+
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None
+    received = datetime.fromisoformat(create["f"]["received_at"])
+    assert dossier.due_date == due_date(received, world.procedure.processing_days)
+    assert dossier.field_clocks["due_date"][0].startswith(dossier.field_clocks["due_date"][0][:12])
+    assert not dossier.field_clocks["due_date"][0][12:].isdigit()  # the server's node
+    item = session.get(Feedback, feedback_id)
+    assert item is not None
+    assert item.response_due_date == due_date(
+        datetime.fromisoformat(feedback["f"]["received_at"]), 30
+    )
+
+
+def test_g6_a_different_proposed_due_date_becomes_a_server_value_conflict(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure, due_date="2030-01-02")
+    result = tablet_a.push_one(create)
+    assert result["o"] == "conflict"
+    [conflict_id] = result["x"]
+    changes, _cursor = tablet_a.pull_all()
+    conflict = latest(changes, "sync_conflict", conflict_id)["f"]
+    assert conflict["reason"] == "server_value"
+    assert conflict["lost_value"] == "2030-01-02"
+    assert conflict["lost_device_id"] == world.a.device.id
+    assert conflict["kept_device_id"] is None
+    assert latest(changes, "dossier", dossier_id)["f"]["due_date"] == conflict["kept_value"]
+    # Later device writes to the server's field are refused.
+    edit = tablet_a.op("dossier", dossier_id, {"due_date": "2030-01-03"})
+    refused = tablet_a.push_one(edit)
+    assert (refused["o"], refused["r"]) == ("rejected", "server_owned_field")
+
+
+def test_immutable_fields_are_refused(tablet_a: Tablet, world: World) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    tablet_a.push([create])
+    edit = tablet_a.op("dossier", dossier_id, {"receipt_number": tablet_a.receipt_number()})
+    result = tablet_a.push_one(edit)
+    assert (result["o"], result["r"]) == ("rejected", "immutable_field")
+    assert "receipt_number" in result["e"]
+    event_id, event = tablet_a.new_event(dossier_id)
+    tablet_a.push([event])
+    change = tablet_a.op("dossier_event", event_id, {"note": "sửa"})
+    assert tablet_a.push_one(change)["r"] == "immutable_field"
+
+
+def test_g12_one_invalid_record_among_valid_ones(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    good_1, op_1 = tablet_a.new_dossier(world.procedure)
+    bad, op_bad = tablet_a.new_dossier(world.procedure, applicant_cccd="12345")
+    _missing, op_missing = tablet_a.new_dossier(world.procedure)
+    del op_missing["f"]["applicant_name"]
+    good_2, op_2 = tablet_a.new_dossier(world.procedure)
+    results = tablet_a.push([op_1, op_bad, op_missing, op_2])["results"]
+    assert [r["o"] for r in results] == ["applied", "rejected", "rejected", "applied"]
+    assert results[1]["r"] == "invalid"
+    assert "applicant_cccd" in results[1]["e"]
+    assert "12 chữ số" in results[1]["e"]["applicant_cccd"]
+    assert "applicant_name" in results[2]["m"]
+    assert session.get(Dossier, bad) is None
+    assert set(session.scalars(select(Dossier.id))) == {good_1, good_2}
+    # The rejection is remembered like any outcome.
+    stored = session.get(AppliedOperation, op_bad["i"])
+    assert stored is not None
+    assert stored.outcome["r"] == "invalid"
+
+
+def test_g12_bad_receipt_numbers_are_refused(tablet_a: Tablet, world: World) -> None:
+    _id, first = tablet_a.new_dossier(world.procedure)
+    assert tablet_a.push_one(first)["o"] == "applied"
+    cases = {
+        "duplicate": first["f"]["receipt_number"],
+        "garbage": "ABC",
+        "other commune": f"{world.b.commune.code}-2601-00077",
+        "other device": f"{world.a.commune.code}-2699-00077",
+    }
+    for label, number in cases.items():
+        _id, op = tablet_a.new_dossier(world.procedure, receipt_number=number)
+        result = tablet_a.push_one(op)
+        assert (result["o"], result["r"]) == ("rejected", "invalid"), label
+        assert "receipt_number" in result["e"], label
+
+
+def test_g3_retry_returns_identical_outcomes_and_changes_nothing(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    _bad_id, bad = tablet_a.new_dossier(world.procedure, channel="pigeon")
+    edit = tablet_a.op("dossier", dossier_id, {"note": "một"}, base={"note": ""})
+    ops = [create, bad, edit]
+    first = tablet_a.push(ops)["results"]
+    seq_before = current_seq(session, commune_scope(world.a.commune.id))
+    audits_before = session.scalar(select(func.count()).select_from(AuditEntry))
+    second = tablet_a.push(ops)["results"]
+    assert second == first
+    session.expire_all()
+    assert current_seq(session, commune_scope(world.a.commune.id)) == seq_before
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits_before
+    assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+    # The same operation twice in one push is applied once.
+    again = tablet_a.op("dossier", dossier_id, {"note": "hai"}, base={"note": edit["t"]})
+    results = tablet_a.push([again, again])["results"]
+    assert results[0] == results[1]
+    assert (
+        session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.entity_id == dossier_id)
+        )
+        == 3
+    )
+
+
+def test_g3_retryable_rejections_are_not_remembered(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    _event_id, event = tablet_a.new_event(dossier_id)
+    # The child arrives before its parent (another push order): retry later.
+    result = tablet_a.push_one(event)
+    assert (result["o"], result["r"]) == ("rejected", "missing_parent")
+    assert session.get(AppliedOperation, event["i"]) is None
+    # An update to a record the server has not seen yet is the same.
+    early = tablet_a.op("dossier", dossier_id, {"note": "sớm"})
+    assert tablet_a.push_one(early)["r"] == "missing_parent"
+    results = tablet_a.push([create, event, early])["results"]
+    assert [r["o"] for r in results] == ["applied", "applied", "applied"]
+    assert session.scalar(select(func.count()).select_from(DossierEvent)) == 1
+
+
+def test_g8_clock_years_ahead_is_clamped_and_legal_dates_refused(
+    world: World, client: Any, session: Session
+) -> None:
+    from datetime import timedelta
+
+    from tests.server.sync.conftest import skewed_clock, stamp_wall
+
+    ahead = timedelta(days=3 * 365)
+    tablet = make_tablet(
+        world.a.device,
+        world.a.token,
+        FlaskHttp(client),
+        clock=skewed_clock(str(world.a.device.device_no), ahead),
+    )
+    from datetime import UTC, datetime
+
+    true_now = datetime.now(UTC)
+    # The officer typed the right receipt time; the stamp is three years ahead.
+    ok_id, ok = tablet.new_dossier(world.procedure, received=true_now - timedelta(minutes=2))
+    # Here the receipt time came from the wrong clock.
+    _bad_id, bad = tablet.new_dossier(world.procedure, received=true_now + ahead)
+    device_now = tablet.clock.physical_ms()
+    body = tablet.push([ok, bad], now_ms=device_now)
+    assert body["skew"] > ahead.total_seconds() * 1000 - 60_000
+    assert abs(body["now"] - true_now.timestamp() * 1000) < 60_000
+    applied, refused = body["results"]
+    assert applied["o"] == "applied"
+    assert stamp_wall(applied["t"]) < true_now.timestamp() * 1000 + 60_000
+    assert refused["r"] == "date_in_future"
+    assert "received_at" in refused["e"]
+    assert re.search(r"109[45] ngày", refused["m"]) and re.search(r"109[45] days", refused["m"])
+    assert "tablet's clock" in refused["m"]
+    dossier = session.get(Dossier, ok_id)
+    assert dossier is not None
+    assert dossier.field_clocks["applicant_name"][0] == applied["t"]
+    # The re-stamped write does not win against a later correct edit.
+    tablet.clock.offset_ms = -body["skew"]
+    edit = tablet.op(
+        "dossier", ok_id, {"applicant_name": "Vàng Thị Mai"}, base={"applicant_name": applied["t"]}
+    )
+    assert tablet.push_one(edit)["o"] == "applied"
+
+
+def test_g10_malformed_bodies_are_4xx_json(tablet_a: Tablet, app: Any) -> None:
+    def send(body: bytes, **headers: str) -> Any:
+        return tablet_a.request("POST", "/api/v1/sync/push", body, **headers)
+
+    bad_gzip = send(b"\x1f\x8b\x08\x00garbage", **{"Content-Encoding": "gzip"})
+    assert bad_gzip.status == 400
+    assert "gzip" in bad_gzip.json()["message"]
+    truncated = send(gzip.compress(b'{"now": 1, "ops": []}')[:-6], **{"Content-Encoding": "gzip"})
+    assert truncated.status == 400
+    bad_json = send(b'{"now": 1, "ops": [', **{"Content-Type": "application/json"})
+    assert bad_json.status == 400
+    assert "JSON" in bad_json.json()["message"]
+    unknown = send(b"{}", **{"Content-Encoding": "br"})
+    assert unknown.status == 400
+    wrong_shape = send(json.dumps({"now": "soon", "ops": {}}).encode())
+    assert wrong_shape.status == 422
+    body = wrong_shape.json()
+    assert "now" in body["message"] and "ops" in body["message"]
+    bad_op = send(json.dumps({"now": 1, "ops": [{"i": "x"}]}).encode())
+    assert bad_op.status == 422
+    assert "ops.0" in bad_op.json()["message"]
+    not_object = send(b"[1, 2]")
+    assert not_object.status == 422
+    app.config["SYNC_MAX_INFLATED_BYTES"] = 10_000
+    bomb = gzip.compress(json.dumps({"now": 1, "ops": [], "pad": "x" * 50_000}).encode())
+    too_big = send(bomb, **{"Content-Encoding": "gzip"})
+    assert too_big.status == 413
+    assert too_big.json()["status"] == "payload_too_large"
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    oversized = send(b" " * 5000 + b"{}")
+    assert oversized.status == 413
+    assert oversized.json()["code"] == 413
+
+
+def test_pull_rejects_a_bad_cursor(tablet_a: Tablet) -> None:
+    reply = tablet_a.post("/api/v1/sync/pull", {"cursor": "yesterday"})
+    assert reply.status == 422
+    assert "cursor" in reply.json()["message"]
+
+
+def test_g4_a_cursor_ahead_of_the_server_starts_again(tablet_a: Tablet, world: World) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    tablet_a.push([create])
+    page = tablet_a.pull(Cursor(10**9, 10**9).encode())
+    assert any(c["r"] == dossier_id for c in page["changes"])
+    assert commune_cursor(page["cursor"]) < 10**9
+
+
+def test_g1_unknown_and_reference_collections_are_refused(tablet_a: Tablet, world: World) -> None:
+    record_id = new_id()
+    unknown = tablet_a.op("spaceship", record_id, {"x": 1}, create=True)
+    reference = tablet_a.op("procedure", record_id, {"name_vi": "x"})
+    conflict = tablet_a.op("sync_conflict", record_id, {"status": "open"}, create=True)
+    results = tablet_a.push([unknown, reference, conflict])["results"]
+    assert [r["r"] for r in results] == ["unknown_collection", "forbidden", "forbidden"]
+
+
+def test_g2_null_for_a_field_the_server_keeps_non_empty_is_its_empty_value(
+    tablet_a: Tablet, world: World, session: Session, client: FlaskClient
+) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure, note=None, documents=None)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None
+    assert (dossier.note, dossier.documents) == ("", [])
+    changes, _cursor = second_tablet(session, world.a, FlaskHttp(client)).pull_all()
+    pulled = latest(changes, "dossier", dossier_id)["f"]
+    assert (pulled["note"], pulled["documents"]) == ("", [])
+
+
+def test_g12_a_database_error_rejects_only_its_operation(
+    tablet_a: Tablet, world: World, session: Session, monkeypatch: Any
+) -> None:
+    from server.sync.push import Pusher
+
+    # Without the friendly check, the unique index refuses the duplicate number.
+    monkeypatch.setattr(Pusher, "_check_receipt_number", lambda self, op, number: None)
+    first_id, first = tablet_a.new_dossier(world.procedure)
+    _dup_id, duplicate = tablet_a.new_dossier(
+        world.procedure, receipt_number=first["f"]["receipt_number"]
+    )
+    later_id, later = tablet_a.new_dossier(world.procedure)
+    results = tablet_a.push([first, duplicate, later])["results"]
+    assert [r["o"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["r"] == "invalid"
+    assert "database" in results[1]["m"]
+    assert set(session.scalars(select(Dossier.id))) == {first_id, later_id}
+    assert session.get(AppliedOperation, duplicate["i"]) is not None
+
+
+def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: World) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    event_id, event = tablet_a.new_event(dossier_id)
+    tablet_a.push([create, event])
+    changes, _cursor = tablet_a.pull_all()
+    own = [c for c in changes if c["r"] in (dossier_id, event_id)]
+    # Only what the server itself wrote (its due date, when it differs) may come back.
+    for change in own:
+        assert set(change["f"]) <= {"due_date"}, change

@@ -1,0 +1,300 @@
+"""Tenant isolation and roles on the admin web and the citizens' page.
+
+Every route of the dashboard, dossier and public blueprints is in the matrix below; a
+new route fails ``test_every_web_route_is_in_the_matrix`` until it is placed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from server.models import Attachment, Blob, Officer
+from server.services.reports import office_today
+from sync.domain import DossierStatus
+from sync.ids import new_id
+from sync.workdays import add_working_days
+from tests.server.conftest import World
+from tests.server.web.helpers import csrf_token, log_in, overdue_dossier
+
+ROLES = ("anonymous", "officer_a", "leader_a", "province_admin", "system_admin")
+
+#: Routes checked by this module, as (methods, rule).
+COVERED = {
+    ("GET", "/dashboard"),
+    ("GET", "/dossiers"),
+    ("GET", "/dossiers/overdue"),
+    ("GET", "/dossiers/log.pdf"),
+    ("GET", "/dossiers/<dossier_id>"),
+    ("GET", "/dossiers/<dossier_id>/apology"),
+    ("POST", "/dossiers/<dossier_id>/apology"),
+    ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05'):number>.pdf"),
+    ("GET", "/dossiers/<dossier_id>/attachments/<attachment_id>"),
+    ("GET", "/tra-cuu"),
+    ("GET", "/tra-cuu/<receipt_number>"),
+    ("POST", "/tra-cuu/<receipt_number>/danh-gia"),
+}
+
+
+def test_every_web_route_is_in_the_matrix(app: Flask) -> None:
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("web_dashboard", "web_dossiers", "web_public")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    assert routes == COVERED
+
+
+def _who(world: World, role: str) -> Officer | None:
+    return {
+        "anonymous": None,
+        "officer_a": world.a.officer,
+        "leader_a": world.a.leader,
+        "province_admin": world.province_admin,
+        "system_admin": world.system_admin,
+    }[role]
+
+
+@pytest.fixture
+def data(world: World, session: Session) -> dict[str, Any]:
+    made: dict[str, Any] = {}
+    for key, kit in (("a", world.a), ("b", world.b)):
+        dossier = overdue_dossier(session, kit, world.procedure, name=f"Người xã {key.upper()}")
+        blob = Blob(sha256=f"{key}" * 64, size=3, content_type="image/jpeg", verified=True)
+        session.add(blob)
+        session.flush()
+        attachment = Attachment(
+            id=new_id(),
+            commune_id=kit.commune.id,
+            owner_collection="dossier",
+            owner_id=dossier.id,
+            sha256=blob.sha256,
+            filename="to-khai.jpg",
+            content_type="image/jpeg",
+            size=3,
+        )
+        session.add(attachment)
+        made[f"dossier_{key}"] = dossier
+        made[f"attachment_{key}"] = attachment
+    session.commit()
+    return made
+
+
+# (role, commune of the dossier) → expected status of the dossier's own pages.
+DETAIL = {
+    ("anonymous", "a"): 302,
+    ("officer_a", "a"): 200,
+    ("leader_a", "a"): 200,
+    ("province_admin", "a"): 200,
+    ("system_admin", "a"): 200,
+    ("anonymous", "b"): 302,
+    ("officer_a", "b"): 404,
+    ("leader_a", "b"): 404,
+    ("province_admin", "b"): 200,
+    ("system_admin", "b"): 200,
+}
+
+
+def test_dossier_pages_follow_the_commune(
+    client: FlaskClient, world: World, data: dict[str, Any]
+) -> None:
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        for commune in ("a", "b"):
+            dossier = data[f"dossier_{commune}"]
+            expected = DETAIL[(role, commune)]
+            urls = [
+                f"/dossiers/{dossier.id}",
+                f"/dossiers/{dossier.id}/slips/01.pdf",
+                f"/dossiers/{dossier.id}/slips/05.pdf",
+            ]
+            for url in urls:
+                response = client.get(url)
+                assert response.status_code == expected, (role, url)
+                if expected == 302:
+                    assert "/login" in response.headers["Location"]
+            attachment = data[f"attachment_{commune}"]
+            # The bytes are not on disk in this test: 404 either way, but never 200 or 403
+            # for another commune, and a log-in for anonymous.
+            response = client.get(f"/dossiers/{dossier.id}/attachments/{attachment.id}")
+            assert response.status_code == (302 if role == "anonymous" else 404)
+            other = data["attachment_b" if commune == "a" else "attachment_a"]
+            response = client.get(f"/dossiers/{dossier.id}/attachments/{other.id}")
+            assert response.status_code == (302 if role == "anonymous" else 404)
+
+
+APOLOGY = {
+    ("anonymous", "a"): 302,
+    ("officer_a", "a"): 200,
+    ("leader_a", "a"): 200,
+    ("province_admin", "a"): 403,
+    ("system_admin", "a"): 403,
+    ("anonymous", "b"): 302,
+    ("officer_a", "b"): 404,
+    ("leader_a", "b"): 404,
+    ("province_admin", "b"): 403,
+    ("system_admin", "b"): 403,
+}
+
+
+def test_apology_follows_role_and_commune(
+    client: FlaskClient, world: World, data: dict[str, Any], session: Session
+) -> None:
+    for role in ROLES:
+        log_in(client, world.a.officer)
+        token = csrf_token(client, f"/dossiers/{data['dossier_a'].id}/apology")
+        log_in(client, _who(world, role))
+        new_date = add_working_days(office_today(), 2).isoformat()
+        for commune in ("a", "b"):
+            dossier = data[f"dossier_{commune}"]
+            url = f"/dossiers/{dossier.id}/apology"
+            expected = APOLOGY[(role, commune)]
+            assert client.get(url).status_code == expected, (role, commune)
+            response = client.post(
+                url, data={"csrf_token": token, "reason": "Chậm", "new_due_date": new_date}
+            )
+            assert response.status_code == (302 if expected == 200 else expected), (role, commune)
+        session.expire_all()
+        assert not data["dossier_b"].apologies
+
+
+LISTS = {
+    "anonymous": (302, set()),
+    "officer_a": (200, {"a"}),
+    "leader_a": (200, {"a"}),
+    "province_admin": (200, {"a", "b"}),
+    "system_admin": (200, {"a", "b"}),
+}
+
+
+def test_lists_never_show_another_communes_rows(
+    client: FlaskClient, world: World, data: dict[str, Any]
+) -> None:
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        expected_status, visible = LISTS[role]
+        for url in ("/dossiers", "/dossiers/overdue", "/dossiers?q=nguoi", "/dossiers?overdue=1"):
+            response = client.get(url)
+            assert response.status_code == expected_status, url
+            html = response.get_data(as_text=True)
+            shown = {c for c in ("a", "b") if data[f"dossier_{c}"].receipt_number in html}
+            assert shown == visible, (role, url)
+
+
+FILTER_ON_B = {
+    "anonymous": 302,
+    "officer_a": 404,
+    "leader_a": 404,
+    "province_admin": 200,
+    "system_admin": 200,
+}
+
+
+def test_commune_filters_stay_in_scope(
+    client: FlaskClient, world: World, data: dict[str, Any]
+) -> None:
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        b = world.b.commune.id
+        expected = FILTER_ON_B[role]
+        for url in (
+            f"/dossiers?commune={b}",
+            f"/dossiers/overdue?commune={b}",
+            f"/dossiers/log.pdf?commune={b}",
+        ):
+            assert client.get(url).status_code == expected, url
+        dashboard = {"officer_a": 403}.get(role, expected)
+        assert client.get(f"/dashboard?commune={b}").status_code == dashboard
+
+
+DASHBOARD = {
+    "anonymous": 302,
+    "officer_a": 403,
+    "leader_a": 200,
+    "province_admin": 200,
+    "system_admin": 200,
+}
+
+
+def test_dashboard_roles(client: FlaskClient, world: World, data: dict[str, Any]) -> None:
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        response = client.get("/dashboard")
+        assert response.status_code == DASHBOARD[role]
+        if response.status_code == 200:
+            html = response.get_data(as_text=True)
+            assert (world.b.commune.name in html) == (role != "leader_a")
+
+
+def test_public_page_needs_no_log_in(
+    client: FlaskClient, world: World, data: dict[str, Any]
+) -> None:
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        for commune in ("a", "b"):
+            number = data[f"dossier_{commune}"].receipt_number
+            assert client.get(f"/tra-cuu/{number}").status_code == 200
+        assert client.get("/tra-cuu").status_code == 200
+        url = f"/tra-cuu/{data['dossier_b'].receipt_number}"
+        response = client.post(
+            f"{url}/danh-gia", data={"csrf_token": csrf_token(client, url), "stars": "5"}
+        )
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "post",
+    ["/dossiers/{a}/apology", "/tra-cuu/{number}/danh-gia", "/logout", "/login"],
+)
+def test_every_post_form_needs_the_csrf_token(
+    client: FlaskClient, world: World, data: dict[str, Any], post: str
+) -> None:
+    log_in(client, world.a.leader)
+    dossier = data["dossier_a"]
+    url = post.format(a=dossier.id, number=dossier.receipt_number)
+    fields = {
+        "reason": "Chậm",
+        "new_due_date": add_working_days(office_today(), 2).isoformat(),
+        "stars": "5",
+        "username": "x",
+        "password": "y",
+    }
+    assert client.post(url, data=fields).status_code == 400
+    assert client.post(url, data={**fields, "csrf_token": "forged"}).status_code == 400
+    assert dossier.status == DossierStatus.RECEIVED
+    assert not dossier.apologies
+
+
+def test_attachment_bytes_follow_the_commune(
+    app_factory: Any, world: World, data: dict[str, Any], tmp_path: Path
+) -> None:
+    from server.sync.blobs import BlobFiles
+
+    files = BlobFiles(tmp_path)
+    for key in ("a", "b"):
+        path = files.final(data[f"attachment_{key}"].sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(key.encode() * 3)
+    client = app_factory(MOTCUA_BLOB_DIR=str(tmp_path)).test_client()
+    a, b = data["dossier_a"], data["dossier_b"]
+    attachment_a, attachment_b = data["attachment_a"], data["attachment_b"]
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(world.a.officer.id)
+    detail = client.get(f"/dossiers/{a.id}").get_data(as_text=True)
+    assert f"/dossiers/{a.id}/attachments/{attachment_a.id}" in detail
+    with client.get(f"/dossiers/{a.id}/attachments/{attachment_a.id}") as response:
+        assert (response.status_code, response.data) == (200, b"aaa")
+        assert response.mimetype == "image/jpeg"
+    assert client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}").status_code == 404
+    assert client.get(f"/dossiers/{a.id}/attachments/{attachment_b.id}").status_code == 404
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(world.province_admin.id)
+    with client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}") as response:
+        assert (response.status_code, response.data) == (200, b"bbb")
