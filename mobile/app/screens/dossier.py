@@ -1,0 +1,168 @@
+"""One dossier: details, timeline, next steps of the state machine, apology when late."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from mobile.app.fmt import fmt_date
+from mobile.app.screens.base import BaseScreen, load_kv
+from mobile.app.viewmodels.base import UserError
+from mobile.app.viewmodels.dossier import ActionView, DossierModel
+from mobile.app.widgets import FormPopup
+from sync.engine import SyncReport
+
+__all__ = ["DossierScreen"]
+
+
+class DossierScreen(BaseScreen):
+    title = StringProperty("")
+    status_text = StringProperty("")
+    details = StringProperty("")
+    overdue = StringProperty("")
+    server_label = StringProperty("")
+    on_server = BooleanProperty(False)
+    can_apologise = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(name="dossier", **kwargs)
+        self.model: DossierModel | None = None
+        self.popup: FormPopup | None = None
+
+    def prepare(self, dossier_id: str | None = None, **_options: Any) -> None:
+        if dossier_id is None:
+            return
+        try:
+            self.model = DossierModel(self.ctx, dossier_id)
+        except UserError as error:
+            self.model = None
+            self.fail(error)
+
+    def on_sync_finished(self, report: SyncReport) -> None:
+        if self.model is not None and self.manager and self.manager.current == self.name:
+            self.render()
+
+    def render(self) -> None:
+        model = self.model
+        if model is None:
+            return
+        try:
+            model.load()
+        except UserError as error:
+            self.fail(error)
+            return
+        header = model.header()
+        self.title = header.title
+        self.status_text = header.status
+        self.details = "\n".join(header.lines)
+        self.overdue = header.overdue
+        self.on_server = header.on_server
+        self.server_label = header.on_server_label
+        self.can_apologise = model.is_overdue()
+        self.ids.timeline.data = list(reversed(model.timeline_rows()))
+        box = self.ids.actions
+        box.clear_widgets()
+        actions = model.actions()
+        if not actions:
+            box.add_widget(Factory.Muted(text=self.t("dossier.no_actions")))
+        for action in actions:
+            button = Factory.DangerButton() if action.danger else Factory.BigButton()
+            button.text = action.label
+            button.action = action.status
+            button.bind(on_release=lambda b, a=action: self.ask(a))
+            box.add_widget(button)
+        photos = self.ids.photos
+        photos.clear_widgets()
+        for path in model.photo_paths():
+            photos.add_widget(Factory.Thumb(source=str(path)))
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def ask(self, action: ActionView) -> None:
+        """Confirm a step, with its reason (required for refusals and supplements)."""
+        label = self.t("dossier.reason") if action.needs_reason else self.t("dossier.note")
+        self.popup = FormPopup(
+            title=action.label,
+            fields=[{"name": "note", "label": label, "multiline": True, "lines": 3}],
+            on_submit=lambda values: self._apply(action.status, values["note"]),
+            ok_text=action.label,
+            cancel_text=self.t("common.cancel"),
+            danger=action.danger,
+        )
+        self.popup.open()
+
+    def _apply(self, status: str, note: str) -> str | None:
+        assert self.model is not None
+        try:
+            message = self.model.apply(status, note)
+        except UserError as error:
+            if self.popup is not None:
+                self.popup.show_errors(error.errors)
+            return error.message
+        self.ok(message)
+        self._changed()
+        return None
+
+    def add_note(self) -> None:
+        self.popup = FormPopup(
+            title=self.t("dossier.add_note"),
+            fields=[{"name": "note", "label": self.t("dossier.note"), "multiline": True}],
+            on_submit=self._note,
+            ok_text=self.t("common.save"),
+            cancel_text=self.t("common.cancel"),
+        )
+        self.popup.open()
+
+    def _note(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            self.model.add_note(values["note"])
+        except UserError as error:
+            return error.message
+        self._changed()
+        return None
+
+    def apologise(self) -> None:
+        assert self.model is not None
+        self.popup = FormPopup(
+            title=self.t("dossier.apology"),
+            fields=[
+                {
+                    "name": "reason",
+                    "label": self.t("dossier.reason"),
+                    "multiline": True,
+                    "lines": 3,
+                },
+                {
+                    "name": "new_date",
+                    "label": self.t("dossier.new_date"),
+                    "text": fmt_date(self.model.suggested_new_date()),
+                },
+            ],
+            on_submit=self._apology,
+            ok_text=self.t("dossier.apology"),
+            cancel_text=self.t("common.cancel"),
+        )
+        self.popup.open()
+
+    def _apology(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            self.model.apologise(values["reason"], values["new_date"])
+        except UserError as error:
+            if self.popup is not None:
+                self.popup.show_errors(error.errors)
+            return error.message
+        self.ok(self.t("common.saved"))
+        self._changed()
+        return None
+
+    def _changed(self) -> None:
+        self.render()
+        self.app.runner.poke()
+        self.app.refresh_status()
+
+
+load_kv(__file__)

@@ -1,0 +1,244 @@
+"""The intake wizard: procedure, applicant, papers and photos, check, receipt with QR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.metrics import dp
+from kivy.properties import StringProperty
+
+from mobile.app.fmt import fmt_date
+from mobile.app.screens.base import BaseScreen, load_kv
+from mobile.app.viewmodels.base import UserError
+from mobile.app.viewmodels.intake import STEPS, IntakeModel
+
+__all__ = ["IntakeScreen"]
+
+#: Form field → the id of its widget on the applicant step.
+_FIELDS = {
+    "name": "name",
+    "cccd": "cccd",
+    "dob": "dob",
+    "phone": "phone",
+    "address": "address",
+}
+
+
+class IntakeScreen(BaseScreen):
+    step_title = StringProperty("")
+    due_text = StringProperty("")
+    warnings = StringProperty("")
+    receipt_number = StringProperty("")
+    receipt_due = StringProperty("")
+    receipt_url = StringProperty("")
+    qr_source = StringProperty("")
+    catalog_note = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(name="intake", **kwargs)
+        self._model: IntakeModel | None = None
+        self._villages: dict[str, int | None] = {}
+
+    @property
+    def model(self) -> IntakeModel:
+        if self._model is None:
+            self._model = IntakeModel(self.ctx)
+        return self._model
+
+    def prepare(self, fresh: bool = False, **_options: Any) -> None:
+        if fresh or self.model.step == "receipt":
+            self.model.reset()
+            for widget_id in (*_FIELDS.values(), "procedure_search"):
+                field = self.ids[widget_id]
+                field.text = ""
+                if hasattr(field, "error"):
+                    field.error = ""
+            self.ids.village.text = self.t("common.none")
+            self.warnings = ""
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def render(self) -> None:
+        model = self.model
+        step = model.step
+        if step == "receipt":
+            self.step_title = self.t("receipt.title")
+        else:
+            self.step_title = self.t(
+                "intake.step", number=model.step_number(), name=self.t(f"intake.step.{step}")
+            )
+        self.ids.steps.current = step
+        self.ids.back.disabled = step == "procedure"
+        getattr(self, f"_render_{step}")()
+
+    def _render_procedure(self) -> None:
+        rows = self.model.procedure_rows(self.ids.procedure_search.text)
+        self.ids.procedures.data = rows
+        self.catalog_note = "" if self.ctx.tablet.procedures() else self.t("intake.no_catalog")
+
+    def _render_applicant(self) -> None:
+        self.ids.chosen.text = self.t("intake.chosen", name=self.model.procedure_name())
+        none = self.t("common.none")
+        self._villages = {none: None}
+        self._villages.update({name: vid for vid, name in self.model.villages()})
+        spinner = self.ids.village
+        spinner.values = list(self._villages)
+        chosen = self.model.applicant.village_id
+        spinner.text = next((n for n, v in self._villages.items() if v == chosen), none)
+        box = self.ids.channels
+        box.clear_widgets()
+        for value, label in self.model.channels():
+            button = Factory.ChoiceButton(
+                text=label,
+                group="channel",
+                allow_no_selection=False,
+                state="down" if value == self.model.applicant.channel else "normal",
+            )
+            button.channel = value
+            button.bind(on_release=lambda b: self.model.set_applicant(channel=b.channel))
+            box.add_widget(button)
+
+    def _render_documents(self) -> None:
+        box = self.ids.documents
+        box.clear_widgets()
+        documents = self.model.documents()
+        if not documents:
+            box.add_widget(Factory.Muted(text=self.t("intake.no_documents")))
+        for document in documents:
+            toggle = Factory.DocToggle(
+                text=document["name"], state="down" if document["provided"] else "normal"
+            )
+            toggle.index = document["index"]
+            toggle.bind(on_release=lambda b: self._toggle_document(b.index))
+            box.add_widget(toggle)
+        self._render_photos()
+
+    def _toggle_document(self, index: int) -> None:
+        self.model.toggle_document(index)
+
+    def _render_photos(self) -> None:
+        self.ids.photo_count.text = self.t("intake.photos", count=len(self.model.photos))
+        box = self.ids.photos
+        box.clear_widgets()
+        for index, path in enumerate(self.model.photos):
+            tile = Factory.PhotoTile()
+            tile.source, tile.caption, tile.index = str(path), path.name, index
+            tile.ids.remove_button.bind(on_release=lambda _b, i=index: self._remove_photo(i))
+            box.add_widget(tile)
+
+    def _render_review(self) -> None:
+        grid = self.ids.summary
+        grid.clear_widgets()
+        for label, value in self.model.summary():
+            grid.add_widget(Factory.Muted(text=label, bold=True, size_hint_x=None, width=dp(260)))
+            grid.add_widget(Factory.Txt(text=value))
+        self.due_text = self.model.due_text()
+        notes = list(self.model.applicant_warnings())
+        missing = self.model.missing_required()
+        if missing:
+            notes.append(self.t("intake.missing_docs", count=missing))
+        self.warnings = "\n".join(notes)
+
+    def _render_receipt(self) -> None:
+        receipt = self.model.receipt
+        if receipt is None:
+            return
+        self.receipt_number = receipt.receipt_number
+        self.receipt_due = fmt_date(receipt.due_date)
+        self.receipt_url = receipt.status_url
+        self.qr_source = str(receipt.qr_path) if receipt.qr_path else ""
+        self.warnings = "\n".join(receipt.warnings) if receipt.warnings else ""
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def search_procedures(self) -> None:
+        self._render_procedure()
+
+    def choose_procedure(self, procedure_id: str) -> None:
+        try:
+            self.model.choose_procedure(procedure_id)
+            self.model.next()
+        except UserError as error:
+            self.fail(error)
+            return
+        self.render()
+
+    def village_chosen(self, text: str) -> None:
+        if text in self._villages:
+            self.model.set_applicant(village_id=self._villages[text])
+
+    def _collect_applicant(self) -> None:
+        self.model.set_applicant(**{name: self.ids[wid].text for name, wid in _FIELDS.items()})
+        self.village_chosen(self.ids.village.text)
+
+    def _show_field_errors(self, errors: dict[str, str]) -> None:
+        for name, widget_id in _FIELDS.items():
+            self.ids[widget_id].error = errors.get(name, "")
+        village_error = errors.get("village_id", "")
+        self.ids.village_error.text = village_error
+
+    def next(self) -> None:
+        if self.model.step == "applicant":
+            self._collect_applicant()
+            self._show_field_errors(self.model.applicant_errors())
+        try:
+            self.model.next()
+        except UserError as error:
+            self.fail(error)
+            return
+        self.app.clear_snack()
+        self.render()
+
+    def back(self) -> None:
+        if self.model.step == "applicant":
+            self._collect_applicant()
+        self.model.back()
+        self.render()
+
+    def add_photo(self) -> None:
+        folder = self.ctx.data_dir / "camera"
+        self.ctx.platform.camera.take_photo(folder, self._photo_taken)
+
+    def _photo_taken(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            self.model.add_photo(path)
+        except UserError as error:
+            self.fail(error)
+            return
+        self._render_photos()
+
+    def _remove_photo(self, index: int) -> None:
+        self.model.remove_photo(index)
+        self._render_photos()
+
+    def save(self) -> None:
+        try:
+            receipt = self.model.save()
+        except UserError as error:
+            self._show_field_errors(error.errors)
+            self.fail(error)
+            self.render()
+            return
+        self.ok(self.t("common.saved") + " · " + receipt.receipt_number)
+        self.app.runner.poke()
+        self.app.refresh_status()
+        self.render()
+
+    def another(self) -> None:
+        self.prepare(fresh=True)
+        self.render()
+
+    def open_dossier(self) -> None:
+        receipt = self.model.receipt
+        if receipt is not None:
+            self.app.go("dossier", dossier_id=receipt.dossier_id)
+
+    def steps(self) -> tuple[str, ...]:
+        return STEPS
+
+
+load_kv(__file__)

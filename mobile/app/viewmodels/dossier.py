@@ -1,0 +1,278 @@
+"""One dossier: its details, its timeline and the next steps its state machine allows.
+
+The actions offered are exactly ``sync.domain.DOSSIER_TRANSITIONS`` from the current
+status; ``Tablet.change_status`` checks them again. A late dossier (due date passed
+while still open) offers the written apology with a new appointment date (phiếu 04).
+Each record shows whether it is already on the server (``Tablet.on_server``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mobile.app.context import AppContext
+from mobile.app.fmt import (
+    fmt_date,
+    fmt_datetime,
+    office_today,
+    parse_iso_date,
+    parse_user_date,
+)
+from mobile.app.viewmodels.base import UserError, from_invalid_input
+from mobile.app.viewmodels.home import effective_due
+from mobile.tablet import InvalidInput
+from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
+from sync.workdays import add_working_days, days_overdue
+
+__all__ = ["ActionView", "DossierModel", "HeaderView"]
+
+S = DossierStatus
+#: The order buttons appear in: the usual path first.
+ACTION_ORDER = (
+    S.IN_PROGRESS,
+    S.NEEDS_SUPPLEMENT,
+    S.APPROVED,
+    S.REJECTED,
+    S.RESULT_RETURNED,
+    S.REFUSED,
+    S.WITHDRAWN,
+)
+#: These need a written reason: it goes on the slip the citizen receives.
+REASON_REQUIRED = frozenset({S.NEEDS_SUPPLEMENT, S.REFUSED, S.REJECTED})
+DANGEROUS = frozenset({S.REFUSED, S.REJECTED, S.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class ActionView:
+    status: str
+    label: str
+    needs_reason: bool
+    danger: bool
+
+
+@dataclass(frozen=True)
+class HeaderView:
+    title: str
+    lines: list[str]
+    status: str
+    overdue: str  # empty unless late
+    on_server: bool
+    on_server_label: str
+
+
+class DossierModel:
+    def __init__(self, ctx: AppContext, dossier_id: str) -> None:
+        self.ctx = ctx
+        self.dossier_id = dossier_id
+        self.record: dict[str, Any] = {}
+        self.load()
+
+    def load(self) -> None:
+        record = self.ctx.tablet.dossier(self.dossier_id)
+        if record is None:
+            raise UserError(self.ctx.tr("dossier.not_found"))
+        self.record = record
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> DossierStatus:
+        return DossierStatus(str(self.record.get("status")))
+
+    def today(self) -> date:
+        return office_today(self.ctx.tablet.now())
+
+    def apologies(self) -> list[dict[str, Any]]:
+        return self.ctx.tablet.store.list_records(
+            "dossier_apology", {"dossier_id": self.dossier_id}, order_by="issued_at"
+        )
+
+    def new_due_date(self) -> date | None:
+        dates = [parse_iso_date(a.get("new_due_date")) for a in self.apologies()]
+        known = [d for d in dates if d is not None]
+        return max(known) if known else None
+
+    def due(self) -> date | None:
+        moved = self.new_due_date()
+        return effective_due(self.record, {self.dossier_id: moved} if moved else {})
+
+    def is_overdue(self) -> bool:
+        due = self.due()
+        return self.status in OPEN_STATUSES and due is not None and due < self.today()
+
+    def procedure(self) -> dict[str, Any] | None:
+        procedure_id = self.record.get("procedure_id")
+        return self.ctx.tablet.procedure(int(procedure_id)) if procedure_id else None
+
+    # -- what the screen shows -----------------------------------------------------------------
+
+    def header(self) -> HeaderView:
+        tr = self.ctx.tr
+        record = self.record
+        villages = {v["id"]: v for v in self.ctx.tablet.villages()}
+        village = villages.get(str(record.get("village_id")))
+        applicant = [str(record.get("applicant_name", ""))]
+        for value in (record.get("applicant_cccd"), record.get("applicant_phone")):
+            if value:
+                applicant.append(str(value))
+        if record.get("applicant_dob"):
+            applicant.append(fmt_date(record.get("applicant_dob")))
+        if village:
+            applicant.append(f"{village.get('kind') or ''} {village.get('name', '')}".strip())
+        if record.get("applicant_address"):
+            applicant.append(str(record["applicant_address"]))
+        documents = [d for d in record.get("documents") or [] if isinstance(d, dict)]
+        lines = [
+            tr("dossier.applicant", name=" · ".join(applicant)),
+            tr("dossier.procedure", name=tr.pick(self.procedure(), "name") or "—"),
+            tr("dossier.received", time=fmt_datetime(record.get("received_at")))
+            + " · "
+            + tr.enum("channel", record.get("channel")),
+            tr("dossier.due", date=fmt_date(record.get("due_date")))
+            + " · "
+            + tr(
+                "dossier.documents",
+                provided=sum(1 for d in documents if d.get("provided")),
+                total=len(documents),
+            )
+            + " · "
+            + tr("dossier.photos", count=len(self.photos())),
+        ]
+        moved = self.new_due_date()
+        if moved is not None:
+            lines.append(tr("dossier.new_due", date=fmt_date(moved)))
+        if record.get("result_returned_at"):
+            lines.append(tr("dossier.returned", time=fmt_datetime(record["result_returned_at"])))
+        overdue = ""
+        if self.is_overdue():
+            due = self.due()
+            assert due is not None
+            late = days_overdue(due, self.today())
+            overdue = tr("dossier.overdue", days=late) if late else tr("home.row_late_short")
+        on_server = self.ctx.tablet.on_server("dossier", self.dossier_id)
+        return HeaderView(
+            title=tr("dossier.title", receipt=record.get("receipt_number", "")),
+            lines=lines,
+            status=tr("dossier.status", status=tr.enum("status", self.status.value)),
+            overdue=overdue,
+            on_server=on_server,
+            on_server_label=tr("common.on_server" if on_server else "common.not_on_server"),
+        )
+
+    def timeline_rows(self) -> list[dict[str, Any]]:
+        tr = self.ctx.tr
+        tablet = self.ctx.tablet
+        rows = []
+        for event in tablet.timeline(self.dossier_id):
+            kind = str(event.get("kind", ""))
+            label = tr.enum("event", kind)
+            details = []
+            if event.get("from_status") and event.get("to_status"):
+                details.append(
+                    tr(
+                        "dossier.transition_from_to",
+                        from_status=tr.enum("status", event["from_status"]),
+                        to_status=tr.enum("status", event["to_status"]),
+                    )
+                )
+            elif event.get("to_status"):
+                details.append(tr.enum("status", event["to_status"]))
+            raw = event.get("data")
+            data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            if kind == "apology" and data.get("new_due_date"):
+                details.append(tr("dossier.new_due", date=fmt_date(data["new_due_date"])))
+            if event.get("note"):
+                details.append(str(event["note"]))
+            synced = tablet.on_server("dossier_event", str(event["id"]))
+            rows.append(
+                {
+                    "kind": "event",
+                    "record_id": str(event["id"]),
+                    "title": f"{fmt_datetime(event.get('occurred_at'))} · {label}",
+                    "subtitle": " · ".join(details),
+                    "danger": False,
+                    "synced": synced,
+                    "sync_label": tr("common.on_server" if synced else "common.not_on_server"),
+                }
+            )
+        return rows
+
+    def photos(self) -> list[dict[str, Any]]:
+        return self.ctx.tablet.photos("dossier", self.dossier_id)
+
+    def photo_paths(self) -> list[Path]:
+        paths = []
+        for photo in self.photos():
+            path = self.ctx.tablet.store.blob_path(str(photo.get("sha256")))
+            if path is not None and path.exists():
+                paths.append(path)
+        return paths
+
+    def actions(self) -> list[ActionView]:
+        tr = self.ctx.tr
+        allowed = DOSSIER_TRANSITIONS.get(self.status, frozenset())
+        return [
+            ActionView(
+                status=target.value,
+                label=tr(f"action.{target.value}"),
+                needs_reason=target in REASON_REQUIRED,
+                danger=target in DANGEROUS,
+            )
+            for target in ACTION_ORDER
+            if target in allowed
+        ]
+
+    # -- what the officer does -----------------------------------------------------------------
+
+    def apply(self, status: str, note: str = "") -> str:
+        """Move the dossier to ``status``; returns the confirmation to show."""
+        tr = self.ctx.tr
+        target = DossierStatus(status)
+        note = note.strip()
+        if target in REASON_REQUIRED and not note:
+            message = tr("dossier.reason_required")
+            raise UserError(message, {"note": message})
+        try:
+            self.ctx.tablet.change_status(self.dossier_id, target, note or None)
+        except InvalidInput as error:
+            raise from_invalid_input(error, tr.message) from error
+        self.load()
+        return tr("dossier.done", status=tr.enum("status", target.value))
+
+    def add_note(self, note: str) -> None:
+        tr = self.ctx.tr
+        if not note.strip():
+            raise UserError(tr("common.required"), {"note": tr("common.required")})
+        try:
+            self.ctx.tablet.add_note(self.dossier_id, note.strip())
+        except InvalidInput as error:
+            raise from_invalid_input(error, tr.message) from error
+
+    def suggested_new_date(self) -> date:
+        """Today plus the procedure's statutory time (at least one working day)."""
+        days = (self.procedure() or {}).get("processing_days")
+        return add_working_days(self.today(), max(1, days if isinstance(days, int) else 1))
+
+    def apologise(self, reason: str, new_date: str) -> str:
+        tr = self.ctx.tr
+        errors: dict[str, str] = {}
+        if not reason.strip():
+            errors["reason"] = tr("common.required")
+        moved: date | None = None
+        try:
+            moved = parse_user_date(new_date)
+        except ValueError:
+            errors["new_date"] = tr("common.bad_date")
+        if moved is not None and moved <= self.today():
+            errors["new_date"] = tr("dossier.new_date_past")
+        if errors:
+            raise UserError(next(iter(errors.values())), errors)
+        assert moved is not None
+        try:
+            apology_id = self.ctx.tablet.add_apology(self.dossier_id, reason.strip(), moved)
+        except InvalidInput as error:
+            raise from_invalid_input(error, tr.message) from error
+        return apology_id

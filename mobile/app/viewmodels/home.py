@@ -1,0 +1,222 @@
+"""Today's work: what is due, late, waiting for papers or for an answer; and search.
+
+Rows are plain dicts ready for a Kivy ``RecycleView`` (``data`` items), so tens of
+thousands of dossiers scroll smoothly: the view model builds them once per refresh,
+with a diacritic-folded search key each (``sync.text.fold``), and filters in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_iso_datetime
+from sync.domain import (
+    FEEDBACK_RESPONSE_DAYS,
+    OPEN_STATUSES,
+    DossierStatus,
+    FeedbackKind,
+    FeedbackStatus,
+)
+from sync.text import fold
+from sync.workdays import days_overdue, due_date
+
+__all__ = ["BUCKETS", "BucketView", "HomeModel", "effective_due", "feedback_due"]
+
+BUCKETS = ("overdue", "today", "supplement", "to_return", "open", "feedback")
+_OPEN = frozenset(s.value for s in OPEN_STATUSES)
+_TO_RETURN = frozenset({DossierStatus.APPROVED.value, DossierStatus.REJECTED.value})
+_FEEDBACK_WAITING = frozenset(
+    {FeedbackStatus.NEW.value, FeedbackStatus.IN_HANDLING.value, FeedbackStatus.FORWARDED.value}
+)
+
+
+@dataclass(frozen=True)
+class BucketView:
+    key: str
+    label: str
+    count: int
+    danger: bool
+    selected: bool
+
+
+def effective_due(dossier: dict[str, Any], new_dates: dict[str, date]) -> date | None:
+    """The due date, moved by the latest apology's new appointment if any."""
+    due = parse_iso_date(dossier.get("due_date"))
+    moved = new_dates.get(str(dossier.get("id")))
+    if moved is not None and (due is None or moved > due):
+        return moved
+    return due
+
+
+def feedback_due(feedback: dict[str, Any]) -> date | None:
+    """The answer's due date: the server's, else computed the same way here."""
+    due = parse_iso_date(feedback.get("response_due_date"))
+    if due is not None:
+        return due
+    try:
+        days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(str(feedback.get("kind"))))
+    except ValueError:
+        return None
+    moment = parse_iso_datetime(feedback.get("received_at"))
+    if days is None or moment is None or moment.tzinfo is None:
+        return None
+    return due_date(moment, days)
+
+
+class HomeModel:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.bucket = "overdue"
+        self.query = ""
+        self.today = office_today(ctx.tablet.now())
+        self._buckets: dict[str, list[dict[str, Any]]] = {key: [] for key in BUCKETS}
+        self._all: list[tuple[str, dict[str, Any]]] = []  # (search key, row)
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload from the store (on entering the screen and after a sync)."""
+        tablet = self.ctx.tablet
+        self.today = office_today(tablet.now())
+        unsent = {(e.op.collection, e.op.record_id) for e in tablet.store.outbox()}
+        procedures = {str(p["id"]): p for p in tablet.store.list_records("procedure")}
+        new_dates: dict[str, date] = {}
+        for apology in tablet.store.list_records("dossier_apology"):
+            moved = parse_iso_date(apology.get("new_due_date"))
+            key = str(apology.get("dossier_id"))
+            if moved is not None and (key not in new_dates or moved > new_dates[key]):
+                new_dates[key] = moved
+        buckets: dict[str, list[dict[str, Any]]] = {key: [] for key in BUCKETS}
+        everything: list[tuple[str, dict[str, Any]]] = []
+        for dossier in tablet.dossiers():
+            row = self._dossier_row(dossier, procedures, new_dates, unsent)
+            everything.append((row.pop("_search"), row))
+            status = str(dossier.get("status"))
+            for key in self._dossier_buckets(status, row["_due"]):
+                buckets[key].append(row)
+        for key in ("overdue", "today", "supplement", "open"):
+            buckets[key].sort(key=lambda r: (r["_due"] or date.max, r["title"]))
+        for feedback in tablet.store.list_records(
+            "feedback", {"status": sorted(_FEEDBACK_WAITING)}, order_by="received_at"
+        ):
+            buckets["feedback"].append(self._feedback_row(feedback, unsent))
+        buckets["feedback"].sort(key=lambda r: r["_due"] or date.max)
+        self._buckets = buckets
+        self._all = everything
+
+    def _dossier_buckets(self, status: str, due: date | None) -> Iterable[str]:
+        if status in _OPEN:
+            yield "open"
+            if due is not None and due < self.today:
+                yield "overdue"
+            elif due == self.today:
+                yield "today"
+        if status == DossierStatus.NEEDS_SUPPLEMENT.value:
+            yield "supplement"
+        if status in _TO_RETURN:
+            yield "to_return"
+
+    def _dossier_row(
+        self,
+        dossier: dict[str, Any],
+        procedures: dict[str, dict[str, Any]],
+        new_dates: dict[str, date],
+        unsent: set[tuple[str, str]],
+    ) -> dict[str, Any]:
+        tr = self.ctx.tr
+        status = str(dossier.get("status"))
+        due = effective_due(dossier, new_dates)
+        overdue = status in _OPEN and due is not None and due < self.today
+        procedure = tr.pick(procedures.get(str(dossier.get("procedure_id"))), "name")
+        parts = [procedure or str(dossier.get("procedure_id", "")), tr.enum("status", status)]
+        if overdue and due is not None:
+            late = days_overdue(due, self.today)
+            parts.append(tr("home.row_late", days=late) if late else tr("home.row_late_short"))
+        elif due is not None:
+            parts.append(tr("home.row_due", date=fmt_date(due)))
+        moved = new_dates.get(str(dossier["id"]))
+        if moved is not None:
+            parts.append(tr("home.row_new_date", date=fmt_date(moved)))
+        receipt = str(dossier.get("receipt_number", ""))
+        name = str(dossier.get("applicant_name", ""))
+        on_server = ("dossier", str(dossier["id"])) not in unsent
+        return {
+            "kind": "dossier",
+            "record_id": str(dossier["id"]),
+            "title": f"{receipt} · {name}",
+            "subtitle": " · ".join(parts),
+            "danger": overdue,
+            "synced": on_server,
+            "sync_label": tr("common.on_server") if on_server else tr("common.not_on_server"),
+            "_due": due,
+            "_search": fold(f"{receipt} {name} {dossier.get('applicant_cccd') or ''}"),
+        }
+
+    def _feedback_row(
+        self, feedback: dict[str, Any], unsent: set[tuple[str, str]]
+    ) -> dict[str, Any]:
+        tr = self.ctx.tr
+        due = feedback_due(feedback)
+        late = due is not None and due < self.today
+        who = (
+            tr("feedback.anonymous_person")
+            if feedback.get("anonymous") or not feedback.get("citizen_name")
+            else str(feedback.get("citizen_name"))
+        )
+        parts = [tr.enum("feedback_status", feedback.get("status"))]
+        parts.append(tr("home.feedback_due", date=fmt_date(due)) if due else tr("feedback.no_due"))
+        on_server = ("feedback", str(feedback["id"])) not in unsent
+        content = " ".join(str(feedback.get("content", "")).split())
+        return {
+            "kind": "feedback",
+            "record_id": str(feedback["id"]),
+            "title": f"{tr.enum('feedback_kind', feedback.get('kind'))} · {who}: {content[:60]}",
+            "subtitle": " · ".join(parts),
+            "danger": late,
+            "synced": on_server,
+            "sync_label": tr("common.on_server") if on_server else tr("common.not_on_server"),
+            "_due": due,
+        }
+
+    # -- what the screen shows -----------------------------------------------------------------
+
+    def buckets(self) -> list[BucketView]:
+        tr = self.ctx.tr
+        return [
+            BucketView(
+                key=key,
+                label=tr(f"bucket.{key}"),
+                count=len(self._buckets[key]),
+                danger=key == "overdue" and bool(self._buckets[key]),
+                selected=key == self.bucket and not self.query.strip(),
+            )
+            for key in BUCKETS
+        ]
+
+    def select(self, bucket: str) -> None:
+        if bucket not in BUCKETS:
+            raise ValueError(f"unknown bucket {bucket!r}")
+        self.bucket = bucket
+        self.query = ""
+
+    def search(self, query: str) -> None:
+        self.query = query
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows to list: the search results, or the chosen bucket."""
+        words = fold(self.query).split()
+        if words:
+            found = [row for key, row in self._all if all(w in key for w in words)]
+        else:
+            found = self._buckets[self.bucket]
+        return [{k: v for k, v in row.items() if not k.startswith("_")} for row in found]
+
+    def heading(self) -> str:
+        tr = self.ctx.tr
+        if fold(self.query).split():
+            return tr("home.results", count=len(self.rows()))
+        return tr("home.title", day=fmt_date(self.today))

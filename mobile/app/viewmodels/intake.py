@@ -1,0 +1,361 @@
+"""Receiving a dossier: procedure → applicant → papers and photos → check → receipt.
+
+Everything is checked here before it reaches ``Tablet.create_dossier`` (which checks
+again with the server's rules): the citizen ID with ``sync.domain.cccd_problem``, the
+phone with ``phone_problem``, the birth date typed the Vietnamese way. The due date
+shown before saving is ``sync.workdays.due_date`` — the same computation the tablet
+stores and the server confirms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_user_date
+from mobile.app.qr import make_qr_png, status_url
+from mobile.app.viewmodels.base import UserError, from_invalid_input
+from mobile.tablet import InvalidInput
+from sync.domain import Channel, cccd_matches_birth, cccd_problem, phone_problem
+from sync.text import fold
+from sync.workdays import due_date
+
+__all__ = ["STEPS", "Applicant", "IntakeModel", "Receipt"]
+
+STEPS = ("procedure", "applicant", "documents", "review", "receipt")
+
+#: The tablet's field names → the form's.
+_FORM_FIELD = {
+    "applicant_name": "name",
+    "applicant_cccd": "cccd",
+    "applicant_dob": "dob",
+    "applicant_phone": "phone",
+    "applicant_address": "address",
+    "village_id": "village_id",
+    "channel": "channel",
+}
+
+
+@dataclass
+class Applicant:
+    """The applicant as typed (text as in the form; checked by ``errors``)."""
+
+    name: str = ""
+    cccd: str = ""
+    dob: str = ""
+    phone: str = ""
+    address: str = ""
+    village_id: int | None = None
+    channel: str = Channel.COUNTER.value
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the citizen takes home (phiếu 01): number, due date and the QR code."""
+
+    dossier_id: str
+    receipt_number: str
+    due_date: date | None
+    status_url: str
+    qr_path: Path | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class IntakeModel:
+    ctx: AppContext
+    step: str = "procedure"
+    procedure: dict[str, Any] | None = None
+    applicant: Applicant = field(default_factory=Applicant)
+    provided: set[int] = field(default_factory=set)
+    photos: list[Path] = field(default_factory=list)
+    receipt: Receipt | None = None
+
+    def reset(self) -> None:
+        self.step = "procedure"
+        self.procedure = None
+        self.applicant = Applicant()
+        self.provided = set()
+        self.photos = []
+        self.receipt = None
+
+    # -- step 1: procedure ---------------------------------------------------------------------
+
+    def procedure_rows(self, query: str = "") -> list[dict[str, Any]]:
+        tr = self.ctx.tr
+        words = fold(query).split()
+        chosen = str(self.procedure["id"]) if self.procedure else None
+        rows = []
+        for procedure in self.ctx.tablet.procedures():
+            name = tr.pick(procedure, "name")
+            code = str(procedure.get("code", ""))
+            key = fold(f"{code} {procedure.get('name_vi', '')} {procedure.get('name_en', '')}")
+            if words and not all(w in key for w in words):
+                continue
+            rows.append(
+                {
+                    "kind": "procedure",
+                    "record_id": str(procedure["id"]),
+                    "title": name,
+                    "subtitle": f"{code} · {self._days_text(procedure)}",
+                    "danger": False,
+                    "synced": True,
+                    "sync_label": "",
+                    "selected": str(procedure["id"]) == chosen,
+                }
+            )
+        return rows
+
+    def _days_text(self, procedure: dict[str, Any]) -> str:
+        days = procedure.get("processing_days")
+        if days == 0:
+            return self.ctx.tr("intake.same_day")
+        return self.ctx.tr("intake.days", days=days) if isinstance(days, int) else ""
+
+    def choose_procedure(self, procedure_id: str | int) -> None:
+        procedure = self.ctx.tablet.procedure(int(procedure_id))
+        if procedure is None:
+            raise UserError(self.ctx.tr("intake.choose_procedure"))
+        if self.procedure is None or str(self.procedure["id"]) != str(procedure["id"]):
+            self.provided = set()
+        self.procedure = procedure
+
+    def procedure_name(self) -> str:
+        return self.ctx.tr.pick(self.procedure, "name") if self.procedure else ""
+
+    # -- step 2: applicant ---------------------------------------------------------------------
+
+    def villages(self) -> list[tuple[int, str]]:
+        return [
+            (int(v["id"]), f"{v.get('kind') or ''} {v.get('name', '')}".strip())
+            for v in self.ctx.tablet.villages()
+        ]
+
+    def channels(self) -> list[tuple[str, str]]:
+        return [(c.value, self.ctx.tr.enum("channel", c.value)) for c in Channel]
+
+    def set_applicant(self, **values: Any) -> None:
+        known = {f.name for f in fields(Applicant)}
+        unknown = set(values) - known
+        if unknown:
+            raise TypeError(f"unknown applicant fields: {sorted(unknown)}")
+        cleaned: dict[str, Any] = {
+            k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()
+        }
+        self.applicant = replace(self.applicant, **cleaned)
+
+    def parsed_dob(self) -> date | None:
+        text = self.applicant.dob.strip()
+        return parse_user_date(text) if text else None
+
+    def applicant_errors(self) -> dict[str, str]:
+        """Field → message for what must be corrected before saving."""
+        tr = self.ctx.tr
+        person = self.applicant
+        errors: dict[str, str] = {}
+        if not person.name.strip():
+            errors["name"] = tr("common.required")
+        if person.cccd:
+            problem = cccd_problem(person.cccd)
+            if problem:
+                errors["cccd"] = tr.message(problem)
+        born: date | None = None
+        if person.dob:
+            try:
+                born = self.parsed_dob()
+            except ValueError:
+                errors["dob"] = tr("common.bad_date")
+            if born is not None and born > office_today(self.ctx.tablet.now()):
+                errors["dob"] = tr("intake.dob_future")
+        if person.phone:
+            problem = phone_problem(person.phone)
+            if problem:
+                errors["phone"] = tr.message(problem)
+        if person.channel not in {c.value for c in Channel}:
+            errors["channel"] = tr("common.required")
+        return errors
+
+    def applicant_warnings(self) -> list[str]:
+        """Worth a second look, but not blocking (the officer has the card in hand)."""
+        person = self.applicant
+        try:
+            born = self.parsed_dob()
+        except ValueError:
+            return []
+        if (
+            born
+            and person.cccd
+            and not cccd_problem(person.cccd)
+            and not cccd_matches_birth(person.cccd, born)
+        ):
+            return [self.ctx.tr("intake.cccd_birth")]
+        return []
+
+    # -- step 3: papers and photos -------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        tr = self.ctx.tr
+        rows = []
+        for index, doc in enumerate((self.procedure or {}).get("required_documents") or []):
+            if not isinstance(doc, dict):
+                continue
+            name = tr.pick(doc, "name")
+            if doc.get("required"):
+                name = f"{name} ({tr('intake.doc_required')})"
+            rows.append(
+                {
+                    "index": index,
+                    "name": name,
+                    "required": bool(doc.get("required")),
+                    "provided": index in self.provided,
+                }
+            )
+        return rows
+
+    def toggle_document(self, index: int) -> bool:
+        if index in self.provided:
+            self.provided.discard(index)
+            return False
+        self.provided.add(index)
+        return True
+
+    def missing_required(self) -> int:
+        return sum(1 for d in self.documents() if d["required"] and not d["provided"])
+
+    def add_photo(self, path: str | Path) -> None:
+        photo = Path(path)
+        if not photo.is_file():
+            message = self.ctx.tr("intake.photo_missing", name=photo.name)
+            raise UserError(message, {"photo": message})
+        self.photos.append(photo)
+
+    def remove_photo(self, index: int) -> None:
+        if 0 <= index < len(self.photos):
+            del self.photos[index]
+
+    # -- step 4: check -------------------------------------------------------------------------
+
+    def due_preview(self) -> date | None:
+        """The due date if saved now (``sync.workdays.due_date``)."""
+        days = (self.procedure or {}).get("processing_days")
+        if not isinstance(days, int):
+            return None
+        return due_date(self.ctx.tablet.now(), days)
+
+    def due_text(self) -> str:
+        due = self.due_preview()
+        if due is None:
+            return self.ctx.tr("intake.due_unknown")
+        return self.ctx.tr("intake.due", date=fmt_date(due))
+
+    def summary(self) -> list[tuple[str, str]]:
+        tr = self.ctx.tr
+        person = self.applicant
+        villages = dict(self.villages())
+        village = villages.get(person.village_id) if person.village_id is not None else None
+        documents = self.documents()
+        return [
+            (tr("intake.procedure"), self.procedure_name()),
+            (tr("field.applicant_name"), person.name),
+            (tr("field.applicant_cccd"), person.cccd or "—"),
+            (tr("field.applicant_dob"), person.dob or "—"),
+            (tr("field.applicant_phone"), person.phone or "—"),
+            (tr("field.village_id"), village or "—"),
+            (tr("field.applicant_address"), person.address or "—"),
+            (tr("intake.channel"), tr.enum("channel", person.channel)),
+            (
+                tr("intake.documents_short"),
+                f"{sum(d['provided'] for d in documents)}/{len(documents)}",
+            ),
+            (tr("field.photos"), str(len(self.photos))),
+        ]
+
+    # -- moving between steps ------------------------------------------------------------------
+
+    def step_number(self) -> int:
+        return STEPS.index(self.step) + 1
+
+    def step_errors(self, step: str | None = None) -> dict[str, str]:
+        step = step or self.step
+        if step == "procedure" and self.procedure is None:
+            message = self.ctx.tr("intake.choose_procedure")
+            return {"procedure": message}
+        if step == "applicant":
+            return self.applicant_errors()
+        return {}
+
+    def next(self) -> str:
+        errors = self.step_errors()
+        if errors:
+            raise UserError(next(iter(errors.values())), errors)
+        if self.step != "review":
+            self.step = STEPS[STEPS.index(self.step) + 1]
+        return self.step
+
+    def back(self) -> str:
+        if self.step in ("procedure", "receipt"):
+            return self.step
+        self.step = STEPS[STEPS.index(self.step) - 1]
+        return self.step
+
+    def go(self, step: str) -> None:
+        """Jump back to an earlier step (from the review)."""
+        if step not in STEPS or STEPS.index(step) > STEPS.index(self.step):
+            raise ValueError(f"cannot jump forward to {step!r}")
+        self.step = step
+
+    # -- step 5: save and receipt ----------------------------------------------------------------
+
+    def save(self) -> Receipt:
+        """Save the dossier (and its photos) and make the receipt with its QR code."""
+        tr = self.ctx.tr
+        for step in ("procedure", "applicant"):
+            errors = self.step_errors(step)
+            if errors:
+                self.step = step
+                raise UserError(next(iter(errors.values())), errors)
+        assert self.procedure is not None
+        person = self.applicant
+        tablet = self.ctx.tablet
+        try:
+            dossier_id = tablet.create_dossier(
+                int(self.procedure["id"]),
+                person.name,
+                applicant_cccd=person.cccd or None,
+                applicant_dob=self.parsed_dob(),
+                applicant_phone=person.phone or None,
+                applicant_address=person.address or None,
+                channel=person.channel,
+                village_id=person.village_id,
+                provided_documents=sorted(self.provided),
+            )
+        except InvalidInput as error:
+            refused = from_invalid_input(error, tr.message)
+            errors = {_FORM_FIELD.get(k, k): v for k, v in refused.errors.items()}
+            if set(errors) & set(_FORM_FIELD.values()):
+                self.step = "applicant"
+            raise UserError(refused.message, errors) from error
+        warnings: list[str] = []
+        for photo in self.photos:
+            try:
+                tablet.attach_photo("dossier", dossier_id, photo)
+            except (OSError, InvalidInput) as error:
+                message = error.message if isinstance(error, InvalidInput) else str(error)
+                warnings.append(f"{photo.name}: {tr.message(message)}")
+        dossier = tablet.dossier(dossier_id) or {}
+        number = str(dossier.get("receipt_number", ""))
+        url = status_url(self.ctx.server_url(), number)
+        qr = make_qr_png(url, self.ctx.receipts_dir() / f"{number}.png")
+        self.receipt = Receipt(
+            dossier_id=dossier_id,
+            receipt_number=number,
+            due_date=parse_iso_date(dossier.get("due_date")),
+            status_url=url,
+            qr_path=qr,
+            warnings=tuple(warnings),
+        )
+        self.step = "receipt"
+        return self.receipt

@@ -1,0 +1,196 @@
+"""The sync screen: progress, the last result, refused records and conflicts to decide.
+
+- Refused records (G12) are listed with the server's reason; "Mở" opens the record to
+  correct it (the correction goes out as a new operation), "Bỏ qua" forgets the refusal.
+- Conflicts (G5) show both values side by side; the officer keeps one:
+  the value in use (``resolve_conflict(…, "kept")``) or the one that was replaced
+  (``"overturned"``, which puts it back). A dossier status never goes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_datetime, short
+from mobile.app.viewmodels.base import from_invalid_input
+from mobile.tablet import InvalidInput
+from sync.domain import ConflictResolution
+from sync.engine import SyncReport
+
+__all__ = ["ConflictView", "SyncModel"]
+
+#: Where to open a refused record: collection → (screen, field holding the parent's id).
+_OPEN_AT = {
+    "dossier": ("dossier", None),
+    "dossier_event": ("dossier", "dossier_id"),
+    "dossier_apology": ("dossier", "dossier_id"),
+    "feedback": ("feedback", None),
+}
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    conflict_id: str
+    title: str
+    kept: str
+    lost: str
+    can_overturn: bool
+    note: str
+
+
+class SyncModel:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.progress_text = ctx.tr("sync.idle")
+        self.progress_value = 0.0
+        self.result_text = ""
+        self.result_ok = True
+
+    # -- progress and result -------------------------------------------------------------------
+
+    def on_progress(self, phase: str, done: int, total: int) -> None:
+        tr = self.ctx.tr
+        self.progress_text = tr(
+            "sync.progress", phase=tr.enum("sync.phase", phase), done=done, total=total
+        )
+        weights = {"photos": (0.0, 0.3), "push": (0.3, 0.6), "pull": (0.6, 1.0)}
+        start, end = weights.get(phase, (0.0, 1.0))
+        fraction = done / total if total else 1.0
+        self.progress_value = start + (end - start) * min(1.0, fraction)
+
+    def on_started(self) -> None:
+        self.progress_text = self.ctx.tr("bar.syncing")
+        self.progress_value = 0.0
+        self.result_text = ""
+
+    def on_finished(self, report: SyncReport) -> None:
+        tr = self.ctx.tr
+        if report.ok:
+            self.result_ok = True
+            self.progress_value = 1.0
+            self.progress_text = tr("sync.idle")
+            self.result_text = tr(
+                "sync.ok",
+                time=fmt_datetime(report.finished_at),
+                pushed=report.pushed,
+                pulled=report.pulled,
+                photos=report.photos_uploaded,
+                conflicts=report.conflicts,
+                rejected=report.rejected,
+            )
+        else:
+            self.result_ok = False
+            self.progress_text = tr("sync.idle")
+            error = tr.message(report.error or "?")
+            self.result_text = tr("sync.failed", error=error)
+
+    def overview(self) -> list[str]:
+        tr = self.ctx.tr
+        status = self.ctx.tablet.status()
+        last = fmt_datetime(status.last_sync_at) if status.last_sync_at else tr("sync.never")
+        lines = [
+            tr("sync.server", url=self.ctx.server_url() or "—"),
+            tr("sync.last", time=last),
+            tr("sync.pending", count=status.pending),
+        ]
+        if status.clock_warning:
+            lines.append(tr("sync.clock", warning=tr.message(status.clock_warning)))
+        return lines
+
+    # -- refused records -----------------------------------------------------------------------
+
+    def _describe(self, collection: str, record_id: str, fields: dict[str, Any]) -> str:
+        tr = self.ctx.tr
+        store = self.ctx.tablet.store
+        record = {**(store.get(collection, record_id) or {}), **fields}
+        label = tr.enum("collection", collection)
+        if collection == "dossier":
+            return (
+                f"{label} {record.get('receipt_number', '')} · {record.get('applicant_name', '')}"
+            )
+        if collection in ("dossier_event", "dossier_apology"):
+            parent = store.get("dossier", str(record.get("dossier_id"))) or {}
+            return f"{label} · {tr('collection.dossier')} {parent.get('receipt_number', '')}"
+        if collection == "feedback":
+            return f"{label} · {short(record.get('content'), 60)}"
+        return f"{label} {record_id[:8]}"
+
+    def rejected_rows(self) -> list[dict[str, Any]]:
+        tr = self.ctx.tr
+        rows = []
+        for rejected in self.ctx.tablet.status().rejected:
+            op = rejected.op
+            details = [tr.message(rejected.message or rejected.reason)]
+            details += [f"{k}: {tr.message(v)}" for k, v in rejected.errors.items()]
+            rows.append(
+                {
+                    "op_id": op.op_id,
+                    "title": self._describe(op.collection, op.record_id, dict(op.fields)),
+                    "subtitle": " · ".join(d for d in details if d),
+                    "can_open": self.target(op.op_id) is not None,
+                }
+            )
+        return rows
+
+    def target(self, op_id: str) -> tuple[str, str] | None:
+        """(screen, record id) where a refused record can be corrected, if any."""
+        for rejected in self.ctx.tablet.status().rejected:
+            op = rejected.op
+            if op.op_id != op_id:
+                continue
+            found = _OPEN_AT.get(op.collection)
+            if found is None:
+                return None
+            screen, parent_field = found
+            if parent_field is None:
+                return screen, op.record_id
+            record = self.ctx.tablet.store.get(op.collection, op.record_id) or {}
+            parent = op.fields.get(parent_field) or record.get(parent_field)
+            return (screen, str(parent)) if parent else None
+        return None
+
+    def dismiss(self, op_id: str) -> bool:
+        return self.ctx.tablet.store.dismiss_rejected(op_id)
+
+    # -- conflicts -----------------------------------------------------------------------------
+
+    def _value(self, name: str, value: Any) -> str:
+        tr = self.ctx.tr
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return tr("common.yes") if value else tr("common.no")
+        if name == "status":
+            return tr.enum("status", value)
+        return short(value, 200)
+
+    def conflicts(self) -> list[ConflictView]:
+        tr = self.ctx.tr
+        views = []
+        for conflict in self.ctx.tablet.conflicts():
+            collection = str(conflict.get("collection", ""))
+            name = str(conflict.get("field", ""))
+            title = self._describe(collection, str(conflict.get("record_id", "")), {})
+            title = f"{title} · {tr.enum('field', name)}"
+            fixed_status = collection == "dossier" and name == "status"
+            views.append(
+                ConflictView(
+                    conflict_id=str(conflict["id"]),
+                    title=title,
+                    kept=self._value(name, conflict.get("kept_value")),
+                    lost=self._value(name, conflict.get("lost_value")),
+                    can_overturn=not fixed_status,
+                    note=tr("sync.cannot_overturn") if fixed_status else "",
+                )
+            )
+        return views
+
+    def resolve(self, conflict_id: str, keep: str) -> None:
+        """``keep`` is ``"kept"`` (the value in use) or ``"lost"`` (put the other back)."""
+        choice = ConflictResolution.KEPT if keep == "kept" else ConflictResolution.OVERTURNED
+        try:
+            self.ctx.tablet.resolve_conflict(conflict_id, choice)
+        except InvalidInput as error:
+            raise from_invalid_input(error, self.ctx.tr.message) from error

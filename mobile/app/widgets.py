@@ -1,0 +1,179 @@
+"""The app's own widgets (their looks are in ``theme.kv``).
+
+- ``RowList``/``ListRow``: a ``RecycleView`` of two-line rows (title, subtitle, an
+  "on the server" mark, red when late) — smooth with tens of thousands of rows;
+- ``Field``: a labelled text input that shows its error under it;
+- ``FormPopup``: a small dialog with text fields (a reason, a new date…);
+- ``PhotoChooserPopup``: the desktop stand-in for the camera (pick an image file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.popup import Popup
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+
+__all__ = ["Field", "FormPopup", "ListRow", "PhotoChooserPopup", "RejectedRow", "RowList"]
+
+IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
+
+
+class RowList(RecycleView):  # type: ignore[misc]
+    """A list of rows; tapping one dispatches ``on_row(kind, record_id)``."""
+
+    __events__ = ("on_row", "on_action")
+
+    def on_row(self, kind: str, record_id: str) -> None:
+        return None
+
+    def on_action(self, action: str, key: str) -> None:
+        return None
+
+
+class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):  # type: ignore[misc]
+    kind = StringProperty("")
+    record_id = StringProperty("")
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    sync_label = StringProperty("")
+    danger = BooleanProperty(False)
+    synced = BooleanProperty(True)
+    selected = BooleanProperty(False)
+    index = NumericProperty(0)
+    owner = ObjectProperty(None, allownone=True)
+
+    def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
+        self.owner = rv
+        self.index = index
+        data = {"selected": False, "danger": False, "synced": True, "sync_label": "", **data}
+        return super().refresh_view_attrs(rv, index, data)
+
+    def on_release(self) -> None:
+        if self.owner is not None:
+            self.owner.dispatch("on_row", self.kind, self.record_id)
+
+
+class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
+    """A refused record with "open" and "dismiss" buttons (``on_action``)."""
+
+    op_id = StringProperty("")
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    can_open = BooleanProperty(True)
+    owner = ObjectProperty(None, allownone=True)
+
+    def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
+        self.owner = rv
+        return super().refresh_view_attrs(rv, index, data)
+
+    def act(self, action: str) -> None:
+        if self.owner is not None:
+            self.owner.dispatch("on_action", action, self.op_id)
+
+
+class Field(BoxLayout):  # type: ignore[misc]
+    """Label, text input and the error under it."""
+
+    label = StringProperty("")
+    text = StringProperty("")
+    hint = StringProperty("")
+    error = StringProperty("")
+    password = BooleanProperty(False)
+    multiline = BooleanProperty(False)
+    input_filter = ObjectProperty(None, allownone=True)
+    lines = NumericProperty(1)
+
+
+class FormPopup(Popup):  # type: ignore[misc]
+    """A dialog with fields; ``on_submit(values)`` returns an error text or None to close."""
+
+    message = StringProperty("")
+    ok_text = StringProperty("OK")
+    cancel_text = StringProperty("")
+    danger = BooleanProperty(False)
+    fields = ListProperty([])
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        fields: Sequence[dict[str, Any]],
+        on_submit: Callable[[dict[str, str]], str | None],
+        ok_text: str,
+        cancel_text: str,
+        danger: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(title=title, **kwargs)
+        self.ok_text = ok_text
+        self.cancel_text = cancel_text
+        self.danger = danger
+        self._on_submit = on_submit
+        self._fields: dict[str, Field] = {}
+        box = self.ids.fields
+        for spec in fields:
+            field = Field(
+                label=spec.get("label", ""),
+                text=spec.get("text", ""),
+                hint=spec.get("hint", ""),
+                multiline=bool(spec.get("multiline", False)),
+                lines=int(spec.get("lines", 1)),
+            )
+            self._fields[spec["name"]] = field
+            box.add_widget(field)
+
+    def field(self, name: str) -> Field:
+        return self._fields[name]
+
+    def submit(self) -> None:
+        values = {name: field.text for name, field in self._fields.items()}
+        problem = self._on_submit(values)
+        if problem:
+            self.message = problem
+            return
+        self.dismiss()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, field in self._fields.items():
+            field.error = errors.get(name, "")
+
+
+class PhotoChooserPopup(Popup):  # type: ignore[misc]
+    """Pick a photo file: the desktop fallback of the camera facade."""
+
+    start_dir = StringProperty("")
+    patterns = ListProperty(IMAGE_PATTERNS)
+
+    def __init__(
+        self, *, start_dir: Path, on_done: Callable[[Path | None], None], **kwargs: Any
+    ) -> None:
+        self._on_done = on_done
+        self._answered = False
+        super().__init__(**kwargs)
+        self.start_dir = str(start_dir)
+
+    def choose(self, selection: Sequence[str]) -> None:
+        chosen = Path(selection[0]) if selection else None
+        if chosen is None or not chosen.is_file():
+            return
+        self._answered = True
+        self.dismiss()
+        self._on_done(chosen)
+
+    def on_dismiss(self) -> None:
+        if not self._answered:
+            self._answered = True
+            self._on_done(None)

@@ -1,0 +1,171 @@
+"""Drive the real Kivy app offscreen: start it, tap widgets, wait, take screenshots.
+
+Kivy's window is one per process, so the widget tests run in a subprocess each (see
+``test_gui.py``): ``configure`` must run before anything imports Kivy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "test-artifacts" / "tablet"
+WIDTH, HEIGHT = 1280, 800
+
+
+def configure(kivy_home: Path) -> None:
+    """Headless Kivy at tablet size; call before importing kivy."""
+    kivy_home.mkdir(parents=True, exist_ok=True)
+    os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    os.environ["KIVY_NO_ARGS"] = "1"
+    os.environ["KIVY_NO_CONSOLELOG"] = "1"
+    os.environ["KIVY_NO_FILELOG"] = "1"
+    os.environ["KIVY_LOG_MODE"] = "MIXED"  # keep stderr: tracebacks must show
+    os.environ["KIVY_HOME"] = str(kivy_home)
+    os.environ.setdefault("KIVY_GL_BACKEND", "sdl2")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(WIDTH))
+    Config.set("graphics", "height", str(HEIGHT))
+    Config.set("graphics", "maxfps", "0")  # frames as fast as the tests ask
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "exit_on_escape", "0")
+
+
+class Harness:
+    """A running ``MotCuaApp`` and the hands to use it."""
+
+    def __init__(self, app: Any) -> None:
+        from kivy.base import EventLoop
+
+        self.app = app
+        self.loop = EventLoop
+
+    @classmethod
+    def start(cls, ctx: Any, **app_options: Any) -> Harness:
+        from kivy.base import runTouchApp
+
+        from mobile.app.main import MotCuaApp
+
+        app = MotCuaApp(ctx, **app_options)
+        app._run_prepare()
+        runTouchApp(embedded=True)
+        harness = cls(app)
+        harness.frames(5)
+        return harness
+
+    def stop(self) -> None:
+        from kivy.base import stopTouchApp
+
+        self.app.runner.stop(timeout=5)
+        self.app.dispatch("on_stop")
+        stopTouchApp()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def frames(self, count: int = 3) -> None:
+        for _ in range(count):
+            self.loop.idle()
+
+    def wait(self, condition: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+        """Run frames until ``condition()`` is truthy; fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.frames(1)
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.01)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+    # -- finding -------------------------------------------------------------------------------
+
+    @property
+    def window(self) -> Any:
+        from kivy.core.window import Window
+
+        return Window
+
+    def screen(self, name: str | None = None) -> Any:
+        screens = self.app.screens
+        return screens.get_screen(name) if name else screens.current_screen
+
+    def widgets(self, root: Any = None) -> Iterator[Any]:
+        roots = [root] if root is not None else list(reversed(self.window.children))
+        for top in roots:
+            yield from top.walk(restrict=True)
+
+    @staticmethod
+    def shown(widget: Any) -> bool:
+        node = widget
+        while node is not None and node is not node.parent:
+            if getattr(node, "opacity", 1) == 0 or getattr(node, "disabled", False):
+                return False
+            node = node.parent
+        return widget.get_root_window() is not None and widget.width > 0 and widget.height > 0
+
+    def find(self, text: str, root: Any = None, *, exact: bool = True) -> Any:
+        """The visible widget showing ``text`` (the last one opened wins: popups)."""
+        found = [
+            w
+            for w in self.widgets(root)
+            if isinstance(getattr(w, "text", None), str)
+            and (w.text == text if exact else text in w.text)
+            and self.shown(w)
+        ]
+        if not found:
+            raise AssertionError(f"no visible widget shows {text!r}")
+        return found[-1]
+
+    # -- hands ---------------------------------------------------------------------------------
+
+    def tap(self, widget: Any) -> None:
+        """A real touch at the widget's centre, through the window's event dispatch."""
+        from kivy.tests.common import UnitTestTouch
+
+        self.frames(2)  # let the layout settle: a widget just shown may not be placed yet
+        assert self.shown(widget), f"{widget} is not visible"
+        x, y = widget.to_window(*widget.center)
+        assert 0 <= x < WIDTH and 0 <= y < HEIGHT, f"{widget} is off screen at {(x, y)}"
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(3)
+
+    def tap_text(self, text: str, root: Any = None, *, exact: bool = True) -> None:
+        self.frames(2)
+        self.tap(self.find(text, root, exact=exact))
+
+    def type(self, field: Any, text: str) -> None:
+        """Type into a text input (or a ``Field``), as the keyboard would."""
+        target = field.ids.input if hasattr(field, "ids") and "input" in field.ids else field
+        target.focus = True
+        target.text = ""
+        target.insert_text(text)
+        target.focus = False
+        self.frames(2)
+
+    def row(self, rows: Any, record_id: str) -> Any:
+        """The visible row of a ``RowList`` for a record (scrolled into view first)."""
+        index = next(i for i, d in enumerate(rows.data) if d.get("record_id") == record_id)
+        if len(rows.data) > 1:
+            rows.scroll_y = 1 - index / (len(rows.data) - 1)
+        self.frames(3)
+        for view in rows.children[0].children:
+            if getattr(view, "record_id", None) == record_id:
+                return view
+        raise AssertionError(f"row {record_id} not shown")
+
+    def screenshot(self, name: str) -> Path:
+        """Save the window as ``test-artifacts/tablet/<name>.png`` (after a few frames)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.frames(6)
+        target = SCREENSHOTS / f"{name}.png"
+        made = self.window.screenshot(name=str(SCREENSHOTS / f".{name}.png"))
+        os.replace(made, target)
+        return target

@@ -1,0 +1,105 @@
+"""Dossier follow-up: the state machine's next steps, the timeline, apologies, on-server marks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from mobile.app.context import AppContext
+from mobile.app.viewmodels.base import UserError
+from mobile.app.viewmodels.dossier import DossierModel
+from sync.domain import DOSSIER_TRANSITIONS, DossierStatus
+from tests.mobile.app.conftest import FIXED_NOW, fixed_clock
+
+
+def test_actions_follow_the_state_machine(ctx: AppContext) -> None:
+    dossier_id = ctx.tablet.create_dossier(3, "Sùng Thị Mai")
+    model = DossierModel(ctx, dossier_id)
+    for status in DossierStatus:
+        model.record["status"] = status.value
+        offered = {a.status for a in model.actions()}
+        assert offered == {s.value for s in DOSSIER_TRANSITIONS.get(status, frozenset())}
+    model.load()
+    labels = [a.label for a in model.actions()]
+    assert labels[:3] == ["Bắt đầu giải quyết", "Yêu cầu bổ sung", "Đồng ý (giải quyết xong)"]
+    assert {a.status for a in model.actions() if a.needs_reason} == {
+        "needs_supplement",
+        "refused",
+        "rejected",
+    }
+
+
+def test_follow_up_to_the_result_returned(ctx: AppContext) -> None:
+    dossier_id = ctx.tablet.create_dossier(3, "Sùng Thị Mai", applicant_phone="0912345678")
+    model = DossierModel(ctx, dossier_id)
+    with pytest.raises(UserError, match="Cần ghi lý do") as refused:
+        model.apply("needs_supplement")
+    assert "note" in refused.value.errors
+    assert model.apply("needs_supplement", "Thiếu giấy xác nhận tình trạng hôn nhân") == (
+        "Đã lưu: Yêu cầu bổ sung"
+    )
+    model.apply("in_progress", "Đã nhận đủ giấy tờ")
+    model.add_note("Gọi điện hẹn công dân")
+    model.apply("approved")
+    model.apply("result_returned")
+    assert model.actions() == []
+    header = model.header()
+    assert header.status == "Trạng thái: Đã trả kết quả"
+    assert any(line.startswith("Đã trả kết quả lúc") for line in header.lines)
+    assert "0912345678" in header.lines[0]
+    assert not header.on_server and header.on_server_label == "Chưa gửi lên máy chủ"
+    timeline = model.timeline_rows()
+    assert [r["title"].split(" · ")[1] for r in timeline] == [
+        "Tiếp nhận hồ sơ",
+        "Chuyển trạng thái",
+        "Chuyển trạng thái",
+        "Ghi chú",
+        "Chuyển trạng thái",
+        "Chuyển trạng thái",
+    ]
+    assert timeline[1]["subtitle"] == (
+        "Đã tiếp nhận » Yêu cầu bổ sung · Thiếu giấy xác nhận tình trạng hôn nhân"
+    )
+    with pytest.raises(UserError, match="Không thể chuyển"):
+        model.apply("in_progress")
+    report = ctx.tablet.sync(ctx.make_transport())
+    assert report.ok, report.error
+    assert model.header().on_server
+    assert all(r["synced"] for r in model.timeline_rows())
+
+
+def test_a_late_dossier_gets_an_apology_and_a_new_date(
+    make_ctx: Callable[..., AppContext],
+) -> None:
+    ctx = make_ctx(physical=fixed_clock())
+    dossier_id = ctx.tablet.create_dossier(
+        1, "Vàng Thị Mỷ", received_at=FIXED_NOW - timedelta(days=7)
+    )
+    model = DossierModel(ctx, dossier_id)
+    assert model.is_overdue()
+    assert model.header().overdue == "QUÁ HẠN 5 ngày làm việc"
+    suggested = model.suggested_new_date()
+    assert suggested.isoformat() == "2026-03-05"
+    for reason, new_date, field in (
+        ("", "20/03/2026", "reason"),
+        ("Chờ xác minh", "30/02/2026", "new_date"),
+        ("Chờ xác minh", "04/03/2026", "new_date"),
+    ):
+        with pytest.raises(UserError) as refused:
+            model.apologise(reason, new_date)
+        assert field in refused.value.errors
+    model.apologise("Chờ xác minh tại thôn", "09/03/2026")
+    assert not model.is_overdue()
+    header = model.header()
+    assert header.overdue == ""
+    assert "Đã hẹn lại: 09/03/2026" in header.lines
+    last = model.timeline_rows()[-1]
+    assert last["title"].endswith("Thư xin lỗi, hẹn lại")
+    assert last["subtitle"] == "Đã hẹn lại: 09/03/2026 · Chờ xác minh tại thôn"
+
+
+def test_unknown_dossier(ctx: AppContext) -> None:
+    with pytest.raises(UserError, match="Không tìm thấy hồ sơ"):
+        DossierModel(ctx, "0190a0b0-0000-7000-8000-000000000000")

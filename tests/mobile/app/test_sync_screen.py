@@ -1,0 +1,116 @@
+"""The sync screen's model: progress, result, refused records to fix, conflicts to decide."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from mobile.app.context import AppContext
+from mobile.app.viewmodels.sync import SyncModel
+from mobile.tablet import Tablet
+from sync.engine import SyncReport
+from sync.hlc import ManualClock
+from tests.sync.fake_server import FakeServer
+
+
+def test_progress_and_result_texts(ctx: AppContext) -> None:
+    model = SyncModel(ctx)
+    assert model.progress_text == "Sẵn sàng"
+    model.on_progress("push", 5, 10)
+    assert model.progress_text == "Đang gửi thay đổi: 5/10"
+    assert model.progress_value == pytest.approx(0.45)
+    model.on_progress("pull", 3, 3)
+    assert model.progress_value == 1.0
+    report = ctx.tablet.sync(ctx.make_transport())
+    model.on_finished(report)
+    assert model.result_ok and model.result_text.startswith("Xong lúc")
+    failed = SyncReport(
+        started_at=datetime.now(UTC), error="Không kết nối được (connection refused)"
+    )
+    ctx.tr.set_language("en")
+    model.on_finished(failed)
+    assert not model.result_ok
+    assert model.result_text.startswith("Not synced (connection refused).")
+    lines = model.overview()
+    assert lines[0] == "Server: http://motcua.test"
+    assert lines[1].startswith("Last successful sync: ")
+    assert lines[2] == "Changes not yet on the server: 0"
+
+
+def test_a_refused_record_is_listed_opened_and_dismissed(
+    make_ctx: Callable[..., AppContext], fake_server: FakeServer, tmp_path: object
+) -> None:
+    ahead = ManualClock(int(datetime.now(UTC).timestamp() * 1000) + 3_600_000)
+    tablet = Tablet(f"{tmp_path}/ahead.db", physical=ahead)
+    tablet.adopt_registration("fake://", fake_server.registration())
+    ctx = make_ctx(tablet)
+    # Nothing to push yet: the pull brings the catalog but no clock correction.
+    assert tablet.sync(ctx.make_transport()).ok
+    dossier_id = tablet.create_dossier(1, "Thào A Tủa")  # received "in an hour"
+    feedback_id = tablet.add_feedback("praise", "Cán bộ nhiệt tình")
+    report = tablet.sync(ctx.make_transport())
+    assert report.ok and report.rejected >= 2
+    model = SyncModel(ctx)
+    rows = model.rejected_rows()
+    titles = [r["title"] for r in rows]
+    assert any(t.startswith("Hồ sơ ") and t.endswith("Thào A Tủa") for t in titles)
+    assert "Phản ánh, kiến nghị · Cán bộ nhiệt tình" in titles
+    assert all(r["subtitle"] for r in rows)
+    assert any("nhanh" in line for line in model.overview())  # the clock warning
+    by_title = {r["title"]: r for r in rows}
+    feedback_row = by_title["Phản ánh, kiến nghị · Cán bộ nhiệt tình"]
+    assert model.target(feedback_row["op_id"]) == ("feedback", feedback_id)
+    dossier_rows = [r for r in rows if r["title"].startswith("Hồ sơ")]
+    assert model.target(dossier_rows[0]["op_id"]) == ("dossier", dossier_id)
+    event_rows = [r for r in rows if r["title"].startswith("Diễn biến")]
+    assert all(model.target(r["op_id"]) == ("dossier", dossier_id) for r in event_rows)
+    assert model.dismiss(feedback_row["op_id"])
+    assert len(model.rejected_rows()) == len(rows) - 1
+    assert model.target("no-such-op") is None
+
+
+def test_a_conflict_is_shown_side_by_side_and_resolved(
+    make_ctx: Callable[..., AppContext],
+) -> None:
+    a, b = make_ctx(), make_ctx()
+    dossier_id = a.tablet.create_dossier(1, "Giàng Seo Chứ")
+    assert a.tablet.sync(a.make_transport()).ok
+    assert b.tablet.sync(b.make_transport()).ok
+    a.tablet.edit("dossier", dossier_id, note="Ghi chú của máy 1")
+    time.sleep(0.005)
+    b.tablet.edit("dossier", dossier_id, note="Ghi chú của máy 2")
+    for ctx in (b, a, b):
+        assert ctx.tablet.sync(ctx.make_transport()).ok
+    model = SyncModel(a)
+    [conflict] = model.conflicts()
+    receipt = a.tablet.dossier(dossier_id)["receipt_number"]  # type: ignore[index]
+    assert conflict.title == f"Hồ sơ {receipt} · Giàng Seo Chứ · Ghi chú"
+    assert (conflict.kept, conflict.lost) == ("Ghi chú của máy 2", "Ghi chú của máy 1")
+    assert conflict.can_overturn
+    model.resolve(conflict.conflict_id, "lost")
+    assert model.conflicts() == []
+    assert a.tablet.dossier(dossier_id)["note"] == "Ghi chú của máy 1"  # type: ignore[index]
+    for ctx in (a, b):
+        assert ctx.tablet.sync(ctx.make_transport()).ok
+    assert b.tablet.dossier(dossier_id)["note"] == "Ghi chú của máy 1"  # type: ignore[index]
+    assert SyncModel(b).conflicts() == []
+
+
+def test_a_status_conflict_cannot_be_overturned(make_ctx: Callable[..., AppContext]) -> None:
+    a, b = make_ctx(), make_ctx()
+    dossier_id = a.tablet.create_dossier(1, "Sình A Pó")
+    assert a.tablet.sync(a.make_transport()).ok
+    assert b.tablet.sync(b.make_transport()).ok
+    for status in ("approved", "result_returned"):
+        a.tablet.change_status(dossier_id, status)
+    assert a.tablet.sync(a.make_transport()).ok
+    b.tablet.change_status(dossier_id, "in_progress")
+    assert b.tablet.sync(b.make_transport()).ok
+    [conflict] = SyncModel(b).conflicts()
+    assert (conflict.kept, conflict.lost) == ("Đã trả kết quả", "Đang giải quyết")
+    assert not conflict.can_overturn and conflict.note
+    SyncModel(b).resolve(conflict.conflict_id, "kept")
+    assert SyncModel(b).conflicts() == []
