@@ -32,9 +32,9 @@ from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
-from server.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
 from sync.domain import OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
 from sync.ids import new_id
+from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
 from sync.text import fold
 from sync.workdays import add_working_days, days_overdue, is_working_day
 
@@ -471,7 +471,7 @@ def issue_apology(
 
 
 # ---------------------------------------------------------------------------------------
-# Slip data (what goes on paper, for server.slips)
+# Slip data (what goes on paper, for sync.slips)
 # ---------------------------------------------------------------------------------------
 
 CHANNEL_LABELS = {

@@ -23,7 +23,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from server import slips
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import Role
@@ -33,6 +32,7 @@ from server.services.errors import Invalid
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
 from server.web.nav import nav_item
+from sync import slips
 from sync.domain import DossierStatus
 from sync.workdays import days_overdue
 

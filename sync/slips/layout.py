@@ -34,9 +34,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from server.slips import fmt
-from server.slips.data import Office
-from server.slips.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
+from sync.slips import fmt
+from sync.slips.data import Office
+from sync.slips.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
 
 A5_PORTRAIT: tuple[float, float] = A5
 A4_LANDSCAPE: tuple[float, float] = landscape(A4)

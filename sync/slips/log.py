@@ -14,10 +14,10 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from server.slips import fmt
-from server.slips.data import LogRow, Office
-from server.slips.fonts import CONDENSED, CONDENSED_BOLD
-from server.slips.layout import (
+from sync.slips import fmt
+from sync.slips.data import LogRow, Office
+from sync.slips.fonts import CONDENSED, CONDENSED_BOLD
+from sync.slips.layout import (
     A4_LOG,
     Signer,
     Styles,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from reportlab.pdfbase import pdfmetrics
 
-from server.slips import (
+from sync.slips import (
     Applicant,
     DossierSlipData,
     LogRow,
@@ -32,7 +32,7 @@ from server.slips import (
     supplement_slip,
     tracking_log,
 )
-from server.slips.fonts import (
+from sync.slips.fonts import (
     CONDENSED,
     CONDENSED_BOLD,
     SERIF,

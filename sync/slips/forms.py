@@ -14,9 +14,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from server.slips import fmt
-from server.slips.data import DossierSlipData, Office, TimelineRow
-from server.slips.layout import (
+from sync.slips import fmt
+from sync.slips.data import DossierSlipData, Office, TimelineRow
+from sync.slips.layout import (
     A5_SLIP,
     Signer,
     Styles,

@@ -1,6 +1,8 @@
 """PDF slips of the one-stop mechanism (Circular 01/2018/TT-VPCP, Decree 61/2018/NĐ-CP).
 
-Six standard forms, in Vietnamese, from plain data (no ORM object, no Flask):
+Six standard forms, in Vietnamese, from plain data (no ORM object, no Flask, no Kivy),
+so that the server (admin web) and the tablet (receipt at the counter or in a village)
+print exactly the same slips:
 
 ==========  =====================================================  ===========
 Form        Title                                                  Function
@@ -17,7 +19,7 @@ Forms 01 to 05 are A5 portrait. Every function returns the PDF as bytes; the out
 reproducible (same data, same bytes). Times are printed in office time (UTC+7).
 """
 
-from server.slips.data import (
+from sync.slips.data import (
     Applicant,
     DossierSlipData,
     LogRow,
@@ -25,15 +27,15 @@ from server.slips.data import (
     TimelineRow,
     status_url,
 )
-from server.slips.fonts import FontNotFoundError, register_fonts
-from server.slips.forms import (
+from sync.slips.fonts import FontNotFoundError, register_fonts
+from sync.slips.forms import (
     apology_slip,
     control_sheet,
     receipt_slip,
     refusal_slip,
     supplement_slip,
 )
-from server.slips.log import tracking_log
+from sync.slips.log import tracking_log
 
 __all__ = [
     "Applicant",
