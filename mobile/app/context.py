@@ -6,7 +6,9 @@ without a window. Files in the data folder:
 - ``tablet.db`` (+ ``tablet.db-blobs/``): the local store (``mobile.store``);
 - ``vault.json``: the PIN-wrapped data key (``mobile.security.Vault``), next to it;
 - ``app-settings.json``: language, text size, server address, the "revoked" flag;
-- ``receipts/``: QR code images of the receipts issued.
+- ``receipts/``: QR code images of the receipts issued;
+- ``exports/``: PDF slips exported on a desktop (``Platform.exports``; on Android they go
+  to the shared storage).
 """
 
 from __future__ import annotations

@@ -237,6 +237,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "receipt.another": ("Tiếp nhận hồ sơ khác", "Receive another dossier"),
     "receipt.open": ("Xem hồ sơ", "Open the dossier"),
+    # -- PDF slips --------------------------------------------------------------------------------
+    "slip.export": ("Xuất phiếu 01 (PDF)", "Export receipt (PDF)"),
+    "slip.exporting": ("Đang tạo phiếu 01…", "Making the receipt…"),
+    "slip.saved": ("Đã lưu phiếu 01: {path}", "Receipt saved: {path}"),
+    "slip.no_procedure": (
+        "Thủ tục của hồ sơ chưa có trên máy; hãy đồng bộ danh mục",
+        "The dossier's procedure is not on this tablet; sync the catalog first",
+    ),
+    "slip.no_due_date": (
+        "Hồ sơ chưa có ngày hẹn trả kết quả",
+        "The dossier has no result due date yet",
+    ),
+    "slip.no_reportlab": (
+        "Không tạo được PDF: máy thiếu gói reportlab",
+        "Cannot make the PDF: the reportlab package is missing",
+    ),
+    "slip.no_fonts": (
+        "Không tạo được PDF: máy thiếu phông chữ DejaVu Serif",
+        "Cannot make the PDF: the DejaVu Serif fonts are missing",
+    ),
+    "slip.write_failed": ("Không ghi được tệp PDF: {error}", "Could not write the PDF: {error}"),
     # -- dossier detail -------------------------------------------------------------------------
     "dossier.title": ("Hồ sơ {receipt}", "Dossier {receipt}"),
     "dossier.not_found": ("Không tìm thấy hồ sơ", "Dossier not found"),

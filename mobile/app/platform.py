@@ -4,6 +4,11 @@
   ``$MOTCUA_DATA_DIR`` or ``~/.local/share/motcua-field``;
 - camera: ``plyer.camera`` when packaged with it; else a file chooser (pick a file);
 - location: ``plyer.gps`` when packaged with it; else none (surveys without location);
+- exports (PDF slips): ``Documents/MotCuaField/exports/`` in the shared storage on
+  Android (the Files app, a USB cable), falling back to the private data folder; on a
+  desktop ``<data folder>/exports/``;
+- fonts of the PDF slips: ``fonts/`` shipped beside the code in the APK (Android has no
+  DejaVu Serif), else the system's (``sync.slips.fonts``);
 - connectivity: ``GET {server}/api/v1/health`` with a short timeout, everywhere.
 
 Nothing here imports Kivy at module level: the desktop camera opens the file chooser
@@ -24,14 +29,23 @@ __all__ = [
     "Camera",
     "ConnectivityProbe",
     "DesktopCamera",
+    "Exports",
+    "LocalExports",
     "Location",
     "NoLocation",
     "Platform",
     "default_data_dir",
     "is_android",
+    "use_bundled_fonts",
+    "write_file",
 ]
 
 HEALTH_PATH = "/api/v1/health"
+EXPORTS = "exports"
+#: The folder of the exports in the shared storage on Android.
+SHARED_EXPORTS = Path("Documents") / "MotCuaField" / EXPORTS
+#: Where the APK carries the slips' fonts: ``fonts/`` beside ``mobile/`` (see docs/TABLET.md).
+BUNDLED_FONTS = Path(__file__).resolve().parents[2] / "fonts"
 #: (connect, read) seconds: a probe must answer fast or count as offline.
 PROBE_TIMEOUT = (2.0, 3.0)
 
@@ -193,6 +207,69 @@ class AndroidLocation:  # pragma: no cover - needs a device
         return self._fix
 
 
+def write_file(target: Path, content: bytes) -> Path:
+    """Write ``content`` whole or not at all (a temporary file renamed over the target)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+class Exports(Protocol):
+    def save(self, data_dir: Path, filename: str, content: bytes) -> Path:
+        """Write an exported file (a PDF slip) where the officer can take it; its path."""
+        ...
+
+
+class LocalExports:
+    """Desktops: ``<data folder>/exports/``."""
+
+    def folder(self, data_dir: Path) -> Path:
+        return data_dir / EXPORTS
+
+    def save(self, data_dir: Path, filename: str, content: bytes) -> Path:
+        return write_file(self.folder(data_dir) / Path(filename).name, content)
+
+
+def shared_storage() -> Path:  # pragma: no cover - needs a device
+    """The primary shared storage on Android ("/storage/emulated/0")."""
+    try:
+        from android.storage import primary_external_storage_path
+
+        return Path(primary_external_storage_path())
+    except ImportError:
+        return Path(os.environ.get("EXTERNAL_STORAGE") or "/sdcard")
+
+
+class AndroidExports(LocalExports):  # pragma: no cover - needs a device
+    """``Documents/MotCuaField/exports/`` in the shared storage, so the Files app and a USB
+    cable reach the PDFs; the private data folder when the shared storage refuses
+    (Android 10's scoped storage, or the write permission not granted yet on 7–9)."""
+
+    def save(self, data_dir: Path, filename: str, content: bytes) -> Path:
+        ask_android_permissions("WRITE_EXTERNAL_STORAGE")  # declared for Android ≤ 9 only
+        try:
+            return write_file(shared_storage() / SHARED_EXPORTS / Path(filename).name, content)
+        except OSError:
+            return super().save(data_dir, filename, content)
+
+
+def use_bundled_fonts(folder: Path = BUNDLED_FONTS) -> Path | None:
+    """Point ``sync.slips`` at the fonts shipped with the app, unless MOTCUA_FONT_DIR is set.
+
+    The APK carries DejaVu Serif in ``fonts/`` (Android has none); on a desktop the
+    folder is absent and the system's fonts are used. Returns the folder when used.
+    """
+    if os.environ.get("MOTCUA_FONT_DIR") or not (folder / "DejaVuSerif.ttf").is_file():
+        return None
+    os.environ["MOTCUA_FONT_DIR"] = str(folder)
+    return folder
+
+
 class Platform:
     """The facades the app uses; tests pass their own."""
 
@@ -202,8 +279,10 @@ class Platform:
         camera: Camera | None = None,
         location: Location | None = None,
         probe: Callable[[str], bool] | None = None,
+        exports: Exports | None = None,
     ) -> None:
         android = is_android()
         self.camera: Camera = camera or (AndroidCamera() if android else DesktopCamera())
         self.location: Location = location or (AndroidLocation() if android else NoLocation())
         self.probe: Callable[[str], bool] = probe or ConnectivityProbe()
+        self.exports: Exports = exports or (AndroidExports() if android else LocalExports())

@@ -1,4 +1,5 @@
-"""What every screen shares: the app, its context, kv loading, work off the UI thread."""
+"""What every screen shares: the app, its context, kv loading, work off the UI thread,
+and the export of slip 01 as a PDF (the intake's receipt and the dossier screen)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any, TypeVar
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
+from mobile.app.viewmodels.slips import prepare_receipt_export
 
 __all__ = ["BaseScreen", "in_background", "load_kv"]
 
@@ -47,6 +50,11 @@ def in_background(
 
 
 class BaseScreen(Screen):  # type: ignore[misc]
+    #: A PDF is being drawn (its button is disabled meanwhile).
+    exporting = BooleanProperty(False)
+    #: The path of the last PDF exported from this screen.
+    last_export = StringProperty("")
+
     @property
     def app(self) -> Any:
         return App.get_running_app()
@@ -73,3 +81,31 @@ class BaseScreen(Screen):  # type: ignore[misc]
 
     def ok(self, text: str) -> None:
         self.app.notify(text)
+
+    # -- slip 01 as a PDF ------------------------------------------------------------------------
+
+    def export_receipt(self, dossier_id: str) -> None:
+        """Write ``exports/receipt-<number>.pdf``; the path goes to the message bar.
+
+        The data is read here (the store belongs to the UI thread); the PDF is drawn and
+        written off it, so the screen stays responsive on a slow tablet.
+        """
+        if self.exporting:
+            return
+        try:
+            job = prepare_receipt_export(self.ctx, dossier_id)
+        except UserError as error:
+            self.fail(error)
+            return
+        self.exporting = True
+        self.ok(self.t("slip.exporting"))
+        in_background(job.write, self._receipt_exported)
+
+    def _receipt_exported(self, path: Path | None, error: BaseException | None) -> None:
+        self.exporting = False
+        if error is not None or path is None:
+            message = error.message if isinstance(error, UserError) else str(error)
+            self.fail(UserError(message or self.t("slip.write_failed", error="?")))
+            return
+        self.last_export = str(path)
+        self.ok(self.t("slip.saved", path=path))

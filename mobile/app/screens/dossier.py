@@ -159,6 +159,10 @@ class DossierScreen(BaseScreen):
         self._changed()
         return None
 
+    def export_pdf(self) -> None:
+        if self.model is not None:
+            self.export_receipt(self.model.dossier_id)
+
     def _changed(self) -> None:
         self.render()
         self.app.runner.poke()

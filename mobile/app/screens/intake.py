@@ -237,6 +237,11 @@ class IntakeScreen(BaseScreen):
         if receipt is not None:
             self.app.go("dossier", dossier_id=receipt.dossier_id)
 
+    def export_pdf(self) -> None:
+        receipt = self.model.receipt
+        if receipt is not None:
+            self.export_receipt(receipt.dossier_id)
+
     def steps(self) -> tuple[str, ...]:
         return STEPS
 

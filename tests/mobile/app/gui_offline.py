@@ -232,6 +232,27 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert h.app.bar_pending != "Chưa gửi: 0"
 
 
+def _export_on_screen(h: Harness, screen: Any, number: str) -> Path:
+    """Tap "Xuất phiếu 01 (PDF)" and wait for the file named by the message bar."""
+    target = Path(screen.ctx.data_dir) / "exports" / f"receipt-{number}.pdf"
+    target.unlink(missing_ok=True)
+    h.tap_text("Xuất phiếu 01 (PDF)", screen)
+    h.wait(lambda: target.is_file() and not screen.exporting, what="the PDF")
+    h.wait(lambda: h.app.snack == f"Đã lưu phiếu 01: {target}", what="the path in the bar")
+    assert screen.last_export == str(target) and not h.app.snack_error
+    assert target.read_bytes().startswith(b"%PDF-")
+    return target
+
+
+def test_the_receipt_exported_as_a_pdf(h: Harness, world: World) -> None:
+    intake = h.screen("intake")
+    receipt = intake.model.receipt
+    assert h.app.screens.current == "intake" and receipt is not None
+    path = _export_on_screen(h, intake, receipt.receipt_number)
+    assert path.parent == world.tmp / "data" / "exports"
+    h.screenshot("09b-intake-receipt-exported")
+
+
 def test_follow_up_to_the_result_returned(h: Harness, world: World) -> None:
     h.tap(h.screen("intake").ids.open_dossier)
     screen = h.screen("dossier")
@@ -259,6 +280,8 @@ def test_follow_up_to_the_result_returned(h: Harness, world: World) -> None:
     assert len(screen.ids.timeline.data) == 5
     assert screen.server_label == "Chưa gửi lên máy chủ"
     h.screenshot("10-dossier-returned")
+    number = world.ctx.tablet.dossier(world.ids["new"])["receipt_number"]  # type: ignore[index]
+    _export_on_screen(h, screen, number)  # from the dossier screen too
 
 
 def test_a_late_dossier_gets_an_apology(h: Harness, world: World) -> None:

@@ -40,3 +40,17 @@ def test_the_apk_is_built_from_the_staged_tablet_code() -> None:
     guide = (ROOT / "docs" / "TABLET.md").read_text(encoding="utf-8")
     assert "cp -r mobile sync build/android/" in guide
     assert "buildozer android debug" in guide
+
+
+def test_the_apk_carries_the_slips_fonts_and_a_current_reportlab() -> None:
+    spec = _spec()
+    guide = (ROOT / "docs" / "TABLET.md").read_text(encoding="utf-8")
+    assert "ttf" in spec["source.include_exts"].split(",")
+    assert "DejaVuSerif*.ttf build/android/fonts/" in guide  # found by use_bundled_fonts
+    assert "reportlab" in {_name(r) for r in spec["requirements"].split(",")}
+    # p4a's own reportlab recipe is from 2016: the guide stages a local one instead.
+    assert spec["p4a.local_recipes"] == "build/p4a-recipes"
+    recipe = re.search(r"reportlab/__init__\.py <<'PY'\n(.*?)\nPY\n", guide, re.DOTALL)
+    assert recipe is not None
+    compile(recipe.group(1), "reportlab/__init__.py", "exec")
+    assert "class ReportLabRecipe(PythonRecipe)" in recipe.group(1)
