@@ -1,19 +1,24 @@
-"""Loading and reading the procedure catalog (danh mục thủ tục hành chính)."""
+"""Loading, reading and editing the procedure catalog (danh mục thủ tục hành chính)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import Procedure
+from server.models import Officer, Procedure, Role
+from server.services import audit
 from server.services.changes import stamp_global
+from server.services.errors import Forbidden, Invalid, NotFound
+from sync.text import fold
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 DEFAULT_CATALOG = CATALOG_DIR / "procedures.json"
+CATALOG_EDITORS = frozenset({Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN})
 
 _FIELDS = (
     "name_vi",
@@ -75,3 +80,146 @@ def load_catalog(session: Session, entries: list[dict[str, Any]] | None = None) 
 
 def active_procedures(session: Session) -> list[Procedure]:
     return list(session.scalars(select(Procedure).where(Procedure.active).order_by(Procedure.code)))
+
+
+# ---------------------------------------------------------------------------------------
+# Editing on the admin web
+# ---------------------------------------------------------------------------------------
+
+MAX_DAYS = 365
+MAX_FEE = 100_000_000
+MAX_NAME = 300
+MAX_NOTE = 2000
+MAX_DOCUMENTS = 30
+MAX_DOCUMENT_NAME = 500
+
+
+@dataclass
+class ProcedureInput:
+    name_vi: str
+    name_en: str
+    processing_days: str | int
+    extension_days: str | int
+    fee_vnd: str | int
+    fee_note_vi: str = ""
+    fee_note_en: str = ""
+    active: bool = True
+    #: (name_vi, name_en, required) per document; rows with no names are dropped.
+    documents: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+def _whole(value: str | int, name: str, limit: int, errors: dict[str, str]) -> int:
+    text = str(value).strip().replace(".", "").replace(" ", "")
+    if not text.isdigit():
+        errors[name] = "Phải là số nguyên không âm (must be a whole number, 0 or more)"
+        return 0
+    number = int(text)
+    if number > limit:
+        errors[name] = f"Tối đa {limit} (at most {limit})"
+    return number
+
+
+def _text(value: str, name: str, limit: int, errors: dict[str, str], *, required: bool) -> str:
+    text = value.strip()
+    if required and not text:
+        errors[name] = "Không được để trống (required)"
+    elif len(text) > limit:
+        errors[name] = f"Tối đa {limit} ký tự (at most {limit} characters)"
+    return text
+
+
+def procedure_values(data: ProcedureInput) -> dict[str, Any]:
+    """The catalog columns from the edit form; raises ``Invalid`` naming each problem."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "name_vi": _text(data.name_vi, "name_vi", MAX_NAME, errors, required=True),
+        "name_en": _text(data.name_en, "name_en", MAX_NAME, errors, required=True),
+        "processing_days": _whole(data.processing_days, "processing_days", MAX_DAYS, errors),
+        "extension_days": _whole(data.extension_days, "extension_days", MAX_DAYS, errors),
+        "fee_vnd": _whole(data.fee_vnd, "fee_vnd", MAX_FEE, errors),
+        "fee_note_vi": _text(data.fee_note_vi, "fee_note_vi", MAX_NOTE, errors, required=False),
+        "fee_note_en": _text(data.fee_note_en, "fee_note_en", MAX_NOTE, errors, required=False),
+        "active": bool(data.active),
+    }
+    documents = []
+    for index, (vi, en, required) in enumerate(data.documents):
+        vi, en = vi.strip(), en.strip()
+        if not vi and not en:
+            continue
+        if not vi:
+            errors[f"documents.{index}"] = "Cần tên tiếng Việt (the Vietnamese name is required)"
+        elif len(vi) > MAX_DOCUMENT_NAME or len(en) > MAX_DOCUMENT_NAME:
+            errors[f"documents.{index}"] = f"Tối đa {MAX_DOCUMENT_NAME} ký tự (too long)"
+        documents.append({"name_vi": vi, "name_en": en or vi, "required": bool(required)})
+    if len(documents) > MAX_DOCUMENTS:
+        errors["documents"] = f"Tối đa {MAX_DOCUMENTS} giấy tờ (at most {MAX_DOCUMENTS})"
+    values["required_documents"] = documents
+    if errors:
+        raise Invalid("Thủ tục chưa hợp lệ (the procedure is not valid)", errors=errors)
+    return values
+
+
+def update_procedure(
+    session: Session,
+    procedure_id: int,
+    data: ProcedureInput,
+    *,
+    by: Officer,
+    remote_addr: str | None = None,
+) -> list[str]:
+    """Save the edits; returns the changed fields (none: nothing is re-sent to tablets).
+
+    A change takes the next global change number, so every tablet pulls the procedure
+    again. Dossiers already received keep their due dates: the statutory time applies
+    from the day of receipt.
+    """
+    if by.role not in CATALOG_EDITORS:
+        raise Forbidden(
+            "Chỉ quản trị tỉnh và hệ thống được sửa danh mục thủ tục "
+            "(only province and system administrators edit the catalog)"
+        )
+    procedure = session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise NotFound(f"Không tìm thấy thủ tục (procedure not found): {procedure_id}")
+    values = procedure_values(data)
+    changed = sorted(k for k, v in values.items() if getattr(procedure, k) != v)
+    if not changed:
+        return []
+    before = {k: getattr(procedure, k) for k in changed if k != "required_documents"}
+    for key in changed:
+        setattr(procedure, key, values[key])
+    stamp_global(session, procedure)
+    audit.record(
+        session,
+        "procedure.update",
+        officer_id=by.id,
+        commune_id=by.unit_id,
+        entity="procedure",
+        entity_id=procedure.id,
+        detail={
+            "code": procedure.code,
+            "fields": changed,
+            "from": before,
+            "to": {k: values[k] for k in before},
+        },
+        remote_addr=remote_addr,
+    )
+    session.flush()
+    return changed
+
+
+def all_procedures(
+    session: Session, *, q: str = "", field_slug: str | None = None
+) -> list[Procedure]:
+    stmt = select(Procedure)
+    if field_slug:
+        stmt = stmt.where(Procedure.field == field_slug)
+    procedures = list(session.scalars(stmt.order_by(Procedure.field, Procedure.code)))
+    words = fold(q).split()
+    if words:
+        procedures = [
+            p
+            for p in procedures
+            if all(w in fold(f"{p.code} {p.name_vi} {p.name_en}") for w in words)
+        ]
+    return procedures

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from server.auth.tokens import hash_token, new_token
-from server.models import Device, Officer, Role, utcnow
+from server.models import AdminUnit, Device, Officer, Role, utcnow
+from server.scoping import Scope, get_scoped, restrict
 from server.services import audit
-from server.services.errors import DeviceRevoked, Forbidden, Unauthorized
+from server.services.errors import DeviceRevoked, Forbidden, NotFound, Unauthorized
 from sync.ids import new_id
 
 DEVICE_ROLES = frozenset({Role.OFFICER, Role.COMMUNE_LEADER})
@@ -95,3 +98,58 @@ def revoke_device(session: Session, device: Device, *, by: Officer | None) -> No
         entity="device",
         entity_id=device.id,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The admin web's list
+# ---------------------------------------------------------------------------------------
+
+#: Who may list and revoke tablets on the web (a leader: their commune's).
+DEVICE_MANAGERS = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN})
+
+
+@dataclass
+class DeviceRow:
+    device: Device
+    commune: AdminUnit
+    officer: Officer
+    revoked_by: str | None
+
+
+def list_devices(
+    session: Session, scope: Scope, *, commune_id: int | None = None, revoked: bool | None = None
+) -> list[DeviceRow]:
+    """Tablets of the scope, by commune and number, with their officer."""
+    if commune_id is not None:
+        if not scope.allows(commune_id):
+            raise NotFound(f"Không tìm thấy xã (commune not found): {commune_id}")
+        scope = Scope(frozenset({commune_id}))
+    revoker = aliased(Officer)
+    stmt = restrict(
+        select(Device, AdminUnit, Officer, revoker.full_name)
+        .join(AdminUnit, AdminUnit.id == Device.commune_id)
+        .join(Officer, Officer.id == Device.officer_id)
+        .outerjoin(revoker, revoker.id == Device.revoked_by_id),
+        Device.commune_id,
+        scope,
+    )
+    if revoked is True:
+        stmt = stmt.where(Device.revoked_at.is_not(None))
+    elif revoked is False:
+        stmt = stmt.where(Device.revoked_at.is_(None))
+    rows = session.execute(stmt.order_by(AdminUnit.name, Device.device_no)).all()
+    return [DeviceRow(device, unit, officer, by) for device, unit, officer, by in rows]
+
+
+def get_device(session: Session, scope: Scope, device_id: str) -> Device:
+    device: Device = get_scoped(session, Device, device_id, scope)
+    return device
+
+
+def revoke_in_scope(session: Session, scope: Scope, device_id: str, *, by: Officer) -> Device:
+    """Revoke a tablet of the scope (idempotent); its next API request answers 401."""
+    device = get_device(session, scope, device_id)
+    scope.require(device.commune_id)
+    revoke_device(session, device, by=by)
+    session.flush()
+    return device

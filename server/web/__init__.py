@@ -7,12 +7,27 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     """Register every page blueprint and the menu."""
-    from server.web import dashboard, dossiers, formatting, nav, public
+    from server.web import (
+        admin,
+        conflicts,
+        dashboard,
+        dossiers,
+        feedback,
+        formatting,
+        nav,
+        public,
+        surveys,
+    )
     from server.web.views import bp
 
     nav.init_app(app)
     formatting.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(dossiers.bp)
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(conflicts.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)

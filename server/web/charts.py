@@ -23,6 +23,7 @@ from server.services.reports import (
     ProcedureCounts,
     Satisfaction,
 )
+from server.services.survey_forms import CommuneResult, QuestionResult
 
 # pygal appends an old-style import hook for its map plugins (which we do not use) to
 # sys.meta_path; every failed import anywhere would then warn about its missing
@@ -144,3 +145,58 @@ def satisfaction_chart(data: Satisfaction) -> Markup:
     chart.x_labels = [label for label, _ in data.by_month]
     chart.add(gettext("Hài lòng"), [_rate(rate.rate) for _, rate in data.by_month])
     return _svg(chart, gettext("Tỷ lệ hài lòng theo tháng"))
+
+
+def survey_commune_chart(by_commune: Sequence[CommuneResult]) -> Markup:
+    """A survey form's share of satisfied answers (4-5 of 5) in each commune."""
+    chart = pygal.Bar(
+        **_config(
+            show_legend=False,
+            print_values=True,
+            style=_style(GREEN),
+            truncate_label=-1,
+            range=(0, 100),
+            height=320,
+            value_formatter=lambda v: f"{v:.0f} %",
+        )
+    )
+    chart.x_labels = [c.commune.name for c in by_commune]
+    chart.add(gettext("Hài lòng"), [_rate(c.rate.rate) for c in by_commune])
+    return _svg(chart, gettext("Tỷ lệ hài lòng theo xã"))
+
+
+LIKERT_COLOURS = ("#b3261e", "#e07b39", "#c9ced4", "#7fbf8e", "#2f8a4e")
+
+
+def likert_chart(questions: Sequence[QuestionResult], *, english: bool) -> Markup:
+    """How the 1-5 answers of each Likert question are spread, in per cent of its answers.
+
+    Labels are the form's own question texts, written by administrators (and escaped by
+    pygal); they are shortened so the bars keep their room.
+    """
+    rows = [q for q in questions if q.type == "likert5"]
+    rows.reverse()  # pygal draws the first bar at the bottom
+    chart = pygal.HorizontalStackedBar(
+        **_config(
+            height=max(200, 90 + 30 * len(rows)),
+            style=_style(*LIKERT_COLOURS),
+            legend_at_bottom_columns=5,
+            range=(0, 100),
+            truncate_label=-1,
+            width=1100,
+            value_formatter=lambda v: f"{v:.0f} %",
+        )
+    )
+    chart.x_labels = [
+        f"{q.number}. {shorten(str(q.question.get('text_en' if english else 'text_vi', '')), 60)}"
+        for q in rows
+    ]
+    for score in range(1, 6):
+        chart.add(
+            str(score),
+            [
+                round(100 * q.counts[score - 1][3] / q.answered, 1) if q.answered else None
+                for q in rows
+            ],
+        )
+    return _svg(chart, gettext("Phân bố điểm đánh giá theo câu hỏi"))

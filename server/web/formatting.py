@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +25,21 @@ def vn_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(OFFICE_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def vn_datetime_seconds(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(OFFICE_TZ).strftime("%H:%M:%S %d/%m/%Y")
+
+
+def compact_json(value: Any, limit: int = 240) -> str:
+    """A JSON value as people read it (Vietnamese as is, not ``\\u`` escapes), cut short.
+
+    Plain text: the template escapes it like any other.
+    """
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def percent(value: float | None, digits: int = 0) -> str:
@@ -58,7 +74,12 @@ def init_app(app: Flask) -> None:
     from server.web.labels import jinja_globals
 
     app.jinja_env.filters.update(
-        vn_date=vn_date, vn_datetime=vn_datetime, percent=percent, number=number
+        vn_date=vn_date,
+        vn_datetime=vn_datetime,
+        vn_datetime_seconds=vn_datetime_seconds,
+        compact_json=compact_json,
+        percent=percent,
+        number=number,
     )
     app.jinja_env.globals.update(jinja_globals())
     app.jinja_env.globals["url_with_args"] = url_with_args

@@ -76,11 +76,94 @@ FEEDBACK_STATUS = {
     FeedbackStatus.CLOSED: lazy_gettext("Đã kết thúc"),
 }
 
+FEEDBACK_STATUS_TONE = {
+    FeedbackStatus.NEW: "info",
+    FeedbackStatus.IN_HANDLING: "warn",
+    FeedbackStatus.FORWARDED: "muted",
+    FeedbackStatus.ANSWERED: "ok",
+    FeedbackStatus.CLOSED: "muted",
+}
+
 EVENT_KIND = {
     "received": lazy_gettext("Tiếp nhận hồ sơ"),
     "status_changed": lazy_gettext("Chuyển trạng thái"),
     "apology": lazy_gettext("Phiếu xin lỗi, hẹn lại ngày trả"),
     "note": lazy_gettext("Ghi chú"),
+}
+
+FORM_STATUS = {
+    "draft": lazy_gettext("Bản nháp"),
+    "published": lazy_gettext("Đang phát hành"),
+    "retired": lazy_gettext("Ngừng sử dụng"),
+}
+
+QUESTION_TYPE = {
+    "likert5": lazy_gettext("Thang 5 điểm"),
+    "yes_no": lazy_gettext("Có / không"),
+    "single_choice": lazy_gettext("Chọn một"),
+    "multiple_choice": lazy_gettext("Chọn nhiều"),
+    "number": lazy_gettext("Số"),
+    "text": lazy_gettext("Ý kiến (chữ)"),
+}
+
+ROLE = {
+    "officer": lazy_gettext("Công chức"),
+    "commune_leader": lazy_gettext("Lãnh đạo xã"),
+    "province_admin": lazy_gettext("Quản trị tỉnh"),
+    "system_admin": lazy_gettext("Quản trị hệ thống"),
+}
+
+UNIT_LEVEL = {
+    "province": lazy_gettext("Tỉnh, thành phố"),
+    "district": lazy_gettext("Huyện"),
+    "commune": lazy_gettext("Xã, phường"),
+    "village": lazy_gettext("Thôn, bản"),
+}
+
+CONFLICT_RESOLUTION = {
+    "kept": lazy_gettext("Giữ giá trị hiện tại"),
+    "overturned": lazy_gettext("Khôi phục giá trị bị ghi đè"),
+    "edited": lazy_gettext("Nhập giá trị mới"),
+}
+
+CONFLICT_REASON = {
+    "concurrent_edit": lazy_gettext("Hai máy cùng sửa"),
+    "stale_status": lazy_gettext("Trạng thái cũ hơn"),
+    "server_value": lazy_gettext("Máy chủ tính lại"),
+}
+
+COLLECTION = {
+    "dossier": lazy_gettext("Hồ sơ"),
+    "feedback": lazy_gettext("Phản ánh"),
+    "sync_conflict": lazy_gettext("Xung đột"),
+}
+
+#: Fields of synchronised records, as a person calls them.
+FIELD = {
+    "applicant_name": lazy_gettext("Họ tên người nộp"),
+    "applicant_cccd": lazy_gettext("Số CCCD"),
+    "applicant_dob": lazy_gettext("Ngày sinh"),
+    "applicant_phone": lazy_gettext("Điện thoại"),
+    "applicant_address": lazy_gettext("Địa chỉ"),
+    "village_id": lazy_gettext("Thôn, bản"),
+    "channel": lazy_gettext("Hình thức nộp"),
+    "due_date": lazy_gettext("Hạn trả"),
+    "status": lazy_gettext("Trạng thái"),
+    "handler_id": lazy_gettext("Cán bộ xử lý"),
+    "documents": lazy_gettext("Thành phần hồ sơ"),
+    "note": lazy_gettext("Ghi chú"),
+    "result_returned_at": lazy_gettext("Ngày trả kết quả"),
+    "kind": lazy_gettext("Loại"),
+    "content": lazy_gettext("Nội dung"),
+    "citizen_name": lazy_gettext("Họ tên công dân"),
+    "citizen_phone": lazy_gettext("Điện thoại công dân"),
+    "assignee_id": lazy_gettext("Cán bộ xử lý"),
+    "forwarded_to": lazy_gettext("Chuyển đến"),
+    "response": lazy_gettext("Nội dung trả lời"),
+    "response_due_date": lazy_gettext("Hạn trả lời"),
+    "answered_at": lazy_gettext("Thời điểm trả lời"),
+    "public": lazy_gettext("Công khai"),
+    "anonymous": lazy_gettext("Ẩn danh"),
 }
 
 SLIPS = {
@@ -109,9 +192,18 @@ def jinja_globals() -> dict[str, Any]:
         "public_status_text": lambda s: label(PUBLIC_STATUS, s),
         "channel_label": lambda c: label(CHANNEL, c),
         "feedback_kind_label": lambda k: label(FEEDBACK_KIND, k),
-        "feedback_status_label": lambda s: label(FEEDBACK_STATUS, s),
+        "feedback_status_label": lambda s: label(FEEDBACK_STATUS, _as(FeedbackStatus, s)),
+        "feedback_status_tone": lambda s: FEEDBACK_STATUS_TONE.get(_as(FeedbackStatus, s), "info"),
         "event_label": lambda k: label(EVENT_KIND, k),
         "slip_label": lambda n: label(SLIPS, n),
+        "form_status_label": lambda s: label(FORM_STATUS, str(getattr(s, "value", s))),
+        "question_type_label": lambda t: label(QUESTION_TYPE, t),
+        "role_label": lambda r: label(ROLE, str(getattr(r, "value", r))),
+        "unit_level_label": lambda u: label(UNIT_LEVEL, str(getattr(u, "value", u))),
+        "resolution_label": lambda r: label(CONFLICT_RESOLUTION, r),
+        "conflict_reason_label": lambda r: label(CONFLICT_REASON, r),
+        "collection_label": lambda c: label(COLLECTION, c),
+        "field_label": lambda f: label(FIELD, f),
     }
 
 

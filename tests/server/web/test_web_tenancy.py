@@ -1,7 +1,9 @@
 """Tenant isolation and roles on the admin web and the citizens' page.
 
-Every route of the dashboard, dossier and public blueprints is in the matrix below; a
-new route fails ``test_every_web_route_is_in_the_matrix`` until it is placed here.
+Every route of the dashboard, dossier and public blueprints is in the matrix below, and
+every route of the feedback, survey, conflict and management blueprints in
+``test_web_tenancy_admin``; a new route of any ``web_*`` blueprint fails
+``test_every_web_route_is_in_the_matrix`` until it is placed in one of them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sync.ids import new_id
 from sync.workdays import add_working_days
 from tests.server.conftest import World
 from tests.server.web.helpers import csrf_token, log_in, overdue_dossier
+from tests.server.web.test_web_tenancy_admin import COVERED as ADMIN_COVERED
 
 ROLES = ("anonymous", "officer_a", "leader_a", "province_admin", "system_admin")
 
@@ -45,11 +48,11 @@ def test_every_web_route_is_in_the_matrix(app: Flask) -> None:
     routes = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("web_dashboard", "web_dossiers", "web_public")
+        if rule.endpoint.split(".")[0].startswith("web_")
         for method in rule.methods or ()
         if method not in ("HEAD", "OPTIONS")
     }
-    assert routes == COVERED
+    assert routes == COVERED | ADMIN_COVERED
 
 
 def _who(world: World, role: str) -> Officer | None:
