@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from server.extensions import db, db_session
-from server.models import AdminUnit, Device, Officer, Role
+from server.models import AdminUnit, Device, Officer, Procedure, Role
 from server.services import catalog, devices, officers
 from server.services.errors import ServiceError
 
@@ -110,6 +110,19 @@ def revoke_device(device_id: str) -> None:
     click.echo(f"Revoked device {device.id} ({device.name})")
 
 
+@click.command("reinstate-device")
+@click.argument("device_id")
+@with_appcontext
+def reinstate_device(device_id: str) -> None:
+    """Accept a revoked tablet again; its unsent changes go out at its next sync."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException(f"No device {device_id}")
+    devices.reinstate_device(db_session(), device, by=None)
+    db.session.commit()
+    click.echo(f"Reinstated device {device.id} ({device.name})")
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -122,8 +135,10 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade()
-    catalog.load_catalog(db_session())
-    db.session.commit()
+    if not db.session.scalar(select(func.count()).select_from(Procedure)):
+        # Only into an empty database: never over procedures edited on the web.
+        catalog.load_catalog(db_session())
+        db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(Officer)):
         ctx.invoke(seed_demo)
     click.echo("")
@@ -138,7 +153,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin, load_catalog, seed_demo, revoke_device, demo):
+    for command in (create_admin, load_catalog, seed_demo, revoke_device, reinstate_device, demo):
         app.cli.add_command(command)
 
 

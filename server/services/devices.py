@@ -146,6 +146,36 @@ def get_device(session: Session, scope: Scope, device_id: str) -> Device:
     return device
 
 
+def reinstate_device(session: Session, device: Device, *, by: Officer | None) -> None:
+    """Accept a revoked tablet again (found after being lost, or revoked by mistake).
+
+    The tablet keeps its token and device number, so the changes it could not send
+    while revoked go out at its next sync, with nothing lost.
+    """
+    if not device.revoked:
+        return
+    device.revoked_at = None
+    device.revoked_by_id = None
+    audit.record(
+        session,
+        "device.reinstate",
+        officer_id=by.id if by else None,
+        device_id=device.id,
+        commune_id=device.commune_id,
+        entity="device",
+        entity_id=device.id,
+    )
+
+
+def reinstate_in_scope(session: Session, scope: Scope, device_id: str, *, by: Officer) -> Device:
+    """Reinstate a revoked tablet of the scope (idempotent)."""
+    device = get_device(session, scope, device_id)
+    scope.require(device.commune_id)
+    reinstate_device(session, device, by=by)
+    session.flush()
+    return device
+
+
 def revoke_in_scope(session: Session, scope: Scope, device_id: str, *, by: Officer) -> Device:
     """Revoke a tablet of the scope (idempotent); its next API request answers 401."""
     device = get_device(session, scope, device_id)

@@ -352,6 +352,20 @@ def device_revoke(device_id: str) -> Any:
     )
 
 
+@bp.post("/devices/<device_id>/reinstate")
+@roles_required(LEADERS)
+def device_reinstate(device_id: str) -> Any:
+    device = devices.reinstate_in_scope(db_session(), current_scope(), device_id, by=current_user)
+    return _done(
+        gettext(
+            "Đã cho phép lại thiết bị %(name)s; các thay đổi chưa gửi sẽ lên máy chủ "
+            "ở lần đồng bộ tới.",
+            name=device.name,
+        ),
+        "web_admin.devices_page",
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # Procedure catalog
 # ---------------------------------------------------------------------------------------

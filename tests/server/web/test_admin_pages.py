@@ -239,6 +239,12 @@ def test_revoking_a_tablet_refuses_its_next_request(
         as_text=True
     )
     assert world.b.device.revoked_at is None
+    # Found again: the leader reinstates it and the same token works, nothing lost.
+    assert _post(client, f"/admin/devices/{world.b.device.id}/reinstate").status_code == 404
+    assert _post(client, f"/admin/devices/{world.a.device.id}/reinstate").status_code == 302
+    session.refresh(world.a.device)
+    assert not world.a.device.revoked
+    assert device.request("GET", "/api/v1/feedback").status == 200
 
 
 def test_catalog_edits_reach_every_tablet(

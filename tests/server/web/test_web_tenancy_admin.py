@@ -307,6 +307,7 @@ CASES = [
     Case("GET", "/admin/devices", url("/admin/devices"), leaders(200) | {"leader_a": (200, 200)}),
     Case("GET", "/admin/devices/<device_id>/revoke", a_device("/revoke"), leaders(200)),
     Case("POST", "/admin/devices/<device_id>/revoke", a_device("/revoke"), leaders(302)),
+    Case("POST", "/admin/devices/<device_id>/reinstate", a_device("/reinstate"), leaders(302)),
     Case("GET", "/admin/procedures", url("/admin/procedures"), admins(200)),
     Case("GET", "/admin/procedures/<int:procedure_id>", the_procedure, admins(200)),
     Case("POST", "/admin/procedures/<int:procedure_id>", a_procedure, admins(302)),
@@ -370,7 +371,7 @@ def test_every_form_needs_the_csrf_token(
     recorded = select(func.count()).where(AuditEntry.action != "device.register")
     before = session.scalar(recorded)
     posts = [case for case in CASES if case.method == "POST"]
-    assert len(posts) == 17
+    assert len(posts) == 18
     for case in posts:
         # Someone who may do it: the leader for feedback, an administrator otherwise.
         allowed = "leader_a" if case.rule.startswith("/feedback") else "system_admin"
