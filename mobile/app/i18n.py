@@ -391,11 +391,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "revoked.body": (
         "Quản trị viên đã thu hồi quyền của máy này với máy chủ. Máy đã khóa chức năng "
         "làm việc.\n\n{count} thay đổi chưa gửi vẫn được giữ nguyên và mã hóa trên máy. "
-        "Chúng sẽ được gửi lên khi quản trị viên đăng ký lại máy.\n\n"
+        "Chúng sẽ được gửi lên khi quản trị viên cho phép lại máy.\n\n"
         "Không xóa ứng dụng và không cài lại: hãy mang máy đến quản trị viên của xã/tỉnh.",
         "An administrator has revoked this tablet's access to the server. Work on it is "
         "locked.\n\n{count} unsent changes are kept, encrypted, on the tablet. They will be "
-        "sent once an administrator re-registers the device.\n\n"
+        "sent once an administrator reinstates the device.\n\n"
         "Do not uninstall or reinstall the app: bring the tablet to your administrator.",
     ),
     "revoked.retry": ("Kiểm tra lại với máy chủ", "Check with the server again"),

@@ -427,7 +427,7 @@ def test_a_revoked_tablet_locks_work_and_keeps_its_data(h: Harness, world: World
     h.screenshot("19-revoked")
     h.app.go("home")  # no way around it
     assert h.app.screens.current == "revoked"
-    world.server.revoked.clear()  # an administrator re-registers the device
+    world.server.revoked.clear()  # an administrator reinstates the device
     h.tap(screen.ids.retry)
     h.wait(lambda: h.app.screens.current == "home", what="back to work")
     assert world.ctx.tablet.status().pending == 0 and not world.ctx.prefs.revoked
