@@ -34,7 +34,28 @@ def _service_error(error: ServiceError) -> Any:
     return render_error_page(exc)
 
 
+NUL_MESSAGE = "Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ (NUL characters are not allowed)"
+
+
+def _refuse_nul_characters() -> None:
+    """NUL is never meaningful in this domain, and PostgreSQL cannot store it in text.
+
+    Refusing it at the edge turns what would be a database error into a clear 400.
+    JSON bodies are checked for the escaped form; gzip sync bodies are checked after
+    inflating (``sync.wire.decode``).
+    """
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values) or (
+        request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)
+    ):
+        raise BadRequest(description=NUL_MESSAGE)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     # Unexpected exceptions become a 500 through flask-smorest's HTTPException
     # handler (JSON under /api/, the HTML error page elsewhere), never a traceback.
     app.register_error_handler(ServiceError, _service_error)

@@ -66,6 +66,10 @@ def _text(max_len: int, *, required: bool = False) -> Checker:
     return check
 
 
+#: Integers are database ids and counts: they must fit a 32-bit signed column.
+INT_MAX = 2**31 - 1
+
+
 def _int(*, required: bool = False, minimum: int = 0) -> Checker:
     def check(value: Any) -> str | None:
         if value is None:
@@ -74,6 +78,8 @@ def _int(*, required: bool = False, minimum: int = 0) -> Checker:
             return "Phải là số nguyên (must be an integer)"
         if value < minimum:
             return f"Phải từ {minimum} trở lên (must be at least {minimum})"
+        if value > INT_MAX:
+            return f"Số quá lớn (must be at most {INT_MAX})"
         return None
 
     return check
@@ -84,6 +90,8 @@ def _number(value: Any) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "Phải là số (must be a number)"
+    if not -1e15 < value < 1e15:
+        return "Số quá lớn (number out of range)"
     return None
 
 
@@ -94,6 +102,8 @@ def _bool(value: Any) -> str | None:
 
 
 OLDEST = date(1900, 1, 1)
+#: Events recorded by this system (receipts, answers, surveys) happen after this day.
+OLDEST_EVENT = date(2000, 1, 1)
 
 
 def _date(*, required: bool = False) -> Checker:
@@ -128,8 +138,8 @@ def _datetime(*, required: bool = False) -> Checker:
             return f"Thời điểm không hợp lệ: {value!r} (not an ISO 8601 date-time)"
         if parsed.tzinfo is None:
             return f"Thời điểm thiếu múi giờ: {value!r} (date-time needs a UTC offset)"
-        if parsed.date() < OLDEST:
-            return f"Thời điểm {value} quá xa trong quá khứ (before {OLDEST.isoformat()})"
+        if parsed.date() < OLDEST_EVENT:
+            return f"Thời điểm {value} quá xa trong quá khứ (before {OLDEST_EVENT.isoformat()})"
         return None
 
     _DATETIME_CHECKERS.add(check)

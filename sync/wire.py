@@ -59,6 +59,9 @@ def decode(
         raise WireError(f"unsupported Content-Encoding {content_encoding!r}; use gzip")
     if len(body) > limit:
         raise BodyTooLarge(f"body larger than {limit} bytes")
+    if b"\\u0000" in body:
+        # Never meaningful here, and PostgreSQL cannot store NUL in text.
+        raise WireError("NUL characters (\\u0000) are not allowed in a body")
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

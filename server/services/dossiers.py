@@ -16,6 +16,7 @@ from server.services.errors import Invalid
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
 from sync.ids import new_id
 from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
+from sync.schema import OLDEST_EVENT
 from sync.workdays import OFFICE_TZ, due_date
 
 OLDEST_BIRTH = date(1900, 1, 1)
@@ -89,6 +90,11 @@ def create_dossier(
         problems["received_at"] = "Thời điểm tiếp nhận phải có múi giờ (needs a time zone)"
     elif received_at > now + MAX_CLOCK_AHEAD:
         problems["received_at"] = "Thời điểm tiếp nhận ở tương lai (received_at is in the future)"
+    elif received_at.year < OLDEST_EVENT.year:
+        problems["received_at"] = (
+            f"Thời điểm tiếp nhận trước năm {OLDEST_EVENT.year} không hợp lệ "
+            f"(received_at before {OLDEST_EVENT.year} is impossible)"
+        )
     procedure = session.get(Procedure, data.procedure_id)
     if procedure is None or not procedure.active:
         problems["procedure_id"] = f"Thủ tục {data.procedure_id} không tồn tại (unknown procedure)"

@@ -49,6 +49,7 @@ def test_gzip_bomb_is_refused() -> None:
         (b'{"a": ', None, "JSON"),
         (b"\xff\xfe", None, "JSON"),
         (b"{}", "br", "Content-Encoding"),
+        (b'{"a": "x\\u0000y"}', None, "NUL"),
     ],
 )
 def test_bad_bodies_say_what_is_wrong(body: bytes, encoding: str | None, fragment: str) -> None:

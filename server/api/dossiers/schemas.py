@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from server.api.common import PageArgs, StrictSchema, page_envelope
 from sync.domain import Channel, DossierStatus
+from sync.schema import INT_MAX
 
 
 class ApplicantInSchema(StrictSchema):
@@ -15,10 +16,12 @@ class ApplicantInSchema(StrictSchema):
 
 
 class DossierCreateSchema(StrictSchema):
-    procedure_id = ma.fields.Integer(required=True)
+    procedure_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=INT_MAX))
     applicant = ma.fields.Nested(ApplicantInSchema, required=True)
     channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.COUNTER)
-    village_id = ma.fields.Integer(load_default=None)
+    village_id = ma.fields.Integer(
+        load_default=None, validate=ma.validate.Range(min=1, max=INT_MAX)
+    )
     received_at = ma.fields.AwareDateTime(load_default=None)
     provided_documents = ma.fields.List(
         ma.fields.Integer(validate=ma.validate.Range(min=0, max=100)), load_default=list
