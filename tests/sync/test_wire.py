@@ -13,8 +13,10 @@ from sync.ids import new_id
 from sync.ops import Change, Cursor, Operation, Outcome, OutcomeKind, Reason
 from sync.wire import BodyTooLarge, decode, encode, inflate
 
+# NUL is refused on purpose (PostgreSQL cannot store it), so the round trip leaves it out.
+texts = st.text(st.characters(exclude_characters="\x00"), max_size=20)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | texts,
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
