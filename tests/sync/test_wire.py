@@ -18,7 +18,7 @@ texts = st.text(st.characters(exclude_characters="\x00"), max_size=20)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | texts,
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4)
     ),
     max_leaves=20,
 )
