@@ -17,9 +17,7 @@ from sync.wire import BodyTooLarge, decode, encode, inflate
 texts = st.text(st.characters(exclude_characters="\x00"), max_size=20)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | texts,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
     max_leaves=20,
 )
 
