@@ -157,21 +157,19 @@ def record_change(
 ) -> dict[str, Any] | None:
     """A commune record as a change for a device whose cursor in the scope is ``since``.
 
-    A record new to the device (made after ``since``, or never stamped per field) goes
-    with every field; otherwise only the fields written after ``since``. Fields whose
-    current value was written by the pulling device itself (clock node ``own_node``)
-    are left out: the device has them already. None when nothing is left to send.
+    Every field goes (``since`` is kept for the signature's sake), except those whose
+    current value was written by the pulling device itself (clock node ``own_node``):
+    the device has them already. None when nothing is left to send.
     """
     spec = COLLECTIONS[collection]
     entries = clock_entries(row)
     known = {n: e for n, e in entries.items() if n in spec.fields or n == DELETED}
-    if not known or min(seq for _clock, seq in known.values()) > since:
-        fields = wire_fields(spec, row)
-        clocks = {name: clock for name, (clock, _seq) in known.items()}
-    else:
-        changed = [name for name, (_clock, seq) in known.items() if seq > since]
-        fields = {name: to_wire(getattr(row, name)) for name in changed if name != DELETED}
-        clocks = {name: known[name][0] for name in changed}
+    # Every field goes, not only those written after ``since``: a record updated after
+    # the device's cursor passed its creation (between two pages) would otherwise
+    # arrive without the fields it was created with.
+    del since
+    fields = wire_fields(spec, row)
+    clocks = {name: clock for name, (clock, _seq) in known.items()}
     deleted = bool(row.deleted) and not spec.append_only
     if own_node is not None:
         own = {name for name, clock in clocks.items() if Timestamp.decode(clock).node == own_node}
