@@ -1,0 +1,1 @@
+"""Benchmarks (QUALITY.md): scripts run by hand, never by the test suite."""
