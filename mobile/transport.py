@@ -6,6 +6,10 @@
   measure what the link really carried (G10).
 - Every request carries the device token and the protocol, app and schema versions
   (G13).
+- A request's time limits grow with its body (``MIN_UPLOAD_RATE``): sending waits on
+  the link, and a 256 KiB photo chunk needs a minute on a 32 kbit/s uplink.
+- Sockets close with ``SO_LINGER 0``: a request abandoned after a time-out resets its
+  connection, so its unsent bytes stop competing with the retry for a thin uplink.
 - Failures become ``sync.errors`` exceptions, the only ones the engine knows:
   connection errors, timeouts, cut responses and 5xx (and 408/429, which ask to come
   back later) are ``TransportError`` and worth retrying; the server's refusals are
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +29,8 @@ from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
 
 from sync import wire
 from sync.errors import (
@@ -42,6 +50,11 @@ __all__ = ["API_PREFIX", "EndpointStats", "HttpTransport", "TransportStats", "re
 API_PREFIX = "/api/v1"
 Timeout = tuple[float, float]
 DEFAULT_TIMEOUT: Timeout = (10.0, 60.0)
+#: The slowest uplink a request is given time for, in bytes per second (16 kbit/s):
+#: a body of ``n`` bytes adds ``n / MIN_UPLOAD_RATE`` seconds to both time limits.
+MIN_UPLOAD_RATE = 2000.0
+#: Close with a reset, dropping unsent bytes (see the module docs).
+_LINGER_OFF = (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 #: Statuses that mean "try again later" although they are 4xx.
 _RETRY_LATER = frozenset({408, 429})
 
@@ -125,6 +138,34 @@ def _refusal(reply: _Reply) -> Exception:
     return ServerRefused(status, message, reason)
 
 
+class _ResettingAdapter(HTTPAdapter):
+    """An adapter whose sockets reset on close instead of draining their send buffer."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["socket_options"] = [*HTTPConnection.default_socket_options, _LINGER_OFF]
+        super().init_poolmanager(*args, **kwargs)
+
+
+def new_session() -> requests.Session:
+    """A ``requests`` session whose connections reset on close (see the module docs)."""
+    session = requests.Session()
+    adapter = _ResettingAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def scaled_timeout(timeout: Timeout, body_bytes: int) -> Timeout:
+    """``timeout`` lengthened for a body of ``body_bytes`` sent at ``MIN_UPLOAD_RATE``.
+
+    urllib3 sends the body under the *connect* limit and then waits for the answer
+    under the *read* limit, while the tail of the body may still be queued on the link;
+    both get the time the body needs.
+    """
+    extra = body_bytes / MIN_UPLOAD_RATE
+    return (timeout[0] + extra, timeout[1] + extra)
+
+
 class _Client:
     """The HTTP plumbing shared by the transport and registration."""
 
@@ -142,7 +183,7 @@ class _Client:
         self.app_version = app_version
         self.token = token
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.compress = compress
         self.stats = TransportStats()
 
@@ -177,7 +218,7 @@ class _Client:
                 self.base_url + path,
                 data=body,
                 headers=all_headers,
-                timeout=self.timeout,
+                timeout=scaled_timeout(self.timeout, sent),
                 stream=True,
                 allow_redirects=False,
             )

@@ -19,7 +19,7 @@ from typing import TypeVar
 from sync.errors import DeviceRevoked, TransportError
 from sync.hlc import HybridClock, Timestamp
 from sync.ops import Operation, OutcomeKind
-from sync.storage import DeviceStore, PushResult, SyncSettings, Transport
+from sync.storage import BlobRef, DeviceStore, PushResult, SyncSettings, Transport
 
 T = TypeVar("T")
 
@@ -67,8 +67,10 @@ class SyncEngine:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     push_batch: int = 500
     pull_budget: int = 256 * 1024
-    # One photo of ~150 KB goes up in a single request after its creation.
+    # One photo of ~150 KB goes up in a single request on a healthy link; after a
+    # failure chunks halve, down to ``min_chunk_size``, and grow back as they succeed.
     chunk_size: int = 256 * 1024
+    min_chunk_size: int = 16 * 1024
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     progress: Progress | None = None
@@ -107,17 +109,40 @@ class SyncEngine:
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
+        chunk_size = self.chunk_size
         for done, blob in enumerate(blobs):
             self._report("photos", done, len(blobs))
-            status = self._call(report, partial(self.transport.start_blob, blob))
-            while not status.complete:
-                chunk = self.store.read_blob(blob.sha256, status.offset, self.chunk_size)
-                status = self._call(
-                    report, partial(self.transport.append_blob, blob.sha256, status.offset, chunk)
-                )
+            chunk_size = self._upload_blob(report, blob, chunk_size)
             self.store.mark_blob_uploaded(blob.sha256)
             report.photos_uploaded += 1
         self._report("photos", len(blobs), len(blobs))
+
+    def _upload_blob(self, report: SyncReport, blob: BlobRef, chunk_size: int) -> int:
+        """Upload one photo from wherever the server stands (PROTOCOL.md §8).
+
+        After a failed chunk the server is asked for its offset again (it keeps the
+        bytes of a cut chunk), and chunks shrink by half down to ``min_chunk_size``;
+        each chunk that goes through doubles the size again, up to ``chunk_size``.
+        Returns the chunk size to start the next photo with.
+        """
+        status = self._call(report, partial(self.transport.start_blob, blob))
+        failures = 0
+        while not status.complete:
+            chunk = self.store.read_blob(blob.sha256, status.offset, chunk_size)
+            report.requests += 1
+            try:
+                status = self.transport.append_blob(blob.sha256, status.offset, chunk)
+            except TransportError:
+                failures += 1
+                if failures >= self.retry.attempts:
+                    raise
+                chunk_size = max(min(self.min_chunk_size, self.chunk_size), chunk_size // 2)
+                self.sleep(self.retry.delay(failures - 1, self.rng))
+                status = self._call(report, partial(self.transport.start_blob, blob))
+                continue
+            failures = 0
+            chunk_size = min(self.chunk_size, chunk_size * 2)
+        return chunk_size
 
     def _push(self, report: SyncReport) -> None:
         pending = self.store.pending_operations()

@@ -6,6 +6,7 @@ Most tests talk to a scripted HTTP server on loopback, which can answer anything
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -348,3 +349,91 @@ def test_live_g13_an_unknown_protocol_is_told_to_upgrade(
     monkeypatch.setattr(transport_module, "PROTOCOL_VERSION", 99)
     with pytest.raises(UpgradeRequired):
         HttpTransport(live_server.url, world.a.token, "0.1.0").pull(Cursor(), 10_000)
+
+
+def _silent_server() -> tuple[socket.socket, int]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    return listener, listener.getsockname()[1]
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+    return body
+
+
+def test_an_abandoned_request_resets_its_connection() -> None:
+    """After a time-out the socket is reset, not drained: its unsent bytes are dropped."""
+    listener, port = _silent_server()
+    with listener:
+        transport = HttpTransport(f"http://127.0.0.1:{port}", "tok", "0.1.0", timeout=(1, 0.2))
+        failed: list[BaseException] = []
+
+        def pull() -> None:
+            try:
+                transport.pull(Cursor(), 100)
+            except TransportError as error:
+                failed.append(error)
+
+        thread = threading.Thread(target=pull)
+        thread.start()
+        conn, _ = listener.accept()
+        with conn:
+            _read_request(conn)  # and never answer
+            thread.join(timeout=10)
+            assert failed, "the pull should have timed out"
+            conn.settimeout(5)
+            with pytest.raises(ConnectionResetError):
+                conn.recv(1)  # an orderly close would read b"" here
+
+
+def test_time_limits_grow_with_the_body() -> None:
+    """A chunk that needs longer to cross a thin link is given the time to."""
+    assert transport_module.scaled_timeout((10.0, 60.0), 0) == (10.0, 60.0)
+    assert transport_module.scaled_timeout((10.0, 60.0), 262_144) == pytest.approx(
+        (10.0 + 131.072, 60.0 + 131.072)
+    )
+    listener, port = _silent_server()
+    answered: list[int] = []
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            with conn:
+                body = _read_request(conn)
+                time.sleep(0.6)  # the server (or the link) takes its time
+                reply = json.dumps({"offset": len(body), "complete": False}).encode()
+                answered.append(len(body))
+                with contextlib.suppress(OSError):  # the second client gave up (reset)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + f"Upload-Offset: {len(body)}\r\nContent-Length: {len(reply)}\r\n".encode()
+                        + b"Connection: close\r\n\r\n"
+                        + reply
+                    )
+
+    with listener:
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        transport = HttpTransport(f"http://127.0.0.1:{port}", "tok", "0.1.0", timeout=(1, 0.2))
+        transport._blob_sizes["ab" * 32] = 10_000
+        # 2000 bytes add a second to the 0.2 s read limit: the answer after 0.6 s is in time.
+        status = transport.append_blob("ab" * 32, 0, b"x" * 2000)
+        assert status.offset == 2000
+        # A tiny body gets no extra time and times out.
+        with pytest.raises(TransportError):
+            transport.append_blob("ab" * 32, 2000, b"x")
+        thread.join(timeout=10)
+    assert answered == [2000, 1]

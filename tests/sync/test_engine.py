@@ -191,8 +191,9 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     photo = random.Random(1).randbytes(200_000)
     tablet.attach_photo("dossier", dossier, photo, "image/jpeg")
     sha = hashlib.sha256(photo).hexdigest()
-    # Chunk 2 reaches the server but its answer is lost; the retry of chunk 2 is told
-    # the server's offset and goes on from there. Then the link dies for good.
+    # Chunk 2 reaches the server but its answer is lost: the engine asks the server where
+    # it stands and goes on from there with half-size chunks, doubling again as chunks go
+    # through. Then the link dies for good.
     transport = FakeTransport(
         server,
         1,
@@ -203,15 +204,25 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     )
     report = engine(tablet, transport, [], chunk_size=50_000).sync()
     assert not report.ok
+    appends = [detail[1:] for name, detail in transport.calls if name == "append_blob"]
+    assert appends[:5] == [
+        (0, 50_000),
+        (50_000, 50_000),  # applied, answer lost
+        (100_000, 25_000),  # from the server's offset, half the size
+        (125_000, 50_000),
+        (175_000, 25_000),  # lost from here on; the size halves with each failure
+    ]
+    names = [name for name, _ in transport.calls if name in ("start_blob", "append_blob")]
+    assert names[:4] == ["start_blob", "append_blob", "append_blob", "start_blob"]
     held = len(server.blob_data[sha])
-    assert held == 150_000
+    assert held == 175_000
     assert tablet.store.pending_count() == 3  # the photo's record waits for its bytes
 
     resumed = FakeTransport(server, 1)
     report = engine(tablet, resumed, [], chunk_size=50_000).sync()
     assert report.ok, report.error
     offsets = [detail[1] for name, detail in resumed.calls if name == "append_blob"]
-    assert offsets == [150_000]  # only the missing bytes
+    assert offsets == [175_000]  # only the missing bytes
     assert sha in server.complete and bytes(server.blob_data[sha]) == photo
     assert tablet.store.pending_blobs() == []
     assert server.count("attachment") == 1

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import ClientDisconnected
 
 from server.api.blobs.schemas import BlobCreateSchema, BlobStatusSchema, OffsetErrorSchema
 from server.api.common import BEARER
@@ -26,6 +27,30 @@ CHUNK_TYPE = "application/offset+octet-stream"
 class UnsupportedChunkType(ServiceError):
     http_status = 415
     code = "unsupported_media_type"
+
+
+#: How much of a chunk is read from the connection at a time.
+_READ_SIZE = 64 * 1024
+
+
+def _read_chunk() -> tuple[bytes, bool]:
+    """The chunk's bytes as they arrived, and whether the connection was cut first.
+
+    A chunk cut after some bytes is not lost: what arrived is appended like a smaller
+    chunk (PROTOCOL.md §8.3), so the next attempt resumes from the last byte received
+    instead of re-sending the whole chunk. TCP delivers a prefix of what was sent, and
+    the SHA-256 is checked when the last byte is in.
+    """
+    pieces: list[bytes] = []
+    try:
+        while piece := request.stream.read(_READ_SIZE):
+            pieces.append(piece)
+    except ClientDisconnected:
+        return b"".join(pieces), True
+    chunk = b"".join(pieces)
+    # Some servers (gunicorn) end the stream early instead of raising.
+    declared = request.content_length
+    return chunk, declared is not None and len(chunk) < declared
 
 
 def _files() -> blob_service.BlobFiles:
@@ -107,6 +132,8 @@ class BlobResource(MethodView):
     def patch(self, sha256: str) -> Any:
         """Append the next chunk of a photo at `Upload-Offset`.
 
+        If the connection is cut in the middle of the chunk, the bytes that arrived are
+        kept: ask `HEAD` (or announce again) for the offset before continuing.
         When the last byte arrives the SHA-256 is checked; on mismatch the bytes are
         discarded (422) and the upload starts again at 0.
         """
@@ -123,7 +150,9 @@ class BlobResource(MethodView):
                 f"Thiếu hoặc sai tiêu đề {OFFSET_HEADER} "
                 f"(missing or bad {OFFSET_HEADER} header: {raw_offset[:20]!r})"
             )
-        chunk = request.get_data(cache=False)
+        chunk, cut = _read_chunk()
+        if cut and not chunk:
+            raise ClientDisconnected()
         try:
             state = blob_service.append_chunk(
                 db_session(), _files(), sha256, int(raw_offset), chunk
@@ -132,6 +161,15 @@ class BlobResource(MethodView):
             db.session.commit()  # the upload restarts at 0
             raise
         db.session.commit()
+        if cut:  # nobody is listening; the bytes that arrived are kept
+            current_app.logger.info(
+                "blob %s: connection cut, kept %d bytes (upload at %d of %d)",
+                sha256[:12],
+                len(chunk),
+                state.offset,
+                state.size,
+            )
+            raise ClientDisconnected()
         return Response(status=204, headers=_status_headers(state))
 
     @blp.doc(security=BEARER, parameters=VERSION_HEADERS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,42 @@ def test_g11_resumable_upload_over_several_patches(
     stored = blob_dir / digest[:2] / digest
     assert stored.read_bytes() == data
     assert not (blob_dir / "partial" / f"{digest}.part").exists()
+
+
+def _send_cut_chunk(base_url: str, tablet: Tablet, digest: str, declared: int, part: bytes) -> None:
+    """A PATCH announcing ``declared`` bytes whose connection dies after ``part``."""
+    host, port = base_url.removeprefix("http://").split(":")
+    head = [
+        f"PATCH /api/v1/blobs/{digest} HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Content-Type: {CHUNK}",
+        "Upload-Offset: 0",
+        f"Content-Length: {declared}",
+        *(f"{name}: {value}" for name, value in tablet.headers().items()),
+    ]
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + part)
+        time.sleep(0.2)  # let the server read what was sent before the cut
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(10)
+        conn.recv(1)  # wait until the server has finished with the cut request
+
+
+def test_g11_a_cut_chunk_keeps_the_bytes_that_arrived(
+    live_server: Any, world: World, session: Session, blob_dir: Path
+) -> None:
+    tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
+    data = os.urandom(100_000)
+    digest = sha256(data)
+    assert announce(tablet, data).status == 201
+    # A 100,000-byte chunk is cut after 30,000 bytes: the server keeps those.
+    _send_cut_chunk(live_server.url, tablet, digest, len(data), data[:30_000])
+    head = tablet.request("HEAD", f"/api/v1/blobs/{digest}")
+    assert head.headers["Upload-Offset"] == "30000"
+    # The tablet resumes from there, and the photo is whole.
+    last = append(tablet, digest, 30_000, data[30_000:])
+    assert (last.status, last.headers["Upload-Offset"]) == (204, "100000")
+    assert (blob_dir / digest[:2] / digest).read_bytes() == data
 
 
 def test_g11_hash_mismatch_discards_the_bytes(
