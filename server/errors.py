@@ -9,6 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from server.extensions import is_api_request
 from server.services.errors import ServiceError
+from sync import wire
+from sync.errors import WireError
 
 
 def _service_error(error: ServiceError) -> Any:
@@ -34,11 +36,13 @@ def _service_error(error: ServiceError) -> Any:
     return render_error_page(exc)
 
 
+SURROGATE_MESSAGE = "Dữ liệu chứa ký tự không hợp lệ (lone surrogate escape, not text)"
 NUL_MESSAGE = "Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ (NUL characters are not allowed)"
 
 
 def _refuse_nul_characters() -> None:
-    """NUL is never meaningful in this domain, and PostgreSQL cannot store it in text.
+    """NUL is never meaningful in this domain, and PostgreSQL cannot store it in text;
+    a lone surrogate escape (``"\\ud800"``) parses as JSON but is not text at all.
 
     Refusing it at the edge turns what would be a database error into a clear 400.
     JSON bodies are checked for the escaped form; gzip sync bodies are checked after
@@ -48,10 +52,20 @@ def _refuse_nul_characters() -> None:
     from werkzeug.exceptions import BadRequest
 
     values = [request.path, *request.args.values(), *request.form.values()]
-    if any("\x00" in value for value in values) or (
-        request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)
-    ):
+    if any("\x00" in value for value in values):
         raise BadRequest(description=NUL_MESSAGE)
+    if request.mimetype == "application/json":
+        data = request.get_data(cache=True)
+        if b"\\u0000" in data:
+            raise BadRequest(description=NUL_MESSAGE)
+        if b"\\ud" in data or b"\\uD" in data:  # maybe a lone surrogate escape
+            try:
+                wire.decode(data)
+            except wire.BodyTooLarge:
+                pass  # the body limit answers that one
+            except WireError as error:
+                if "surrogate" in str(error):
+                    raise BadRequest(description=f"{SURROGATE_MESSAGE}: {error}") from error
 
 
 def init_app(app: Flask) -> None:

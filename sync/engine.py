@@ -41,6 +41,36 @@ class RetryPolicy:
 
 
 @dataclass
+class Adaptive:
+    """A request size that follows the link: how many operations a push carries, how
+    many bytes a pull page may hold.
+
+    A request that fails halves it (a cut push or page is lost whole, so a flapping link
+    needs requests that fit between its outages); one that took less than half of
+    ``target_s`` doubles it (fewer round trips on a good link); one that took more than
+    twice ``target_s`` halves it. Always within ``low``–``high``.
+    """
+
+    size: int
+    low: int
+    high: int
+    target_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.low = min(self.low, self.high)
+        self.size = max(self.low, min(self.high, self.size))
+
+    def failed(self) -> None:
+        self.size = max(self.low, self.size // 2)
+
+    def took(self, seconds: float) -> None:
+        if seconds < self.target_s / 2:
+            self.size = min(self.high, self.size * 2)
+        elif seconds > self.target_s * 2:
+            self.size = max(self.low, self.size // 2)
+
+
+@dataclass
 class SyncReport:
     started_at: datetime
     finished_at: datetime | None = None
@@ -65,13 +95,21 @@ class SyncEngine:
     clock: HybridClock
     settings: SyncSettings = field(default_factory=SyncSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    push_batch: int = 500
+    # Operations per push (at most, and at first) and bytes per pull page (at first):
+    # both follow the link within their bounds (``Adaptive``, PROTOCOL.md §6–§7).
+    push_batch: int = 1000
+    min_push_batch: int = 25
     pull_budget: int = 256 * 1024
+    min_pull_budget: int = 16 * 1024
+    max_pull_budget: int = 4 * 1024 * 1024
+    #: Seconds a push or pull page should take on the link (see ``Adaptive``).
+    request_target_s: float = 10.0
     # One photo of ~150 KB goes up in a single request on a healthy link; after a
     # failure chunks halve, down to ``min_chunk_size``, and grow back as they succeed.
     chunk_size: int = 256 * 1024
     min_chunk_size: int = 16 * 1024
     sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     progress: Progress | None = None
 
@@ -147,10 +185,18 @@ class SyncEngine:
     def _push(self, report: SyncReport) -> None:
         pending = self.store.pending_operations()
         total = len(pending)
-        for start in range(0, total, self.push_batch):
+        size = Adaptive(
+            self.push_batch, self.min_push_batch, self.push_batch, self.request_target_s
+        )
+        start = 0
+        while start < total:
             self._report("push", start, total)
-            batch = pending[start : start + self.push_batch]
-            result = self._call(report, partial(self._push_batch, batch))
+
+            def push(limit: int, start: int = start) -> tuple[Sequence[Operation], PushResult]:
+                batch = pending[start : start + limit]
+                return batch, self._push_batch(batch)
+
+            batch, result = self._sized_call(report, size, push)
             self.clock.offset_ms = -result.skew_ms
             self.store.set_setting(self.settings.offset_key, str(self.clock.offset_ms))
             report.skew_ms = result.skew_ms
@@ -164,15 +210,19 @@ class SyncEngine:
                 else:
                     report.applied += 1
             report.pushed += len(batch)
+            start += len(batch)
         self._report("push", total, total)
 
     def _push_batch(self, batch: Sequence[Operation]) -> PushResult:
         return self.transport.push(batch, self.clock.physical_ms() - self.clock.offset_ms)
 
     def _pull(self, report: SyncReport) -> None:
+        size = Adaptive(
+            self.pull_budget, self.min_pull_budget, self.max_pull_budget, self.request_target_s
+        )
         while True:
             cursor = self.store.cursor()
-            page = self._call(report, partial(self.transport.pull, cursor, self.pull_budget))
+            page = self._sized_call(report, size, partial(self.transport.pull, cursor))
             for change in page.changes:
                 for stamp in change.clocks.values():
                     self.clock.observe(Timestamp.decode(stamp))
@@ -194,6 +244,23 @@ class SyncEngine:
                 if attempt == self.retry.attempts - 1:
                     raise
                 self.sleep(self.retry.delay(attempt, self.rng))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sized_call(self, report: SyncReport, size: Adaptive, request: Callable[[int], T]) -> T:
+        """Like ``_call``, for a request of ``size.size``, which follows the outcome."""
+        for attempt in range(self.retry.attempts):
+            report.requests += 1
+            started = self.monotonic()
+            try:
+                result = request(size.size)
+            except TransportError:
+                if attempt == self.retry.attempts - 1:
+                    raise
+                size.failed()
+                self.sleep(self.retry.delay(attempt, self.rng))
+                continue
+            size.took(self.monotonic() - started)
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _report(self, phase: str, done: int, total: int) -> None:

@@ -63,6 +63,17 @@ def decode(
         # Never meaningful here, and PostgreSQL cannot store NUL in text.
         raise WireError("NUL characters (\\u0000) are not allowed in a body")
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError(f"malformed JSON body: {error}") from error
+    if b"\\ud" in body or b"\\uD" in body:
+        # An escaped surrogate pair is a character; a lone one is not text (it cannot
+        # be stored or sent on as UTF-8).
+        try:
+            dumps(value)
+        except UnicodeEncodeError as error:
+            raise WireError(
+                "lone surrogate escapes (\\ud800–\\udfff) are not text; "
+                f"send characters as UTF-8: {error.reason}"
+            ) from error
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -107,3 +108,24 @@ def test_bad_query_parameter_is_422(client: FlaskClient, world: World) -> None:
     response = client.get("/api/v1/dossiers?page=0", headers=world.a.headers)
     assert response.status_code == 422
     assert "page" in response.get_json()["errors"]["query"]
+
+
+def test_a_lone_surrogate_is_400_not_a_database_error(
+    app: Any, client: FlaskClient, world: World
+) -> None:
+    """``"\\ud800"`` parses as JSON but is not text: refused before it reaches the database."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production
+    body = _intake(world, applicant={"name": "Giàng A Páo"})
+    raw = json.dumps(body).replace("Gi\\u00e0ng", "Gi\\ud800ng").encode()
+    assert b"\\ud800" in raw
+    response = client.post(
+        "/api/v1/dossiers",
+        data=raw,
+        headers={**world.a.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "surrogate" in response.get_json()["message"]
+    # A character outside the BMP, escaped as a surrogate pair, is fine.
+    body = _intake(world, applicant={"name": "Giàng A Páo \U0001f33e"})
+    response = client.post("/api/v1/dossiers", json=body, headers=world.a.headers)
+    assert response.status_code == 201, response.get_json()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,10 +18,11 @@ import pytest
 
 from mobile.store import SQLiteDeviceStore
 from mobile.tablet import Tablet
-from sync.engine import RetryPolicy, SyncEngine
+from sync.engine import Adaptive, RetryPolicy, SyncEngine
 from sync.hlc import HybridClock, ManualClock, Timestamp
 from sync.ids import new_id
 from sync.ops import Cursor, Operation
+from sync.storage import PullPage, PushResult
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport, Fault
 
 
@@ -152,7 +154,7 @@ def test_g10_resume_mid_pull_from_the_stored_cursor(
     other.close()
 
     transport = FakeTransport(server, 1, faults=[Fault("pull", "before", skip=3, times=99)])
-    report = engine(tablet, transport, [], pull_budget=2000).sync()
+    report = engine(tablet, transport, [], pull_budget=2000, max_pull_budget=2000).sync()
     assert not report.ok
     stopped_at = tablet.store.cursor()
     assert stopped_at.commune > 0
@@ -160,7 +162,7 @@ def test_g10_resume_mid_pull_from_the_stored_cursor(
     assert 0 < applied < 60
 
     resumed = FakeTransport(server, 1)
-    report = engine(tablet, resumed, [], pull_budget=2000).sync()
+    report = engine(tablet, resumed, [], pull_budget=2000, max_pull_budget=2000).sync()
     assert report.ok, report.error
     cursors = [Cursor.decode(detail) for name, detail in resumed.calls if name == "pull"]
     assert cursors[0] == stopped_at  # resumes where the last applied page ended
@@ -351,3 +353,67 @@ def test_pull_applies_reference_data_without_clocks(tablet: Tablet) -> None:
     assert tablet.store.read_record("procedure", "1") is not None
     assert [v["id"] for v in tablet.villages()] == ["71", "72", "73"]
     assert tablet.registration.commune_id == COMMUNE_ID
+
+
+def test_adaptive_sizes_follow_the_link() -> None:
+    size = Adaptive(1000, 25, 1000, target_s=10.0)
+    size.took(1.0)  # fast, but already at the top
+    assert size.size == 1000
+    size.failed()
+    assert size.size == 500
+    size.took(30.0)  # slower than twice the target
+    assert size.size == 250
+    size.took(8.0)  # about right: unchanged
+    assert size.size == 250
+    size.took(2.0)
+    assert size.size == 500
+    for _ in range(10):
+        size.failed()
+    assert size.size == 25  # never below the floor
+    assert Adaptive(5, 25, 10).size == 10  # bounds win over the start
+
+
+@dataclass
+class BudgetRecorder(FakeTransport):
+    """Records the budget of every pull and the size of every push."""
+
+    budgets: list[int] = field(default_factory=list)
+    pushes: list[int] = field(default_factory=list)
+
+    def pull(self, cursor: Cursor, budget: int) -> PullPage:
+        self.budgets.append(budget)
+        return super().pull(cursor, budget)
+
+    def push(self, operations: Sequence[Operation], device_now_ms: int) -> PushResult:
+        self.pushes.append(len(operations))
+        return super().push(operations, device_now_ms)
+
+
+def test_pull_pages_grow_on_a_fast_link_and_shrink_after_a_cut(
+    tmp_path: Path, tablet: Tablet, server: FakeServer
+) -> None:
+    other = Tablet(tmp_path / "other.db")
+    other.adopt_registration("fake://", server.registration())
+    assert other.sync(FakeTransport(server, 2)).ok
+    make_dossiers(other, 40)
+    assert other.sync(FakeTransport(server, 2)).ok
+    other.close()
+    transport = BudgetRecorder(server, 1, faults=[Fault("pull", "before", skip=2)])
+    options = {"pull_budget": 1000, "min_pull_budget": 500, "max_pull_budget": 8000}
+    report = engine(tablet, transport, [], **options).sync()
+    assert report.ok, report.error
+    # 1000 and 2000 go through fast and double; the 4000 page is cut: retried at 2000.
+    assert transport.budgets[:5] == [1000, 2000, 4000, 2000, 4000]
+    assert max(transport.budgets) == 8000
+    assert tablet.store.count_records("dossier") == 40
+
+
+def test_a_failed_push_is_retried_smaller(tablet: Tablet, server: FakeServer) -> None:
+    make_dossiers(tablet, 13)  # 26 operations
+    transport = BudgetRecorder(server, 1, faults=[Fault("push", "before", skip=1)])
+    report = engine(tablet, transport, [], push_batch=10, min_push_batch=2).sync()
+    assert report.ok, report.error
+    # 10 through; 10 lost, retried as 5; then back up to 10 as pushes succeed.
+    assert transport.pushes == [10, 10, 5, 10, 1]
+    assert sorted(server.received) == sorted(server.applied)
+    assert server.count("dossier") == 13

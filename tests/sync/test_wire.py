@@ -14,7 +14,8 @@ from sync.ops import Change, Cursor, Operation, Outcome, OutcomeKind, Reason
 from sync.wire import BodyTooLarge, decode, encode, inflate
 
 # NUL is refused on purpose (PostgreSQL cannot store it), so the round trip leaves it out.
-texts = st.text(st.characters(exclude_characters="\x00"), max_size=20)
+# Lone surrogates are not text and are refused too (test below).
+texts = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=20)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | texts,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
@@ -50,12 +51,27 @@ def test_gzip_bomb_is_refused() -> None:
         (b"\xff\xfe", None, "JSON"),
         (b"{}", "br", "Content-Encoding"),
         (b'{"a": "x\\u0000y"}', None, "NUL"),
+        (b'{"a": "x\\ud800y"}', None, "surrogate"),
+        (b'{"\\udfff": 1}', None, "surrogate"),
     ],
-    ids=["not-gzip", "truncated-gzip", "bad-json", "not-utf8", "brotli", "nul"],
+    ids=[
+        "not-gzip",
+        "truncated-gzip",
+        "bad-json",
+        "not-utf8",
+        "brotli",
+        "nul",
+        "lone-hi",
+        "lone-key",
+    ],
 )
 def test_bad_bodies_say_what_is_wrong(body: bytes, encoding: str | None, fragment: str) -> None:
     with pytest.raises(WireError, match=fragment):
         decode(body, encoding)
+
+
+def test_escaped_surrogate_pairs_are_characters() -> None:
+    assert decode(b'{"a": "\\ud83d\\ude00 \\uD83C\\uDF3E"}') == {"a": "\U0001f600 \U0001f33e"}
 
 
 def test_operation_round_trip_and_strictness() -> None:
