@@ -57,6 +57,16 @@ def make_dossiers(tablet: Tablet, count: int) -> list[str]:
     return [tablet.create_dossier(1, f"Giàng A Páo {n}") for n in range(count)]
 
 
+def fill_commune(tmp_path: Path, server: FakeServer, dossiers: int) -> None:
+    """Another tablet fills the commune with ``dossiers`` dossiers."""
+    other = Tablet(tmp_path / "other.db")
+    other.adopt_registration("fake://", server.registration())
+    assert other.sync(FakeTransport(server, 2)).ok
+    make_dossiers(other, dossiers)
+    assert other.sync(FakeTransport(server, 2)).ok
+    other.close()
+
+
 def test_retries_transport_errors_with_backoff(tablet: Tablet, server: FakeServer) -> None:
     make_dossiers(tablet, 2)
     transport = FakeTransport(server, 1, faults=[Fault("push", "before", times=2)])
@@ -145,13 +155,7 @@ def test_g10_resume_after_a_lost_push_response(tablet: Tablet, server: FakeServe
 def test_g10_resume_mid_pull_from_the_stored_cursor(
     tmp_path: Path, tablet: Tablet, server: FakeServer
 ) -> None:
-    # Another tablet fills the commune with 30 dossiers.
-    other = Tablet(tmp_path / "other.db")
-    other.adopt_registration("fake://", server.registration())
-    assert other.sync(FakeTransport(server, 2)).ok
-    make_dossiers(other, 30)
-    assert other.sync(FakeTransport(server, 2)).ok
-    other.close()
+    fill_commune(tmp_path, server, 30)
 
     transport = FakeTransport(server, 1, faults=[Fault("pull", "before", skip=3, times=99)])
     report = engine(tablet, transport, [], pull_budget=2000, max_pull_budget=2000).sync()
@@ -392,12 +396,7 @@ class BudgetRecorder(FakeTransport):
 def test_pull_pages_grow_on_a_fast_link_and_shrink_after_a_cut(
     tmp_path: Path, tablet: Tablet, server: FakeServer
 ) -> None:
-    other = Tablet(tmp_path / "other.db")
-    other.adopt_registration("fake://", server.registration())
-    assert other.sync(FakeTransport(server, 2)).ok
-    make_dossiers(other, 40)
-    assert other.sync(FakeTransport(server, 2)).ok
-    other.close()
+    fill_commune(tmp_path, server, 40)
     transport = BudgetRecorder(server, 1, faults=[Fault("pull", "before", skip=2)])
     options = {"pull_budget": 1000, "min_pull_budget": 500, "max_pull_budget": 8000}
     report = engine(tablet, transport, [], **options).sync()

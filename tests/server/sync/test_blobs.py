@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from server.models import Attachment, Blob
@@ -57,10 +58,16 @@ def attachment_op(tablet: Tablet, owner_id: str, data: bytes) -> tuple[str, dict
     return record_id, tablet.op("attachment", record_id, fields, create=True)
 
 
+@pytest.fixture
+def live_tablet(live_server: Any, world: World) -> Tablet:
+    """Commune A's tablet talking to the live server over real HTTP."""
+    return make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
+
+
 def test_g11_resumable_upload_over_several_patches(
-    live_server: Any, world: World, session: Session, blob_dir: Path
+    live_tablet: Tablet, session: Session, blob_dir: Path
 ) -> None:
-    tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
+    tablet = live_tablet
     data = os.urandom(2500)
     digest = sha256(data)
     created = announce(tablet, data)
@@ -120,18 +127,17 @@ def _send_cut_chunk(base_url: str, tablet: Tablet, digest: str, declared: int, p
 
 
 def test_g11_a_cut_chunk_keeps_the_bytes_that_arrived(
-    live_server: Any, world: World, session: Session, blob_dir: Path
+    live_server: Any, live_tablet: Tablet, blob_dir: Path
 ) -> None:
-    tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
     data = os.urandom(100_000)
     digest = sha256(data)
-    assert announce(tablet, data).status == 201
+    assert announce(live_tablet, data).status == 201
     # A 100,000-byte chunk is cut after 30,000 bytes: the server keeps those.
-    _send_cut_chunk(live_server.url, tablet, digest, len(data), data[:30_000])
-    head = tablet.request("HEAD", f"/api/v1/blobs/{digest}")
+    _send_cut_chunk(live_server.url, live_tablet, digest, len(data), data[:30_000])
+    head = live_tablet.request("HEAD", f"/api/v1/blobs/{digest}")
     assert head.headers["Upload-Offset"] == "30000"
-    # The tablet resumes from there, and the photo is whole.
-    last = append(tablet, digest, 30_000, data[30_000:])
+    # The live_tablet resumes from there, and the photo is whole.
+    last = append(live_tablet, digest, 30_000, data[30_000:])
     assert (last.status, last.headers["Upload-Offset"]) == (204, "100000")
     assert (blob_dir / digest[:2] / digest).read_bytes() == data
 
