@@ -273,6 +273,12 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     return None
 
 
+def _blob_status(body: Any, size: int) -> BlobStatus:
+    """A photo's state from the server's JSON (``offset``, ``complete``)."""
+    offset = int(body.get("offset", 0))
+    return BlobStatus(offset=offset, complete=bool(body.get("complete", False)) or offset >= size)
+
+
 class HttpTransport:
     """``sync.storage.Transport`` over HTTP(S) with ``requests`` (see the module docs)."""
 
@@ -362,11 +368,29 @@ class HttpTransport:
         )
         self._blob_sizes[blob.sha256] = blob.size
         try:
-            offset = int(body.get("offset", 0))
-            complete = bool(body.get("complete", False)) or offset >= blob.size
+            return _blob_status(body, blob.size)
         except (TypeError, ValueError, AttributeError) as error:
             raise WireError(f"malformed blob response: {error}") from error
-        return BlobStatus(offset=offset, complete=complete)
+
+    def start_blobs(self, blobs: Sequence[BlobRef]) -> list[BlobStatus]:
+        payload = {
+            "blobs": [
+                {"sha256": b.sha256, "size": b.size, "content_type": b.content_type} for b in blobs
+            ]
+        }
+        _, body = self._client.json(
+            "POST", f"{API_PREFIX}/blobs/announce", "blob_start", payload, expected=(200,)
+        )
+        try:
+            states = [
+                _blob_status(item, blob.size)
+                for item, blob in zip(body["blobs"], blobs, strict=True)
+            ]
+        except (KeyError, TypeError, ValueError) as error:
+            raise WireError(f"malformed blob announcement response: {error}") from error
+        for blob in blobs:
+            self._blob_sizes[blob.sha256] = blob.size
+        return states
 
     def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus:
         size = self._blob_sizes.get(sha256)

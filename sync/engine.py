@@ -19,9 +19,19 @@ from typing import TypeVar
 from sync.errors import DeviceRevoked, TransportError
 from sync.hlc import HybridClock, Timestamp
 from sync.ops import Operation, OutcomeKind
-from sync.storage import BlobRef, DeviceStore, PushResult, SyncSettings, Transport
+from sync.storage import (
+    BlobRef,
+    BlobStatus,
+    DeviceStore,
+    PushResult,
+    SyncSettings,
+    Transport,
+)
 
 T = TypeVar("T")
+
+#: Photos announced in one request (the server takes up to 500).
+ANNOUNCE_BATCH = 200
 
 #: Progress callback: (phase, done, total). Phases: "photos", "push", "pull".
 Progress = Callable[[str, int, int], None]
@@ -148,22 +158,30 @@ class SyncEngine:
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
         chunk_size = self.chunk_size
-        for done, blob in enumerate(blobs):
-            self._report("photos", done, len(blobs))
-            chunk_size = self._upload_blob(report, blob, chunk_size)
-            self.store.mark_blob_uploaded(blob.sha256)
-            report.photos_uploaded += 1
+        done = 0
+        # All pending photos are announced at once; each then goes up from the offset
+        # the server gave (PROTOCOL.md §8.1).
+        for start in range(0, len(blobs), ANNOUNCE_BATCH):
+            group = blobs[start : start + ANNOUNCE_BATCH]
+            statuses = self._call(report, partial(self.transport.start_blobs, group))
+            for blob, status in zip(group, statuses, strict=True):
+                self._report("photos", done, len(blobs))
+                chunk_size = self._upload_blob(report, blob, status, chunk_size)
+                self.store.mark_blob_uploaded(blob.sha256)
+                report.photos_uploaded += 1
+                done += 1
         self._report("photos", len(blobs), len(blobs))
 
-    def _upload_blob(self, report: SyncReport, blob: BlobRef, chunk_size: int) -> int:
-        """Upload one photo from wherever the server stands (PROTOCOL.md §8).
+    def _upload_blob(
+        self, report: SyncReport, blob: BlobRef, status: BlobStatus, chunk_size: int
+    ) -> int:
+        """Upload one photo from ``status``, where the server stands (PROTOCOL.md §8).
 
         After a failed chunk the server is asked for its offset again (it keeps the
         bytes of a cut chunk), and chunks shrink by half down to ``min_chunk_size``;
         each chunk that goes through doubles the size again, up to ``chunk_size``.
         Returns the chunk size to start the next photo with.
         """
-        status = self._call(report, partial(self.transport.start_blob, blob))
         failures = 0
         while not status.complete:
             chunk = self.store.read_blob(blob.sha256, status.offset, chunk_size)

@@ -145,6 +145,10 @@ class Transport(Protocol):
 
     def start_blob(self, blob: BlobRef) -> BlobStatus: ...
 
+    def start_blobs(self, blobs: Sequence[BlobRef]) -> list[BlobStatus]:
+        """Announce several photos in one round trip; their states, in order."""
+        ...
+
     def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus: ...
 
 

@@ -333,6 +333,9 @@ class FakeServer:
         data = self.blob_data.setdefault(blob.sha256, bytearray())
         return BlobStatus(len(data), False)
 
+    def start_blobs(self, blobs: Sequence[BlobRef]) -> list[BlobStatus]:
+        return [self.start_blob(blob) for blob in blobs]
+
     def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus:
         data = self.blob_data[sha256]
         meta = self.blob_meta[sha256]
@@ -410,6 +413,13 @@ class FakeTransport:
 
     def start_blob(self, blob: BlobRef) -> BlobStatus:
         return self._run("start_blob", blob.sha256, lambda: self.server.start_blob(blob))
+
+    def start_blobs(self, blobs: Sequence[BlobRef]) -> list[BlobStatus]:
+        return self._run(
+            "start_blobs",
+            [blob.sha256 for blob in blobs],
+            lambda: self.server.start_blobs(blobs),
+        )
 
     def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus:
         return self._run(

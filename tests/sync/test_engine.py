@@ -218,8 +218,10 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
         (125_000, 50_000),
         (175_000, 25_000),  # lost from here on; the size halves with each failure
     ]
-    names = [name for name, _ in transport.calls if name in ("start_blob", "append_blob")]
-    assert names[:4] == ["start_blob", "append_blob", "append_blob", "start_blob"]
+    names = [
+        name for name, _ in transport.calls if name in ("start_blobs", "start_blob", "append_blob")
+    ]
+    assert names[:4] == ["start_blobs", "append_blob", "append_blob", "start_blob"]
     held = len(server.blob_data[sha])
     assert held == 175_000
     assert tablet.store.pending_count() == 3  # the photo's record waits for its bytes
@@ -247,7 +249,7 @@ def test_g11_known_photo_is_not_uploaded_again(
     transport = FakeTransport(server, 2)
     report = other.sync(transport)
     assert report.ok and report.photos_uploaded == 1
-    assert transport.count("start_blob") == 1 and transport.count("append_blob") == 0
+    assert transport.count("start_blobs") == 1 and transport.count("append_blob") == 0
     other.close()
 
 

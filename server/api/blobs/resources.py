@@ -10,12 +10,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import ClientDisconnected
 
-from server.api.blobs.schemas import BlobCreateSchema, BlobStatusSchema, OffsetErrorSchema
+from server.api.blobs.schemas import (
+    BlobAnnounceSchema,
+    BlobCreateSchema,
+    BlobStatusListSchema,
+    BlobStatusSchema,
+    OffsetErrorSchema,
+)
 from server.api.common import BEARER
 from server.api.sync.resources import VERSION_HEADERS, sync_device
 from server.auth.context import current_scope
 from server.extensions import db, db_session
-from server.services.errors import ServiceError
+from server.services.errors import Invalid, ServiceError
 from server.sync import blobs as blob_service
 
 blp = Blueprint("blobs", __name__, url_prefix="blobs", description="Photos (ảnh đính kèm)")
@@ -93,6 +99,35 @@ def announce(args: dict[str, Any]) -> Any:
     )
     db.session.commit()
     return _state_body(state), 201 if created else 200, _status_headers(state)
+
+
+@blp.route("/announce", methods=["POST"])
+@blp.doc(security=BEARER, parameters=VERSION_HEADERS)
+@blp.arguments(BlobAnnounceSchema)
+@blp.response(200, BlobStatusListSchema, description="One state per photo, in order")
+@blp.alt_response(422, description="A bad item; `errors` names it (`blobs.3.size`)")
+def announce_many(args: dict[str, Any]) -> Any:
+    """Announce several photos in one round trip (a sync's pending photos).
+
+    Each item is handled as by `POST /blobs`; the answer lists their states in the
+    order given. Nothing is announced if any item is refused.
+    """
+    sync_device()
+    states = []
+    for index, item in enumerate(args["blobs"]):
+        try:
+            state, _ = blob_service.start_upload(
+                db_session(), _files(), item["sha256"], item["size"], item["content_type"]
+            )
+        except Invalid as error:
+            db.session.rollback()
+            raise Invalid(
+                f"blobs.{index}: {error.message}",
+                errors={f"blobs.{index}.{key}": value for key, value in error.errors.items()},
+            ) from error
+        states.append(state)
+    db.session.commit()
+    return {"blobs": [_state_body(state) for state in states]}
 
 
 @blp.route("/<string:sha256>")

@@ -26,6 +26,19 @@ class BlobCreateSchema(StrictSchema):
     )
 
 
+#: The most photos one announcement may name.
+MAX_ANNOUNCED = 500
+
+
+class BlobAnnounceSchema(StrictSchema):
+    blobs = ma.fields.List(
+        ma.fields.Nested(BlobCreateSchema),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_ANNOUNCED),
+        metadata={"description": f"1 to {MAX_ANNOUNCED} photos, as for a single announcement"},
+    )
+
+
 class BlobStatusSchema(ma.Schema):
     sha256 = ma.fields.String()
     size = ma.fields.Integer()
@@ -39,3 +52,10 @@ class OffsetErrorSchema(ma.Schema):
     status = ma.fields.String()
     message = ma.fields.String()
     offset = ma.fields.Integer(metadata={"description": "where the upload stands"})
+
+
+class BlobStatusListSchema(ma.Schema):
+    blobs = ma.fields.List(
+        ma.fields.Nested(BlobStatusSchema),
+        metadata={"description": "one state per announced photo, in the same order"},
+    )

@@ -95,7 +95,7 @@ def test_revoked_device_stops_automatic_sync(make_ctx: Callable[..., AppContext]
         def push(self, *_: Any) -> Any:
             raise DeviceRevoked(401, "Máy đã bị thu hồi (device revoked)", "device_revoked")
 
-        pull = start_blob = append_blob = push
+        pull = start_blob = start_blobs = append_blob = push
 
     ctx.transport_factory = Revoked
     ctx.tablet.create_dossier(1, "Thào A Tủa")

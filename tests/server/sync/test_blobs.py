@@ -266,3 +266,39 @@ def test_g11_a_lost_part_file_restarts_the_upload(tablet_a: Tablet, blob_dir: Pa
     assert announce(tablet_a, data).json()["offset"] == 0
     upload(tablet_a, data, chunk_size=300)
     assert (blob_dir / digest[:2] / digest).read_bytes() == data
+
+
+def test_g11_several_photos_are_announced_in_one_request(
+    tablet_a: Tablet, session: Session
+) -> None:
+    known, fresh, partial = os.urandom(700), os.urandom(800), os.urandom(900)
+    upload(tablet_a, known)
+    assert announce(tablet_a, partial).status == 201
+    assert append(tablet_a, sha256(partial), 0, partial[:300]).status == 204
+
+    def announce_many(*items: dict[str, Any]) -> Any:
+        body = json.dumps({"blobs": list(items)}).encode()
+        return tablet_a.request(
+            "POST", "/api/v1/blobs/announce", body, **{"Content-Type": "application/json"}
+        )
+
+    def item(data: bytes, **overrides: Any) -> dict[str, Any]:
+        return {"sha256": sha256(data), "size": len(data), "content_type": "image/jpeg"} | overrides
+
+    reply = announce_many(item(known), item(fresh), item(partial))
+    assert reply.status == 200, reply.json()
+    states = [(s["sha256"], s["offset"], s["complete"]) for s in reply.json()["blobs"]]
+    assert states == [
+        (sha256(known), 700, True),  # never uploaded again
+        (sha256(fresh), 0, False),
+        (sha256(partial), 300, False),  # resume here
+    ]
+    assert session.get(Blob, sha256(fresh)) is not None
+    # One bad item refuses the whole announcement, naming the item.
+    other = os.urandom(100)
+    bad = announce_many(item(other), item(fresh, size=5))
+    assert bad.status == 422
+    assert "blobs.1.size" in bad.json()["errors"]
+    session.expire_all()
+    assert session.get(Blob, sha256(other)) is None
+    assert announce_many().status == 422  # at least one
