@@ -7,6 +7,12 @@
   Without the PIN the database holds ciphertext only.
 - Failed PIN attempts are counted in the same file; after ``MAX_ATTEMPTS`` wrong PINs in
   a row the vault stays locked for ``LOCKOUT_SECONDS`` and the wait doubles each time.
+- **Photos** are sealed with the same key (``FieldCipher.seal_blob``), in segments of
+  ``BLOB_SEGMENT`` plain bytes, each with its own nonce and tag. A range of the photo
+  (the sync uploads chunks from any offset) is read by opening only the segments that
+  cover it (``FieldCipher.open_blob``). Every segment is bound to the file's header (its
+  plain size) and to its index and the photo's SHA-256, so a segment moved, dropped or
+  taken from another photo, and a file cut short, fail like a wrong key.
 
 The vault file is a small JSON document next to the database.
 """
@@ -18,11 +24,12 @@ import hashlib
 import json
 import os
 import secrets
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -33,6 +40,13 @@ LOCKOUT_SECONDS = 60
 #: scrypt cost: about 50 ms and 16 MiB on a tablet; tests may lower it.
 SCRYPT_N = 2**14
 ENCRYPTED_PREFIX = "enc1:"
+#: Plain bytes per sealed segment of a photo.
+BLOB_SEGMENT = 64 * 1024
+#: A sealed photo file starts with these bytes, the segment size and the plain size.
+BLOB_MAGIC = b"MCB1"
+_BLOB_HEADER = struct.Struct(">4sIQ")
+_NONCE_SIZE = 12
+_TAG_SIZE = 16
 
 #: Fields whose values are encrypted at rest, by collection.
 SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
@@ -70,6 +84,31 @@ class WeakPin(VaultError):
     pass
 
 
+class DamagedBlob(VaultError):
+    """A sealed photo that does not open: another tablet's key, or a damaged file."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"Không mở được ảnh {label[:12]}: sai khóa hoặc tệp bị hỏng "
+            f"(photo {label[:12]} cannot be opened: wrong key or damaged file)"
+        )
+        self.label = label
+
+
+def sealed_blob_size(size: int, segment: int = BLOB_SEGMENT) -> int:
+    """The size on disk of ``size`` plain bytes sealed by ``FieldCipher.seal_blob``.
+
+    Always larger than ``size`` (a header, and a nonce and tag per segment, at least one
+    segment), so a file whose size equals the plain size was stored before encryption.
+    """
+    segments = max(1, -(-size // segment))
+    return _BLOB_HEADER.size + size + segments * (_NONCE_SIZE + _TAG_SIZE)
+
+
+def _blob_aad(header: bytes, label: str, index: int) -> bytes:
+    return header + label.encode("utf-8") + index.to_bytes(4, "big")
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -102,6 +141,58 @@ class FieldCipher:
         except InvalidTag as error:
             raise VaultError("Dữ liệu mã hóa bị hỏng (encrypted data is damaged)") from error
         return json.loads(plain)
+
+    def seal_blob(self, data: bytes, label: str, *, segment: int = BLOB_SEGMENT) -> bytes:
+        """A photo's bytes sealed for the disk; ``label`` (its SHA-256) is bound to it."""
+        header = _BLOB_HEADER.pack(BLOB_MAGIC, segment, len(data))
+        aead = AESGCM(self.key)
+        parts = [header]
+        for index in range(max(1, -(-len(data) // segment))):
+            nonce = secrets.token_bytes(_NONCE_SIZE)
+            chunk = data[index * segment : (index + 1) * segment]
+            parts += [nonce, aead.encrypt(nonce, chunk, _blob_aad(header, label, index))]
+        return b"".join(parts)
+
+    def open_blob(
+        self, handle: IO[bytes], label: str, offset: int = 0, size: int | None = None
+    ) -> bytes:
+        """Plain bytes ``[offset, offset + size)`` of a sealed photo (to its end if None).
+
+        Reads and opens only the segments that cover the range; past the end gives
+        fewer bytes (or none), like a plain file. ``DamagedBlob`` if a segment does not
+        open (another key, a damaged or cut file, a file of another photo).
+        """
+        if offset < 0 or (size is not None and size < 0):
+            raise ValueError("negative offset or size")
+        handle.seek(0)
+        header = handle.read(_BLOB_HEADER.size)
+        if len(header) != _BLOB_HEADER.size:
+            raise DamagedBlob(label)
+        magic, segment, total = _BLOB_HEADER.unpack(header)
+        if magic != BLOB_MAGIC or segment <= 0:
+            raise DamagedBlob(label)
+        end = total if size is None else min(total, offset + size)
+        if offset >= end:
+            return b""
+        first, last = offset // segment, (end - 1) // segment
+        handle.seek(_BLOB_HEADER.size + first * (segment + _NONCE_SIZE + _TAG_SIZE))
+        aead = AESGCM(self.key)
+        plain = bytearray()
+        for index in range(first, last + 1):
+            length = min(segment, total - index * segment)
+            record = handle.read(_NONCE_SIZE + length + _TAG_SIZE)
+            if len(record) != _NONCE_SIZE + length + _TAG_SIZE:
+                raise DamagedBlob(label)
+            try:
+                plain += aead.decrypt(
+                    record[:_NONCE_SIZE],
+                    record[_NONCE_SIZE:],
+                    _blob_aad(header, label, index),
+                )
+            except InvalidTag as error:
+                raise DamagedBlob(label) from error
+        start = offset - first * segment
+        return bytes(plain[start : start + end - offset])
 
     def seal(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``fields`` with the sensitive ones encrypted."""

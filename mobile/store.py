@@ -31,6 +31,14 @@
   sealed values cannot be read nor sensitive values written (``StoreLocked``).
   ``where``/``order_by`` on a sensitive field raise ``SensitiveFilterError``: SQL
   cannot compare ciphertext, so such searches are done in Python on what is read.
+- **Photos at rest.** With a key, a photo's file in the blob folder is sealed
+  (``FieldCipher.seal_blob``: segments of 64 KiB, each with its own nonce), whether
+  the officer took it or it was fetched from the server; it is still named by the
+  SHA-256 of its plain bytes, and ``read_blob`` still returns plain byte ranges (only
+  the segments a range covers are opened). Files written before the key existed are
+  told apart by their size (a sealed file is always larger than the photo) and read as
+  they are; ``encrypt_existing`` and ``seal_plain_blobs`` seal them. Without the key a
+  sealed photo cannot be read nor a photo added to a protected store (``StoreLocked``).
 
 Nothing here talks to the network or knows the merge rules beyond what a replica must
 do with the server's verdicts; validation lives in ``mobile.tablet``.
@@ -50,7 +58,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from mobile.security import ENCRYPTED_PREFIX, SENSITIVE_FIELDS, FieldCipher, VaultError
+from mobile.security import (
+    ENCRYPTED_PREFIX,
+    SENSITIVE_FIELDS,
+    FieldCipher,
+    VaultError,
+    sealed_blob_size,
+)
 from sync.merge import RecordState
 from sync.ops import Change, Cursor, Operation, Outcome, OutcomeKind, Reason
 from sync.schema import COLLECTIONS
@@ -387,7 +401,8 @@ class SQLiteDeviceStore:
         For a tablet whose officer sets a PIN after data exists. Records, outbox
         operations and refusals, and secret settings are rewritten; then, unless called
         inside an outer transaction, the database is vacuumed and the WAL truncated so
-        the old plain copies do not linger in free pages.
+        the old plain copies do not linger in free pages. Photos stored plain are sealed
+        too (``seal_plain_blobs``; each file counts as one).
         """
         cipher = self._cipher
         if cipher is None:
@@ -452,7 +467,7 @@ class SQLiteDeviceStore:
             connection = self._connection()
             connection.execute("VACUUM")  # rebuilds every page: no plain copy stays behind
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return changed
+        return changed + self.seal_plain_blobs()
 
     # -- connections and transactions ----------------------------------------------------------
 
@@ -907,37 +922,52 @@ class SQLiteDeviceStore:
     def _blob_file(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
 
-    def add_blob(self, data: bytes, content_type: str) -> BlobRef:
+    @staticmethod
+    def _write_blob_file(target: Path, payload: bytes) -> None:
+        """Write, fsync and atomically put ``payload`` in place (a reader keeps the old file)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        with open(temporary, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        _fsync_dir(target.parent)
+
+    def add_blob(self, data: bytes, content_type: str, *, uploaded: bool = False) -> BlobRef:
         """Keep a photo's bytes (content-addressed) and return its reference.
 
         The file is written and fsynced before the row is inserted, so when the
         surrounding transaction commits the bytes are already on disk (G2, G11).
-        Storing the same bytes twice keeps one copy.
+        Storing the same bytes twice keeps one copy. With a key the file is sealed
+        (a plain copy from before the key is sealed again here); a store that has had a
+        key refuses photos while locked (``StoreLocked``). A photo fetched from the
+        server (``HttpTransport.fetch_blob``) is kept the same way, ``uploaded``.
         """
         sha = hashlib.sha256(data).hexdigest()
         ref = BlobRef(sha256=sha, size=len(data), content_type=content_type)
         with self.transaction() as conn:
+            cipher = self._cipher
+            if cipher is None and self._protected(conn):
+                raise StoreLocked(f"photo {sha}")
             known = conn.execute("SELECT size FROM blob WHERE sha256 = ?", (sha,)).fetchone()
             target = self._blob_file(sha)
-            if known is not None and target.exists() and target.stat().st_size == len(data):
-                return ref
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".tmp")
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-            _fsync_dir(target.parent)
+            wanted = len(data) if cipher is None else sealed_blob_size(len(data))
+            if known is None or not target.exists() or target.stat().st_size != wanted:
+                self._write_blob_file(
+                    target, data if cipher is None else cipher.seal_blob(data, sha)
+                )
             conn.execute(
                 "INSERT INTO blob (sha256, size, content_type, path, uploaded, created_at)"
-                " VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (sha256) DO UPDATE SET"
-                " size = excluded.size, path = excluded.path",
-                (sha, len(data), content_type, f"{sha[:2]}/{sha}", _now_iso()),
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET"
+                " size = excluded.size, path = excluded.path,"
+                " uploaded = max(uploaded, excluded.uploaded)",
+                (sha, len(data), content_type, f"{sha[:2]}/{sha}", int(uploaded), _now_iso()),
             )
         return ref
 
     def blob_path(self, sha256: str) -> Path | None:
+        """Where the photo's file is (sealed when the store has a key: see ``blob_bytes``)."""
         rows = self._query("SELECT path FROM blob WHERE sha256 = ?", (sha256,))
         return self.blob_dir / rows[0][0] if rows else None
 
@@ -962,12 +992,52 @@ class SQLiteDeviceStore:
         return [BlobRef(sha, int(size), str(ct)) for sha, size, ct in rows]
 
     def read_blob(self, sha256: str, offset: int, size: int) -> bytes:
-        path = self.blob_path(sha256)
-        if path is None:
+        """Plain bytes ``[offset, offset + size)`` of a photo, sealed on disk or not."""
+        rows = self._query("SELECT path, size FROM blob WHERE sha256 = ?", (sha256,))
+        if not rows:
             raise StoreError(f"unknown photo {sha256}")
+        path, plain_size = self.blob_dir / rows[0][0], int(rows[0][1])
         with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(size)
+            # The open file's size: ``seal_plain_blobs`` may replace the file meanwhile.
+            if os.fstat(handle.fileno()).st_size == plain_size:
+                handle.seek(offset)  # stored before the key existed
+                return handle.read(size)
+            cipher = self._cipher
+            if cipher is None:
+                raise StoreLocked(f"photo {sha256}")
+            return cipher.open_blob(handle, sha256, offset, size)
+
+    def blob_bytes(self, sha256: str) -> bytes | None:
+        """A photo's plain bytes, in memory (to show it); None if not on the tablet."""
+        info = self.blob_info(sha256)
+        if info is None or not self._blob_file(sha256).exists():
+            return None
+        return self.read_blob(sha256, 0, info[0].size)
+
+    def seal_plain_blobs(self) -> int:
+        """Seal the photos stored before the key existed; returns how many files.
+
+        Each file is replaced atomically by its sealed copy (a reader holding the old
+        file keeps reading it). Cheap when there is nothing to do: the app calls it at
+        every unlock, so photos of a tablet set up before photos were sealed get sealed.
+        """
+        cipher = self._cipher
+        if cipher is None:
+            raise StoreLocked("seal_plain_blobs")
+        sealed = 0
+        for sha, path, plain_size in self._query("SELECT sha256, path, size FROM blob"):
+            target = self.blob_dir / str(path)
+            try:
+                if target.stat().st_size != int(plain_size):
+                    continue  # sealed already
+                data = target.read_bytes()
+            except FileNotFoundError:
+                continue
+            if len(data) != int(plain_size):
+                continue
+            self._write_blob_file(target, cipher.seal_blob(data, str(sha)))
+            sealed += 1
+        return sealed
 
     def mark_blob_uploaded(self, sha256: str) -> None:
         with self.transaction() as conn:

@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 API_VERSION = "v1"
 
@@ -21,6 +22,23 @@ def _normalise_database_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def public_base_url(value: str | None) -> str | None:
+    """``MOTCUA_PUBLIC_BASE_URL`` checked: ``https://host[/prefix]`` without the last slash.
+
+    None when unset: absolute links then use the address of the request being answered.
+    """
+    url = (value or "").strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            "MOTCUA_PUBLIC_BASE_URL phải là một địa chỉ http:// hoặc https:// đầy đủ "
+            f"(must be a full http:// or https:// address): {value!r}"
+        )
     return url
 
 
@@ -73,4 +91,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SYNC_MAX_SKEW_MS": int(env.get("MOTCUA_SYNC_MAX_SKEW_MS", 300_000)),
         # The largest sync body accepted once gunzipped (a small gzip can inflate a lot).
         "SYNC_MAX_INFLATED_BYTES": int(env.get("MOTCUA_SYNC_MAX_INFLATED_BYTES", 32 * 1024 * 1024)),
+        # The address citizens reach the server at, for absolute links (the QR code and
+        # the status link on slips, to ``/tra-cuu/…``); None: the request's own address.
+        "PUBLIC_BASE_URL": public_base_url(env.get("MOTCUA_PUBLIC_BASE_URL")),
     }

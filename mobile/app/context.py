@@ -3,16 +3,21 @@
 ``AppContext`` is plain Python (no Kivy), so the view models and their tests use it
 without a window. Files in the data folder:
 
-- ``tablet.db`` (+ ``tablet.db-blobs/``): the local store (``mobile.store``);
+- ``tablet.db`` (+ ``tablet.db-blobs/``, the photos, sealed): the local store
+  (``mobile.store``);
 - ``vault.json``: the PIN-wrapped data key (``mobile.security.Vault``), next to it;
 - ``app-settings.json``: language, text size, server address, the "revoked" flag;
 - ``receipts/``: QR code images of the receipts issued;
+- ``camera/``: where the device camera saves a photo; the intake deletes it once the
+  photo is sealed in the store, and files left by an intake that never finished are
+  deleted when the app opens;
 - ``exports/``: PDF slips exported on a desktop (``Platform.exports``; on Android they go
   to the shared storage).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -34,6 +39,16 @@ FONT_SCALES: dict[str, float] = {"small": 0.9, "normal": 1.0, "large": 1.2, "hug
 STORE_NAME = "tablet.db"
 VAULT_NAME = "vault.json"
 PREFS_NAME = "app-settings.json"
+CAMERA_DIR = "camera"
+
+
+def _clear_camera_folder(folder: Path) -> None:
+    """Delete plain photos the camera left there (an intake that never finished)."""
+    if not folder.is_dir():
+        return
+    for leftover in folder.iterdir():
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
 
 
 @dataclass
@@ -102,6 +117,7 @@ class AppContext:
     ) -> AppContext:
         folder = Path(data_dir)
         folder.mkdir(parents=True, exist_ok=True)
+        _clear_camera_folder(folder / CAMERA_DIR)
         prefs = Prefs.load(folder / PREFS_NAME)
         if server_url and not prefs.server_url:
             prefs.server_url = server_url.rstrip("/")
@@ -130,11 +146,16 @@ class AppContext:
 
         ``seal_existing`` right after the first PIN: what was stored before it (the
         registration's device token) is sealed too (``SQLiteDeviceStore.encrypt_existing``).
+        At every other unlock, photos still stored plain (kept before photos were sealed)
+        are sealed (``seal_plain_blobs``; nothing to do, and quick, once they are).
         """
         self.tablet.store.cipher = cipher
         self.cipher = cipher
         if seal_existing:
             self.tablet.store.encrypt_existing()
+        else:
+            with contextlib.suppress(OSError):  # a full disk: tried again at the next unlock
+                self.tablet.store.seal_plain_blobs()
 
     def lock(self) -> None:
         """Forget the key: sealed data can no longer be read or written until the PIN."""
@@ -156,6 +177,13 @@ class AppContext:
         if self.transport_factory is not None:
             return self.transport_factory()
         return self.tablet.transport(self.server_url())
+
+    def camera_dir(self) -> Path:
+        """Where the camera saves photos until the intake seals them in the store."""
+        return self.data_dir / CAMERA_DIR
+
+    def is_camera_file(self, path: Path) -> bool:
+        return path.resolve().parent == self.camera_dir().resolve()
 
     def receipts_dir(self) -> Path:
         folder = self.data_dir / "receipts"

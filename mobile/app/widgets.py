@@ -4,15 +4,21 @@
   "on the server" mark, red when late) — smooth with tens of thousands of rows;
 - ``Field``: a labelled text input that shows its error under it;
 - ``FormPopup``: a small dialog with text fields (a reason, a new date…);
-- ``PhotoChooserPopup``: the desktop stand-in for the camera (pick an image file).
+- ``PhotoChooserPopup``: the desktop stand-in for the camera (pick an image file);
+- ``texture_from_bytes``: an image decoded from memory (photos are sealed on disk, so
+  they are shown from their opened bytes, never from a file).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from kivy.core.image import Image as CoreImage
+from kivy.graphics.texture import Texture
+from kivy.logger import Logger
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -26,9 +32,32 @@ from kivy.uix.popup import Popup
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-__all__ = ["Field", "FormPopup", "ListRow", "PhotoChooserPopup", "RejectedRow", "RowList"]
+__all__ = [
+    "Field",
+    "FormPopup",
+    "ListRow",
+    "PhotoChooserPopup",
+    "RejectedRow",
+    "RowList",
+    "texture_from_bytes",
+]
 
 IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
+
+
+def texture_from_bytes(data: bytes, extension: str) -> Texture | None:
+    """The image in ``data`` ("jpg", "png"… by ``extension``) as a texture, or None.
+
+    Decoded in memory and kept out of Kivy's cache: nothing reaches the disk.
+    """
+    if not data or not extension:
+        return None
+    try:
+        texture: Texture | None = CoreImage(BytesIO(data), ext=extension, nocache=True).texture
+    except Exception as error:  # no decoder for it, or not an image: shown as missing
+        Logger.warning("Photo: cannot decode a .%s image (%s)", extension, error)
+        return None
+    return texture
 
 
 class RowList(RecycleView):  # type: ignore[misc]

@@ -49,6 +49,8 @@ class FeedbackListFilter:
     kind: FeedbackKind | None = None
     overdue: bool = False  # still open past its response due date
     commune_id: int | None = None
+    #: Only feedback assigned to this officer ("giao cho tôi": the logged-in user).
+    assignee_id: int | None = None
     page: int = 1
 
 
@@ -106,6 +108,8 @@ def list_feedback(
         stmt = stmt.where(
             Feedback.status.in_(list(OPEN_FEEDBACK)), Feedback.response_due_date < today
         )
+    if filters.assignee_id is not None:
+        stmt = stmt.where(Feedback.assignee_id == filters.assignee_id)
     stmt = stmt.options(joinedload(Feedback.assignee)).order_by(
         Feedback.received_at.desc(), Feedback.id
     )

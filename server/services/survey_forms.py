@@ -12,6 +12,11 @@ them; leaders read the results of the forms published to their communes.
   Older published versions of the same key whose communes are all in the publisher's
   scope are retired at the same time, so tablets show one current version.
 - Retiring re-stamps too: tablets see the status change and stop offering the form.
+- Two administrators at once: saving, publishing and retiring lock the form's row
+  first (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite runs one writer at a time), so
+  the second one sees what the first did. A new key or a new version number taken by
+  someone else between the check and the write (the unique ``key, version``) is a
+  ``Conflict`` (409) that says so, never a server error; the caller rolls back.
 
 Results and exports count only responses of communes in the viewer's scope.
 """
@@ -27,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -43,7 +49,7 @@ from server.models import (
 from server.scoping import Scope, restrict
 from server.services import audit
 from server.services.changes import stamp_global
-from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.reports import (
     SATISFIED_MIN,
     Rate,
@@ -289,6 +295,41 @@ def get_form(session: Session, scope: Scope, officer: Officer, form_id: int) -> 
     return form
 
 
+def _locked_form(session: Session, form_id: int) -> SurveyForm:
+    """The form, its row locked until the transaction ends (read again if already loaded)."""
+    # FOR NO KEY UPDATE: other writers of the form wait; rows that only refer to it
+    # (responses, commune links) are not held up.
+    form = session.get(
+        SurveyForm, form_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    if form is None:
+        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+    return form
+
+
+def _key_taken(session: Session, key: str) -> bool:
+    return session.scalar(select(SurveyForm.id).where(SurveyForm.key == key).limit(1)) is not None
+
+
+def _next_version(session: Session, key: str) -> int:
+    top = session.scalar(select(func.max(SurveyForm.version)).where(SurveyForm.key == key))
+    return int(top or 0) + 1
+
+
+def _insert_version(session: Session, form: SurveyForm, taken: Conflict) -> SurveyForm:
+    """Add a new row of ``survey_form``; ``taken`` if another administrator was faster.
+
+    The unique ``(key, version)`` is the referee: whoever writes second gets the
+    ``Conflict`` (409), and the caller rolls the transaction back.
+    """
+    session.add(form)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise taken from error
+    return form
+
+
 def versions_of(session: Session, key: str) -> list[SurveyForm]:
     return list(
         session.scalars(
@@ -322,15 +363,22 @@ def create_form(
             "Mã phiếu chỉ gồm chữ thường không dấu, số và dấu gạch ngang "
             "(key: lowercase letters, digits and dashes)"
         )
-    elif session.scalar(select(SurveyForm.id).where(SurveyForm.key == key).limit(1)) is not None:
+    elif _key_taken(session, key):
         errors["key"] = f"Mã phiếu {key} đã có (key already used): {key}"
     questions, problems = build_questions(rows)
     errors.update(problems)
     if errors:
         raise Invalid("Phiếu khảo sát chưa hợp lệ (the survey form is not valid)", errors=errors)
-    form = SurveyForm(key=key, version=1, title_vi=vi, title_en=en, questions=questions)
-    session.add(form)
-    session.flush()
+    form = _insert_version(
+        session,
+        SurveyForm(key=key, version=1, title_vi=vi, title_en=en, questions=questions),
+        Conflict(
+            f"Một quản trị viên khác vừa tạo phiếu có mã {key}; hãy chọn mã khác "
+            f"(another administrator has just created a form with the key {key}; "
+            "choose another key)",
+            errors={"key": f"Mã phiếu {key} đã có (key already used): {key}"},
+        ),
+    )
     _audit(session, "survey_form.create", form, by, remote_addr)
     return form
 
@@ -350,9 +398,7 @@ def save_form(
     Returns the draft that holds the changes.
     """
     _require_editor(by)
-    form = session.get(SurveyForm, form_id)
-    if form is None:
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+    form = _locked_form(session, form_id)
     errors: dict[str, str] = {}
     vi, en = _check_titles(title_vi, title_en, errors)
     questions, problems = build_questions(rows)
@@ -368,11 +414,23 @@ def save_form(
         select(SurveyForm).where(SurveyForm.key == form.key, SurveyForm.status == FormStatus.DRAFT)
     )
     if draft is None:
-        top = session.scalar(select(func.max(SurveyForm.version)).where(SurveyForm.key == form.key))
-        draft = SurveyForm(key=form.key, version=int(top or 0) + 1)
-        session.add(draft)
-    draft.title_vi, draft.title_en, draft.questions = vi, en, questions
-    session.flush()
+        version = _next_version(session, form.key)
+        draft = _insert_version(
+            session,
+            SurveyForm(
+                key=form.key, version=version, title_vi=vi, title_en=en, questions=questions
+            ),
+            Conflict(
+                f"Một quản trị viên khác vừa tạo phiên bản {version} của phiếu {form.key}; "
+                "thay đổi của bạn chưa được lưu: hãy mở phiên bản đó và sửa lại "
+                f"(another administrator has just made version {version} of {form.key}; "
+                "your changes were not saved: open that version and make them there)",
+                errors={"version": str(version)},
+            ),
+        )
+    else:
+        draft.title_vi, draft.title_en, draft.questions = vi, en, questions
+        session.flush()
     _audit(
         session, "survey_form.new_version", draft, by, remote_addr, {"from_version": form.version}
     )
@@ -391,9 +449,7 @@ def publish(
 ) -> SurveyForm:
     """Publish a draft to communes of the scope, so their tablets pull it (read-only)."""
     _require_editor(by)
-    form = session.get(SurveyForm, form_id)
-    if form is None:
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+    form = _locked_form(session, form_id)
     if form.status != FormStatus.DRAFT:
         raise Invalid(
             "Chỉ phát hành được bản nháp; hãy sửa để tạo phiên bản mới "
@@ -416,20 +472,28 @@ def publish(
         )
     when = now or utcnow()
     retired = []
-    for older in versions_of(session, form.key):
-        if (
-            older.id != form.id
-            and older.status == FormStatus.PUBLISHED
-            and all(scope.allows(c) for c in form_commune_ids(session, older.id))
-        ):
-            older.status = FormStatus.RETIRED
-            stamp_global(session, older)
-            retired.append(older.version)
-    form.communes = units
-    form.status = FormStatus.PUBLISHED
-    form.published_at = when
-    stamp_global(session, form)
-    session.flush()
+    key, version = form.key, form.version  # a failed flush leaves the form unreadable
+    try:
+        for older in versions_of(session, form.key):
+            if (
+                older.id != form.id
+                and older.status == FormStatus.PUBLISHED
+                and all(scope.allows(c) for c in form_commune_ids(session, older.id))
+            ):
+                older.status = FormStatus.RETIRED
+                stamp_global(session, older)
+                retired.append(older.version)
+        form.communes = units
+        form.status = FormStatus.PUBLISHED
+        form.published_at = when
+        stamp_global(session, form)  # its query flushes the links: inside the ``try``
+        session.flush()
+    except IntegrityError as error:  # the same links written by someone else meanwhile
+        raise Conflict(
+            f"Một quản trị viên khác vừa phát hành phiếu {key} phiên bản {version} "
+            f"(another administrator has just published {key} version {version})",
+            errors={"status": FormStatus.PUBLISHED.value},
+        ) from error
     _audit(
         session,
         "survey_form.publish",
@@ -451,9 +515,7 @@ def retire(
 ) -> SurveyForm:
     """Stop collecting with a published version (tablets pull the new status)."""
     _require_editor(by)
-    form = session.get(SurveyForm, form_id)
-    if form is None:
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+    form = _locked_form(session, form_id)
     if form.status != FormStatus.PUBLISHED:
         raise Invalid(
             "Chỉ ngừng được phiếu đang phát hành (only a published form can be retired)",

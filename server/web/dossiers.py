@@ -184,6 +184,7 @@ def _pdf(content: bytes, name: str) -> Any:
 
 
 def _public_base_url() -> str:
+    """Where citizens open ``/tra-cuu``: ``MOTCUA_PUBLIC_BASE_URL``, else this request's host."""
     return str(current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
 
 

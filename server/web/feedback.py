@@ -35,6 +35,8 @@ def _filters() -> service.FeedbackListFilter:
         kind=FeedbackKind(kind) if kind in {k.value for k in FeedbackKind} else None,
         overdue=request.args.get("overdue") == "1",
         commune_id=arg_int("commune"),
+        # "Giao cho tôi": always the logged-in user, never an id from the address.
+        assignee_id=current_user.id if request.args.get("mine") == "1" else None,
         page=arg_int("page") or 1,
     )
 
@@ -54,6 +56,7 @@ def index() -> Any:
         kinds=list(FeedbackKind),
         communes=reports.communes_in_scope(session, scope),
         today=today,
+        can_be_assigned=current_user.role in service.ASSIGNEE_ROLES,
     )
 
 

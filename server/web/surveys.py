@@ -19,7 +19,7 @@ from server.extensions import db, db_session
 from server.models import FormStatus
 from server.services import reports
 from server.services import survey_forms as service
-from server.services.errors import Invalid
+from server.services.errors import Conflict, Invalid
 from server.web import charts
 from server.web.access import ADMINS, LEADERS, roles_required
 from server.web.args import arg_int
@@ -113,6 +113,10 @@ def new() -> Any:
     except Invalid as error:
         db.session.rollback()
         return _editor(form=None, rows=rows, values=values, errors=error.errors, code=422)
+    except Conflict as error:  # the same key, created by someone else meanwhile
+        db.session.rollback()
+        flash(error.message, "error")
+        return _editor(form=None, rows=rows, values=values, errors=error.errors, code=409)
     db.session.commit()
     flash(gettext("Đã tạo bản nháp phiếu khảo sát."), "ok")
     return redirect(url_for(".view", form_id=made.id))
@@ -147,6 +151,10 @@ def edit(form_id: int) -> Any:
     except Invalid as error:
         db.session.rollback()
         return _editor(form=form, rows=rows, values=values, errors=error.errors, code=422)
+    except Conflict as error:  # a new version made by someone else meanwhile
+        db.session.rollback()
+        flash(error.message, "error")
+        return _editor(form=form, rows=rows, values=values, code=409)
     db.session.commit()
     if saved.id != form.id:
         flash(
@@ -209,6 +217,10 @@ def publish(form_id: int) -> Any:
     except Invalid as error:
         db.session.rollback()
         return _render_view(form_id, errors=error.errors, code=422)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_view(form_id, code=409)
     db.session.commit()
     flash(
         gettext(

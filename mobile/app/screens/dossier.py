@@ -11,7 +11,7 @@ from mobile.app.fmt import fmt_date
 from mobile.app.screens.base import BaseScreen, load_kv
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.dossier import ActionView, DossierModel
-from mobile.app.widgets import FormPopup
+from mobile.app.widgets import FormPopup, texture_from_bytes
 from sync.engine import SyncReport
 
 __all__ = ["DossierScreen"]
@@ -30,6 +30,9 @@ class DossierScreen(BaseScreen):
         super().__init__(name="dossier", **kwargs)
         self.model: DossierModel | None = None
         self.popup: FormPopup | None = None
+        #: Decoded photos of the dossier shown, by SHA-256 (in memory only).
+        self._textures: dict[str, Any] = {}
+        self._textures_of: str | None = None
 
     def prepare(self, dossier_id: str | None = None, **_options: Any) -> None:
         if dossier_id is None:
@@ -73,10 +76,25 @@ class DossierScreen(BaseScreen):
             button.action = action.status
             button.bind(on_release=lambda b, a=action: self.ask(a))
             box.add_widget(button)
+        self._render_photos(model)
+
+    def _render_photos(self, model: DossierModel) -> None:
+        """Thumbnails decoded from the photos' bytes in memory (sealed on disk)."""
+        if self._textures_of != model.dossier_id:
+            self._textures, self._textures_of = {}, model.dossier_id
         photos = self.ids.photos
         photos.clear_widgets()
-        for path in model.photo_paths():
-            photos.add_widget(Factory.Thumb(source=str(path)))
+        for photo in model.photo_views(known=frozenset(self._textures)):
+            texture = self._textures.get(photo.sha256)
+            if texture is None:
+                texture = texture_from_bytes(photo.data, photo.extension)
+            if texture is None:
+                continue
+            self._textures[photo.sha256] = texture
+            thumb = Factory.Thumb()
+            thumb.texture = texture
+            thumb.photo_sha256 = photo.sha256
+            photos.add_widget(thumb)
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -198,8 +198,7 @@ class IntakeScreen(BaseScreen):
         self.render()
 
     def add_photo(self) -> None:
-        folder = self.ctx.data_dir / "camera"
-        self.ctx.platform.camera.take_photo(folder, self._photo_taken)
+        self.ctx.platform.camera.take_photo(self.ctx.camera_dir(), self._photo_taken)
 
     def _photo_taken(self, path: Path | None) -> None:
         if path is None:

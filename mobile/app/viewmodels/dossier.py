@@ -4,13 +4,15 @@ The actions offered are exactly ``sync.domain.DOSSIER_TRANSITIONS`` from the cur
 status; ``Tablet.change_status`` checks them again. A late dossier (due date passed
 while still open) offers the written apology with a new appointment date (phiếu 04).
 Each record shows whether it is already on the server (``Tablet.on_server``).
+The photos are read from the store into memory (they are sealed on disk) for the screen
+to decode: no plain copy is ever written.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from mobile.app.context import AppContext
@@ -23,11 +25,13 @@ from mobile.app.fmt import (
 )
 from mobile.app.viewmodels.base import UserError, from_invalid_input
 from mobile.app.viewmodels.home import effective_due
+from mobile.security import VaultError
+from mobile.store import StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
 from sync.workdays import add_working_days, days_overdue
 
-__all__ = ["ActionView", "DossierModel", "HeaderView"]
+__all__ = ["ActionView", "DossierModel", "HeaderView", "PhotoView"]
 
 S = DossierStatus
 #: The order buttons appear in: the usual path first.
@@ -51,6 +55,27 @@ class ActionView:
     label: str
     needs_reason: bool
     danger: bool
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A photo of the dossier's papers, opened in memory."""
+
+    sha256: str
+    filename: str
+    content_type: str
+    data: bytes = b""
+
+    @property
+    def extension(self) -> str:
+        """What the image decoders go by ("jpg", "png"…), from the type or the name."""
+        guessed = ""
+        if self.content_type.startswith("image/"):
+            guessed = mimetypes.guess_extension(self.content_type) or ""
+        if not guessed and "." in self.filename:
+            guessed = self.filename.rsplit(".", 1)[-1]
+        extension = guessed.lstrip(".").lower()
+        return "jpg" if extension in ("jpe", "jpeg") else extension
 
 
 @dataclass(frozen=True)
@@ -203,13 +228,29 @@ class DossierModel:
     def photos(self) -> list[dict[str, Any]]:
         return self.ctx.tablet.photos("dossier", self.dossier_id)
 
-    def photo_paths(self) -> list[Path]:
-        paths = []
+    def photo_views(self, *, known: frozenset[str] = frozenset()) -> list[PhotoView]:
+        """The dossier's photos that are on the tablet, each opened in memory.
+
+        ``known``: hashes the caller has already decoded (their bytes are not read
+        again). A photo only on the server, or that does not open, is left out.
+        """
+        store = self.ctx.tablet.store
+        views = []
         for photo in self.photos():
-            path = self.ctx.tablet.store.blob_path(str(photo.get("sha256")))
-            if path is not None and path.exists():
-                paths.append(path)
-        return paths
+            sha = str(photo.get("sha256") or "")
+            view = PhotoView(
+                sha, str(photo.get("filename") or ""), str(photo.get("content_type") or "")
+            )
+            if sha in known:
+                views.append(view)
+                continue
+            try:
+                data = store.blob_bytes(sha)
+            except (OSError, StoreError, VaultError):
+                continue
+            if data is not None:
+                views.append(PhotoView(view.sha256, view.filename, view.content_type, data))
+        return views
 
     def actions(self) -> list[ActionView]:
         tr = self.ctx.tr

@@ -75,12 +75,19 @@ class IntakeModel:
     receipt: Receipt | None = None
 
     def reset(self) -> None:
+        for photo in self.photos:  # an intake given up: its camera photos go too
+            self._discard_camera_file(photo)
         self.step = "procedure"
         self.procedure = None
         self.applicant = Applicant()
         self.provided = set()
         self.photos = []
         self.receipt = None
+
+    def _discard_camera_file(self, photo: Path) -> None:
+        """Delete a photo the app's camera saved (in plain); files picked elsewhere stay."""
+        if self.ctx.is_camera_file(photo):
+            photo.unlink(missing_ok=True)
 
     # -- step 1: procedure ---------------------------------------------------------------------
 
@@ -234,7 +241,7 @@ class IntakeModel:
 
     def remove_photo(self, index: int) -> None:
         if 0 <= index < len(self.photos):
-            del self.photos[index]
+            self._discard_camera_file(self.photos.pop(index))
 
     # -- step 4: check -------------------------------------------------------------------------
 
@@ -345,6 +352,8 @@ class IntakeModel:
             except (OSError, InvalidInput) as error:
                 message = error.message if isinstance(error, InvalidInput) else str(error)
                 warnings.append(f"{photo.name}: {tr.message(message)}")
+            else:  # sealed in the store now: no plain copy left behind
+                self._discard_camera_file(photo)
         dossier = tablet.dossier(dossier_id) or {}
         number = str(dossier.get("receipt_number", ""))
         url = status_url(self.ctx.server_url(), number)

@@ -257,6 +257,16 @@ def test_follow_up_to_the_result_returned(h: Harness, world: World) -> None:
     h.tap(h.screen("intake").ids.open_dossier)
     screen = h.screen("dossier")
     assert h.app.screens.current == "dossier"
+    # The photo of the papers is sealed on disk and shown from memory, never from a file.
+    [thumb] = screen.ids.photos.children
+    assert not thumb.source and thumb.texture is not None
+    assert tuple(thumb.texture.size) == (480, 640)
+    plain = world.photo.read_bytes()
+    sealed = world.ctx.tablet.store.blob_path(thumb.photo_sha256)
+    assert sealed is not None and sealed.read_bytes()[:4] == b"MCB1"
+    files = [p for p in (world.tmp / "data").rglob("*") if p.is_file()]
+    assert sealed in files and not [p for p in files if plain[64:4096] in p.read_bytes()]
+    h.screenshot("09c-dossier-photo")
     for label in ("Yêu cầu bổ sung", "Bắt đầu giải quyết"):
         h.tap_text(label, screen)
         popup = _popup(h)

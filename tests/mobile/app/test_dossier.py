@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -9,9 +10,10 @@ import pytest
 
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.dossier import DossierModel
+from mobile.app.viewmodels.dossier import DossierModel, PhotoView
+from mobile.app.viewmodels.setup import FirstRunModel
 from sync.domain import DOSSIER_TRANSITIONS, DossierStatus
-from tests.mobile.app.conftest import FIXED_NOW, fixed_clock
+from tests.mobile.app.conftest import FIXED_NOW, PIN, fixed_clock
 
 
 def test_actions_follow_the_state_machine(ctx: AppContext) -> None:
@@ -103,3 +105,26 @@ def test_a_late_dossier_gets_an_apology_and_a_new_date(
 def test_unknown_dossier(ctx: AppContext) -> None:
     with pytest.raises(UserError, match="Không tìm thấy hồ sơ"):
         DossierModel(ctx, "0190a0b0-0000-7000-8000-000000000000")
+
+
+def test_photos_are_opened_in_memory_from_the_sealed_store(ctx: AppContext) -> None:
+    FirstRunModel(ctx).choose_pin(PIN, PIN)  # the store has the key: photos are sealed
+    dossier_id = ctx.tablet.create_dossier(3, "Giàng A Páo")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+    ctx.tablet.attach_photo("dossier", dossier_id, png, "image/png", filename="cccd.png")
+    ctx.tablet.attach_photo("dossier", dossier_id, b"%PDF-1.4 ...", filename="to-khai")
+    sha = hashlib.sha256(png).hexdigest()
+    path = ctx.tablet.store.blob_path(sha)
+    assert path is not None and png not in path.read_bytes()
+    model = DossierModel(ctx, dossier_id)
+    views = model.photo_views()
+    assert [(v.filename, v.extension) for v in views] == [("cccd.png", "png"), ("to-khai", "")]
+    assert views[0].data == png and views[0].sha256 == sha
+    # Already decoded by the screen: not read again.
+    again = model.photo_views(known=frozenset({sha}))
+    assert again[0].sha256 == sha and again[0].data == b""
+    assert PhotoView("x", "anh.JPEG", "application/octet-stream").extension == "jpg"
+    assert PhotoView("x", "anh", "image/jpeg").extension == "jpg"
+    # Locked: nothing can be read, and nothing is shown.
+    ctx.lock()
+    assert model.photo_views() == []

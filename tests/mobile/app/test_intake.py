@@ -12,8 +12,9 @@ from PIL import Image
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.intake import IntakeModel
+from mobile.app.viewmodels.setup import FirstRunModel
 from sync.workdays import due_date
-from tests.mobile.app.conftest import FIXED_NOW, fixed_clock
+from tests.mobile.app.conftest import FIXED_NOW, PIN, fixed_clock
 from tests.sync.fake_server import COMMUNE_CODE
 
 
@@ -128,3 +129,46 @@ def test_english_and_navigation(make_ctx: Callable[..., AppContext]) -> None:
         model.go("receipt")
     with pytest.raises(TypeError):
         model.set_applicant(nickname="Tả")
+
+
+def test_camera_photos_leave_no_plain_copy(
+    make_ctx: Callable[..., AppContext], photo_file: Path
+) -> None:
+    ctx = make_ctx()
+    FirstRunModel(ctx).choose_pin(PIN, PIN)
+    camera = ctx.camera_dir()
+    camera.mkdir(parents=True)
+    shots = [camera / f"anh-{n}.jpg" for n in range(3)]
+    for n, shot in enumerate(shots):
+        shot.write_bytes(photo_file.read_bytes() + bytes([n]))
+    model = IntakeModel(ctx)
+    model.choose_procedure(1)
+    model.next()
+    model.set_applicant(name="Thào A Lử")
+    model.next()
+    for shot in shots:
+        model.add_photo(shot)
+    model.add_photo(photo_file)  # picked from the officer's own files: left alone
+    model.remove_photo(2)  # a blurred one, taken again
+    assert not shots[2].exists() and shots[0].exists()
+    model.next()
+    receipt = model.save()
+    assert not shots[0].exists() and not shots[1].exists()  # sealed in the store instead
+    assert photo_file.exists()
+    stored = ctx.tablet.photos("dossier", receipt.dossier_id)
+    assert {p["filename"] for p in stored} == {"anh-0.jpg", "anh-1.jpg", "giay-to.jpg"}
+    for photo in stored:
+        data = ctx.tablet.store.blob_bytes(photo["sha256"])
+        assert data is not None and data.startswith(photo_file.read_bytes())
+    # An intake given up deletes its camera photos; the next start clears what is left.
+    model.reset()
+    model.choose_procedure(1)
+    abandoned = camera / "anh-9.jpg"
+    abandoned.write_bytes(b"\xff\xd8\xff\xe0 bo do")
+    model.add_photo(abandoned)
+    model.reset()
+    assert not abandoned.exists()
+    left = camera / "anh-10.jpg"
+    left.write_bytes(b"\xff\xd8\xff\xe0 app killed")
+    AppContext.open(ctx.data_dir, tablet=ctx.tablet, platform=ctx.platform)
+    assert not left.exists() and camera.is_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,78 @@ def test_list_filters_and_overdue_answers(
     assert "Phản ánh của xã B" in _html(client, "/feedback")
     narrowed = _html(client, f"/feedback?commune={world.a.commune.id}")
     assert "Phản ánh của xã B" not in narrowed and late.content in narrowed
+
+
+def test_assigned_to_me_shows_only_the_logged_in_users_feedback(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    colleague = factories.officer(session, world.a.commune, full_name="Lò Văn Pọm")
+    mine = feedback(
+        session,
+        world.a,
+        status=FeedbackStatus.IN_HANDLING,
+        assignee_id=world.a.officer.id,
+        content="Giao cho cán bộ một cửa",
+    )
+    answered = feedback(
+        session,
+        world.a,
+        status=FeedbackStatus.ANSWERED,
+        assignee_id=world.a.officer.id,
+        content="Đã trả lời, vẫn của tôi",
+    )
+    theirs = feedback(
+        session,
+        world.a,
+        status=FeedbackStatus.IN_HANDLING,
+        assignee_id=colleague.id,
+        content="Giao cho đồng nghiệp",
+    )
+    leaders = feedback(
+        session,
+        world.a,
+        status=FeedbackStatus.IN_HANDLING,
+        assignee_id=world.a.leader.id,
+        content="Giao cho chủ tịch xã",
+    )
+    nobody = feedback(session, world.a, content="Chưa phân công")
+    session.commit()
+    everyone = (mine, answered, theirs, leaders, nobody)
+
+    log_in(client, world.a.officer)
+    html = _html(client, "/feedback")
+    assert all(f.content in html for f in everyone)
+    assert 'href="/feedback?mine=1">Giao cho tôi</a>' in html
+    assert '<input type="checkbox" name="mine" value="1">' in html
+    html = _html(client, "/feedback?mine=1")
+    assert mine.content in html and answered.content in html
+    assert not [f for f in (theirs, leaders, nobody) if f.content in html]
+    assert '<input type="checkbox" name="mine" value="1" checked>' in html
+    assert "2 phản ánh" in html
+    # With the other filters; an id in the address never picks someone else's.
+    html = _html(client, "/feedback?mine=1&status=in_handling")
+    assert mine.content in html and answered.content not in html
+    html = _html(client, f"/feedback?mine={colleague.id}&assignee_id={colleague.id}")
+    assert all(f.content in html for f in everyone)
+
+    log_in(client, world.a.leader)
+    html = _html(client, "/feedback?mine=1")
+    assert leaders.content in html
+    assert not [f for f in (mine, answered, theirs, nobody) if f.content in html]
+
+    # A province administrator is never assigned feedback: no such filter offered.
+    log_in(client, world.province_admin)
+    html = _html(client, "/feedback")
+    assert "Giao cho tôi" not in html
+    assert "Không có phản ánh nào phù hợp." in _html(client, "/feedback?mine=1")
+
+    # English second.
+    log_in(client, world.a.officer)
+    client.get("/lang/en")
+    refresh()
+    html = _html(client, "/feedback?mine=1")
+    assert "Assigned to me" in html and "Giao cho tôi" not in html
+    assert mine.content in html and theirs.content not in html
 
 
 def test_anonymous_feedback_never_shows_name_or_phone(

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from server.models import AuditEntry, FormStatus, SurveyForm
+from server.extensions import db
+from server.models import AuditEntry, FormStatus, SurveyForm, survey_form_commune
 from server.scoping import Scope
 from server.services import survey_forms as service
 from tests import factories
@@ -224,3 +228,141 @@ def test_leaders_see_only_forms_published_to_them(
     assert client.get(f"/surveys/{mine.id}").status_code == 200
     assert client.get(f"/surveys/{mine.id}/edit").status_code == 403
     assert _post(client, f"/surveys/{mine.id}/retire", {}).status_code == 403
+
+
+# -- two administrators at once ----------------------------------------------------------------
+
+
+def _meanwhile(app: Flask, make: Callable[[Session], None]) -> None:
+    """Another administrator's request: its own connection, committed."""
+    with Session(db.engine) as other:
+        make(other)
+        other.commit()
+
+
+def test_a_new_version_made_by_someone_else_meanwhile_is_a_409(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    published = survey_form(session, [world.a.commune], key="hai-long", version=1)
+    session.commit()
+    read = service._next_version
+
+    def racing(db_session: Session, key: str) -> int:
+        number = read(db_session, key)  # what this request read…
+        _meanwhile(  # …and the other administrator's new version, saved just after
+            app,
+            lambda other: other.add(
+                SurveyForm(
+                    key=key,
+                    version=number,
+                    title_vi="Bản của người khác",
+                    title_en="",
+                    questions=[],
+                )
+            ),
+        )
+        return number
+
+    monkeypatch.setattr(service, "_next_version", racing)
+    log_in(client, world.province_admin)
+    edited = {**LIKERT, "id": "q1", "text_vi": "Hài lòng về thái độ cán bộ?"}
+    response = _post(
+        client, f"/surveys/{published.id}/edit", {"title_vi": "Bản sửa của tôi", **_rows(edited)}
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Một quản trị viên khác vừa tạo phiên bản 2 của phiếu hai-long" in html
+    assert "Bản sửa của tôi" in html and "Hài lòng về thái độ cán bộ?" in html  # kept
+    session.expire_all()
+    versions = session.scalars(select(SurveyForm).order_by(SurveyForm.version)).all()
+    assert [(v.version, v.status, v.title_vi) for v in versions] == [
+        (1, FormStatus.PUBLISHED, "Khảo sát hài lòng"),
+        (2, FormStatus.DRAFT, "Bản của người khác"),
+    ]
+    assert "survey_form.new_version" not in session.scalars(select(AuditEntry.action)).all()
+    # Saved again (the draft now exists): the changes go into it, as for any draft.
+    monkeypatch.setattr(service, "_next_version", read)
+    response = _post(
+        client, f"/surveys/{published.id}/edit", {"title_vi": "Bản sửa của tôi", **_rows(edited)}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(SurveyForm, versions[1].id).title_vi == "Bản sửa của tôi"  # type: ignore[union-attr]
+
+
+def test_the_same_key_created_by_someone_else_meanwhile_is_a_409(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    check = service._key_taken
+
+    def racing(db_session: Session, key: str) -> bool:
+        free = check(db_session, key)
+        _meanwhile(
+            app,
+            lambda other: other.add(
+                SurveyForm(key=key, version=1, title_vi="Phiếu của người khác", title_en="")
+            ),
+        )
+        return free
+
+    monkeypatch.setattr(service, "_key_taken", racing)
+    log_in(client, world.province_admin)
+    response = _post(
+        client, "/surveys/new", {"key": "hai-long-2027", "title_vi": "Hài lòng", **_rows(LIKERT)}
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Một quản trị viên khác vừa tạo phiếu có mã hai-long-2027" in html
+    assert "Mã phiếu hai-long-2027 đã có" in html  # under the key field, the rest kept
+    assert "Hài lòng chung?" in html
+    session.expire_all()
+    assert session.scalars(select(SurveyForm.title_vi)).all() == ["Phiếu của người khác"]
+
+
+def test_a_publication_made_by_someone_else_meanwhile_is_a_409(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    draft = survey_form(session, [], status=FormStatus.DRAFT)
+    session.commit()
+    stamp = service.stamp_global
+
+    def racing(db_session: Session, record: Any) -> None:
+        if record is draft:  # its communes are set, not yet written…
+            _meanwhile(  # …when the other administrator's publication links the same commune
+                app,
+                lambda other: other.execute(
+                    insert(survey_form_commune).values(
+                        form_id=draft.id, commune_id=world.a.commune.id
+                    )
+                ),
+            )
+        stamp(db_session, record)
+
+    monkeypatch.setattr(service, "stamp_global", racing)
+    log_in(client, world.province_admin)
+    response = _post(client, f"/surveys/{draft.id}/publish", {"communes": str(world.a.commune.id)})
+    assert response.status_code == 409
+    assert "Một quản trị viên khác vừa phát hành phiếu hai-long phiên bản 1" in response.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.get(SurveyForm, draft.id).status == FormStatus.DRAFT  # type: ignore[union-attr]
+    # Tried again, it goes through: the communes are linked once.
+    monkeypatch.setattr(service, "stamp_global", stamp)
+    response = _post(client, f"/surveys/{draft.id}/publish", {"communes": str(world.a.commune.id)})
+    assert response.status_code == 302
+    session.expire_all()
+    assert service.form_commune_ids(session, draft.id) == {world.a.commune.id}
+    assert session.get(SurveyForm, draft.id).status == FormStatus.PUBLISHED  # type: ignore[union-attr]
