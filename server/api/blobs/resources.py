@@ -35,8 +35,10 @@ class UnsupportedChunkType(ServiceError):
     code = "unsupported_media_type"
 
 
-#: How much of a chunk is read from the connection at a time.
-_READ_SIZE = 64 * 1024
+#: How much of a chunk is read from the connection at a time. Small, because a server
+#: may buffer a read until it is full (gunicorn does), and a reset connection loses
+#: that buffer.
+_READ_SIZE = 4 * 1024
 
 
 def _read_chunk() -> tuple[bytes, bool]:
@@ -51,7 +53,7 @@ def _read_chunk() -> tuple[bytes, bool]:
     try:
         while piece := request.stream.read(_READ_SIZE):
             pieces.append(piece)
-    except ClientDisconnected:
+    except (ClientDisconnected, OSError):  # closed, or reset (ConnectionResetError)
         return b"".join(pieces), True
     chunk = b"".join(pieces)
     # Some servers (gunicorn) end the stream early instead of raising.

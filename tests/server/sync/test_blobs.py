@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -107,8 +108,11 @@ def test_g11_resumable_upload_over_several_patches(
     assert not (blob_dir / "partial" / f"{digest}.part").exists()
 
 
-def _send_cut_chunk(base_url: str, tablet: Tablet, digest: str, declared: int, part: bytes) -> None:
-    """A PATCH announcing ``declared`` bytes whose connection dies after ``part``."""
+def _send_cut_chunk(
+    base_url: str, tablet: Tablet, digest: str, declared: int, part: bytes, *, reset: bool
+) -> None:
+    """A PATCH announcing ``declared`` bytes whose connection dies after ``part``:
+    closed (FIN) or reset (RST, as a dead link's relay or a timed-out client does)."""
     host, port = base_url.removeprefix("http://").split(":")
     head = [
         f"PATCH /api/v1/blobs/{digest} HTTP/1.1",
@@ -121,23 +125,35 @@ def _send_cut_chunk(base_url: str, tablet: Tablet, digest: str, declared: int, p
     with socket.create_connection((host, int(port)), timeout=10) as conn:
         conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + part)
         time.sleep(0.2)  # let the server read what was sent before the cut
+        if reset:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return  # closing now resets the connection
         conn.shutdown(socket.SHUT_WR)
         conn.settimeout(10)
         conn.recv(1)  # wait until the server has finished with the cut request
 
 
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
 def test_g11_a_cut_chunk_keeps_the_bytes_that_arrived(
-    live_server: Any, live_tablet: Tablet, blob_dir: Path
+    live_server: Any, live_tablet: Tablet, blob_dir: Path, reset: bool
 ) -> None:
     data = os.urandom(100_000)
     digest = sha256(data)
     assert announce(live_tablet, data).status == 201
     # A 100,000-byte chunk is cut after 30,000 bytes: the server keeps those.
-    _send_cut_chunk(live_server.url, live_tablet, digest, len(data), data[:30_000])
-    head = live_tablet.request("HEAD", f"/api/v1/blobs/{digest}")
-    assert head.headers["Upload-Offset"] == "30000"
-    # The live_tablet resumes from there, and the photo is whole.
-    last = append(live_tablet, digest, 30_000, data[30_000:])
+    _send_cut_chunk(live_server.url, live_tablet, digest, len(data), data[:30_000], reset=reset)
+    for _ in range(50):  # the server notices the reset on its own time
+        head = live_tablet.request("HEAD", f"/api/v1/blobs/{digest}")
+        if head.headers["Upload-Offset"] != "0":
+            break
+        time.sleep(0.1)
+    held = int(head.headers["Upload-Offset"])
+    if reset:  # what the server had read before the reset; a few KiB may be lost with it
+        assert 30_000 - 8192 <= held <= 30_000
+    else:
+        assert held == 30_000
+    # The tablet resumes from there, and the photo is whole.
+    last = append(live_tablet, digest, held, data[held:])
     assert (last.status, last.headers["Upload-Offset"]) == (204, "100000")
     assert (blob_dir / digest[:2] / digest).read_bytes() == data
 
