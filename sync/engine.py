@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
 
-from sync.errors import DeviceRevoked, TransportError
+from sync.errors import (
+    DeviceRevoked,
+    ServerRefused,
+    TransportError,
+    Unauthorized,
+    UpgradeRequired,
+)
 from sync.hlc import HybridClock, Timestamp
 from sync.ops import Operation, OutcomeKind
 from sync.storage import (
@@ -136,10 +142,11 @@ class SyncEngine:
         """One full sync. Never raises for network or server trouble: see the report."""
         report = SyncReport(started_at=datetime.now(UTC))
         try:
-            self._upload_photos(report)
+            photos_refused = self._upload_photos_or_say_why(report)
             self._push(report)
             self._pull(report)
-            report.ok = True
+            report.ok = photos_refused is None
+            report.error = photos_refused
             self.store.set_setting(self.settings.last_sync_key, datetime.now(UTC).isoformat())
         except DeviceRevoked as error:
             report.revoked = True
@@ -154,6 +161,18 @@ class SyncEngine:
         return report
 
     # -- phases ----------------------------------------------------------------------------
+
+    def _upload_photos_or_say_why(self, report: SyncReport) -> str | None:
+        """Upload the photos; a photo the server refuses blocks neither the records nor
+        the pull (G12): the refusal is returned, the sync goes on and reports it. Their
+        ``attachment`` records wait (``blob_missing``) until the photo is in."""
+        try:
+            self._upload_photos(report)
+        except (Unauthorized, UpgradeRequired):
+            raise  # the device as a whole may not sync
+        except ServerRefused as error:
+            return f"Ảnh chưa gửi được (photos not uploaded): {error}"
+        return None
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import socket
 import threading
@@ -437,3 +438,15 @@ def test_time_limits_grow_with_the_body() -> None:
             transport.append_blob("ab" * 32, 2000, b"x")
         thread.join(timeout=10)
     assert answered == [2000, 1]
+
+
+def test_live_g11_many_photos_are_announced_gzipped(live_server: LiveServer, world: Any) -> None:
+    """A sync's announcement of 30 photos is large enough to be gzipped: the server reads it."""
+    transport = HttpTransport(live_server.url, world.a.token, "0.1.0")
+    blobs = [
+        BlobRef(hashlib.sha256(str(n).encode()).hexdigest(), 1000 + n, "image/jpeg")
+        for n in range(30)
+    ]
+    states = transport.start_blobs(blobs)
+    assert [(s.offset, s.complete) for s in states] == [(0, False)] * 30
+    assert transport.stats.by_endpoint["blob_start"].bytes_sent < 3000  # it went compressed

@@ -19,10 +19,11 @@ import pytest
 from mobile.store import SQLiteDeviceStore
 from mobile.tablet import Tablet
 from sync.engine import Adaptive, RetryPolicy, SyncEngine
+from sync.errors import ServerRefused
 from sync.hlc import HybridClock, ManualClock, Timestamp
 from sync.ids import new_id
 from sync.ops import Cursor, Operation
-from sync.storage import PullPage, PushResult
+from sync.storage import BlobRef, BlobStatus, PullPage, PushResult
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport, Fault
 
 
@@ -418,3 +419,22 @@ def test_a_failed_push_is_retried_smaller(tablet: Tablet, server: FakeServer) ->
     assert transport.pushes == [10, 10, 5, 10, 1]
     assert sorted(server.received) == sorted(server.applied)
     assert server.count("dossier") == 13
+
+
+@dataclass
+class RefusesPhotos(FakeTransport):
+    def start_blobs(self, blobs: Sequence[BlobRef]) -> list[BlobStatus]:
+        raise ServerRefused(422, "blobs.0: size differs", "invalid")
+
+
+def test_g12_a_refused_photo_blocks_neither_records_nor_pull(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    ids = make_dossiers(tablet, 2)
+    tablet.attach_photo("dossier", ids[0], random.Random(3).randbytes(5000), "image/jpeg")
+    report = engine(tablet, RefusesPhotos(server, 1), []).sync()
+    assert not report.ok
+    assert report.error is not None and "size differs" in report.error and "Ảnh" in report.error
+    assert server.count("dossier") == 2  # the records went up anyway
+    assert tablet.store.pending_blobs() != []  # the photo waits for the next sync
+    assert report.pulled >= 0 and tablet.store.cursor() != Cursor()  # and the pull ran

@@ -18,7 +18,13 @@ from server.api.blobs.schemas import (
     OffsetErrorSchema,
 )
 from server.api.common import BEARER
-from server.api.sync.resources import VERSION_HEADERS, sync_device
+from server.api.sync.resources import (
+    VERSION_HEADERS,
+    json_body_doc,
+    load,
+    read_body,
+    sync_device,
+)
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.services.errors import Invalid, ServiceError
@@ -104,17 +110,25 @@ def announce(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/announce", methods=["POST"])
-@blp.doc(security=BEARER, parameters=VERSION_HEADERS)
-@blp.arguments(BlobAnnounceSchema)
+@blp.doc(
+    security=BEARER,
+    parameters=VERSION_HEADERS,
+    requestBody=json_body_doc(
+        BlobAnnounceSchema, "The photos to announce. May be sent with `Content-Encoding: gzip`."
+    ),
+)
 @blp.response(200, BlobStatusListSchema, description="One state per photo, in order")
+@blp.alt_response(400, description="Malformed gzip or JSON")
+@blp.alt_response(413, description="The body, or what it inflates to, is too large")
 @blp.alt_response(422, description="A bad item; `errors` names it (`blobs.3.size`)")
-def announce_many(args: dict[str, Any]) -> Any:
+def announce_many() -> Any:
     """Announce several photos in one round trip (a sync's pending photos).
 
     Each item is handled as by `POST /blobs`; the answer lists their states in the
     order given. Nothing is announced if any item is refused.
     """
     sync_device()
+    args = load(BlobAnnounceSchema(), read_body())
     states = []
     for index, item in enumerate(args["blobs"]):
         try:

@@ -135,7 +135,8 @@ def sync_response(payload: Any, status: int = 200) -> Response:
     return response
 
 
-def _json_body_doc(schema: type[ma.Schema], description: str) -> dict[str, Any]:
+def json_body_doc(schema: type[ma.Schema], description: str) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` for an endpoint that reads its body with ``read_body``."""
     return {
         "required": True,
         "description": description,
@@ -163,7 +164,7 @@ def _document_errors(func: Any) -> Any:
 @blp.doc(
     security=BEARER,
     parameters=VERSION_HEADERS,
-    requestBody=_json_body_doc(
+    requestBody=json_body_doc(
         PushRequestDocSchema,
         "Operations from the tablet's outbox. May be sent with `Content-Encoding: gzip`.",
     ),
@@ -204,7 +205,7 @@ def push() -> Any:
 @blp.doc(
     security=BEARER,
     parameters=VERSION_HEADERS,
-    requestBody=_json_body_doc(
+    requestBody=json_body_doc(
         PullRequestSchema, "Where the tablet stands. May be sent with `Content-Encoding: gzip`."
     ),
 )
