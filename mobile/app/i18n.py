@@ -290,6 +290,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Roboto (the app's font) has no "→": use the guillemet, which every font has.
     "dossier.transition_from_to": ("{from_status} » {to_status}", "{from_status} » {to_status}"),
     "dossier.done": ("Đã lưu: {status}", "Saved: {status}"),
+    "photo.loading": ("Đang tải ảnh…", "Loading photo…"),
+    "photo.offline": (
+        "Chưa tải được ảnh — sẽ thử lại khi có mạng",
+        "Photo not downloaded yet — will try again when online",
+    ),
+    "photo.damaged": (
+        "Ảnh nhận được bị sai nên đã bỏ",
+        "The photo received was wrong and was discarded",
+    ),
+    "photo.refused": ("Máy chủ không gửi ảnh này", "The server did not send this photo"),
+    "photo.failed": ("Chưa tải được ảnh", "Photo not downloaded"),
+    "photo.tap_to_retry": ("Chạm để thử lại", "Tap to try again"),
+    "photo.problem": ("Không tải được ảnh: {error}", "Photo not downloaded: {error}"),
     # -- feedback -------------------------------------------------------------------------------
     "feedback.title": ("Phản ánh, kiến nghị", "Feedback and complaints"),
     "feedback.new": ("Ghi nhận phản ánh mới", "Record new feedback"),

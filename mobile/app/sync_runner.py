@@ -2,8 +2,8 @@
 
 One worker thread probes the server (``GET /api/v1/health``, short timeout) and runs
 ``Tablet.sync`` (PROTOCOL.md, ``sync.engine``). A single long-lived thread on purpose:
-the store opens one SQLite connection per thread, so the app only ever has two — the
-UI's and this one.
+the store opens one SQLite connection per thread, so the app only ever has three — the
+UI's, this one and the photo fetcher's (``mobile.photos``, also one long-lived thread).
 
 When it syncs:
 - as soon as the server becomes reachable (the officer drives back into signal);

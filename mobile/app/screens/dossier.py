@@ -1,4 +1,10 @@
-"""One dossier: details, timeline, next steps of the state machine, apology when late."""
+"""One dossier: details, timeline, next steps of the state machine, apology when late.
+
+Its photos are decoded in memory; a colleague's photo whose bytes are not on the tablet
+yet shows a placeholder ("Đang tải ảnh…") while ``mobile.photos`` fetches it off the UI
+thread, then the photo; when it cannot be fetched the placeholder says so and a tap
+tries again (so does a successful sync: the connection is back).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,16 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.app.fmt import fmt_date
 from mobile.app.screens.base import BaseScreen, load_kv
+from mobile.app.sync_runner import kivy_dispatch
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.dossier import ActionView, DossierModel
+from mobile.app.viewmodels.dossier import (
+    ActionView,
+    DossierModel,
+    photo_fetcher,
+    photo_placeholder,
+)
 from mobile.app.widgets import FormPopup, texture_from_bytes
+from mobile.photos import FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from sync.engine import SyncReport
 
 __all__ = ["DossierScreen"]
@@ -33,8 +46,22 @@ class DossierScreen(BaseScreen):
         #: Decoded photos of the dossier shown, by SHA-256 (in memory only).
         self._textures: dict[str, Any] = {}
         self._textures_of: str | None = None
+        #: Fetches colleagues' photos (made at the first one), and what each is.
+        self._fetcher: PhotoFetcher | None = None
+        self._wanted: dict[str, WantedPhoto] = {}
+        self._extensions: dict[str, str] = {}
+
+    @property
+    def fetcher(self) -> PhotoFetcher:
+        if self._fetcher is None:
+            self._fetcher = photo_fetcher(
+                self.ctx, dispatch=kivy_dispatch, on_result=self._photo_arrived
+            )
+        return self._fetcher
 
     def prepare(self, dossier_id: str | None = None, **_options: Any) -> None:
+        if self._fetcher is not None:
+            self._fetcher.forget_failures()  # opened again: photos that failed are retried
         if dossier_id is None:
             return
         try:
@@ -45,6 +72,8 @@ class DossierScreen(BaseScreen):
 
     def on_sync_finished(self, report: SyncReport) -> None:
         if self.model is not None and self.manager and self.manager.current == self.name:
+            if report.ok and self._fetcher is not None:
+                self._fetcher.retry_failed()  # the server is reachable again
             self.render()
 
     def render(self) -> None:
@@ -79,22 +108,64 @@ class DossierScreen(BaseScreen):
         self._render_photos(model)
 
     def _render_photos(self, model: DossierModel) -> None:
-        """Thumbnails decoded from the photos' bytes in memory (sealed on disk)."""
+        """Thumbnails decoded from the photos' bytes in memory (sealed on disk).
+
+        A photo whose bytes are still on the server gets a placeholder and is fetched
+        in the background (``_photo_arrived`` shows it).
+        """
         if self._textures_of != model.dossier_id:
             self._textures, self._textures_of = {}, model.dossier_id
         photos = self.ids.photos
         photos.clear_widgets()
         for photo in model.photo_views(known=frozenset(self._textures)):
             texture = self._textures.get(photo.sha256)
-            if texture is None:
+            if texture is None and photo.data:
                 texture = texture_from_bytes(photo.data, photo.extension)
-            if texture is None:
-                continue
-            self._textures[photo.sha256] = texture
-            thumb = Factory.Thumb()
-            thumb.texture = texture
-            thumb.photo_sha256 = photo.sha256
-            photos.add_widget(thumb)
+            if texture is not None:
+                self._textures[photo.sha256] = texture
+                thumb = Factory.Thumb()
+                thumb.texture = texture
+                thumb.photo_sha256 = photo.sha256
+                photos.add_widget(thumb)
+            elif not photo.on_tablet and photo.showable:
+                self._wanted[photo.sha256] = photo.wanted
+                self._extensions[photo.sha256] = photo.extension
+                photos.add_widget(self._placeholder(self.fetcher.request(photo.wanted)))
+
+    def _placeholder(self, result: FetchResult) -> Any:
+        if result.state is PhotoState.READY:  # kept just now: its bytes are on their way here
+            result = FetchResult(result.sha256, PhotoState.LOADING)
+        placeholder = Factory.PhotoPlaceholder()
+        placeholder.photo_sha256 = result.sha256
+        placeholder.failed = result.failed
+        placeholder.text = photo_placeholder(self.ctx, result)
+        placeholder.bind(on_release=lambda p: self.retry_photo(p.photo_sha256))
+        return placeholder
+
+    def retry_photo(self, sha256: str) -> None:
+        """The officer tapped a photo that could not be fetched: try again now."""
+        wanted = self._wanted.get(sha256)
+        if wanted is None or self.model is None:
+            return
+        status = self.fetcher.status(sha256)
+        if status is not None and not status.failed:
+            return  # on its way
+        self.fetcher.request(wanted, retry=True)
+        self._render_photos(self.model)
+
+    def _photo_arrived(self, result: FetchResult) -> None:
+        """A fetch finished (on the UI thread): show the photo, or say why not."""
+        model = self.model
+        shown = model is not None and self._textures_of == model.dossier_id
+        if result.state is PhotoState.READY and shown:
+            texture = texture_from_bytes(result.data, self._extensions.get(result.sha256, ""))
+            if texture is not None:
+                self._textures[result.sha256] = texture
+        current = bool(self.manager) and self.manager.current == self.name
+        if result.state in (PhotoState.DAMAGED, PhotoState.REFUSED, PhotoState.FAILED) and current:
+            self.fail(UserError(self.t("photo.problem", error=self.ctx.tr.message(result.error))))
+        if model is not None and current:
+            self._render_photos(model)
 
     # -- actions -------------------------------------------------------------------------------
 

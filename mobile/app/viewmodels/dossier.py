@@ -5,13 +5,16 @@ status; ``Tablet.change_status`` checks them again. A late dossier (due date pas
 while still open) offers the written apology with a new appointment date (phiếu 04).
 Each record shows whether it is already on the server (``Tablet.on_server``).
 The photos are read from the store into memory (they are sealed on disk) for the screen
-to decode: no plain copy is ever written.
+to decode: no plain copy is ever written. A photo taken on a colleague's tablet arrives
+by pull as an ``attachment`` without its bytes: the screen asks ``mobile.photos`` to
+fetch it in the background (``photo_fetcher``) and shows ``photo_placeholder`` meanwhile.
 """
 
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,13 +28,23 @@ from mobile.app.fmt import (
 )
 from mobile.app.viewmodels.base import UserError, from_invalid_input
 from mobile.app.viewmodels.home import effective_due
+from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from mobile.security import VaultError
 from mobile.store import StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
+from sync.errors import TransportError
 from sync.workdays import add_working_days, days_overdue
 
-__all__ = ["ActionView", "DossierModel", "HeaderView", "PhotoView"]
+__all__ = [
+    "ActionView",
+    "DossierModel",
+    "HeaderView",
+    "PhotoView",
+    "photo_fetcher",
+    "photo_placeholder",
+    "photo_source",
+]
 
 S = DossierStatus
 #: The order buttons appear in: the usual path first.
@@ -47,6 +60,16 @@ ACTION_ORDER = (
 #: These need a written reason: it goes on the slip the citizen receives.
 REASON_REQUIRED = frozenset({S.NEEDS_SUPPLEMENT, S.REFUSED, S.REJECTED})
 DANGEROUS = frozenset({S.REFUSED, S.REJECTED, S.WITHDRAWN})
+#: Photos the screen can decode (Kivy's image providers), by extension.
+IMAGE_EXTENSIONS = frozenset({"jpg", "png", "gif", "bmp", "webp", "tif", "tiff"})
+#: The placeholder's headline for each state of a photo being fetched.
+PLACEHOLDER_TEXTS = {
+    PhotoState.LOADING: "photo.loading",
+    PhotoState.OFFLINE: "photo.offline",
+    PhotoState.DAMAGED: "photo.damaged",
+    PhotoState.REFUSED: "photo.refused",
+    PhotoState.FAILED: "photo.failed",
+}
 
 
 @dataclass(frozen=True)
@@ -59,12 +82,24 @@ class ActionView:
 
 @dataclass(frozen=True)
 class PhotoView:
-    """A photo of the dossier's papers, opened in memory."""
+    """A photo of the dossier's papers, opened in memory (or still on the server)."""
 
     sha256: str
     filename: str
     content_type: str
     data: bytes = b""
+    size: int = 0
+    #: False: only the attachment record is here, the bytes are still on the server.
+    on_tablet: bool = True
+
+    @property
+    def showable(self) -> bool:
+        """Whether the screen can show it as an image (else it is not fetched to show)."""
+        return self.extension in IMAGE_EXTENSIONS
+
+    @property
+    def wanted(self) -> WantedPhoto:
+        return WantedPhoto(self.sha256, self.size, self.content_type)
 
     @property
     def extension(self) -> str:
@@ -229,27 +264,34 @@ class DossierModel:
         return self.ctx.tablet.photos("dossier", self.dossier_id)
 
     def photo_views(self, *, known: frozenset[str] = frozenset()) -> list[PhotoView]:
-        """The dossier's photos that are on the tablet, each opened in memory.
+        """The dossier's photos, each opened in memory when it is on the tablet.
 
         ``known``: hashes the caller has already decoded (their bytes are not read
-        again). A photo only on the server, or that does not open, is left out.
+        again). A photo whose bytes are only on the server (a colleague's, pulled) comes
+        with ``on_tablet`` False and no data, for the screen to fetch; one that is here
+        but does not open (locked, damaged) is left out.
         """
         store = self.ctx.tablet.store
         views = []
         for photo in self.photos():
-            sha = str(photo.get("sha256") or "")
+            wanted = WantedPhoto.from_attachment(photo)
             view = PhotoView(
-                sha, str(photo.get("filename") or ""), str(photo.get("content_type") or "")
+                wanted.sha256,
+                str(photo.get("filename") or ""),
+                str(photo.get("content_type") or ""),
+                size=wanted.size,
             )
-            if sha in known:
+            if wanted.sha256 in known:
                 views.append(view)
                 continue
             try:
-                data = store.blob_bytes(sha)
+                data = store.blob_bytes(wanted.sha256)
             except (OSError, StoreError, VaultError):
                 continue
-            if data is not None:
-                views.append(PhotoView(view.sha256, view.filename, view.content_type, data))
+            if data is None:
+                views.append(replace(view, on_tablet=False))
+            else:
+                views.append(replace(view, data=data))
         return views
 
     def actions(self) -> list[ActionView]:
@@ -317,3 +359,40 @@ class DossierModel:
         except InvalidInput as error:
             raise from_invalid_input(error, tr.message) from error
         return apology_id
+
+
+# -- colleagues' photos, fetched in the background ------------------------------------------------
+
+
+def photo_source(ctx: AppContext) -> BlobSource:
+    """Where photos come from: the sync's connection to the server (``fetch_blob``)."""
+    transport = ctx.make_transport()
+    if isinstance(transport, BlobSource):
+        return transport
+    close = getattr(transport, "close", None)
+    if callable(close):
+        close()
+    raise TransportError("Kết nối này không tải được ảnh (this connection cannot fetch photos)")
+
+
+def photo_fetcher(
+    ctx: AppContext,
+    *,
+    dispatch: Callable[[Callable[[], None]], None],
+    on_result: Callable[[FetchResult], None],
+) -> PhotoFetcher:
+    """The app's photo fetcher (``mobile.photos``), stopped when the app closes."""
+    fetcher = PhotoFetcher(
+        ctx.tablet.store, lambda: photo_source(ctx), dispatch=dispatch, on_result=on_result
+    )
+    ctx.call_on_close(fetcher.stop)
+    return fetcher
+
+
+def photo_placeholder(ctx: AppContext, result: FetchResult) -> str:
+    """What stands in a photo's place while it is fetched, or after it failed."""
+    tr = ctx.tr
+    text = tr(PLACEHOLDER_TEXTS.get(result.state, "photo.failed"))
+    if result.failed:
+        text += "\n" + tr("photo.tap_to_retry")
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import queue
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -10,10 +11,19 @@ import pytest
 
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.dossier import DossierModel, PhotoView
+from mobile.app.viewmodels.dossier import (
+    DossierModel,
+    PhotoView,
+    photo_fetcher,
+    photo_placeholder,
+    photo_source,
+)
 from mobile.app.viewmodels.setup import FirstRunModel
+from mobile.photos import FetchResult, PhotoState, WantedPhoto
 from sync.domain import DOSSIER_TRANSITIONS, DossierStatus
+from sync.errors import ServerRefused, TransportError
 from tests.mobile.app.conftest import FIXED_NOW, PIN, fixed_clock
+from tests.sync.fake_server import FakeServer, FakeTransport
 
 
 def test_actions_follow_the_state_machine(ctx: AppContext) -> None:
@@ -128,3 +138,66 @@ def test_photos_are_opened_in_memory_from_the_sealed_store(ctx: AppContext) -> N
     # Locked: nothing can be read, and nothing is shown.
     ctx.lock()
     assert model.photo_views() == []
+
+
+class FetchingTransport(FakeTransport):
+    """The fake server's transport, able to hand out photos as ``HttpTransport`` does."""
+
+    def fetch_blob(self, sha256: str) -> bytes:
+        self.calls.append(("fetch_blob", sha256))
+        if sha256 not in self.server.complete:
+            raise ServerRefused(404, "Không tìm thấy ảnh (not found)")
+        return bytes(self.server.blob_data[sha256])
+
+
+def test_a_colleagues_photo_is_fetched_for_the_screen(
+    make_ctx: Callable[..., AppContext], fake_server: FakeServer
+) -> None:
+    mine, colleague = make_ctx(), make_ctx()
+    for each in (mine, colleague):
+        FirstRunModel(each).choose_pin(PIN, PIN)
+    dossier_id = colleague.tablet.create_dossier(3, "Giàng A Páo")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 30
+    sha = hashlib.sha256(png).hexdigest()
+    colleague.tablet.attach_photo("dossier", dossier_id, png, "image/png", filename="cccd.png")
+    assert colleague.tablet.sync(colleague.make_transport()).ok
+    assert mine.tablet.sync(mine.make_transport()).ok
+    model = DossierModel(mine, dossier_id)
+    [view] = model.photo_views()  # the record came by pull, its bytes did not
+    assert not view.on_tablet and view.data == b"" and view.showable
+    assert view.wanted == WantedPhoto(sha, len(png), "image/png")
+    assert "Ảnh giấy tờ: 1" in model.header().lines[-1]
+    with pytest.raises(TransportError, match="không tải được ảnh"):
+        photo_source(mine)  # a connection without ``fetch_blob``: a failure to show
+    device_no = mine.tablet.registration.device_no
+    mine.transport_factory = lambda: FetchingTransport(fake_server, device_no)
+    reports: queue.Queue[Callable[[], None]] = queue.Queue()
+    results: list[FetchResult] = []
+    fetcher = photo_fetcher(mine, dispatch=reports.put, on_result=results.append)
+    assert fetcher.request(view.wanted).state is PhotoState.LOADING
+    reports.get(timeout=30)()  # the UI thread runs what the worker hands back
+    [result] = results
+    assert result.state is PhotoState.READY and result.data == png
+    [view] = model.photo_views()
+    assert view.on_tablet and view.data == png
+    path = mine.tablet.store.blob_path(sha)
+    assert path is not None and png[8:200] not in path.read_bytes()  # sealed
+    # Another photo the server does not have: refused, shown as such.
+    missing = WantedPhoto(hashlib.sha256(b"x").hexdigest(), 1, "image/jpeg")
+    fetcher.request(missing)
+    reports.get(timeout=30)()
+    assert results[-1].state is PhotoState.REFUSED and "not found" in results[-1].error
+
+
+def test_the_placeholder_says_what_happens(ctx: AppContext) -> None:
+    sha = "0" * 64
+    assert photo_placeholder(ctx, FetchResult(sha, PhotoState.LOADING)) == "Đang tải ảnh…"
+    assert photo_placeholder(ctx, FetchResult(sha, PhotoState.OFFLINE)) == (
+        "Chưa tải được ảnh — sẽ thử lại khi có mạng\nChạm để thử lại"
+    )
+    damaged = photo_placeholder(ctx, FetchResult(sha, PhotoState.DAMAGED, error="x"))
+    assert damaged.startswith("Ảnh nhận được bị sai nên đã bỏ")
+    ctx.tr.set_language("en")
+    assert photo_placeholder(ctx, FetchResult(sha, PhotoState.OFFLINE)) == (
+        "Photo not downloaded yet — will try again when online\nTap to try again"
+    )

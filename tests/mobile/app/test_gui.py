@@ -2,14 +2,17 @@
 
 Kivy's window is a process-wide singleton, so ``gui_offline.py`` (unlock, intake with a
 photo, follow-up, apology, feedback, survey, sync with a conflict resolved on screen,
-English, revocation, lock — on a fake server) and ``gui_live.py`` (first run: register
-with the real server on loopback, PIN, intake, "Đồng bộ ngay") each run in a
-subprocess with a time limit. That also keeps them safe under ``pytest -n``.
+English, revocation, lock — on a fake server), ``gui_live.py`` (first run: register
+with the real server on loopback, PIN, intake, "Đồng bộ ngay") and ``gui_photos.py``
+(a colleague's photos fetched from the real server onto the dossier screen) each run in
+a subprocess with a time limit. That also keeps them safe under ``pytest -n``.
 Screenshots land in ``test-artifacts/tablet/``.
 """
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 import os
 import subprocess
@@ -17,11 +20,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
+from mobile.tablet import Tablet
 from server.models import Dossier
 from tests import factories
 from tests.conftest import LiveServer
+from tests.mobile.test_photos import SERVER_FILE_LEFT_OPEN
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -84,3 +90,49 @@ def test_first_run_and_sync_against_the_server(
     assert stored.receipt_number == made["receipt_number"]
     assert stored.commune_id == world.a.commune.id
     assert stored.applicant_name == "Hầu A Dơ"
+
+
+def paper_photo(seed: int) -> bytes:
+    """A 480 × 640 PNG of a paper (``gui_photos.PHOTO_SIZE``), different for each seed."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 640), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 460, 620), outline="black", width=4)
+    draw.rectangle((40, 40, 200, 230), fill=(170, 190, 215), outline="black", width=2)
+    for row in range(9 + seed):
+        draw.line((220, 60 + row * 40, 440 - seed * 20, 60 + row * 40), fill="gray", width=3)
+    draw.text((44, 250), f"CCCD {seed}", fill="black")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.filterwarnings(SERVER_FILE_LEFT_OPEN)
+def test_a_colleagues_photos_on_the_dossier_screen(
+    tmp_path: Path, live_server: LiveServer, world: Any
+) -> None:
+    live_server.app.config["MOTCUA_BLOB_DIR"] = str(tmp_path / "server-blobs")
+    dossiers = []
+    with Tablet(tmp_path / "colleague.db") as colleague:
+        colleague.register(
+            live_server.url, world.a.officer.username, factories.PASSWORD, "Máy đồng nghiệp"
+        )
+        assert colleague.sync().ok
+        for seed, name in enumerate(("Giàng A Páo", "Lò Thị Hoa"), start=1):
+            dossier_id = colleague.create_dossier(world.procedure.id, name)
+            colleague.attach_photo(
+                "dossier", dossier_id, paper_photo(seed), "image/png", filename="cccd.png"
+            )
+            dossiers.append(dossier_id)
+            report = colleague.sync()  # one photo per sync: each announcement stays small
+            assert report.ok and report.photos_uploaded == 1, report.error
+    run_gui(
+        "gui_photos.py",
+        tmp_path,
+        MOTCUA_LIVE_URL=live_server.url,
+        MOTCUA_LIVE_USERNAME=world.a.officer.username,
+        MOTCUA_LIVE_PASSWORD=factories.PASSWORD,
+        MOTCUA_PHOTO_DOSSIERS=",".join(dossiers),
+    )
+    gc.collect()  # the server's files left open by reset connections are reported here
