@@ -1,8 +1,12 @@
 """Today's work: what is due, late, waiting for papers or for an answer; and search.
 
 Rows are plain dicts ready for a Kivy ``RecycleView`` (``data`` items), so tens of
-thousands of dossiers scroll smoothly: the view model builds them once per refresh,
-with a diacritic-folded search key each (``sync.text.fold``), and filters in memory.
+thousands of dossiers scroll smoothly. A refresh reads only the few fields the rows
+show (``SQLiteDeviceStore.list_fields``, not each dossier whole, and no citizen ID to
+open) and builds the rows of the buckets. The first search after it adds a
+diacritic-folded search key per dossier (``sync.text.fold``, with the citizen IDs opened
+then); searches filter in memory and build the rows they find (the closed dossiers, most
+of a commune's, are only ever shown as search results).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ _TO_RETURN = frozenset({DossierStatus.APPROVED.value, DossierStatus.REJECTED.val
 _FEEDBACK_WAITING = frozenset(
     {FeedbackStatus.NEW.value, FeedbackStatus.IN_HANDLING.value, FeedbackStatus.FORWARDED.value}
 )
+#: What a refresh reads of each dossier: what its row shows.
+_DOSSIER_FIELDS = ("status", "due_date", "procedure_id", "receipt_number", "applicant_name")
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,12 @@ class HomeModel:
         self.query = ""
         self.today = office_today(ctx.tablet.now())
         self._buckets: dict[str, list[dict[str, Any]]] = {key: [] for key in BUCKETS}
-        self._all: list[tuple[str, dict[str, Any]]] = []  # (search key, row)
+        self._dossiers: list[dict[str, Any]] = []  # _DOSSIER_FIELDS, newest first
+        self._all: list[tuple[str, dict[str, Any]]] | None = None  # (search key, dossier)
+        self._rows: dict[str, dict[str, Any]] = {}  # dossier id -> its row, once built
+        self._procedures: dict[str, dict[str, Any]] = {}
+        self._new_dates: dict[str, date] = {}
+        self._unsent: set[tuple[str, str]] = set()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -90,14 +101,19 @@ class HomeModel:
             key = str(apology.get("dossier_id"))
             if moved is not None and (key not in new_dates or moved > new_dates[key]):
                 new_dates[key] = moved
+        self._procedures, self._new_dates, self._unsent = procedures, new_dates, unsent
+        self._rows = {}
         buckets: dict[str, list[dict[str, Any]]] = {key: [] for key in BUCKETS}
-        everything: list[tuple[str, dict[str, Any]]] = []
-        for dossier in tablet.dossiers():
-            row = self._dossier_row(dossier, procedures, new_dates, unsent)
-            everything.append((row.pop("_search"), row))
+        dossiers = tablet.store.list_fields(
+            "dossier", _DOSSIER_FIELDS, order_by="received_at", descending=True
+        )
+        for dossier in dossiers:  # newest first, as Tablet.dossiers()
             status = str(dossier.get("status"))
-            for key in self._dossier_buckets(status, row["_due"]):
-                buckets[key].append(row)
+            in_buckets = list(self._dossier_buckets(status, effective_due(dossier, new_dates)))
+            if in_buckets:
+                row = self._row(dossier)
+                for key in in_buckets:
+                    buckets[key].append(row)
         for key in ("overdue", "today", "supplement", "open"):
             buckets[key].sort(key=lambda r: (r["_due"] or date.max, r["title"]))
         for feedback in tablet.store.list_records(
@@ -106,7 +122,8 @@ class HomeModel:
             buckets["feedback"].append(self._feedback_row(feedback, unsent))
         buckets["feedback"].sort(key=lambda r: r["_due"] or date.max)
         self._buckets = buckets
-        self._all = everything
+        self._dossiers = dossiers
+        self._all = None
 
     def _dossier_buckets(self, status: str, due: date | None) -> Iterable[str]:
         if status in _OPEN:
@@ -119,6 +136,14 @@ class HomeModel:
             yield "supplement"
         if status in _TO_RETURN:
             yield "to_return"
+
+    def _row(self, dossier: dict[str, Any]) -> dict[str, Any]:
+        """The dossier's row, built once per refresh."""
+        row = self._rows.get(str(dossier["id"]))
+        if row is None:
+            row = self._dossier_row(dossier, self._procedures, self._new_dates, self._unsent)
+            self._rows[str(dossier["id"])] = row
+        return row
 
     def _dossier_row(
         self,
@@ -141,8 +166,8 @@ class HomeModel:
         moved = new_dates.get(str(dossier["id"]))
         if moved is not None:
             parts.append(tr("home.row_new_date", date=fmt_date(moved)))
-        receipt = str(dossier.get("receipt_number", ""))
-        name = str(dossier.get("applicant_name", ""))
+        receipt = str(dossier.get("receipt_number") or "")
+        name = str(dossier.get("applicant_name") or "")
         on_server = ("dossier", str(dossier["id"])) not in unsent
         return {
             "kind": "dossier",
@@ -153,7 +178,6 @@ class HomeModel:
             "synced": on_server,
             "sync_label": tr("common.on_server") if on_server else tr("common.not_on_server"),
             "_due": due,
-            "_search": fold(f"{receipt} {name} {dossier.get('applicant_cccd') or ''}"),
         }
 
     def _feedback_row(
@@ -181,6 +205,30 @@ class HomeModel:
             "sync_label": tr("common.on_server") if on_server else tr("common.not_on_server"),
             "_due": due,
         }
+
+    def _search_index(self) -> list[tuple[str, dict[str, Any]]]:
+        """(search key, dossier) for every dossier, made at the first search after a refresh.
+
+        The keys need every citizen ID opened (sealed on the tablet), which the buckets do
+        not: the home screen shows sooner, and the first search pays for it once.
+        """
+        if self._all is None:
+            store = self.ctx.tablet.store
+            cccd = {
+                str(d["id"]): d.get("applicant_cccd") or ""
+                for d in store.list_fields("dossier", ("applicant_cccd",))
+            }
+            self._all = [
+                (
+                    fold(
+                        f"{d.get('receipt_number') or ''} {d.get('applicant_name') or ''} "
+                        f"{cccd.get(str(d['id']), '')}"
+                    ),
+                    d,
+                )
+                for d in self._dossiers
+            ]
+        return self._all
 
     # -- what the screen shows -----------------------------------------------------------------
 
@@ -210,7 +258,8 @@ class HomeModel:
         """The rows to list: the search results, or the chosen bucket."""
         words = fold(self.query).split()
         if words:
-            found = [row for key, row in self._all if all(w in key for w in words)]
+            index = self._search_index()
+            found = [self._row(d) for key, d in index if all(w in key for w in words)]
         else:
             found = self._buckets[self.bucket]
         return [{k: v for k, v in row.items() if not k.startswith("_")} for row in found]

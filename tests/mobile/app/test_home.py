@@ -111,3 +111,27 @@ def test_rows_follow_the_language_and_the_server(make_ctx: Callable[..., AppCont
     model.refresh()
     assert model.rows()[0]["synced"] and model.rows()[0]["sync_label"] == "On the server"
     assert ids
+
+
+def test_the_search_index_is_made_at_the_first_search_after_a_refresh(
+    make_ctx: Callable[..., AppContext],
+) -> None:
+    ctx = make_ctx(physical=fixed_clock())
+    ids = _setup(ctx)
+    model = HomeModel(ctx)
+    model.refresh()
+    assert model._all is None  # the buckets do not need the (sealed) citizen IDs
+    model.search("010090123456")
+    assert [r["record_id"] for r in model.rows()] == [ids["late"]]
+    later = ctx.tablet.create_dossier(
+        2, "Hờ A Dình", applicant_cccd="011095000777", received_at=_at(0, 8)
+    )
+    model.search("011095000777")
+    assert model.rows() == []  # not refreshed yet: the index is the last refresh's
+    model.refresh()
+    model.search("hơ a dinh 011095000777")
+    [found] = model.rows()
+    assert found["record_id"] == later and found["title"].endswith("· Hờ A Dình")
+    model.search("dang van duc")  # closed dossiers are found (their rows built on demand)
+    [returned] = model.rows()
+    assert returned["record_id"] == ids["returned"] and "Đã trả kết quả" in returned["subtitle"]
