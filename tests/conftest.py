@@ -27,6 +27,8 @@ from server import create_app
 from server.auth.passwords import use_fast_hashing_for_tests
 from server.extensions import db
 from server.models import Base
+from tests.faults.tally import TALLY as FAULT_TALLY
+from tests.faults.tally import WORKER_KEY as FAULT_TALLY_KEY
 
 use_fast_hashing_for_tests()
 
@@ -179,3 +181,23 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def session(app: Flask) -> Any:
     return db.session
+
+
+# -- fault-injection counts (tests/faults/tally.py), also under pytest-xdist ----------------
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and FAULT_TALLY.rows:
+        workeroutput[FAULT_TALLY_KEY] = FAULT_TALLY.dump()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    rows = getattr(node, "workeroutput", {}).get(FAULT_TALLY_KEY)
+    if rows:
+        FAULT_TALLY.load(rows)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    FAULT_TALLY.write_summary(terminalreporter)

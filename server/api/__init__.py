@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import swagger_ui_bundle
+from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, render_template_string, send_from_directory, url_for
 
 from server.extensions import api, csrf
+from server.sync.versions import PROTOCOL_HEADER
 
 API_PREFIX = "/api/v1"
 
@@ -33,6 +36,42 @@ def asset(filename: str) -> Any:
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
 
+class UpgradeRequiredPlugin(BasePlugin):
+    """Documents ``426`` on every operation that takes the sync version headers.
+
+    Each of them checks the headers (``sync_device``) and may answer ``426 Upgrade
+    Required`` with ``min_app`` (PROTOCOL.md §5), which the default error schema does
+    not allow. Done here once, so push, pull, blobs and conflicts all say so.
+    """
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        self.marshmallow = next(p for p in spec.plugins if isinstance(p, MarshmallowPlugin))
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[Any, Any] | None = None, **kwargs: Any
+    ) -> None:
+        from server.api.sync.schemas import UpgradeRequiredSchema
+
+        for operation in (operations or {}).values():
+            if not isinstance(operation, dict):
+                continue
+            versioned = any(
+                isinstance(p, dict) and p.get("in") == "header" and p.get("name") == PROTOCOL_HEADER
+                for p in operation.get("parameters", [])
+            )
+            responses = operation.setdefault("responses", {})
+            if not versioned or 426 in responses or "426" in responses:
+                continue
+            resolver = self.marshmallow.resolver
+            assert resolver is not None  # set by the plugin's init_spec, which ran first
+            schema = resolver.resolve_schema_dict(UpgradeRequiredSchema)  # type: ignore[no-untyped-call]
+            responses["426"] = {
+                "description": "The app must be updated first (sync version headers)",
+                "content": {"application/json": {"schema": schema}},
+            }
+
+
 def register_api(app: Flask) -> None:
     from server.api.blobs.resources import blp as blobs_blp
     from server.api.catalog.resources import blp as catalog_blp
@@ -50,7 +89,8 @@ def register_api(app: Flask) -> None:
             "info": {
                 "description": "Sync and data API of Một Cửa Field. Tablets authenticate "
                 "with `Authorization: Bearer <device token>` from `POST /api/v1/devices`."
-            }
+            },
+            "extra_plugins": [UpgradeRequiredPlugin()],
         },
     )
     api.spec.components.security_scheme(

@@ -8,8 +8,8 @@ the clone, fault-free; the original syncs through the faulty proxy and then once
 through a healthy path. Then both servers must hold the same records with the same
 field values and the same stored operation outcomes: nothing lost, nothing duplicated.
 
-Counts (cuts performed, lost, duplicated) are kept in ``TALLY`` and printed by each test
-and, for the whole run, in pytest's terminal summary.
+Counts (cuts performed, lost, duplicated) are kept in ``TALLY`` (``tally.py``) and
+printed by each test and, for the whole run, in pytest's terminal summary.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from sync.engine import RetryPolicy
 from sync.schema import COLLECTIONS
 from tests import factories
 from tests.conftest import fresh_database_url, make_app
+from tests.faults.tally import TALLY as TALLY
 from tests.server.conftest import World
 from tests.server.conftest import world as world
 
@@ -57,49 +58,16 @@ def scaled(default: int) -> int:
     return default * SOAK_FACTOR if SOAK else default
 
 
-# -- the tally ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, scenario: str, **counts: Any) -> None:
-        row = {"scenario": scenario, **counts}
-        self.rows.append(row)
-        print("\nFAULTS " + json.dumps(row, ensure_ascii=False))
-
-
-TALLY = Tally()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not TALLY.rows:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("fault injection (tests/faults)")
-    keys = ("cuts", "kills", "lost", "duplicated", "differing", "syncs", "seconds")
-    write(f"{'scenario':<44}" + "".join(f"{k:>11}" for k in keys))
-    totals: dict[str, float] = dict.fromkeys(keys, 0)
-    for row in TALLY.rows:
-        write(f"{row['scenario']:<44}" + "".join(f"{row.get(k, 0)!s:>11}" for k in keys))
-        for key in keys:
-            value = row.get(key, 0)
-            if isinstance(value, int | float):
-                totals[key] += value
-    write(
-        f"{'TOTAL':<44}"
-        + "".join(f"{round(totals[k], 1) if k == 'seconds' else totals[k]!s:>11}" for k in keys)
-    )
-
-
 # -- the world -----------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
-def blob_dir(app: Flask, tmp_path: Path) -> Path:
+def blob_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The test server's photo folder, for every test that has a server."""
     path = tmp_path / "server-blobs"
-    app.config["MOTCUA_BLOB_DIR"] = str(path)
+    if "app" in request.fixturenames:
+        app: Flask = request.getfixturevalue("app")
+        app.config["MOTCUA_BLOB_DIR"] = str(path)
     return path
 
 
@@ -127,6 +95,16 @@ def field_world(world: World, session: Session) -> World:
 
 #: Engine options for syncs through a faulty path: no waiting between retries.
 FAST_RETRY = {"retry": RetryPolicy(attempts=2, base_delay=0.0), "sleep": lambda _s: None}
+
+
+def pages(budget: int) -> dict[str, int]:
+    """Engine options for pull pages of about ``budget`` bytes, every one of them.
+
+    The engine sizes its pages to the link (``sync.engine.Adaptive``: they double while
+    requests are fast); the scenarios pin the size so faults land on many small pages,
+    the same ones run after run.
+    """
+    return {"pull_budget": budget, "min_pull_budget": budget, "max_pull_budget": budget}
 
 
 def register(path: Path, url: str, username: str, name: str = "Máy thử") -> Tablet:

@@ -62,6 +62,9 @@ class Exchange:
     cut_at: int | None = None  # byte offset of the cut in the message the fault names
     delivered: bool = True  # whether the client got the whole response
     seconds: float = 0.0  # from the whole request handed to the server to its whole answer
+    body_sent: int = 0  # body bytes handed to the server (less than request_body if cut)
+    upload_offset: int | None = None  # the request's Upload-Offset header (blob chunks)
+    response_offset: int | None = None  # the response's Upload-Offset header
 
 
 class FaultPlan:
@@ -177,6 +180,11 @@ def _headers(head: bytes) -> tuple[str, dict[str, str]]:
         if sep:
             headers[name.strip().lower()] = value.strip()
     return lines[0], headers
+
+
+def _offset(headers: dict[str, str]) -> int | None:
+    value = headers.get("upload-offset", "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def _body(reader: _Reader, headers: dict[str, str], *, until_close: bool) -> bytes:
@@ -297,6 +305,7 @@ class FaultProxy:
                 body = _body(client_reader, headers, until_close=False)
                 request = head + body
                 exchange = Exchange(method, path, len(request), len(body))
+                exchange.upload_offset = _offset(headers)
                 fault = self.plan.decide(method, path) if self.plan is not None else None
                 exchange.fault = fault
                 if upstream is None:
@@ -306,11 +315,13 @@ class FaultProxy:
                 if fault is not None and fault.kind == "cut_request":
                     exchange.cut_at = int(fault.fraction * len(request))
                     exchange.delivered = False
+                    exchange.body_sent = max(0, exchange.cut_at - len(head))
                     upstream.sendall(request[: exchange.cut_at])
                     self._log(exchange)
                     rst = fault.rst
                     return
                 upstream.sendall(request)
+                exchange.body_sent = len(body)
                 handed = time.monotonic()
                 if self.on_request is not None:
                     self.on_request(method, path)
@@ -321,6 +332,7 @@ class FaultProxy:
                     return
                 status_line, response_headers = _headers(response_head)
                 exchange.status = int(status_line.split()[1])
+                exchange.response_offset = _offset(response_headers)
                 closing = "close" in response_headers.get("connection", "").lower() or (
                     status_line.startswith("HTTP/1.0")
                     and "keep-alive" not in response_headers.get("connection", "").lower()

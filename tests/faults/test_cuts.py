@@ -14,7 +14,8 @@ sync through a healthy path (straight to the server) must complete, and then:
   change was applied twice;
 - always: the tablet holds exactly the server's records, with nothing pending.
 
-Each test runs ``rounds`` rounds (more under ``MOTCUA_SOAK=1``), each on new work.
+Each test makes a fixed number of faults (8 times more under ``MOTCUA_SOAK=1``), over as
+many rounds of new work as they take, each round compared with its own fault-free run.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from mobile.tablet import Tablet
@@ -43,20 +47,23 @@ from tests.faults.conftest import (
     assert_tablet_matches_server,
     copy_tablet,
     field_day,
+    pages,
     reference_server,
     register,
     server_snapshot,
     tablet_snapshot,
 )
-from tests.faults.proxy import FaultPlan, FaultProxy
+from tests.faults.proxy import Exchange, Fault, FaultPlan, FaultProxy
 from tests.server.conftest import World
 
 #: One attempt per request: a fault ends the sync, the next one resumes.
 ONE_SHOT: dict[str, Any] = {"retry": RetryPolicy(attempts=1), "sleep": lambda _s: None}
-ROUNDS = SOAK_FACTOR if SOAK else 1
-PUSH_CUTS = 24  # per round and backend
-PULL_CUTS = 14
-PHOTO_CUTS = 14
+SCALE = SOAK_FACTOR if SOAK else 1
+# Faults per test and backend (x 8 in the soak), made over as many rounds of new work
+# as they take: one round's outbox or pull is only so long.
+PUSH_CUTS = 24 * SCALE
+PULL_CUTS = 14 * SCALE
+PHOTO_CUTS = 14 * SCALE
 
 
 def _address(url: str) -> tuple[str, int]:
@@ -97,20 +104,33 @@ def _reference_push_run(
         copy.close()
 
 
-def _run_until_spent(
+def _rounds(plan: FaultPlan) -> Iterator[int]:
+    """Round numbers, until every fault of ``plan`` was made (each round brings new work).
+
+    A round ends when its work is done, faults left or not; the next round's work takes
+    the rest. Far more rounds than the faults should need means the faults found nothing
+    to break: that fails.
+    """
+    limit = 4 * SCALE + 2
+    round_no = 0
+    while plan.budget > 0:
+        assert round_no < limit, f"{round_no} rounds of work left {plan.budget} faults unmade"
+        yield round_no
+        round_no += 1
+
+
+def _run_until_done(
     tablet: Tablet, proxy: FaultProxy, plan: FaultPlan, rng: random.Random, **options: Any
 ) -> list[SyncReport]:
-    """Sync through the proxy until every planned fault happened."""
+    """Sync through the proxy until the planned faults are spent or the work is done."""
     reports: list[SyncReport] = []
-    for _ in range(2000):
-        if plan.budget <= 0:
-            break
+    while plan.budget > 0:
         batch = rng.choice((8, 20, 45))
         report = _sync_via(tablet, proxy.url, push_batch=batch, **options)
         reports.append(report)
         if report.ok and tablet.status().pending == 0:
-            break  # all work done: nothing left to break
-    assert plan.budget == 0, f"the work ended with {plan.budget} planned faults not made"
+            break  # all work done: nothing left to break this round
+        assert len(reports) < 2000, "the syncs make no progress"
     return reports
 
 
@@ -119,7 +139,7 @@ class Totals:
 
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
-        self.cuts = self.lost = self.duplicated = self.differing = self.syncs = 0
+        self.cuts = self.lost = self.duplicated = self.differing = self.syncs = self.rounds = 0
         self.extra: Counter[str] = Counter()
 
     def add(self, proxy: FaultProxy, reports: list[SyncReport], result: Comparison) -> None:
@@ -130,6 +150,7 @@ class Totals:
         self.duplicated += result.duplicated
         self.differing += result.differing
         self.syncs += len(reports) + 1
+        self.rounds += 1
 
     def report(self, scenario: str, started: float) -> None:
         TALLY.add(
@@ -140,7 +161,7 @@ class Totals:
             duplicated=self.duplicated,
             differing=self.differing,
             syncs=self.syncs,
-            rounds=ROUNDS,
+            rounds=self.rounds,
             **dict(self.extra),
             seconds=round(time.monotonic() - started, 1),
         )
@@ -156,22 +177,21 @@ def test_cuts_during_push_lose_and_duplicate_nothing(
     commune_id = field_world.a.commune.id
     tablet = register(tmp_path / "tablet.db", live_server.url, field_world.a.officer.username)
     totals = Totals()
-    for round_no in range(ROUNDS):
-        seed = 1100 + round_no
-        summary = field_day(tablet, seed)
+    rng = random.Random(1100)
+    plan = FaultPlan(
+        rng,
+        match=lambda method, path: path.endswith("/sync/push"),
+        budget=PUSH_CUTS,
+        probability=0.5,
+    )
+    for round_no in _rounds(plan):
+        summary = field_day(tablet, 1100 + round_no)
         assert summary.operations > 500
         name = f"ref_push_{round_no}"
         reference = _reference_push_run(tablet, database_url, tmp_path, commune_id, name)
 
-        rng = random.Random(seed)
-        plan = FaultPlan(
-            rng,
-            match=lambda method, path: path.endswith("/sync/push"),
-            budget=PUSH_CUTS,
-            probability=0.5,
-        )
         with FaultProxy(_address(live_server.url), plan) as proxy:
-            reports = _run_until_spent(tablet, proxy, plan, rng, **ONE_SHOT)
+            reports = _run_until_done(tablet, proxy, plan, rng, **ONE_SHOT)
         _healthy_sync(tablet, live_server.url)
 
         result = assert_same(server_snapshot(live_server.app, commune_id), reference)
@@ -194,38 +214,38 @@ def test_cuts_during_pull_resume_from_the_last_applied_page(
     colleague = register(tmp_path / "colleague.db", live_server.url, field_world.a.leader.username)
     budget = 8 * 1024  # small pages: many of them to cut
     totals = Totals()
-    for round_no in range(ROUNDS):
-        seed = 2300 + round_no
-        field_day(colleague, seed)
+    rng = random.Random(2300)
+    plan = FaultPlan(
+        rng,
+        match=lambda method, path: path.endswith("/sync/pull"),
+        budget=PULL_CUTS,
+        probability=0.35,
+    )
+    for round_no in _rounds(plan):
+        field_day(colleague, 2300 + round_no)
         _healthy_sync(colleague, live_server.url)
         # The colleague's 20 edits of existing dossiers, on the server too.
-        rng = random.Random(seed)
         for n, dossier in enumerate(rng.sample(colleague.dossiers(), 20)):
             colleague.edit("dossier", dossier["id"], note=f"Đồng nghiệp bổ sung {round_no}.{n}")
         _healthy_sync(colleague, live_server.url)
 
         copy = Tablet(copy_tablet(puller, tmp_path / f"puller-ref-{round_no}.db"))
-        reference_report = _healthy_sync(copy, live_server.url, pull_budget=budget)
+        reference_report = _healthy_sync(copy, live_server.url, **pages(budget))
         reference = tablet_snapshot(copy)
         copy.close()
 
-        plan = FaultPlan(
-            rng,
-            match=lambda method, path: path.endswith("/sync/pull"),
-            budget=PULL_CUTS,
-            probability=0.35,
-        )
         with FaultProxy(_address(live_server.url), plan) as proxy:
-            reports = _run_until_spent(puller, proxy, plan, rng, pull_budget=budget, **ONE_SHOT)
-        final = _healthy_sync(puller, live_server.url, pull_budget=budget)
+            reports = _run_until_done(puller, proxy, plan, rng, **pages(budget), **ONE_SHOT)
+        final = _healthy_sync(puller, live_server.url, **pages(budget))
 
         result = assert_same(tablet_snapshot(puller), reference, server=False)
         totals.add(proxy, reports, result)
         totals.extra["changes"] += reference_report.pulled
+        totals.extra["pages"] += reference_report.requests  # nothing to push: all pages
         # Each applied page stored its cursor with it: no change was applied twice (G10).
         assert sum(r.pulled for r in reports) + final.pulled == reference_report.pulled
     totals.report(f"pull cuts [{_backend(database_url)}]", started)
-    # The tablet holds what the server holds (red while test_paged_pull.py is red).
+    # The tablet holds what the server holds.
     assert_tablet_matches_server(puller, live_server.app, commune_id)
     puller.close()
     colleague.close()
@@ -234,9 +254,61 @@ def test_cuts_during_pull_resume_from_the_last_applied_page(
 # -- (c) photo upload ---------------------------------------------------------------------
 
 
-def _accepted_bytes(proxy: FaultProxy) -> int:
-    """Bytes of PATCH chunks the server accepted (204) over the proxy."""
-    return sum(e.request_body for e in proxy.exchanges if e.method == "PATCH" and e.status == 204)
+@dataclass
+class UploadLedger:
+    """How the server's bytes of each photo came to be, replayed from the PATCH log."""
+
+    accepted: int = 0  # bytes of chunks the server answered 204 to
+    kept: int = 0  # bytes the server kept from chunks cut on the way (PROTOCOL.md §8.3)
+    cut_chunks_kept: int = 0  # cut chunks that left bytes on the server
+
+
+def _upload_ledger(exchanges: list[Exchange], sizes: dict[str, int]) -> UploadLedger:
+    """Replay every chunk sent for ``sizes``' photos; fail if a byte was written twice.
+
+    The server's offset for a photo is known after a ``204`` (its chunk started at the
+    offset and ended at the new one) or a ``409`` (which says where the upload stands).
+    A chunk cut on the way (``cut_request``) may leave any prefix of the body bytes that
+    reached the server, so the offset is then only known to lie in a range, until the
+    next answer says where it is. Each ``204`` must start inside the possible range (at
+    the server's offset: no byte written twice, none skipped, never from 0 again), the
+    offset never goes back, and every photo ends exactly at its size.
+    """
+    ledger = UploadLedger()
+    low = dict.fromkeys(sizes, 0)  # the server's offset lies in [low, high]
+    high = dict.fromkeys(sizes, 0)
+    for e in exchanges:
+        sha256 = e.path.rsplit("/", 1)[-1]
+        if e.method != "PATCH" or sha256 not in sizes:
+            continue
+        where = f"PATCH {sha256[:12]} at {e.upload_offset} -> {e.status} ({e.fault})"
+        if e.status == 204:
+            start = e.upload_offset
+            assert start is not None and low[sha256] <= start <= high[sha256], (
+                f"{where}: the server stood in [{low[sha256]}, {high[sha256]}]"
+            )
+            if start > low[sha256]:
+                ledger.cut_chunks_kept += 1
+            ledger.kept += start - low[sha256]
+            ledger.accepted += e.request_body
+            low[sha256] = high[sha256] = start + e.request_body
+            assert e.response_offset == low[sha256], where
+        elif e.status == 409:
+            stands = e.response_offset
+            assert stands is not None and low[sha256] <= stands <= high[sha256], (
+                f"{where}: the server says {stands}, it stood in [{low[sha256]}, {high[sha256]}]"
+            )
+            if stands > low[sha256]:
+                ledger.cut_chunks_kept += 1
+            ledger.kept += stands - low[sha256]
+            low[sha256] = high[sha256] = stands
+        elif e.status is None and e.upload_offset is not None:  # cut before the server answered
+            high[sha256] = max(high[sha256], e.upload_offset + e.body_sent)
+        else:
+            raise AssertionError(f"{where}: unexpected answer")
+    for sha256, size in sizes.items():
+        assert low[sha256] == high[sha256] == size, (sha256, low[sha256], high[sha256], size)
+    return ledger
 
 
 def _resumed(proxy: FaultProxy) -> int:
@@ -252,35 +324,41 @@ def test_cuts_during_photo_upload_resume_from_the_server_offset(
     chunk = 8 * 1024  # about 11 chunks per photo, so cuts land mid-photo
     probability = 0.35
     photo_size = 90_000
-    # Enough chunks for every planned cut, with room to spare.
-    photos = math.ceil(PHOTO_CUTS / probability * 1.6 / (photo_size / chunk))
+    # Enough chunks in a round for the default run's cuts, with room to spare.
+    photos = math.ceil(14 / probability * 1.6 / (photo_size / chunk))
     totals = Totals()
     blob_dir = Path(app.config["MOTCUA_BLOB_DIR"])
-    for round_no in range(ROUNDS):
-        seed = 3700 + round_no
+    rng = random.Random(3700)
+    plan = FaultPlan(
+        rng,
+        match=lambda method, path: method == "PATCH" and "/blobs/" in path,
+        budget=PHOTO_CUTS,
+        probability=probability,
+    )
+    for round_no in _rounds(plan):
         field_day(
-            tablet, seed, dossiers=4, feedback=1, surveys=5, photos=photos, photo_size=photo_size
+            tablet,
+            3700 + round_no,
+            dossiers=4,
+            feedback=1,
+            surveys=5,
+            photos=photos,
+            photo_size=photo_size,
         )
         sizes = {ref.sha256: ref.size for ref in tablet.store.pending_blobs()}
         assert len(sizes) == photos
         name = f"ref_photo_{round_no}"
         reference = _reference_push_run(tablet, database_url, tmp_path, commune_id, name)
 
-        rng = random.Random(seed)
-        plan = FaultPlan(
-            rng,
-            match=lambda method, path: method == "PATCH" and "/blobs/" in path,
-            budget=PHOTO_CUTS,
-            probability=probability,
-        )
         with FaultProxy(_address(live_server.url), plan) as proxy:
-            reports = _run_until_spent(tablet, proxy, plan, rng, chunk_size=chunk, **ONE_SHOT)
+            reports = _run_until_done(tablet, proxy, plan, rng, chunk_size=chunk, **ONE_SHOT)
         with FaultProxy(_address(live_server.url)) as healthy:  # logs, never cuts
             _healthy_sync(tablet, healthy.url, chunk_size=chunk)
 
-        # Every byte of every photo was accepted exactly once: each upload resumed where
+        # Every byte of every photo was written exactly once: each upload resumed where
         # the server stood (its offset from the announce or a 409), never from 0 again.
-        assert _accepted_bytes(proxy) + _accepted_bytes(healthy) == sum(sizes.values())
+        ledger = _upload_ledger([*proxy.exchanges, *healthy.exchanges], sizes)
+        assert ledger.accepted + ledger.kept == sum(sizes.values())
         for sha256 in sizes:
             data = (blob_dir / sha256[:2] / sha256).read_bytes()
             assert hashlib.sha256(data).hexdigest() == sha256
@@ -290,6 +368,49 @@ def test_cuts_during_photo_upload_resume_from_the_server_offset(
         totals.add(proxy, reports, result)
         totals.extra["photos"] += len(sizes)
         totals.extra["resumed_by_409"] += _resumed(proxy) + _resumed(healthy)
+        totals.extra["cut_chunks_kept"] += ledger.cut_chunks_kept
+        totals.extra["bytes_kept_from_cut_chunks"] += ledger.kept
         assert_tablet_matches_server(tablet, live_server.app, commune_id)
     totals.report(f"photo upload cuts [{_backend(database_url)}]", started)
     tablet.close()
+
+
+def test_the_upload_ledger_catches_bytes_written_twice_or_skipped() -> None:
+    """The photo scenario's check itself: a kept prefix is fine, an overlap or gap is not."""
+    sha = "a" * 64
+    path = f"/api/v1/blobs/{sha}"
+    cut = Fault("cut_request", 0.5)
+
+    def chunk(offset: int, size: int, status: int | None, sent: int | None = None) -> Exchange:
+        answer = {204: offset + size, 409: sent}.get(status) if status else None
+        e = Exchange("PATCH", path, size + 400, size, status=status, fault=None if status else cut)
+        e.upload_offset, e.body_sent, e.response_offset = offset, sent or size, answer
+        return e
+
+    # 100 bytes, a chunk cut after 30 of its 50 bytes reached the server, which kept 20.
+    ledger = _upload_ledger(
+        [chunk(0, 50, 204), chunk(50, 50, None, sent=30), chunk(70, 30, 204)], {sha: 100}
+    )
+    assert (ledger.accepted, ledger.kept, ledger.cut_chunks_kept) == (80, 20, 1)
+    # ... or told by a 409 where it stands.
+    ledger = _upload_ledger(
+        [
+            chunk(0, 50, 204),
+            chunk(50, 50, None, sent=30),
+            chunk(50, 50, 409, sent=60),
+            chunk(60, 40, 204),
+        ],
+        {sha: 100},
+    )
+    assert (ledger.accepted, ledger.kept) == (90, 10)
+    # Sent again from 0 and accepted: bytes written twice.
+    with pytest.raises(AssertionError, match="stood in"):
+        _upload_ledger([chunk(0, 50, 204), chunk(0, 50, 204), chunk(50, 50, 204)], {sha: 100})
+    # More kept than reached the server, or a gap.
+    with pytest.raises(AssertionError, match="stood in"):
+        _upload_ledger(
+            [chunk(0, 50, 204), chunk(50, 50, None, sent=10), chunk(70, 30, 204)], {sha: 100}
+        )
+    # Not all of it.
+    with pytest.raises(AssertionError):
+        _upload_ledger([chunk(0, 50, 204)], {sha: 100})

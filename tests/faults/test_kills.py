@@ -18,6 +18,7 @@ a copy that pulled fault-free and the server's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -43,10 +44,12 @@ from tests.conftest import LiveServer
 from tests.faults.conftest import (
     SOAK,
     TALLY,
+    Snapshot,
     assert_same,
     assert_tablet_matches_server,
     copy_tablet,
     field_day,
+    pages,
     reference_server,
     register,
     server_snapshot,
@@ -119,27 +122,32 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
 
-    def kill(self, sig: int = signal.SIGKILL) -> None:
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 30) -> None:
         """Signal the master and its worker (the process group we started) and reap it."""
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, sig)
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=timeout)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.kill(signal.SIGTERM)
+        """SIGTERM, SIGKILL if it lingers: nothing of the group is left running."""
+        if self.process is None:
+            return
+        try:
+            self.kill(signal.SIGTERM, timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        with contextlib.suppress(ProcessLookupError):  # a worker that outlived its master
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @contextmanager
 def server_process(database_url: str, blob_dir: Path, log: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(database_url, blob_dir, log).start()
+    server = ServerProcess(database_url, blob_dir, log)
     try:
-        yield server
+        yield server.start()
     finally:
         server.stop()
-        if server.process is not None and server.process.poll() is None:
-            server.kill()
 
 
 def _applied_count(database_url: str, device_id: str) -> int:
@@ -159,85 +167,108 @@ def _applied_count(database_url: str, device_id: str) -> int:
 # -- (d) the server killed mid-push ---------------------------------------------------------
 
 
+def _reference_push(
+    tablet: Tablet, database_url: str, tmp_path: Path, commune_id: int, name: str
+) -> tuple[Snapshot, float]:
+    """The tablet's outbox pushed fault-free to a clone of the server: the clone's snapshot,
+    and how long the server worked on the push (the window for the kills)."""
+    copy = Tablet(copy_tablet(tablet, tmp_path / f"{name}.db"))
+    try:
+        with (
+            reference_server(database_url, tmp_path, name) as served,
+            FaultProxy(_address(served.url)) as timing,
+        ):
+            report = _healthy_sync(copy, timing.url, push_batch=5000)
+            assert copy.status().pending == 0, report
+            push_seconds = max(e.seconds for e in timing.exchanges if e.path.endswith("/push"))
+            return server_snapshot(served.app, commune_id), push_seconds
+    finally:
+        copy.close()
+
+
+def _kill_mid_push(
+    server: ServerProcess,
+    tablet: Tablet,
+    database_url: str,
+    push_seconds: float,
+    rng: random.Random,
+) -> str:
+    """Push the whole outbox, SIGKILL the server while it works on it, start it again.
+
+    Checks that the push left all or nothing; returns what happened to it.
+    """
+    device_id = tablet.registration.device_id
+    pending = tablet.status().pending
+    before = _applied_count(database_url, device_id)
+    in_flight = threading.Event()
+
+    def pushed(method: str, path: str) -> None:
+        if path.endswith("/sync/push"):
+            in_flight.set()
+
+    reports: list[SyncReport] = []
+    with FaultProxy(_address(server.url), on_request=pushed) as proxy:
+        worker = threading.Thread(
+            target=lambda: reports.append(
+                _sync_via(tablet, proxy.url, push_batch=5000, **ONE_SHOT)
+            ),
+            daemon=True,
+        )
+        worker.start()
+        assert in_flight.wait(120), "the push never reached the server"
+        time.sleep(rng.uniform(0.02, 0.6) * push_seconds)
+        server.kill()
+        worker.join(timeout=120)
+    assert not worker.is_alive()
+    kept = _applied_count(database_url, device_id) - before
+    # One push, one transaction: all of it or nothing of it survives the kill.
+    assert kept in (0, pending), f"a killed push left {kept} of {pending} operations"
+    server.start()
+    if reports and reports[0].ok:
+        return "completed before the kill"
+    return "committed, answer lost" if kept else "rolled back"
+
+
 def test_server_killed_mid_push_loses_and_doubles_nothing(
     tmp_path: Path, field_world: World, database_url: str, blob_dir: Path, app: Flask
 ) -> None:
     started = time.monotonic()
     commune_id = field_world.a.commune.id
     rng = random.Random(4200)
+    outcomes: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    push_seconds: list[float] = []
     with server_process(database_url, blob_dir, tmp_path / "gunicorn.log") as server:
         tablet = register(tmp_path / "tablet.db", server.url, field_world.a.officer.username)
-        device_id = tablet.registration.device_id
-        operations = field_day(tablet, 4201, photos=2).operations
-        # The photos go up first, healthy; the push is what gets killed.
-        copy = Tablet(copy_tablet(tablet, tmp_path / "reference.db"))
-        with (
-            reference_server(database_url, tmp_path, "ref_kill") as reference_served,
-            FaultProxy(_address(reference_served.url)) as timing,
-        ):
-            reference_report = _healthy_sync(copy, timing.url, push_batch=5000)
-            assert copy.status().pending == 0, reference_report
-            reference = server_snapshot(reference_served.app, commune_id)
-            # How long the server works on such a push: the window for the kill.
-            push_seconds = max(e.seconds for e in timing.exchanges if e.path.endswith("/push"))
-        copy.close()
-
-        outcomes: Counter[str] = Counter()
-        kills = 0
-        for _ in range(SERVER_KILLS):
-            pending = tablet.status().pending
-            if pending == 0:
-                break  # an earlier push completed before its kill: nothing left in flight
-            before = _applied_count(database_url, device_id)
-            in_flight = threading.Event()
-
-            def pushed(method: str, path: str, flag: threading.Event = in_flight) -> None:
-                if path.endswith("/sync/push"):
-                    flag.set()
-
-            reports: list[SyncReport] = []
-            with FaultProxy(_address(server.url), on_request=pushed) as proxy:
-                worker = threading.Thread(
-                    target=lambda url=proxy.url, out=reports: out.append(
-                        _sync_via(tablet, url, push_batch=5000, **ONE_SHOT)
-                    ),
-                    daemon=True,
-                )
-                worker.start()
-                assert in_flight.wait(120), "the push never reached the server"
-                time.sleep(rng.uniform(0.02, 0.6) * push_seconds)
-                server.kill()
-                kills += 1
-                worker.join(timeout=120)
-            assert not worker.is_alive()
-            after = _applied_count(database_url, device_id)
-            # One push, one transaction: all of it or nothing of it survives the kill.
-            kept = after - before
-            assert kept in (0, pending), f"a killed push left {kept} of {pending} operations"
-            if reports and reports[0].ok:
-                outcomes["completed before the kill"] += 1
-            elif kept:
-                outcomes["committed, answer lost"] += 1
-            else:
-                outcomes["rolled back"] += 1
-            server.start()
-
-        _healthy_sync(tablet, server.url, push_batch=5000)
-        result = assert_same(server_snapshot(app, commune_id), reference)
-        TALLY.add(
-            f"server SIGKILL mid-push [{_backend(database_url)}]",
-            kills=kills,
-            lost=result.lost,
-            duplicated=result.duplicated,
-            differing=result.differing,
-            operations=operations,
-            outcomes=dict(outcomes),
-            push_seconds=round(push_seconds, 2),
-            seconds=round(time.monotonic() - started, 1),
-        )
-        assert kills >= 1
-        assert_tablet_matches_server(tablet, app, commune_id)
+        # Rounds of new work until every kill was made: a push that completes before its
+        # kill leaves nothing in flight.
+        round_no = 0
+        while totals["kills"] < SERVER_KILLS:
+            totals["operations"] += field_day(tablet, 4201 + round_no, photos=2).operations
+            name = f"ref_kill_{round_no}"
+            reference, seconds = _reference_push(tablet, database_url, tmp_path, commune_id, name)
+            push_seconds.append(seconds)
+            made = 0
+            while totals["kills"] < SERVER_KILLS and tablet.status().pending:
+                outcomes[_kill_mid_push(server, tablet, database_url, seconds, rng)] += 1
+                totals["kills"] += 1
+                made += 1
+            assert made >= 1, "a round of work without a kill"
+            _healthy_sync(tablet, server.url, push_batch=5000)
+            result = assert_same(server_snapshot(app, commune_id), reference)
+            totals.update(lost=result.lost, duplicated=result.duplicated)
+            totals.update(differing=result.differing, rounds=1)
+            assert_tablet_matches_server(tablet, app, commune_id)
+            round_no += 1
         tablet.close()
+    TALLY.add(
+        f"server SIGKILL mid-push [{_backend(database_url)}]",
+        **{k: totals[k] for k in ("kills", "lost", "duplicated", "differing", "rounds")},
+        operations=totals["operations"],
+        outcomes=dict(outcomes),
+        push_seconds=round(max(push_seconds), 2),
+        seconds=round(time.monotonic() - started, 1),
+    )
 
 
 # -- (e) the tablet killed mid-apply ----------------------------------------------------------
@@ -255,7 +286,8 @@ def traced(changes, cursor):
     print("applied", len(changes), flush=True)
 
 tablet.store.apply_changes = traced
-report = tablet.sync(pull_budget=int(sys.argv[2]))
+budget = int(sys.argv[2])
+report = tablet.sync(pull_budget=budget, min_pull_budget=budget, max_pull_budget=budget)
 print("done", int(report.ok), report.pulled, report.error, flush=True)
 """
 
@@ -271,26 +303,35 @@ def _run_child(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     lines: list[str] = []
     killed = False
-    with subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as child:
-        assert child.stdout is not None
-        pages = 0
-        for raw in iter(child.stdout.readline, b""):
-            line = raw.decode().strip()
-            lines.append(line)
-            if line.startswith("apply "):
-                pages += 1
-                if kill_at is not None and pages == kill_at:
-                    time.sleep(rng.uniform(0.0, 0.02))
-                    os.kill(child.pid, signal.SIGKILL)
-                    killed = True
-                    break
-        _, stderr = child.communicate(timeout=120)
-        if killed:
-            assert child.returncode == -signal.SIGKILL, lines
-        else:
-            assert child.returncode == 0, stderr.decode()[-2000:]
+    log = path.with_name(path.name + "-child.log")
+    with (
+        log.open("ab") as errors,
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors
+        ) as child,
+    ):
+        try:
+            assert child.stdout is not None
+            pages = 0
+            for raw in iter(child.stdout.readline, b""):
+                line = raw.decode().strip()
+                lines.append(line)
+                if line.startswith("apply "):
+                    pages += 1
+                    if kill_at is not None and pages == kill_at:
+                        time.sleep(rng.uniform(0.0, 0.02))
+                        os.kill(child.pid, signal.SIGKILL)
+                        killed = True
+                        break
+            child.wait(timeout=120)
+        finally:
+            if child.poll() is None:  # the test failed: leave no tablet running
+                child.kill()
+                child.wait()
+    if killed:
+        assert child.returncode == -signal.SIGKILL, lines
+    else:
+        assert child.returncode == 0, log.read_text(errors="replace")[-2000:]
     return lines, killed
 
 
@@ -303,48 +344,51 @@ def test_tablet_killed_mid_apply_converges_on_the_server(
     path = tmp_path / "puller.db"
     register(path, live_server.url, field_world.a.officer.username).close()
     colleague = register(tmp_path / "colleague.db", live_server.url, field_world.a.leader.username)
-    field_day(colleague, 5301, photos=2)
-    _healthy_sync(colleague, live_server.url, push_batch=5000)
-    colleague.close()
-
     budget = 12 * 1024
-    with Tablet(path) as puller:
-        copy = Tablet(copy_tablet(puller, tmp_path / "puller-ref.db"))
-    reference_report = _healthy_sync(copy, live_server.url, pull_budget=budget)
-    reference = tablet_snapshot(copy)
-    copy.close()
-    pages = reference_report.requests  # nothing to push: every request was a pull page
-    assert pages >= 4, pages
+    totals: Counter[str] = Counter()
+    # Rounds of new work (a colleague's field day) until every kill was made.
+    round_no = 0
+    while totals["kills"] < TABLET_KILLS:
+        field_day(colleague, 5301 + round_no, photos=2)
+        _healthy_sync(colleague, live_server.url, push_batch=5000)
+        with Tablet(path) as puller:
+            copy = Tablet(copy_tablet(puller, tmp_path / f"puller-ref-{round_no}.db"))
+        reference_report = _healthy_sync(copy, live_server.url, **pages(budget))
+        reference = tablet_snapshot(copy)
+        copy.close()
+        page_count = reference_report.requests  # nothing to push: every request was a page
+        assert page_count >= 8, page_count
+        totals.update(changes=reference_report.pulled, pages=page_count, rounds=1)
 
-    kills = mid_apply = 0
-    for _ in range(TABLET_KILLS):
-        lines, killed = _run_child(path, budget, rng.randint(1, 3), rng)
-        if not killed:
+        made = 0
+        while totals["kills"] < TABLET_KILLS:
+            lines, killed = _run_child(path, budget, rng.randint(1, 3), rng)
+            if not killed:
+                assert lines[-1].startswith("done 1 "), lines
+                break  # the pull finished before the page chosen for the kill
+            totals["kills"] += 1
+            made += 1
+            if lines[-1].startswith("apply "):
+                totals["killed_inside_apply"] += 1  # it could not say the page was applied
+        else:
+            lines, killed = _run_child(path, budget, None, rng)
             assert lines[-1].startswith("done 1 "), lines
-            break  # the pull finished before the page chosen for the kill
-        kills += 1
-        if lines[-1].startswith("apply "):
-            mid_apply += 1  # killed before it could say the page was applied
-    else:
-        lines, killed = _run_child(path, budget, None, rng)
-        assert lines[-1].startswith("done 1 "), lines
+        assert made >= 1, "a round of work without a kill"
 
-    connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    connection.close()
-    with Tablet(path) as puller:
-        result = assert_same(tablet_snapshot(puller), reference, server=False)
-        TALLY.add(
-            f"tablet SIGKILL mid-apply [{_backend(database_url)}]",
-            kills=kills,
-            killed_inside_apply=mid_apply,
-            lost=result.lost,
-            duplicated=result.duplicated,
-            differing=result.differing,
-            changes=reference_report.pulled,
-            pages=pages,
-            seconds=round(time.monotonic() - started, 1),
-        )
-        assert kills >= 1
-        # The tablet holds what the server holds (red while test_paged_pull.py is red).
-        assert_tablet_matches_server(puller, live_server.app, commune_id)
+        connection = sqlite3.connect(path)
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        connection.close()
+        with Tablet(path) as puller:
+            result = assert_same(tablet_snapshot(puller), reference, server=False)
+            totals.update(lost=result.lost, duplicated=result.duplicated)
+            totals.update(differing=result.differing)
+            # The tablet holds what the server holds.
+            assert_tablet_matches_server(puller, live_server.app, commune_id)
+        round_no += 1
+    colleague.close()
+    TALLY.add(
+        f"tablet SIGKILL mid-apply [{_backend(database_url)}]",
+        **{k: totals[k] for k in ("kills", "killed_inside_apply", "lost", "duplicated")},
+        **{k: totals[k] for k in ("differing", "changes", "pages", "rounds")},
+        seconds=round(time.monotonic() - started, 1),
+    )

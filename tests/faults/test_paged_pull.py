@@ -8,13 +8,12 @@ run. Minimal reproduction, no proxy needed:
    events (s1+1 … s1+30), then edits D's ``note`` (s2 > s1+30; D's row now has seq s2);
 2. a new tablet A pulls from the start with a small budget. Page 1 ends at some cursor
    k with s1 ≤ k < s2: D is not on it (its row's seq is s2). On the page holding s2,
-   ``server.sync.pull.record_change`` is called with ``since = k``; D's creation fields
-   have seq s1 ≤ k, so D is treated as "known to the device" and only ``note`` is sent.
+   ``server.sync.pull.record_change`` was called with ``since = k``; D's creation fields
+   have seq s1 ≤ k, so D was treated as "known to the device" and only ``note`` was sent.
 
-A never receives D's applicant, receipt number, procedure… The per-field filter may
-only use a cursor up to which the device really holds every record (e.g. the cursor
-at the start of the paged pass, carried in the cursor across pages), not the page's.
-This test stays red until the server is fixed; it is not marked xfail on purpose.
+A never received D's applicant, receipt number, procedure… (bug B1 of
+docs/RELIABILITY.md). Fixed in ``record_change``: a change carries every field of the
+record, whatever the page's cursor (PROTOCOL.md §7); this test keeps it that way.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ SCOPED = {
     ("POST", "/api/v1/sync/push"),
     ("POST", "/api/v1/sync/pull"),
     ("POST", "/api/v1/blobs"),
+    ("POST", "/api/v1/blobs/announce"),
     ("GET", "/api/v1/blobs/<string:sha256>"),
     ("PATCH", "/api/v1/blobs/<string:sha256>"),
     ("GET", "/api/v1/conflicts"),
@@ -265,6 +266,16 @@ def test_blob_bytes_only_for_own_commune(
     with client.get(f"/api/v1/blobs/{digest}", headers=_sync_headers(world.a)) as other:
         assert other.status_code == 404
         assert photo not in other.data
+
+
+def test_announcing_photos_needs_a_device(client: FlaskClient, world: World) -> None:
+    """Announcing says only whether the bytes of a given hash are complete (the hash is
+    known only to whoever holds the photo); it still takes a device of some commune."""
+    body = {"blobs": [{"sha256": "ab" * 32, "size": 10, "content_type": "image/jpeg"}]}
+    anonymous = client.post("/api/v1/blobs/announce", json=body, headers=dict(SYNC_HEADERS))
+    assert anonymous.status_code == 401
+    own = client.post("/api/v1/blobs/announce", json=body, headers=_sync_headers(world.a))
+    assert own.status_code == 200
 
 
 def test_conflicts_only_own_commune(
