@@ -35,7 +35,7 @@ def dossier_search_key(
 class Dossier(SyncRecord):
     __tablename__ = "dossier"
     __table_args__ = (
-        Index("ix_dossier_commune_seq", "commune_id", "seq"),
+        Index("ix_dossier_commune_seq_id", "commune_id", "seq", "id"),
         Index("ix_dossier_commune_status_due", "commune_id", "status", "due_date"),
     )
 
@@ -83,7 +83,7 @@ class DossierEvent(SyncRecord):
     """One entry of a dossier's append-only timeline (nhật ký xử lý)."""
 
     __tablename__ = "dossier_event"
-    __table_args__ = (Index("ix_dossier_event_commune_seq", "commune_id", "seq"),)
+    __table_args__ = (Index("ix_dossier_event_commune_seq_id", "commune_id", "seq", "id"),)
 
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossier.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # received, status_changed, note, …
@@ -102,7 +102,7 @@ class DossierApology(SyncRecord):
     """A written apology for a late result, with the new appointment date (phiếu 04)."""
 
     __tablename__ = "dossier_apology"
-    __table_args__ = (Index("ix_dossier_apology_commune_seq", "commune_id", "seq"),)
+    __table_args__ = (Index("ix_dossier_apology_commune_seq_id", "commune_id", "seq", "id"),)
 
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossier.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
@@ -118,7 +118,7 @@ class Attachment(SyncRecord):
 
     __tablename__ = "attachment"
     __table_args__ = (
-        Index("ix_attachment_commune_seq", "commune_id", "seq"),
+        Index("ix_attachment_commune_seq_id", "commune_id", "seq", "id"),
         Index("ix_attachment_owner", "owner_collection", "owner_id"),
     )
 

@@ -15,7 +15,7 @@ from sync.domain import Channel, FeedbackKind, FeedbackStatus, FeedbackSubject
 class Feedback(SyncRecord):
     __tablename__ = "feedback"
     __table_args__ = (
-        Index("ix_feedback_commune_seq", "commune_id", "seq"),
+        Index("ix_feedback_commune_seq_id", "commune_id", "seq", "id"),
         Index("ix_feedback_commune_status", "commune_id", "status"),
     )
 

@@ -54,7 +54,7 @@ class SurveyForm(GlobalSyncRecord):
 class SurveyResponse(SyncRecord):
     __tablename__ = "survey_response"
     __table_args__ = (
-        Index("ix_survey_response_commune_seq", "commune_id", "seq"),
+        Index("ix_survey_response_commune_seq_id", "commune_id", "seq", "id"),
         Index("ix_survey_response_form_commune", "form_id", "commune_id"),
     )
 

@@ -35,7 +35,7 @@ class SyncConflict(SyncRecord):
 
     __tablename__ = "sync_conflict"
     __table_args__ = (
-        Index("ix_sync_conflict_commune_seq", "commune_id", "seq"),
+        Index("ix_sync_conflict_commune_seq_id", "commune_id", "seq", "id"),
         Index("ix_sync_conflict_record", "collection", "record_id"),
     )
 

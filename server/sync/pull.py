@@ -12,11 +12,13 @@ though the collections are read by separate queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -24,7 +26,6 @@ from server.models import (
     Device,
     Procedure,
     SurveyForm,
-    SyncRecord,
     UnitLevel,
     survey_form_commune,
     utcnow,
@@ -32,9 +33,9 @@ from server.models import (
 from server.models.surveys import FormStatus
 from server.services.changes import GLOBAL_SCOPE, commune_scope, current_seq
 from server.sync.clock import server_clock
-from server.sync.store import MODELS, clock_entries, to_wire, wire_fields
+from server.sync.store import MODELS, clock_entries, to_wire
 from sync import wire
-from sync.hlc import Timestamp
+from sync.hlc import COUNTER_DIGITS, WALL_DIGITS, Timestamp
 from sync.merge import DELETED
 from sync.ops import Change, Cursor
 from sync.schema import COLLECTIONS
@@ -42,11 +43,15 @@ from sync.schema import COLLECTIONS
 MIN_BUDGET = 4 * 1024
 MAX_BUDGET = 4 * 1024 * 1024
 DEFAULT_BUDGET = 256 * 1024
-#: Rows read per query and page: enough for the budget, within bounds.
+#: Rows read per query at a time (see ``_Stream``): at least, at most.
 MIN_ROWS = 100
 MAX_ROWS = 5000
+#: Bytes a change takes on the wire, about (to size the first read of each query).
+ROW_BYTES = 512
 #: Bytes of the response around the changes: {"now":…,"cursor":"…","more":false,"changes":[]}
 _ENVELOPE_BYTES = 96
+#: Length of a stamp's wall time and counter; the node follows (``sync.hlc``).
+_STAMP_PREFIX = WALL_DIGITS + COUNTER_DIGITS
 
 ADMIN_UNIT_FIELDS = ("code", "name", "kind", "level", "parent_id", "active")
 PROCEDURE_FIELDS = (
@@ -100,38 +105,81 @@ class PullPage:
         }
 
 
-@dataclass
-class _Candidate:
-    seq: int
-    build: Callable[[], dict[str, Any] | None]
+#: A seq-ordered query of one collection, its model and how a row becomes a change.
+_Query = tuple[Select[Any], type[Any], Callable[[Any], dict[str, Any] | None]]
 
 
-def _page_of(
-    session: Session,
-    queries: Iterable[tuple[Select[Any], Callable[[Any], dict[str, Any] | None]]],
-    limit: int,
-) -> tuple[list[_Candidate], int | None]:
-    """Merge several seq-ordered queries (each cut at ``limit`` rows) by seq.
+class _Row:
+    """A row read without the ORM (cheaper, and nothing for the session to track), its
+    columns as attributes like the model's."""
 
-    Returns the candidates and, if a query was cut, the highest seq up to which the
-    merge is complete (nothing is missing at or below it); otherwise None.
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # for mypy: any column
+        raise AttributeError(name)
+
+
+class _Stream:
+    """The rows of one seq-ordered query, read a chunk at a time as the page needs them.
+
+    The next chunk starts after the last row read (keyset on ``(seq, id)``, an index
+    range on the commune collections' ``(commune_id, seq, id)``), so nothing is skipped
+    or read twice, and a page reads about as many rows as it sends rather than a fixed
+    number from every collection. Chunks grow from ``first`` to ``MAX_ROWS``.
     """
-    candidates: list[_Candidate] = []
-    bound: int | None = None
-    for stmt, build in queries:
-        rows = list(session.scalars(stmt.limit(limit)))
-        if len(rows) == limit:
-            # Rows past the limit may share the last row's seq: stop just before it
-            # (unless every row has that seq, which leaves no choice).
-            last = int(rows[-1].seq)
-            if int(rows[0].seq) < last:
-                last -= 1
-            bound = last if bound is None else min(bound, last)
-        candidates.extend(_Candidate(int(row.seq), _bind(build, row)) for row in rows)
-    if bound is not None:
-        candidates = [c for c in candidates if c.seq <= bound]
-    candidates.sort(key=lambda c: c.seq)
-    return candidates, bound
+
+    def __init__(self, session: Session, query: _Query, first: int) -> None:
+        self.session = session
+        self.stmt, self.model, self.build = query
+        self.size = first
+        self.rows: deque[Any] = deque()
+        self.after: tuple[int, Any] | None = None
+        self.done = False
+
+    def head(self) -> Any | None:
+        if not self.rows and not self.done:
+            self._fetch()
+        return self.rows[0] if self.rows else None
+
+    def _fetch(self) -> None:
+        stmt = self.stmt
+        if self.after is not None:
+            seq, key = self.after
+            # A row comparison: one range of the (commune_id, seq, id) index.
+            stmt = stmt.where(tuple_(self.model.seq, self.model.id) > tuple_(seq, key))
+        result = self.session.connection().execute(stmt.limit(self.size))
+        rows = [_Row(row._mapping) for row in result]
+        self.done = len(rows) < self.size
+        if rows:
+            self.after = (int(rows[-1].seq), rows[-1].id)
+            self.rows.extend(rows)
+        self.size = min(MAX_ROWS, self.size * 2)
+
+
+def _merged(
+    session: Session, queries: Sequence[_Query], rows: int
+) -> Iterator[tuple[int, Callable[[], dict[str, Any] | None]]]:
+    """The rows of every query in seq order (ties: in the order of ``queries``), each as
+    ``(seq, make the change)``; a query is read only as far as the caller goes.
+
+    ``rows`` is about how many the caller will want from all queries together.
+    """
+    first = max(MIN_ROWS, min(MAX_ROWS, rows // max(1, len(queries))))
+    streams = [_Stream(session, query, first) for query in queries]
+    heap: list[tuple[int, int]] = []
+    for index, stream in enumerate(streams):
+        row = stream.head()
+        if row is not None:
+            heapq.heappush(heap, (int(row.seq), index))
+    while heap:
+        seq, index = heapq.heappop(heap)
+        stream = streams[index]
+        row = stream.rows.popleft()
+        yield seq, _bind(stream.build, row)
+        following = stream.head()
+        if following is not None:
+            heapq.heappush(heap, (int(following.seq), index))
 
 
 def _bind(
@@ -150,7 +198,7 @@ def _reference_change(collection: str, names: Sequence[str]) -> Callable[[Any], 
 
 def record_change(
     collection: str,
-    row: SyncRecord,
+    row: Any,
     since: int,
     own_node: str | None = None,
     own_device_id: str | None = None,
@@ -159,33 +207,48 @@ def record_change(
 
     Every field goes (``since`` is kept for the signature's sake), except those whose
     current value was written by the pulling device itself (clock node ``own_node``):
-    the device has them already. None when nothing is left to send.
+    the device has them already. None when nothing is left to send. ``row`` is the
+    model or a row with the same columns as attributes.
     """
     spec = COLLECTIONS[collection]
     entries = clock_entries(row)
-    known = {n: e for n, e in entries.items() if n in spec.fields or n == DELETED}
     # Every field goes, not only those written after ``since``: a record updated after
     # the device's cursor passed its creation (between two pages) would otherwise
     # arrive without the fields it was created with.
     del since
-    fields = wire_fields(spec, row)
-    clocks = {name: clock for name, (clock, _seq) in known.items()}
+    clocks = {
+        name: clock
+        for name, (clock, _seq) in entries.items()
+        if name in spec.fields or name == DELETED
+    }
     deleted = bool(row.deleted) and not spec.append_only
+    names: Iterable[str] = spec.fields
     if own_node is not None:
-        own = {name for name, clock in clocks.items() if Timestamp.decode(clock).node == own_node}
+        own = {name for name, clock in clocks.items() if _node(clock) == own_node}
+        if own:
+            clocks = {name: clock for name, clock in clocks.items() if name not in own}
         if row.origin_device_id == own_device_id:
-            # The device created it: fields never written since hold the empties it has.
-            own |= {name for name in fields if name not in clocks}
-        fields = {name: value for name, value in fields.items() if name not in own}
-        clocks = {name: clock for name, clock in clocks.items() if name not in own}
-        if not clocks and not fields:
-            return None
+            # The device created it: fields never written since hold the empties it
+            # has, and those it wrote it has too. Only what others wrote goes.
+            if not clocks:
+                return None  # before converting any value: most of a device's own pull
+            names = [name for name in spec.fields if name in clocks]
+        elif own:
+            names = [name for name in spec.fields if name not in own]
+    fields = {name: to_wire(getattr(row, name)) for name in names}
+    if own_node is not None and not clocks and not fields:
+        return None
     return Change(collection, row.id, int(row.seq), fields, clocks, deleted).to_wire()
 
 
-def _reference_queries(
-    device: Device, commune: AdminUnit, low: int, high: int
-) -> list[tuple[Select[Any], Callable[[Any], dict[str, Any]]]]:
+def _node(clock: str) -> str:
+    """The node of a stored stamp (what ``Timestamp.decode(clock).node`` gives)."""
+    if len(clock) <= _STAMP_PREFIX:
+        return Timestamp.decode(clock).node  # raises for what is not a stamp
+    return clock[_STAMP_PREFIX:]
+
+
+def _reference_queries(device: Device, commune: AdminUnit, low: int, high: int) -> list[_Query]:
     province_id = commune.parent_id
     unit_scope = [AdminUnit.id == commune.id]
     if province_id is not None:
@@ -195,17 +258,17 @@ def _reference_queries(
         ]
     unit_scope.append((AdminUnit.parent_id == commune.id) & (AdminUnit.level == UnitLevel.VILLAGE))
     units = (
-        select(AdminUnit)
+        select(AdminUnit.__table__)
         .where(AdminUnit.seq > low, AdminUnit.seq <= high, or_(*unit_scope))
         .order_by(AdminUnit.seq, AdminUnit.id)
     )
     procedures = (
-        select(Procedure)
+        select(Procedure.__table__)
         .where(Procedure.seq > low, Procedure.seq <= high)
         .order_by(Procedure.seq, Procedure.id)
     )
     forms = (
-        select(SurveyForm)
+        select(SurveyForm.__table__)
         .join(survey_form_commune, survey_form_commune.c.form_id == SurveyForm.id)
         .where(
             survey_form_commune.c.commune_id == device.commune_id,
@@ -216,23 +279,23 @@ def _reference_queries(
         .order_by(SurveyForm.seq, SurveyForm.id)
     )
     return [
-        (units, _reference_change("admin_unit", ADMIN_UNIT_FIELDS)),
-        (procedures, _reference_change("procedure", PROCEDURE_FIELDS)),
-        (forms, _reference_change("survey_form", SURVEY_FORM_FIELDS)),
+        (units, AdminUnit, _reference_change("admin_unit", ADMIN_UNIT_FIELDS)),
+        (procedures, Procedure, _reference_change("procedure", PROCEDURE_FIELDS)),
+        (forms, SurveyForm, _reference_change("survey_form", SURVEY_FORM_FIELDS)),
     ]
 
 
 def _commune_queries(
     commune_id: int, low: int, high: int, own_node: str, own_device_id: str
-) -> list[tuple[Select[Any], Callable[[Any], dict[str, Any] | None]]]:
-    queries: list[tuple[Select[Any], Callable[[Any], dict[str, Any] | None]]] = []
+) -> list[_Query]:
+    queries: list[_Query] = []
     for collection, model in MODELS.items():
         stmt = (
-            select(model)
+            select(model.__table__)
             .where(model.commune_id == commune_id, model.seq > low, model.seq <= high)
             .order_by(model.seq, model.id)
         )
-        queries.append((stmt, _commune_change(collection, low, own_node, own_device_id)))
+        queries.append((stmt, model, _commune_change(collection, low, own_node, own_device_id)))
     return queries
 
 
@@ -255,52 +318,45 @@ def pull(session: Session, device: Device, cursor: Cursor, budget: int | None) -
     # again rather than never sending anything.
     reference_from = cursor.reference if cursor.reference <= top_reference else 0
     commune_from = cursor.commune if cursor.commune <= top_commune else 0
-    limit = max(MIN_ROWS, min(MAX_ROWS, budget // 48))
+    # About as many rows as the budget holds, so a page reads little more than it sends
+    # (queries read more, twice as many each time, when the page needs them).
+    rows = budget // ROW_BYTES
 
     changes: list[dict[str, Any]] = []
     size = _ENVELOPE_BYTES
 
-    def take(candidates: list[_Candidate]) -> int | None:
+    def take(candidates: Iterable[tuple[int, Callable[[], dict[str, Any] | None]]]) -> int | None:
         """Add candidates within the budget; the seq of the last one if cut short."""
         nonlocal size
         last: int | None = None
-        for candidate in candidates:
-            change = candidate.build()
+        for seq, build in candidates:
+            change = build()
             if change is None:  # only the device's own writes: nothing to send
-                last = candidate.seq
+                last = seq
                 continue
             grow = len(wire.dumps(change)) + 1
             # Always at least one change; never cut between changes of the same seq.
-            if changes and size + grow > budget and candidate.seq != last:
+            if changes and size + grow > budget and seq != last:
                 return last if last is not None else -1
             changes.append(change)
             size += grow
-            last = candidate.seq
+            last = seq
         return None
 
-    reference_candidates, reference_bound = _page_of(
-        session, _reference_queries(device, commune, reference_from, top_reference), limit
-    )
-    cut = take(reference_candidates)
-    if cut is not None or reference_bound is not None:
-        # Reference data is not all sent yet: commune data waits for the next page.
-        reached = reference_bound if cut is None else cut
-        new_cursor = Cursor(reached if reached and reached > 0 else reference_from, commune_from)
-        return PullPage(server_clock().physical_ms(), new_cursor, True, changes)
+    if reference_from < top_reference:
+        queries = _reference_queries(device, commune, reference_from, top_reference)
+        cut = take(_merged(session, queries, rows))
+        if cut is not None:
+            # Reference data is not all sent yet: commune data waits for the next page.
+            new_cursor = Cursor(cut if cut > 0 else reference_from, commune_from)
+            return PullPage(server_clock().physical_ms(), new_cursor, True, changes)
 
-    commune_candidates, commune_bound = _page_of(
-        session,
-        _commune_queries(
+    reached, more = top_commune, False
+    if commune_from < top_commune:
+        queries = _commune_queries(
             device.commune_id, commune_from, top_commune, str(device.device_no), device.id
-        ),
-        limit,
-    )
-    cut = take(commune_candidates)
-    if cut is not None:
-        reached = cut if cut > 0 else commune_from
-        more = True
-    elif commune_bound is not None:
-        reached, more = commune_bound, True
-    else:
-        reached, more = top_commune, False
+        )
+        cut = take(_merged(session, queries, rows))
+        if cut is not None:
+            reached, more = (cut if cut > 0 else commune_from), True
     return PullPage(server_clock().physical_ms(), Cursor(top_reference, reached), more, changes)

@@ -13,22 +13,33 @@ future (G8); the merge plan of ``sync.merge`` (G5, G6); the records it names (pa
 owner, village, officers, procedure, survey form) being of this commune; the receipt
 number; the photo being uploaded (G11); then the server's own values (due dates) and
 the write, with a conflict record for every value that lost.
+
+Cost. A field-day push is hundreds of operations, so the records they touch, their
+stored outcomes and the receipt numbers they create are read up front in a few queries,
+and sequence numbers are handed out in memory under the commune lock
+(``changes.numbers_held``). Operations then run in chunks, each in one savepoint
+flushed once (a few multi-row INSERTs), instead of one savepoint and a dozen statements
+per operation. A refusal needs no savepoint: every check that refuses runs before the
+operation writes anything. A database error (a constraint) can only show at a flush, so
+it rolls the whole chunk back and the chunk runs again one operation per savepoint, as
+everything did before: only the failing operation is rejected (G12).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from server.models import (
     AdminUnit,
     AppliedOperation,
+    AuditEntry,
     Blob,
     Device,
     Dossier,
@@ -44,6 +55,7 @@ from server.models import (
 )
 from server.models.surveys import FormStatus
 from server.services import audit
+from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise
 from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
@@ -66,9 +78,26 @@ OFFICER_FIELDS = frozenset(
 #: Models an attachment may belong to.
 OWNER_MODELS: dict[str, type[SyncRecord]] = {"dossier": Dossier, "feedback": Feedback}
 
+#: Fields naming reference records (and officers), read up front for a whole push.
+REFERENCE_FIELDS: dict[str, type[Any]] = {
+    "village_id": AdminUnit,
+    "procedure_id": Procedure,
+    "form_id": SurveyForm,
+    **dict.fromkeys(OFFICER_FIELDS, Officer),
+}
+
+_Ref = TypeVar("_Ref", AdminUnit, Officer, Procedure, SurveyForm)
+
+#: Operations applied in one savepoint and flushed together (see the module docstring).
+CHUNK = 500
+
 FORBIDDEN_MESSAGE = (
     "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
 )
+
+
+#: The range of the integer ids of reference rows (a query outside it is an error).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -105,6 +134,22 @@ def describe_duration(ms: int, *, vietnamese: bool) -> str:
     return " ".join(parts[:2]) if parts else f"0 {units[-1]}"
 
 
+@dataclass
+class _Batch:
+    """Audit entries and stored outcomes of a chunk, inserted together at its end."""
+
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    applied: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, session: Session) -> None:
+        # Plain multi-row INSERTs: nothing refers to these rows, no ORM object needed.
+        connection = session.connection()
+        if self.audit:
+            connection.execute(insert(AuditEntry), self.audit)
+        if self.applied:
+            connection.execute(insert(AppliedOperation), self.applied)
+
+
 class Pusher:
     """Applies the operations of one push for one device."""
 
@@ -128,45 +173,160 @@ class Pusher:
         self.server_store = ServerFieldStore(session, self.commune_id)
         self._devices: dict[int, Device | None] = {}
         self._restamped: dict[str, str] = {}  # server stamp → the device node it replaced
+        # Read up front (``_prefetch``) and kept up to date while no savepoint has been
+        # rolled back; None: ask the database each time, as after such a rollback.
+        self._outcomes: dict[str, tuple[int, dict[str, Any]]] | None = None
+        self._receipts: dict[str, str] | None = None  # receipt number → dossier id
+        self._form_links: dict[int, bool] = {}  # survey form → published to the commune
+        self._batch: _Batch | None = None  # rows of the chunk being applied (not isolated)
+        # Villages, officers, procedures and forms named by operations. The session's
+        # identity map holds its objects weakly, so without this every lookup of the same
+        # village would be a query again.
+        self._references: dict[tuple[type[Any], Any], Any] = {}
 
     # -- the push ----------------------------------------------------------------------------
 
     def push(self, operations: Sequence[Operation]) -> PushResult:
-        lock_commune(self.session, self.commune_id)
-        self._prefetch(operations)
-        outcomes = [self.apply(op) for op in operations]
+        locked_at = lock_commune(self.session, self.commune_id)
+        outcomes: list[Outcome] = []
+        with numbers_held(self.session, commune_scope(self.commune_id), locked_at):
+            self._prefetch(operations)
+            for start in range(0, len(operations), CHUNK):
+                outcomes.extend(self._apply_chunk(operations[start : start + CHUNK]))
         return PushResult(self.server_now_ms, self.skew_ms, outcomes)
 
     def _prefetch(self, operations: Sequence[Operation], batch: int = 500) -> None:
-        """Load stored outcomes and target records in a few queries, not one per op."""
-        op_ids = [op.op_id for op in operations]
+        """Load stored outcomes, the records operations touch or name as parents, and the
+        receipt numbers they create, in a few queries rather than several per operation.
+        """
+        op_ids = sorted({op.op_id for op in operations})
+        self._outcomes = {}
         for start in range(0, len(op_ids), batch):
             chunk = op_ids[start : start + batch]
-            self.session.scalars(
+            for stored in self.session.scalars(
                 select(AppliedOperation).where(AppliedOperation.op_id.in_(chunk))
-            ).all()
-        by_collection: dict[str, list[str]] = {}
+            ):
+                self._outcomes[stored.op_id] = (stored.commune_id, stored.outcome)
+        by_collection: dict[str, set[str]] = {}
+        numbers: set[str] = set()
+        named: dict[type[Any], set[int]] = {}
         for op in operations:
-            if op.collection in MODELS:
-                by_collection.setdefault(op.collection, []).append(op.record_id)
+            if op.collection not in MODELS:
+                continue
+            for name, value in op.fields.items():
+                model = REFERENCE_FIELDS.get(name)
+                if model is not None and isinstance(value, int) and not isinstance(value, bool):
+                    if INT32_MIN <= value <= INT32_MAX:
+                        named.setdefault(model, set()).add(value)
+                    else:  # no such row can exist; the operation's own check rejects it
+                        self._references[(model, value)] = None
+            by_collection.setdefault(op.collection, set()).add(op.record_id)
+            parent = op.fields.get("dossier_id")
+            if isinstance(parent, str):
+                by_collection.setdefault("dossier", set()).add(parent)
+            owner = op.fields.get("owner_id")
+            owner_collection = op.fields.get("owner_collection")
+            if isinstance(owner, str) and owner_collection in OWNER_MODELS:
+                by_collection.setdefault(str(owner_collection), set()).add(owner)
+            number = op.fields.get("receipt_number")
+            if op.collection == "dossier" and op.create and isinstance(number, str):
+                numbers.add(number)
         for collection, record_ids in by_collection.items():
-            model = MODELS[collection]
-            for start in range(0, len(record_ids), batch):
-                chunk = record_ids[start : start + batch]
-                self.session.scalars(select(model).where(model.id.in_(chunk))).all()
+            self.store.prefetch(collection, record_ids, batch)
+        for model, ids in named.items():
+            wanted_ids = sorted(ids)
+            for start in range(0, len(wanted_ids), batch):
+                chunk_ids = wanted_ids[start : start + batch]
+                found = {
+                    item.id: item
+                    for item in self.session.scalars(select(model).where(model.id.in_(chunk_ids)))
+                }
+                for key in chunk_ids:
+                    self._references[(model, key)] = found.get(key)
+        forms = sorted(named.get(SurveyForm, ()))
+        if forms:
+            linked = set(
+                self.session.scalars(
+                    select(survey_form_commune.c.form_id).where(
+                        survey_form_commune.c.form_id.in_(forms),
+                        survey_form_commune.c.commune_id == self.commune_id,
+                    )
+                )
+            )
+            self._form_links.update({form_id: form_id in linked for form_id in forms})
+        self._receipts = {}
+        wanted = sorted(numbers)
+        for start in range(0, len(wanted), batch):
+            rows = self.session.execute(
+                select(Dossier.receipt_number, Dossier.id).where(
+                    Dossier.receipt_number.in_(wanted[start : start + batch])
+                )
+            )
+            for number, record_id in rows:
+                self._receipts[str(number)] = str(record_id)
 
-    def apply(self, op: Operation) -> Outcome:
-        stored = self.session.get(AppliedOperation, op.op_id)
+    def _forget(self) -> None:
+        """After a savepoint rollback: what was read or made may be gone; ask the database."""
+        self.store.forget()
+        self._outcomes = None
+        self._receipts = None
+
+    def _apply_chunk(self, operations: Sequence[Operation]) -> list[Outcome]:
+        """Apply operations in one savepoint; on a database error, again one by one."""
+        if self._outcomes is not None:
+            self._batch = _Batch()
+            try:
+                with self.session.begin_nested():
+                    outcomes = [self.apply(op, isolated=False) for op in operations]
+                    self.session.flush()
+                    self._batch.write(self.session)
+                return outcomes
+            except (IntegrityError, DataError):
+                # Some write broke a constraint; which one shows only one at a time.
+                self._forget()
+            finally:
+                self._batch = None
+        return [self.apply(op) for op in operations]
+
+    def _reference(self, model: type[_Ref], key: Any) -> _Ref | None:
+        """A village, officer, procedure or form by id, read once per push."""
+        cache_key = (model, key)
+        if cache_key not in self._references:
+            self._references[cache_key] = self.session.get(model, key)
+        found: _Ref | None = self._references[cache_key]
+        return found
+
+    def _stored(self, op_id: str) -> tuple[int, dict[str, Any]] | None:
+        """(commune, outcome in wire form) stored for an operation id, if any."""
+        if self._outcomes is not None:
+            return self._outcomes.get(op_id)
+        stored = self.session.get(AppliedOperation, op_id)
+        return None if stored is None else (stored.commune_id, stored.outcome)
+
+    def apply(self, op: Operation, *, isolated: bool = True) -> Outcome:
+        """Apply one operation, in its own savepoint if ``isolated``.
+
+        Not isolated, a database error propagates (the caller's savepoint rolls back);
+        a refusal needs no savepoint, as nothing is written before the last check.
+        """
+        stored = self._stored(op.op_id)
         if stored is not None:
-            if stored.commune_id != self.commune_id:
+            commune_id, stored_outcome = stored
+            if commune_id != self.commune_id:
                 return self._rejected(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
-            return Outcome.from_wire(stored.outcome)
+            return Outcome.from_wire(stored_outcome)
         try:
-            with self.session.begin_nested():
+            if isolated:
+                with self.session.begin_nested():
+                    outcome = self._apply(op)
+            else:
                 outcome = self._apply(op)
         except _Refusal as refusal:
             outcome = refusal.outcome
         except (IntegrityError, DataError) as error:
+            if not isolated:
+                raise
+            self._forget()
             detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             outcome = self._rejected(
                 op,
@@ -175,15 +335,20 @@ class Pusher:
                 f"(the database refused the record: {detail[:300]})",
             )
         if not outcome.retryable:
-            self.session.add(
-                AppliedOperation(
-                    op_id=op.op_id,
-                    device_id=self.device.id,
-                    commune_id=self.commune_id,
-                    outcome=outcome.to_wire(),
-                )
-            )
-            self.session.flush()
+            wire = outcome.to_wire()
+            values = {
+                "op_id": op.op_id,
+                "device_id": self.device.id,
+                "commune_id": self.commune_id,
+                "outcome": wire,
+            }
+            if self._batch is not None:
+                self._batch.applied.append({**values, "created_at": utcnow()})
+            else:
+                self.session.add(AppliedOperation(**values))
+                self.session.flush()
+            if self._outcomes is not None:
+                self._outcomes[op.op_id] = (self.commune_id, wire)
         return outcome
 
     # -- one operation -----------------------------------------------------------------------
@@ -249,6 +414,8 @@ class Pusher:
         if writes:
             row = self.store.write(op.collection, op.record_id, writes)
         assert row is not None
+        if plan.created and spec.name == "dossier" and self._receipts is not None:
+            self._receipts[str(op.fields["receipt_number"])] = op.record_id
         conflict_ids = [self._record_conflict(op, item) for item in lost]
         if lost:
             kind = OutcomeKind.CONFLICT
@@ -256,22 +423,25 @@ class Pusher:
             kind = OutcomeKind.MERGED
         else:
             kind = OutcomeKind.APPLIED
-        audit.record(
-            self.session,
-            f"sync.{op.collection}.{'create' if plan.created else 'update'}",
-            officer_id=self.device.officer_id,
-            device_id=self.device.id,
-            commune_id=self.commune_id,
-            entity=op.collection,
-            entity_id=op.record_id,
-            detail={
+        entry: dict[str, Any] = {
+            "action": f"sync.{op.collection}.{'create' if plan.created else 'update'}",
+            "officer_id": self.device.officer_id,
+            "device_id": self.device.id,
+            "commune_id": self.commune_id,
+            "entity": op.collection,
+            "entity_id": op.record_id,
+            "detail": {
                 "op": op.op_id,
                 "outcome": kind.value,
                 "fields": sorted(writes),
                 **({"conflicts": conflict_ids} if conflict_ids else {}),
                 **({"restamped": restamped} if restamped else {}),
             },
-        )
+        }
+        if self._batch is not None:
+            self._batch.audit.append({**entry, "at": utcnow(), "remote_addr": None})
+        else:
+            audit.record(self.session, **entry)
         return Outcome(
             op.op_id,
             kind,
@@ -350,7 +520,7 @@ class Pusher:
             if value is None or isinstance(value, bool):
                 continue
             if name == "village_id" and isinstance(value, int):
-                unit = self.session.get(AdminUnit, value)
+                unit = self._reference(AdminUnit, value)
                 if unit is None:
                     self._invalid(op, name, f"Thôn/bản {value} không tồn tại (unknown village)")
                 if unit is None or unit.level != UnitLevel.VILLAGE:
@@ -364,7 +534,7 @@ class Pusher:
                         {name: "Không thuộc xã này (not in this commune)"},
                     )
             elif name in OFFICER_FIELDS and isinstance(value, int):
-                officer = self.session.get(Officer, value)
+                officer = self._reference(Officer, value)
                 if officer is None:
                     self._invalid(op, name, f"Cán bộ {value} không tồn tại (unknown officer)")
                 assert officer is not None
@@ -376,7 +546,7 @@ class Pusher:
                         {name: "Không thuộc xã này (not in this commune)"},
                     )
             elif name == "procedure_id" and isinstance(value, int):
-                if self.session.get(Procedure, value) is None:
+                if self._reference(Procedure, value) is None:
                     self._invalid(op, name, f"Thủ tục {value} không tồn tại (unknown procedure)")
             elif name == "form_id" and isinstance(value, int):
                 self._check_form(op, value)
@@ -393,7 +563,7 @@ class Pusher:
     def _check_parent(
         self, op: Operation, model: type[SyncRecord], record_id: str, name: str
     ) -> None:
-        parent = self.session.get(model, record_id)
+        parent = self.store.row(str(model.__tablename__), record_id)
         if parent is None:
             raise self._refuse(
                 op,
@@ -405,17 +575,22 @@ class Pusher:
             raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE, {name: FORBIDDEN_MESSAGE})
 
     def _check_form(self, op: Operation, form_id: int) -> None:
-        form = self.session.get(SurveyForm, form_id)
+        form = self._reference(SurveyForm, form_id)
         if form is None:
             self._invalid(op, "form_id", f"Phiếu khảo sát {form_id} không tồn tại (unknown form)")
         assert form is not None
-        linked = self.session.scalar(
-            select(survey_form_commune.c.form_id).where(
-                survey_form_commune.c.form_id == form_id,
-                survey_form_commune.c.commune_id == self.commune_id,
+        linked = self._form_links.get(form_id)
+        if linked is None:
+            linked = self._form_links[form_id] = (
+                self.session.scalar(
+                    select(survey_form_commune.c.form_id).where(
+                        survey_form_commune.c.form_id == form_id,
+                        survey_form_commune.c.commune_id == self.commune_id,
+                    )
+                )
+                is not None
             )
-        )
-        if linked is None or form.status == FormStatus.DRAFT:
+        if not linked or form.status == FormStatus.DRAFT:
             raise self._refuse(
                 op,
                 Reason.FORBIDDEN,
@@ -446,7 +621,7 @@ class Pusher:
                 )
 
     def _check_receipt_number(self, op: Operation, number: str) -> None:
-        commune = self.session.get(AdminUnit, self.commune_id)
+        commune = self._reference(AdminUnit, self.commune_id)
         assert commune is not None
         code = commune.code or str(commune.id)
         parsed = parse_receipt_number(number)
@@ -473,9 +648,15 @@ class Pusher:
                 f"Số biên nhận {number} không mang số máy {self.device.device_no:02d} "
                 f"(receipt number must carry this device's number {self.device.device_no:02d})",
             )
-        taken = self.session.scalar(
-            select(Dossier.id).where(Dossier.receipt_number == number, Dossier.id != op.record_id)
-        )
+        if self._receipts is not None:
+            holder = self._receipts.get(number)
+            taken = holder if holder != op.record_id else None
+        else:
+            taken = self.session.scalar(
+                select(Dossier.id).where(
+                    Dossier.receipt_number == number, Dossier.id != op.record_id
+                )
+            )
         if taken is not None:
             self._invalid(
                 op,
@@ -500,7 +681,7 @@ class Pusher:
         try:
             received = datetime.fromisoformat(str(op.fields["received_at"]))
             if spec.name == "dossier":
-                procedure = self.session.get(Procedure, op.fields["procedure_id"])
+                procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
                 values["due_date"] = due_date(received, procedure.processing_days).isoformat()
             elif spec.name == "feedback":

@@ -18,7 +18,8 @@ and reaches every tablet.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -38,7 +39,7 @@ from server.models import (
     SyncRecord,
 )
 from server.models.base import UTCDateTime
-from server.services.changes import commune_scope, stamp
+from server.services.changes import commune_scope, next_seq
 from server.services.errors import Forbidden
 from server.sync.clock import fresh_stamp_after
 from sync.merge import DELETED, RecordState
@@ -57,36 +58,39 @@ MODELS: dict[str, type[SyncRecord]] = {
 assert set(MODELS) == set(COLLECTIONS), "every synchronised collection needs a model"
 
 
-def lock_scope(session: Session, scope: str) -> None:
+def lock_scope(session: Session, scope: str) -> int:
     """Take the scope's counter row lock until the transaction ends (creating the row).
 
     Pushes of one commune, and conflict resolutions, start with this, so they run one at
     a time: the idempotency check and every read-merge-write after it cannot race. On
     SQLite the UPDATE takes the database write lock, which serialises the same way.
+    Returns the counter's value (what ``changes.numbers_held`` starts from).
     """
-    locked = session.execute(
-        update(SyncCounter)
-        .where(SyncCounter.scope == scope)
-        .values(last_seq=SyncCounter.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(locked, "rowcount", 1):
-        return
+    value = session.execute(_touch(scope)).scalar_one_or_none()
+    if value is not None:
+        return int(value)
     try:
         with session.begin_nested():
             session.execute(insert(SyncCounter).values(scope=scope, last_seq=0))
+        return 0
     except IntegrityError:
         # Another transaction created it first (and has committed): lock it now.
-        session.execute(
-            update(SyncCounter)
-            .where(SyncCounter.scope == scope)
-            .values(last_seq=SyncCounter.last_seq)
-            .execution_options(synchronize_session=False)
-        )
+        return int(session.execute(_touch(scope)).scalar_one())
 
 
-def lock_commune(session: Session, commune_id: int) -> None:
-    lock_scope(session, commune_scope(commune_id))
+def _touch(scope: str) -> Any:
+    """``UPDATE`` that changes nothing but locks the scope's row, returning its value."""
+    return (
+        update(SyncCounter)
+        .where(SyncCounter.scope == scope)
+        .values(last_seq=SyncCounter.last_seq)
+        .returning(SyncCounter.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_commune(session: Session, commune_id: int) -> int:
+    return lock_scope(session, commune_scope(commune_id))
 
 
 # --- values ------------------------------------------------------------------------------
@@ -108,6 +112,29 @@ def _empty(column: Column[Any]) -> Any:
         except Exception:  # a default that needs the execution context: leave it to it
             return None
     return arg
+
+
+@functools.cache
+def _unwritten_fields(collection: str) -> tuple[str, ...]:
+    """Schema fields a creation may leave out whose stored value is known without the
+    database: nullable without a default (NULL) or with a plain default (its value).
+
+    A new row gets these explicitly, so every new row of a collection has the same
+    columns and a flush inserts them with one multi-row INSERT, not one per shape.
+    """
+    model = MODELS[collection]
+    names = []
+    for name in COLLECTIONS[collection].fields:
+        if name not in model.__table__.c:
+            continue
+        column = _column(model, name)
+        if column.server_default is not None:
+            continue
+        plain_null = column.nullable and column.default is None
+        plain_default = not column.nullable and column.default is not None
+        if plain_null or (plain_default and _empty(column) is not None):
+            names.append(name)
+    return tuple(names)
 
 
 def to_column(model: type[SyncRecord], name: str, value: Any) -> Any:
@@ -189,6 +216,10 @@ class ServerFieldStore:
         self.session = session
         self.commune_id = commune_id
         self.device_id = device_id
+        # What ``prefetch`` found (and what ``write`` created since): rows and ids known
+        # to be absent. None: every lookup asks the session.
+        self._rows: dict[tuple[str, str], SyncRecord] | None = None
+        self._absent: set[tuple[str, str]] = set()
 
     @staticmethod
     def model(collection: str) -> type[SyncRecord]:
@@ -197,8 +228,48 @@ class ServerFieldStore:
         except KeyError:
             raise KeyError(f"unknown collection {collection!r}") from None
 
+    def prefetch(self, collection: str, record_ids: Iterable[str], batch: int = 500) -> None:
+        """Load these rows in a few queries; ``row`` then answers them from memory.
+
+        Ids not found are remembered as absent, so looking them up costs no query
+        either. That is only right while nobody else can create them: the caller holds
+        the commune's counter lock (every writer of a commune record takes it), and a
+        row that still appears (the same id in another commune) fails the primary key
+        at flush. Call :meth:`forget` after rolling back a savepoint that created rows.
+        """
+        model = self.model(collection)
+        if self._rows is None:
+            self._rows = {}
+        wanted = sorted({i for i in record_ids if (collection, i) not in self._rows})
+        for start in range(0, len(wanted), batch):
+            chunk = wanted[start : start + batch]
+            found = {
+                row.id: row
+                for row in self.session.scalars(select(model).where(model.id.in_(chunk)))
+            }
+            for record_id in chunk:
+                key = (collection, record_id)
+                row = found.get(record_id)
+                if row is None:
+                    self._absent.add(key)
+                else:
+                    self._rows[key] = row
+                    self._absent.discard(key)
+
+    def forget(self) -> None:
+        """Drop what ``prefetch`` learned: every lookup asks the session again."""
+        self._rows = None
+        self._absent = set()
+
     def row(self, collection: str, record_id: str) -> SyncRecord | None:
         """The stored row, whatever its commune (callers check the scope)."""
+        if self._rows is not None:
+            key = (collection, record_id)
+            known = self._rows.get(key)
+            if known is not None:
+                return known
+            if key in self._absent:
+                return None
         return self.session.get(self.model(collection), record_id)
 
     def _scoped_row(self, collection: str, record_id: str) -> SyncRecord | None:
@@ -247,27 +318,37 @@ class ServerFieldStore:
         """
         model = self.model(collection)
         row = self._scoped_row(collection, record_id)
+        if row is None and self.commune_id is None:
+            raise ValueError("creating a record needs a store bound to a commune")
+        commune_id = row.commune_id if row is not None else self.commune_id
+        assert commune_id is not None
+        # The number first: taking it may run an UPDATE (and so a flush), which must not
+        # write a half-made row only to update it again.
+        seq = next_seq(self.session, commune_scope(commune_id))
         if row is None:
-            if self.commune_id is None:
-                raise ValueError("creating a record needs a store bound to a commune")
             row = model(
                 id=record_id,
-                commune_id=self.commune_id,
+                commune_id=commune_id,
                 origin_device_id=self.device_id,
                 field_clocks={},
                 deleted=False,
+                seq=seq,
             )
+            for name in _unwritten_fields(collection):
+                if name not in writes:
+                    setattr(row, name, _empty(_column(model, name)))
             self.session.add(row)
+            if self._rows is not None:
+                self._rows[(collection, record_id)] = row
+                self._absent.discard((collection, record_id))
         entries = dict(row.field_clocks or {})
         for name, (value, clock) in writes.items():
             if name == DELETED:
                 row.deleted = bool(value)
             else:
                 setattr(row, name, to_column(model, name, value))
-            entries[name] = [clock, 0]
-        stamp(self.session, row)
-        for name in writes:
-            entries[name] = [entries[name][0], row.seq]
+            entries[name] = [clock, seq]
+        row.seq = seq
         row.field_clocks = entries  # a new dict, so the JSON column is saved
         return row
 

@@ -1,0 +1,130 @@
+"""A push applies its operations in chunks, one savepoint each, and numbers its writes in
+memory under the commune's counter lock (``server/sync/push.py``, ``changes.numbers_held``).
+These check that the numbers still end up in the counter row with the records, and that a
+database error inside a chunk still rejects only its own operation (G12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import AppliedOperation, AuditEntry, Dossier, DossierEvent
+from server.services.changes import commune_scope, current_seq
+from tests.server.conftest import World
+from tests.server.sync.conftest import FlaskHttp, Tablet, second_tablet
+
+
+def _stored_seqs(session: Session, commune_id: int) -> dict[str, int]:
+    session.expire_all()
+    seqs: dict[str, int] = {}
+    for model in (Dossier, DossierEvent):
+        rows = session.execute(select(model.id, model.seq).where(model.commune_id == commune_id))
+        seqs.update({record_id: int(seq) for record_id, seq in rows})
+    return seqs
+
+
+def test_g4_numbers_handed_out_in_memory_reach_the_counter(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    scope = commune_scope(world.a.commune.id)
+    before = current_seq(session, scope)
+    ops = []
+    for _ in range(5):
+        dossier_id, create = tablet_a.new_dossier(world.procedure)
+        _event_id, event = tablet_a.new_event(dossier_id)
+        ops += [create, event]
+    results = tablet_a.push(ops)["results"]
+    assert {r["o"] for r in results} == {"applied"}
+    seqs = [r["s"] for r in results]
+    assert seqs == sorted(set(seqs))  # one number each, in the order of the operations
+    assert min(seqs) > before
+    stored = _stored_seqs(session, world.a.commune.id)
+    assert sorted(stored.values()) == seqs
+    assert current_seq(session, scope) == max(seqs)
+    # Pushed again: the stored outcomes, and no number taken.
+    assert tablet_a.push(ops)["results"] == results
+    session.expire_all()
+    assert current_seq(session, scope) == max(seqs)
+
+
+def test_g12_a_database_error_in_a_chunk_rejects_only_its_operation(
+    tablet_a: Tablet,
+    world: World,
+    session: Session,
+    client: FlaskClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server.sync import push as push_module
+
+    # Chunks of 2, and no friendly receipt check: the unique index refuses duplicates,
+    # which only shows when a chunk is flushed.
+    monkeypatch.setattr(push_module, "CHUNK", 2)
+    monkeypatch.setattr(push_module.Pusher, "_check_receipt_number", lambda self, op, n: None)
+    first_id, first = tablet_a.new_dossier(world.procedure)
+    _dup_id, duplicate = tablet_a.new_dossier(
+        world.procedure, receipt_number=first["f"]["receipt_number"]
+    )
+    second_id, second = tablet_a.new_dossier(world.procedure)
+    event_id, event = tablet_a.new_event(second_id)
+    _again_id, again = tablet_a.new_dossier(
+        world.procedure, receipt_number=second["f"]["receipt_number"]
+    )
+    third_id, third = tablet_a.new_dossier(world.procedure)
+    ops = [first, second, duplicate, event, again, third]
+    results = tablet_a.push(ops)["results"]
+    assert [r["o"] for r in results] == [
+        "applied",
+        "applied",
+        "rejected",
+        "applied",
+        "rejected",
+        "applied",
+    ]
+    assert {results[2]["r"], results[4]["r"]} == {"invalid"}
+
+    stored = _stored_seqs(session, world.a.commune.id)
+    assert set(stored) == {first_id, second_id, event_id, third_id}
+    assert len(set(stored.values())) == len(stored)
+    applied = [(op["r"], r["s"]) for op, r in zip(ops, results, strict=True) if r["o"] == "applied"]
+    assert [(record_id, stored[record_id]) for record_id, _seq in applied] == applied
+    assert current_seq(session, commune_scope(world.a.commune.id)) >= max(stored.values())
+    # Every outcome is stored once (rejections too), every applied write audited once.
+    outcomes = session.scalars(
+        select(AppliedOperation.op_id).where(AppliedOperation.op_id.in_([o["i"] for o in ops]))
+    ).all()
+    assert sorted(outcomes) == sorted(o["i"] for o in ops)
+    audited = session.scalars(
+        select(AuditEntry.entity_id).where(AuditEntry.action.startswith("sync."))
+    ).all()
+    assert sorted(audited) == sorted(stored)
+
+    # A colleague pulls each record once, in order, and its cursor ends at the counter.
+    colleague = second_tablet(session, world.a, FlaskHttp(client))
+    changes, _cursor = colleague.pull_all(budget=4096)
+    commune: list[Any] = [c for c in changes if c["c"] in ("dossier", "dossier_event")]
+    assert [c["r"] for c in commune] == [first_id, second_id, event_id, third_id]
+    assert [c["s"] for c in commune] == sorted(stored.values())
+
+
+def test_g3_a_push_resent_after_a_chunk_failed_returns_the_same_outcomes(
+    tablet_a: Tablet, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.sync import push as push_module
+
+    monkeypatch.setattr(push_module, "CHUNK", 3)
+    monkeypatch.setattr(push_module.Pusher, "_check_receipt_number", lambda self, op, n: None)
+    first_id, first = tablet_a.new_dossier(world.procedure)
+    _dup_id, duplicate = tablet_a.new_dossier(
+        world.procedure, receipt_number=first["f"]["receipt_number"]
+    )
+    event_id, event = tablet_a.new_event(first_id)
+    ops = [first, duplicate, event, event]
+    results = tablet_a.push(ops)["results"]
+    assert [r["o"] for r in results] == ["applied", "rejected", "applied", "applied"]
+    assert results[3] == results[2]  # the same operation twice: applied once
+    assert tablet_a.push(ops)["results"] == results
+    assert set(_stored_seqs(session, world.a.commune.id)) == {first_id, event_id}
