@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 
 from bench.netlab.lab import NetLab, _install_handlers  # noqa: E402
 from bench.netlab.profiles import PROFILES, get_profile, physical_limit  # noqa: E402
+from bench.report import save  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
@@ -454,10 +455,7 @@ def main(argv: list[str] | None = None) -> int:
                 "summary": summarise([r for r in runs if "full" in r]),
                 "runs": runs,
             }
-            RESULTS.mkdir(exist_ok=True)
-            path = RESULTS / f"bootstrap-{profile}{args.tag}.json"
-            path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-            print(json.dumps(data["summary"], indent=1), flush=True)
+            save(RESULTS / f"bootstrap-{profile}{args.tag}.json", data)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -644,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command:
         code: int = args.handler(args)
         return code
+    from bench.report import save  # not before: the timed child (``_app``) imports no more
 
     data_dir: Path = args.data_dir.resolve()
     if args.rebuild or not (data_dir / BUILT).exists():
@@ -694,9 +695,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pin_to_home_s": profiled.get("pin_to_home_s"),
                 "top": _profile_table(profile_path) if profile_path.exists() else [],
             }
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-        print(json.dumps(data["summary"], indent=1), flush=True)
+        save(args.output, data)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

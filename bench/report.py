@@ -21,6 +21,13 @@ def _load(name: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def save(path: Path, data: dict[str, Any]) -> None:
+    """Write a benchmark's results to ``path`` (its folder made if need be); print the summary."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps(data["summary"], indent=1), flush=True)
+
+
 def fmt(value: Any, digits: int = 1) -> str:
     if value is None:
         return "–"
