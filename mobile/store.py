@@ -1129,6 +1129,17 @@ class SQLiteDeviceStore:
             )
 
     @classmethod
+    def _order(cls, collection: str, order_by: str | None, descending: bool) -> str:
+        """The ``ORDER BY`` clause: by a plain field then id, or else by id."""
+        direction = " DESC" if descending else ""
+        if order_by is None:
+            return f" ORDER BY id{direction}"
+        if not order_by or not set(order_by) <= _SAFE_NAME:
+            raise StoreError(f"bad field name to order by: {order_by!r}")
+        cls._check_plain(collection, order_by)
+        return f" ORDER BY json_extract(fields, '$.{order_by}'){direction}, id"
+
+    @classmethod
     def _where(
         cls, collection: str, where: Mapping[str, Any] | None, include_deleted: bool
     ) -> tuple[str, list[Any]]:
@@ -1172,15 +1183,7 @@ class SQLiteDeviceStore:
         """
         clause, params = self._where(collection, where, include_deleted)
         sql = f"SELECT id, fields FROM record WHERE collection = ?{clause}"  # noqa: S608
-        if order_by is not None:
-            if not order_by or not set(order_by) <= _SAFE_NAME:
-                raise StoreError(f"bad field name to order by: {order_by!r}")
-            self._check_plain(collection, order_by)
-            sql += f" ORDER BY json_extract(fields, '$.{order_by}')"
-            sql += " DESC" if descending else ""
-            sql += ", id"
-        else:
-            sql += " ORDER BY id" + (" DESC" if descending else "")
+        sql += self._order(collection, order_by, descending)
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -1210,15 +1213,7 @@ class SQLiteDeviceStore:
         clause, params = self._where(collection, where, include_deleted)
         columns = "".join(f", json_extract(fields, '$.{name}')" for name in names)
         sql = f"SELECT id{columns} FROM record WHERE collection = ?{clause}"  # noqa: S608
-        if order_by is not None:
-            if not order_by or not set(order_by) <= _SAFE_NAME:
-                raise StoreError(f"bad field name to order by: {order_by!r}")
-            self._check_plain(collection, order_by)
-            sql += f" ORDER BY json_extract(fields, '$.{order_by}')"
-            sql += " DESC" if descending else ""
-            sql += ", id"
-        else:
-            sql += " ORDER BY id" + (" DESC" if descending else "")
+        sql += self._order(collection, order_by, descending)
         sealed = [(i, name) for i, name in enumerate(names) if name in _readable_names(collection)]
         records: list[dict[str, Any]] = []
         for row in self._query(sql, [collection, *params]):

@@ -57,7 +57,7 @@ from server.models.surveys import FormStatus
 from server.services import audit
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
-from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise
+from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
 from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, Refused, plan_operation
@@ -235,14 +235,9 @@ class Pusher:
             self.store.prefetch(collection, record_ids, batch)
         for model, ids in named.items():
             wanted_ids = sorted(ids)
-            for start in range(0, len(wanted_ids), batch):
-                chunk_ids = wanted_ids[start : start + batch]
-                found = {
-                    item.id: item
-                    for item in self.session.scalars(select(model).where(model.id.in_(chunk_ids)))
-                }
-                for key in chunk_ids:
-                    self._references[(model, key)] = found.get(key)
+            found = rows_by_id(self.session, model, wanted_ids, batch)
+            for key in wanted_ids:
+                self._references[(model, key)] = found.get(key)
         forms = sorted(named.get(SurveyForm, ()))
         if forms:
             linked = set(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -94,6 +94,19 @@ def lock_commune(session: Session, commune_id: int) -> int:
 
 
 # --- values ------------------------------------------------------------------------------
+
+
+def rows_by_id(
+    session: Session, model: type[Any], ids: Sequence[Any], batch: int
+) -> dict[Any, Any]:
+    """The rows of ``model`` with these ids, by id, read ``batch`` ids to a query (``IN``)."""
+    found: dict[Any, Any] = {}
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        found.update(
+            (row.id, row) for row in session.scalars(select(model).where(model.id.in_(chunk)))
+        )
+    return found
 
 
 def _column(model: type[SyncRecord], name: str) -> Column[Any]:
@@ -241,20 +254,15 @@ class ServerFieldStore:
         if self._rows is None:
             self._rows = {}
         wanted = sorted({i for i in record_ids if (collection, i) not in self._rows})
-        for start in range(0, len(wanted), batch):
-            chunk = wanted[start : start + batch]
-            found = {
-                row.id: row
-                for row in self.session.scalars(select(model).where(model.id.in_(chunk)))
-            }
-            for record_id in chunk:
-                key = (collection, record_id)
-                row = found.get(record_id)
-                if row is None:
-                    self._absent.add(key)
-                else:
-                    self._rows[key] = row
-                    self._absent.discard(key)
+        found = rows_by_id(self.session, model, wanted, batch)
+        for record_id in wanted:
+            key = (collection, record_id)
+            row = found.get(record_id)
+            if row is None:
+                self._absent.add(key)
+            else:
+                self._rows[key] = row
+                self._absent.discard(key)
 
     def forget(self) -> None:
         """Drop what ``prefetch`` learned: every lookup asks the session again."""

@@ -25,7 +25,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,15 @@ def _reference_push_run(
         copy.close()
 
 
+def _seeded_plan(
+    seed: int, match: Callable[[str, str], bool], budget: int, probability: float
+) -> tuple[random.Random, FaultPlan]:
+    """A random source seeded with ``seed``, and a plan drawing from it: ``budget`` faults
+    on exchanges that ``match``, each matching one broken with ``probability``."""
+    rng = random.Random(seed)
+    return rng, FaultPlan(rng, match=match, budget=budget, probability=probability)
+
+
 def _rounds(plan: FaultPlan) -> Iterator[int]:
     """Round numbers, until every fault of ``plan`` was made (each round brings new work).
 
@@ -177,13 +186,7 @@ def test_cuts_during_push_lose_and_duplicate_nothing(
     commune_id = field_world.a.commune.id
     tablet = register(tmp_path / "tablet.db", live_server.url, field_world.a.officer.username)
     totals = Totals()
-    rng = random.Random(1100)
-    plan = FaultPlan(
-        rng,
-        match=lambda method, path: path.endswith("/sync/push"),
-        budget=PUSH_CUTS,
-        probability=0.5,
-    )
+    rng, plan = _seeded_plan(1100, lambda method, path: path.endswith("/sync/push"), PUSH_CUTS, 0.5)
     for round_no in _rounds(plan):
         summary = field_day(tablet, 1100 + round_no)
         assert summary.operations > 500
@@ -214,12 +217,8 @@ def test_cuts_during_pull_resume_from_the_last_applied_page(
     colleague = register(tmp_path / "colleague.db", live_server.url, field_world.a.leader.username)
     budget = 8 * 1024  # small pages: many of them to cut
     totals = Totals()
-    rng = random.Random(2300)
-    plan = FaultPlan(
-        rng,
-        match=lambda method, path: path.endswith("/sync/pull"),
-        budget=PULL_CUTS,
-        probability=0.35,
+    rng, plan = _seeded_plan(
+        2300, lambda method, path: path.endswith("/sync/pull"), PULL_CUTS, 0.35
     )
     for round_no in _rounds(plan):
         field_day(colleague, 2300 + round_no)
@@ -277,31 +276,32 @@ def _upload_ledger(exchanges: list[Exchange], sizes: dict[str, int]) -> UploadLe
     ledger = UploadLedger()
     low = dict.fromkeys(sizes, 0)  # the server's offset lies in [low, high]
     high = dict.fromkeys(sizes, 0)
+
+    def settle(sha256: str, offset: int | None, who: str) -> int:
+        """An answer put the server's offset at ``offset``: it must lie in the possible
+        range, beyond whose low end lie the kept bytes of cut chunks; the range closes on it."""
+        assert offset is not None and low[sha256] <= offset <= high[sha256], (
+            f"{who} stood in [{low[sha256]}, {high[sha256]}]"
+        )
+        if offset > low[sha256]:
+            ledger.cut_chunks_kept += 1
+        ledger.kept += offset - low[sha256]
+        low[sha256] = high[sha256] = offset
+        return offset
+
     for e in exchanges:
         sha256 = e.path.rsplit("/", 1)[-1]
         if e.method != "PATCH" or sha256 not in sizes:
             continue
         where = f"PATCH {sha256[:12]} at {e.upload_offset} -> {e.status} ({e.fault})"
         if e.status == 204:
-            start = e.upload_offset
-            assert start is not None and low[sha256] <= start <= high[sha256], (
-                f"{where}: the server stood in [{low[sha256]}, {high[sha256]}]"
-            )
-            if start > low[sha256]:
-                ledger.cut_chunks_kept += 1
-            ledger.kept += start - low[sha256]
+            start = settle(sha256, e.upload_offset, f"{where}: the server")
             ledger.accepted += e.request_body
             low[sha256] = high[sha256] = start + e.request_body
             assert e.response_offset == low[sha256], where
         elif e.status == 409:
             stands = e.response_offset
-            assert stands is not None and low[sha256] <= stands <= high[sha256], (
-                f"{where}: the server says {stands}, it stood in [{low[sha256]}, {high[sha256]}]"
-            )
-            if stands > low[sha256]:
-                ledger.cut_chunks_kept += 1
-            ledger.kept += stands - low[sha256]
-            low[sha256] = high[sha256] = stands
+            settle(sha256, stands, f"{where}: the server says {stands}, it")
         elif e.status is None and e.upload_offset is not None:  # cut before the server answered
             high[sha256] = max(high[sha256], e.upload_offset + e.body_sent)
         else:
@@ -328,12 +328,8 @@ def test_cuts_during_photo_upload_resume_from_the_server_offset(
     photos = math.ceil(14 / probability * 1.6 / (photo_size / chunk))
     totals = Totals()
     blob_dir = Path(app.config["MOTCUA_BLOB_DIR"])
-    rng = random.Random(3700)
-    plan = FaultPlan(
-        rng,
-        match=lambda method, path: method == "PATCH" and "/blobs/" in path,
-        budget=PHOTO_CUTS,
-        probability=probability,
+    rng, plan = _seeded_plan(
+        3700, lambda method, path: method == "PATCH" and "/blobs/" in path, PHOTO_CUTS, probability
     )
     for round_no in _rounds(plan):
         field_day(

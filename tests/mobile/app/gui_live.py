@@ -48,11 +48,7 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
 
 @pytest.fixture(scope="module")
 def h(ctx: AppContext) -> Iterator[Harness]:
-    harness = Harness.start(
-        ctx,
-        runner_options={"probe_interval": 0.3, "push_delay": 3600, "pull_interval": 3600},
-        auto_lock_seconds=3600,
-    )
+    harness = Harness.start_quiet(ctx, probe_interval=0.3)
     yield harness
     harness.stop()
 

@@ -99,11 +99,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def h(world: World) -> Iterator[Harness]:
-    harness = Harness.start(
-        world.ctx,
-        runner_options={"probe_interval": 0.2, "push_delay": 3600, "pull_interval": 3600},
-        auto_lock_seconds=3600,
-    )
+    harness = Harness.start_quiet(world.ctx, probe_interval=0.2)
     yield harness
     harness.stop()
 

@@ -58,6 +58,23 @@ class Harness:
         harness.frames(5)
         return harness
 
+    @classmethod
+    def start_quiet(cls, ctx: Any, *, probe_interval: float) -> Harness:
+        """Start the app with no sync or lock of its own accord for an hour.
+
+        Pushes and pulls wait an hour and the screen locks after one, so the tests make
+        the syncs; the server is probed every ``probe_interval`` seconds.
+        """
+        return cls.start(
+            ctx,
+            runner_options={
+                "probe_interval": probe_interval,
+                "push_delay": 3600,
+                "pull_interval": 3600,
+            },
+            auto_lock_seconds=3600,
+        )
+
     def stop(self) -> None:
         from kivy.base import stopTouchApp
 

@@ -27,6 +27,23 @@ def _stored_seqs(session: Session, commune_id: int) -> dict[str, int]:
     return seqs
 
 
+def _chunks_of(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Chunks of ``size``, and no friendly receipt check: the unique index refuses
+    duplicates, which only shows when a chunk is flushed."""
+    from server.sync import push as push_module
+
+    monkeypatch.setattr(push_module, "CHUNK", size)
+    monkeypatch.setattr(push_module.Pusher, "_check_receipt_number", lambda self, op, n: None)
+
+
+def _same_receipt(tablet: Tablet, world: World, original: dict[str, Any]) -> dict[str, Any]:
+    """The creation of a new dossier with ``original``'s receipt number."""
+    _record_id, op = tablet.new_dossier(
+        world.procedure, receipt_number=original["f"]["receipt_number"]
+    )
+    return op
+
+
 def test_g4_numbers_handed_out_in_memory_reach_the_counter(
     tablet_a: Tablet, world: World, session: Session
 ) -> None:
@@ -58,21 +75,12 @@ def test_g12_a_database_error_in_a_chunk_rejects_only_its_operation(
     client: FlaskClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from server.sync import push as push_module
-
-    # Chunks of 2, and no friendly receipt check: the unique index refuses duplicates,
-    # which only shows when a chunk is flushed.
-    monkeypatch.setattr(push_module, "CHUNK", 2)
-    monkeypatch.setattr(push_module.Pusher, "_check_receipt_number", lambda self, op, n: None)
+    _chunks_of(monkeypatch, 2)
     first_id, first = tablet_a.new_dossier(world.procedure)
-    _dup_id, duplicate = tablet_a.new_dossier(
-        world.procedure, receipt_number=first["f"]["receipt_number"]
-    )
+    duplicate = _same_receipt(tablet_a, world, first)
     second_id, second = tablet_a.new_dossier(world.procedure)
     event_id, event = tablet_a.new_event(second_id)
-    _again_id, again = tablet_a.new_dossier(
-        world.procedure, receipt_number=second["f"]["receipt_number"]
-    )
+    again = _same_receipt(tablet_a, world, second)
     third_id, third = tablet_a.new_dossier(world.procedure)
     ops = [first, second, duplicate, event, again, third]
     results = tablet_a.push(ops)["results"]
@@ -113,14 +121,9 @@ def test_g12_a_database_error_in_a_chunk_rejects_only_its_operation(
 def test_g3_a_push_resent_after_a_chunk_failed_returns_the_same_outcomes(
     tablet_a: Tablet, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from server.sync import push as push_module
-
-    monkeypatch.setattr(push_module, "CHUNK", 3)
-    monkeypatch.setattr(push_module.Pusher, "_check_receipt_number", lambda self, op, n: None)
+    _chunks_of(monkeypatch, 3)
     first_id, first = tablet_a.new_dossier(world.procedure)
-    _dup_id, duplicate = tablet_a.new_dossier(
-        world.procedure, receipt_number=first["f"]["receipt_number"]
-    )
+    duplicate = _same_receipt(tablet_a, world, first)
     event_id, event = tablet_a.new_event(first_id)
     ops = [first, duplicate, event, event]
     results = tablet_a.push(ops)["results"]

@@ -59,38 +59,32 @@ def test_list_filters_and_overdue_answers(
     assert "Phản ánh của xã B" not in narrowed and late.content in narrowed
 
 
+def _assigned(
+    session: Session,
+    world: World,
+    assignee_id: int,
+    content: str,
+    *,
+    status: FeedbackStatus = FeedbackStatus.IN_HANDLING,
+) -> Feedback:
+    """Feedback to commune A assigned to ``assignee_id``, in handling unless told."""
+    return feedback(session, world.a, status=status, assignee_id=assignee_id, content=content)
+
+
 def test_assigned_to_me_shows_only_the_logged_in_users_feedback(
     client: FlaskClient, world: World, session: Session
 ) -> None:
     colleague = factories.officer(session, world.a.commune, full_name="Lò Văn Pọm")
-    mine = feedback(
+    mine = _assigned(session, world, world.a.officer.id, "Giao cho cán bộ một cửa")
+    answered = _assigned(
         session,
-        world.a,
-        status=FeedbackStatus.IN_HANDLING,
-        assignee_id=world.a.officer.id,
-        content="Giao cho cán bộ một cửa",
-    )
-    answered = feedback(
-        session,
-        world.a,
+        world,
+        world.a.officer.id,
+        "Đã trả lời, vẫn của tôi",
         status=FeedbackStatus.ANSWERED,
-        assignee_id=world.a.officer.id,
-        content="Đã trả lời, vẫn của tôi",
     )
-    theirs = feedback(
-        session,
-        world.a,
-        status=FeedbackStatus.IN_HANDLING,
-        assignee_id=colleague.id,
-        content="Giao cho đồng nghiệp",
-    )
-    leaders = feedback(
-        session,
-        world.a,
-        status=FeedbackStatus.IN_HANDLING,
-        assignee_id=world.a.leader.id,
-        content="Giao cho chủ tịch xã",
-    )
+    theirs = _assigned(session, world, colleague.id, "Giao cho đồng nghiệp")
+    leaders = _assigned(session, world, world.a.leader.id, "Giao cho chủ tịch xã")
     nobody = feedback(session, world.a, content="Chưa phân công")
     session.commit()
     everyone = (mine, answered, theirs, leaders, nobody)

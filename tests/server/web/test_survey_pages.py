@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
@@ -233,7 +232,7 @@ def test_leaders_see_only_forms_published_to_them(
 # -- two administrators at once ----------------------------------------------------------------
 
 
-def _meanwhile(app: Flask, make: Callable[[Session], None]) -> None:
+def _meanwhile(make: Callable[[Session], None]) -> None:
     """Another administrator's request: its own connection, committed."""
     with Session(db.engine) as other:
         make(other)
@@ -241,7 +240,6 @@ def _meanwhile(app: Flask, make: Callable[[Session], None]) -> None:
 
 
 def test_a_new_version_made_by_someone_else_meanwhile_is_a_409(
-    app: Flask,
     client: FlaskClient,
     world: World,
     session: Session,
@@ -254,7 +252,6 @@ def test_a_new_version_made_by_someone_else_meanwhile_is_a_409(
     def racing(db_session: Session, key: str) -> int:
         number = read(db_session, key)  # what this request read…
         _meanwhile(  # …and the other administrator's new version, saved just after
-            app,
             lambda other: other.add(
                 SurveyForm(
                     key=key,
@@ -295,7 +292,6 @@ def test_a_new_version_made_by_someone_else_meanwhile_is_a_409(
 
 
 def test_the_same_key_created_by_someone_else_meanwhile_is_a_409(
-    app: Flask,
     client: FlaskClient,
     world: World,
     session: Session,
@@ -306,7 +302,6 @@ def test_the_same_key_created_by_someone_else_meanwhile_is_a_409(
     def racing(db_session: Session, key: str) -> bool:
         free = check(db_session, key)
         _meanwhile(
-            app,
             lambda other: other.add(
                 SurveyForm(key=key, version=1, title_vi="Phiếu của người khác", title_en="")
             ),
@@ -328,7 +323,6 @@ def test_the_same_key_created_by_someone_else_meanwhile_is_a_409(
 
 
 def test_a_publication_made_by_someone_else_meanwhile_is_a_409(
-    app: Flask,
     client: FlaskClient,
     world: World,
     session: Session,
@@ -341,7 +335,6 @@ def test_a_publication_made_by_someone_else_meanwhile_is_a_409(
     def racing(db_session: Session, record: Any) -> None:
         if record is draft:  # its communes are set, not yet written…
             _meanwhile(  # …when the other administrator's publication links the same commune
-                app,
                 lambda other: other.execute(
                     insert(survey_form_commune).values(
                         form_id=draft.id, commune_id=world.a.commune.id
