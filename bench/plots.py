@@ -37,7 +37,8 @@ def _load(name: str) -> dict[str, Any] | None:
 #: (label, result files): bars of one group; each file's systems are pooled.
 VARIANTS = (
     ("lan", ("field-day-net-lan.json", "field-day-net-lan-pouchdb.json")),
-    ("3g-poor", ("field-day-net-3g-poor.json", "field-day-net-3g-poor-pouchdb.json")),
+    ("3g-poor\nbefore", ("field-day-net-3g-poor.json", "field-day-net-3g-poor-pouchdb.json")),
+    ("3g-poor\nnow", ("field-day-net-3g-poor-now.json",)),
     (
         "mountain-2g\nbefore\n(ours: not\ndone in 1 h)",
         ("field-day-net-mountain-2g.json",),
