@@ -59,12 +59,13 @@ class RetryPolicy:
 @dataclass
 class Adaptive:
     """A request size that follows the link: how many operations a push carries, how
-    many bytes a pull page may hold.
+    many bytes a pull page or a photo chunk may hold.
 
     A request that fails halves it (a cut push or page is lost whole, so a flapping link
     needs requests that fit between its outages); one that took less than half of
     ``target_s`` doubles it (fewer round trips on a good link); one that took more than
-    twice ``target_s`` halves it. Always within ``low``–``high``.
+    twice ``target_s`` halves it. Photo chunks (whose cut bytes the server keeps) grow
+    after every chunk that goes through, whatever it took. Always within ``low``–``high``.
     """
 
     size: int
@@ -79,11 +80,14 @@ class Adaptive:
     def failed(self) -> None:
         self.size = max(self.low, self.size // 2)
 
+    def grow(self) -> None:
+        self.size = min(self.high, self.size * 2)
+
     def took(self, seconds: float) -> None:
         if seconds < self.target_s / 2:
-            self.size = min(self.high, self.size * 2)
+            self.grow()
         elif seconds > self.target_s * 2:
-            self.size = max(self.low, self.size // 2)
+            self.failed()
 
 
 @dataclass
@@ -176,7 +180,7 @@ class SyncEngine:
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
-        chunk_size = self.chunk_size
+        chunks = Adaptive(self.chunk_size, self.min_chunk_size, self.chunk_size)
         done = 0
         # All pending photos are announced at once; each then goes up from the offset
         # the server gave (PROTOCOL.md §8.1).
@@ -185,25 +189,25 @@ class SyncEngine:
             statuses = self._call(report, partial(self.transport.start_blobs, group))
             for blob, status in zip(group, statuses, strict=True):
                 self._report("photos", done, len(blobs))
-                chunk_size = self._upload_blob(report, blob, status, chunk_size)
+                self._upload_blob(report, blob, status, chunks)
                 self.store.mark_blob_uploaded(blob.sha256)
                 report.photos_uploaded += 1
                 done += 1
         self._report("photos", len(blobs), len(blobs))
 
     def _upload_blob(
-        self, report: SyncReport, blob: BlobRef, status: BlobStatus, chunk_size: int
-    ) -> int:
+        self, report: SyncReport, blob: BlobRef, status: BlobStatus, chunks: Adaptive
+    ) -> None:
         """Upload one photo from ``status``, where the server stands (PROTOCOL.md §8).
 
         After a failed chunk the server is asked for its offset again (it keeps the
         bytes of a cut chunk), and chunks shrink by half down to ``min_chunk_size``;
         each chunk that goes through doubles the size again, up to ``chunk_size``.
-        Returns the chunk size to start the next photo with.
+        ``chunks`` carries the size on to the next photo.
         """
         failures = 0
         while not status.complete:
-            chunk = self.store.read_blob(blob.sha256, status.offset, chunk_size)
+            chunk = self.store.read_blob(blob.sha256, status.offset, chunks.size)
             report.requests += 1
             try:
                 status = self.transport.append_blob(blob.sha256, status.offset, chunk)
@@ -211,13 +215,12 @@ class SyncEngine:
                 failures += 1
                 if failures >= self.retry.attempts:
                     raise
-                chunk_size = max(min(self.min_chunk_size, self.chunk_size), chunk_size // 2)
+                chunks.failed()
                 self.sleep(self.retry.delay(failures - 1, self.rng))
                 status = self._call(report, partial(self.transport.start_blob, blob))
                 continue
             failures = 0
-            chunk_size = min(self.chunk_size, chunk_size * 2)
-        return chunk_size
+            chunks.grow()
 
     def _push(self, report: SyncReport) -> None:
         pending = self.store.pending_operations()
