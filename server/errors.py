@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, jsonify
@@ -10,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from server.extensions import is_api_request
 from server.services.errors import ServiceError
 from sync import wire
-from sync.errors import WireError
 
 
 def _service_error(error: ServiceError) -> Any:
@@ -36,7 +36,7 @@ def _service_error(error: ServiceError) -> Any:
     return render_error_page(exc)
 
 
-SURROGATE_MESSAGE = "Dữ liệu chứa ký tự không hợp lệ (lone surrogate escape, not text)"
+SURROGATE_MESSAGE = "Dữ liệu chứa ký tự không đọc được (a lone surrogate escape is not text)"
 NUL_MESSAGE = "Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ (NUL characters are not allowed)"
 
 
@@ -60,12 +60,11 @@ def _refuse_nul_characters() -> None:
             raise BadRequest(description=NUL_MESSAGE)
         if b"\\ud" in data or b"\\uD" in data:  # maybe a lone surrogate escape
             try:
-                wire.decode(data)
-            except wire.BodyTooLarge:
-                pass  # the body limit answers that one
-            except WireError as error:
-                if "surrogate" in str(error):
-                    raise BadRequest(description=f"{SURROGATE_MESSAGE}: {error}") from error
+                wire.refuse_lone_surrogates(json.loads(data))
+            except wire.LoneSurrogate as error:
+                raise BadRequest(description=f"{SURROGATE_MESSAGE}: {error}") from error
+            except (ValueError, RecursionError):
+                pass  # malformed JSON: the view's parser says so
 
 
 def init_app(app: Flask) -> None:

@@ -67,13 +67,22 @@ def decode(
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError(f"malformed JSON body: {error}") from error
     if b"\\ud" in body or b"\\uD" in body:
-        # An escaped surrogate pair is a character; a lone one is not text (it cannot
-        # be stored or sent on as UTF-8).
-        try:
-            dumps(value)
-        except UnicodeEncodeError as error:
-            raise WireError(
-                "lone surrogate escapes (\\ud800–\\udfff) are not text; "
-                f"send characters as UTF-8: {error.reason}"
-            ) from error
+        refuse_lone_surrogates(value)
     return value
+
+
+class LoneSurrogate(WireError):
+    pass
+
+
+def refuse_lone_surrogates(value: Any) -> None:
+    """Raise ``LoneSurrogate`` if decoded JSON holds a lone ``\\ud800``–``\\udfff``
+    escape: an escaped surrogate pair is a character, a lone one is not text (it cannot
+    be stored or sent on as UTF-8)."""
+    try:
+        dumps(value)
+    except UnicodeEncodeError as error:
+        raise LoneSurrogate(
+            "lone surrogate escapes (\\ud800–\\udfff) are not text; "
+            f"send characters as UTF-8: {error.reason}"
+        ) from error
