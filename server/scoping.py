@@ -18,6 +18,12 @@ from server.services.errors import Forbidden, NotFound
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
+#: Why a write to another commune's record is refused (shown to officers).
+OTHER_COMMUNE_MESSAGE = (
+    "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
+)
+
+
 @dataclass(frozen=True)
 class Scope:
     """The communes visible to a principal; ``None`` means every commune."""
@@ -36,9 +42,7 @@ class Scope:
     def require(self, commune_id: int | None) -> None:
         """Refuse a write outside the scope, naming the problem."""
         if not self.allows(commune_id):
-            raise Forbidden(
-                "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
-            )
+            raise Forbidden(OTHER_COMMUNE_MESSAGE)
 
 
 NOTHING = Scope(frozenset())

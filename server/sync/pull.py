@@ -199,23 +199,21 @@ def _reference_change(collection: str, names: Sequence[str]) -> Callable[[Any], 
 def record_change(
     collection: str,
     row: Any,
-    since: int,
     own_node: str | None = None,
     own_device_id: str | None = None,
 ) -> dict[str, Any] | None:
-    """A commune record as a change for a device whose cursor in the scope is ``since``.
+    """A commune record as a change for a pulling device.
 
-    Every field goes (``since`` is kept for the signature's sake), except those whose
-    current value was written by the pulling device itself (clock node ``own_node``):
-    the device has them already. None when nothing is left to send. ``row`` is the
-    model or a row with the same columns as attributes.
+    Every field goes, except those whose current value was written by the pulling
+    device itself (clock node ``own_node``): the device has them already. None when
+    nothing is left to send. ``row`` is the model or a row with the same columns as
+    attributes.
     """
     spec = COLLECTIONS[collection]
     entries = clock_entries(row)
-    # Every field goes, not only those written after ``since``: a record updated after
-    # the device's cursor passed its creation (between two pages) would otherwise
+    # Every field goes, not only those written after the device's cursor: a record
+    # updated after the cursor passed its creation (between two pages) would otherwise
     # arrive without the fields it was created with.
-    del since
     clocks = {
         name: clock
         for name, (clock, _seq) in entries.items()
@@ -295,14 +293,14 @@ def _commune_queries(
             .where(model.commune_id == commune_id, model.seq > low, model.seq <= high)
             .order_by(model.seq, model.id)
         )
-        queries.append((stmt, model, _commune_change(collection, low, own_node, own_device_id)))
+        queries.append((stmt, model, _commune_change(collection, own_node, own_device_id)))
     return queries
 
 
 def _commune_change(
-    collection: str, since: int, own_node: str, own_device_id: str
+    collection: str, own_node: str, own_device_id: str
 ) -> Callable[[Any], dict[str, Any] | None]:
-    return lambda row: record_change(collection, row, since, own_node, own_device_id)
+    return lambda row: record_change(collection, row, own_node, own_device_id)
 
 
 def pull(session: Session, device: Device, cursor: Cursor, budget: int | None) -> PullPage:

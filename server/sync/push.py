@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -54,6 +54,7 @@ from server.models import (
     utcnow,
 )
 from server.models.surveys import FormStatus
+from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services import audit
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
@@ -77,6 +78,8 @@ OFFICER_FIELDS = frozenset(
 )
 #: Models an attachment may belong to.
 OWNER_MODELS: dict[str, type[SyncRecord]] = {"dossier": Dossier, "feedback": Feedback}
+#: What an officer calls a parent or owner record (messages).
+PARENT_LABELS = {"dossier": "Hồ sơ", "feedback": "Phản ánh"}
 
 #: Fields naming reference records (and officers), read up front for a whole push.
 REFERENCE_FIELDS: dict[str, type[Any]] = {
@@ -91,9 +94,7 @@ _Ref = TypeVar("_Ref", AdminUnit, Officer, Procedure, SurveyForm)
 #: Operations applied in one savepoint and flushed together (see the module docstring).
 CHUNK = 500
 
-FORBIDDEN_MESSAGE = (
-    "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
-)
+FORBIDDEN_MESSAGE = OTHER_COMMUNE_MESSAGE
 
 
 #: The range of the integer ids of reference rows (a query outside it is an error).
@@ -471,7 +472,6 @@ class Pusher:
         return op.stamp, None
 
     def _check_legal_times(self, spec: Collection, op: Operation) -> None:
-        limit_ms = self.server_now_ms + self.max_skew_ms
         for name, value in op.fields.items():
             field = spec.fields.get(name)
             if field is None or not field.legal_time or not isinstance(value, str):
@@ -483,7 +483,7 @@ class Pusher:
             if when.tzinfo is None:
                 continue
             ahead_ms = int(when.timestamp() * 1000) - self.server_now_ms
-            if int(when.timestamp() * 1000) <= limit_ms:
+            if ahead_ms <= self.max_skew_ms:
                 continue
             server_now = datetime.fromtimestamp(self.server_now_ms / 1000, UTC)
             clock_note_vi = clock_note_en = ""
@@ -518,9 +518,8 @@ class Pusher:
                 unit = self._reference(AdminUnit, value)
                 if unit is None:
                     self._invalid(op, name, f"Thôn/bản {value} không tồn tại (unknown village)")
-                if unit is None or unit.level != UnitLevel.VILLAGE:
+                if unit.level != UnitLevel.VILLAGE:
                     self._invalid(op, name, f"{value} không phải thôn/bản (not a village)")
-                assert unit is not None
                 if unit.parent_id != self.commune_id:
                     raise self._refuse(
                         op,
@@ -532,7 +531,6 @@ class Pusher:
                 officer = self._reference(Officer, value)
                 if officer is None:
                     self._invalid(op, name, f"Cán bộ {value} không tồn tại (unknown officer)")
-                assert officer is not None
                 if officer.unit_id != self.commune_id:
                     raise self._refuse(
                         op,
@@ -552,19 +550,21 @@ class Pusher:
                 if owner is not None:
                     self._check_parent(op, owner, value, name)
 
-    def _invalid(self, op: Operation, name: str, message: str) -> None:
+    def _invalid(self, op: Operation, name: str, message: str) -> NoReturn:
         raise self._refuse(op, Reason.INVALID, message, {name: message})
 
     def _check_parent(
         self, op: Operation, model: type[SyncRecord], record_id: str, name: str
     ) -> None:
-        parent = self.store.row(str(model.__tablename__), record_id)
+        collection = str(model.__tablename__)
+        parent = self.store.row(collection, record_id)
         if parent is None:
+            label = PARENT_LABELS.get(collection, "Bản ghi")
             raise self._refuse(
                 op,
                 Reason.MISSING_PARENT,
-                f"Bản ghi {model.__tablename__} {record_id} chưa có trên máy chủ, sẽ gửi lại sau "
-                f"(its {model.__tablename__} is not on the server yet; will retry)",
+                f"{label} {record_id} chưa có trên máy chủ, sẽ gửi lại sau "
+                f"(its {collection} is not on the server yet; will retry)",
             )
         if parent.commune_id != self.commune_id:
             raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE, {name: FORBIDDEN_MESSAGE})
@@ -573,7 +573,6 @@ class Pusher:
         form = self._reference(SurveyForm, form_id)
         if form is None:
             self._invalid(op, "form_id", f"Phiếu khảo sát {form_id} không tồn tại (unknown form)")
-        assert form is not None
         linked = self._form_links.get(form_id)
         if linked is None:
             linked = self._form_links[form_id] = (
@@ -627,7 +626,6 @@ class Pusher:
                 f"Số biên nhận {number!r} sai định dạng "
                 f"(receipt number must look like {code}-26{self.device.device_no:02d}-00001)",
             )
-        assert parsed is not None
         commune_code, _yy, device_no, _serial = parsed
         if commune_code != code:
             self._invalid(

@@ -39,6 +39,7 @@ from server.models import (
     SyncRecord,
 )
 from server.models.base import UTCDateTime
+from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services.changes import commune_scope, next_seq
 from server.services.errors import Forbidden
 from server.sync.clock import fresh_stamp_after
@@ -283,9 +284,7 @@ class ServerFieldStore:
     def _scoped_row(self, collection: str, record_id: str) -> SyncRecord | None:
         row = self.row(collection, record_id)
         if row is not None and self.commune_id is not None and row.commune_id != self.commune_id:
-            raise Forbidden(
-                "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
-            )
+            raise Forbidden(OTHER_COMMUNE_MESSAGE)
         return row
 
     # -- FieldStore ------------------------------------------------------------------------

@@ -129,11 +129,12 @@ def announce_many() -> Any:
     """
     sync_device()
     args = load(BlobAnnounceSchema(), read_body())
+    session, files = db_session(), _files()
     states = []
     for index, item in enumerate(args["blobs"]):
         try:
             state, _ = blob_service.start_upload(
-                db_session(), _files(), item["sha256"], item["size"], item["content_type"]
+                session, files, item["sha256"], item["size"], item["content_type"]
             )
         except Invalid as error:
             db.session.rollback()
