@@ -256,7 +256,7 @@ class DossierDetail:
 def get_dossier(session: Session, scope: Scope, dossier_id: str) -> Dossier:
     dossier: Dossier = get_scoped(session, Dossier, dossier_id, scope)
     if dossier.deleted:
-        raise NotFound(f"Không tìm thấy (not found): dossier {dossier_id}")
+        raise NotFound("Không tìm thấy hồ sơ này (dossier not found)")
     return dossier
 
 
@@ -362,7 +362,7 @@ def get_attachment(
         or attachment.owner_collection != AttachmentOwner.DOSSIER.value
         or attachment.owner_id != dossier.id
     ):
-        raise NotFound(f"Không tìm thấy (not found): attachment {attachment_id}")
+        raise NotFound("Không tìm thấy tệp đính kèm này (attachment not found)")
     return attachment
 
 

@@ -151,7 +151,7 @@ class FeedbackDetail:
 def get_feedback(session: Session, scope: Scope, feedback_id: str) -> Feedback:
     feedback: Feedback = get_scoped(session, Feedback, feedback_id, scope)
     if feedback.deleted:
-        raise NotFound(f"Không tìm thấy (not found): feedback {feedback_id}")
+        raise NotFound("Không tìm thấy phản ánh này (feedback not found)")
     return feedback
 
 

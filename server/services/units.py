@@ -165,7 +165,7 @@ def create_unit(
         _require_system(actor)
         parent, commune_id = None, None
     else:
-        raise Invalid(f"Không tạo được cấp {level.value} (cannot create a {level.value})")
+        raise Invalid("Chỉ thêm được tỉnh, xã hoặc thôn, bản (only a province, commune or village)")
     name, kind, code = _clean(name, kind, code, level)
     _check_code(session, code)
     unit = AdminUnit(
