@@ -31,7 +31,7 @@ from mobile.photos import (
     verify_photo,
 )
 from mobile.security import Vault
-from mobile.store import StoreLocked
+from mobile.store import SQLiteDeviceStore, StoreLocked
 from mobile.tablet import Tablet
 from mobile.transport import HttpTransport
 from sync.errors import ServerRefused
@@ -369,3 +369,31 @@ def test_verify_photo() -> None:
         with pytest.raises(PhotoMismatch, match="thiếu"):
             verify_photo(WantedPhoto.from_attachment(broken), data)
     assert WantedPhoto.from_attachment({"sha256": "AB", "size": 3}).sha256 == "ab"
+
+
+def test_failures_are_forgotten_when_the_dossier_is_opened_again(tmp_path: Path) -> None:
+    """A failed photo stays failed when drawn again, until the screen is opened again."""
+    store = SQLiteDeviceStore(tmp_path / "t.db")
+    data = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    wanted = WantedPhoto(hashlib.sha256(data).hexdigest(), len(data), "image/png")
+
+    class Source:
+        def fetch_blob(self, sha256: str) -> bytes:
+            return data
+
+    reports: queue.Queue[Callable[[], None]] = queue.Queue()
+    results: list[FetchResult] = []
+    fetcher = PhotoFetcher(store, Source, dispatch=reports.put, on_result=results.append)
+    try:
+        assert fetcher.request(wanted).state is PhotoState.LOADING
+        reports.get(timeout=30)()
+        assert results[-1].state is PhotoState.FAILED  # no key: nothing is kept plain
+        assert fetcher.request(wanted).state is PhotoState.FAILED  # drawn again: not retried
+        assert fetcher.attempts == 1
+        fetcher.forget_failures()
+        assert fetcher.request(wanted).state is PhotoState.LOADING
+        reports.get(timeout=30)()
+        assert fetcher.attempts == 2
+    finally:
+        fetcher.stop()
+        store.close()

@@ -30,7 +30,7 @@ from mobile.app.viewmodels.base import UserError, from_invalid_input
 from mobile.app.viewmodels.home import effective_due
 from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from mobile.security import VaultError
-from mobile.store import StoreError
+from mobile.store import SQLiteDeviceStore, StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
 from sync.errors import TransportError
@@ -269,7 +269,8 @@ class DossierModel:
         ``known``: hashes the caller has already decoded (their bytes are not read
         again). A photo whose bytes are only on the server (a colleague's, pulled) comes
         with ``on_tablet`` False and no data, for the screen to fetch; one that is here
-        but does not open (locked, damaged) is left out.
+        but does not open (locked, damaged) is left out. A file the screen cannot show
+        as an image (a PDF…) is not opened whole: it comes without its data.
         """
         store = self.ctx.tablet.store
         views = []
@@ -285,7 +286,7 @@ class DossierModel:
                 views.append(view)
                 continue
             try:
-                data = store.blob_bytes(wanted.sha256)
+                data = _photo_bytes(store, view)
             except (OSError, StoreError, VaultError):
                 continue
             if data is None:
@@ -359,6 +360,20 @@ class DossierModel:
         except InvalidInput as error:
             raise from_invalid_input(error, tr.message) from error
         return apology_id
+
+
+def _photo_bytes(store: SQLiteDeviceStore, view: PhotoView) -> bytes | None:
+    """The bytes of ``view`` to decode; None when only its record is on the tablet.
+
+    Not an image: nothing to decode, so it is only checked to be here and to open
+    (``read_blob`` of no bytes still needs the key for a sealed file).
+    """
+    if view.showable:
+        return store.blob_bytes(view.sha256)
+    path = store.blob_path(view.sha256)
+    if path is None or not path.exists():
+        return None
+    return store.read_blob(view.sha256, 0, 0)
 
 
 # -- colleagues' photos, fetched in the background ------------------------------------------------

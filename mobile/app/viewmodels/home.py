@@ -86,6 +86,7 @@ class HomeModel:
         self._procedures: dict[str, dict[str, Any]] = {}
         self._new_dates: dict[str, date] = {}
         self._unsent: set[tuple[str, str]] = set()
+        self._results: tuple[tuple[str, ...], list[dict[str, Any]]] | None = None  # last search
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -124,6 +125,7 @@ class HomeModel:
         self._buckets = buckets
         self._dossiers = dossiers
         self._all = None
+        self._results = None
 
     def _dossier_buckets(self, status: str, due: date | None) -> Iterable[str]:
         if status in _OPEN:
@@ -141,18 +143,13 @@ class HomeModel:
         """The dossier's row, built once per refresh."""
         row = self._rows.get(str(dossier["id"]))
         if row is None:
-            row = self._dossier_row(dossier, self._procedures, self._new_dates, self._unsent)
+            row = self._dossier_row(dossier)
             self._rows[str(dossier["id"])] = row
         return row
 
-    def _dossier_row(
-        self,
-        dossier: dict[str, Any],
-        procedures: dict[str, dict[str, Any]],
-        new_dates: dict[str, date],
-        unsent: set[tuple[str, str]],
-    ) -> dict[str, Any]:
+    def _dossier_row(self, dossier: dict[str, Any]) -> dict[str, Any]:
         tr = self.ctx.tr
+        procedures, new_dates, unsent = self._procedures, self._new_dates, self._unsent
         status = str(dossier.get("status"))
         due = effective_due(dossier, new_dates)
         overdue = status in _OPEN and due is not None and due < self.today
@@ -254,18 +251,23 @@ class HomeModel:
     def search(self, query: str) -> None:
         self.query = query
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The rows to list: the search results, or the chosen bucket."""
-        words = fold(self.query).split()
-        if words:
+    def _found(self) -> list[dict[str, Any]]:
+        """The search results (kept until the query or the data change), or the bucket."""
+        words = tuple(fold(self.query).split())
+        if not words:
+            return self._buckets[self.bucket]
+        if self._results is None or self._results[0] != words:
             index = self._search_index()
             found = [self._row(d) for key, d in index if all(w in key for w in words)]
-        else:
-            found = self._buckets[self.bucket]
-        return [{k: v for k, v in row.items() if not k.startswith("_")} for row in found]
+            self._results = (words, found)
+        return self._results[1]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows to list: the search results, or the chosen bucket."""
+        return [{k: v for k, v in row.items() if not k.startswith("_")} for row in self._found()]
 
     def heading(self) -> str:
         tr = self.ctx.tr
         if fold(self.query).split():
-            return tr("home.results", count=len(self.rows()))
+            return tr("home.results", count=len(self._found()))
         return tr("home.title", day=fmt_date(self.today))

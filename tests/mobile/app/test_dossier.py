@@ -140,6 +140,14 @@ def test_photos_are_opened_in_memory_from_the_sealed_store(ctx: AppContext) -> N
     assert model.photo_views() == []
 
 
+def test_a_file_that_is_not_an_image_is_not_opened_to_show(ctx: AppContext) -> None:
+    FirstRunModel(ctx).choose_pin(PIN, PIN)
+    dossier_id = ctx.tablet.create_dossier(3, "Giàng A Páo")
+    ctx.tablet.attach_photo("dossier", dossier_id, b"%PDF-1.4 ...", filename="to-khai")
+    [view] = DossierModel(ctx, dossier_id).photo_views()
+    assert view.on_tablet and not view.showable and view.data == b""
+
+
 class FetchingTransport(FakeTransport):
     """The fake server's transport, able to hand out photos as ``HttpTransport`` does."""
 
