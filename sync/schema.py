@@ -29,7 +29,8 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-SCHEMA_VERSION = 1
+#: 2: dossiers carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``).
+SCHEMA_VERSION = 2
 
 
 class Rule(enum.StrEnum):
@@ -201,6 +202,35 @@ def _json(max_items: int) -> Checker:
     return check
 
 
+def _object(max_items: int, *, nested: bool) -> Checker:
+    """A JSON object of scalars (or, when ``nested``, of objects of scalars)."""
+
+    def scalar_problem(value: Any) -> str | None:
+        if value is None or isinstance(value, str | int) and not isinstance(value, bool):
+            return None
+        return "Giá trị phải là chuỗi hoặc số nguyên (values must be text or integers)"
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            return "Phải là đối tượng JSON (must be a JSON object)"
+        if len(value) > max_items:
+            return f"Nhiều quá {max_items} mục (more than {max_items} items)"
+        for inner in value.values():
+            if nested:
+                if not isinstance(inner, dict) or len(inner) > 30:
+                    return "Mỗi bên phải là đối tượng JSON (each party must be a JSON object)"
+                problem = next(filter(None, map(scalar_problem, inner.values())), None)
+            else:
+                problem = scalar_problem(inner)
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
 def _any(value: Any) -> str | None:
     return None
 
@@ -293,6 +323,10 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # The procedure's form (sync.forms): role → field → value, and key → value.
+        # Each is one field for merging: see PROTOCOL.md §Parties.
+        "parties": F(_object(8, nested=True), empty={}),
+        "facts": F(_object(12, nested=False), empty={}),
     },
 )
 

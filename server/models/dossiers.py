@@ -15,6 +15,7 @@ from server.models.catalog import Procedure
 from server.models.people import Officer
 from server.models.units import AdminUnit
 from sync.domain import Channel, DossierStatus
+from sync.forms import party_names
 from sync.text import fold
 
 #: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
@@ -22,13 +23,17 @@ SEARCH_KEY_LENGTH = 300
 
 
 def dossier_search_key(
-    applicant_name: str | None, receipt_number: str | None, applicant_cccd: str | None
+    applicant_name: str | None,
+    receipt_number: str | None,
+    applicant_cccd: str | None,
+    parties: Any = None,
 ) -> str:
-    """What the dossier search matches: name, receipt number and citizen ID, folded.
+    """What the dossier search matches: name, receipt number, citizen ID and every
+    party's name (``sync.forms.party_names``), folded.
 
     Folding (lower case, no diacritics) lets "nguyen van" find "Nguyễn Văn".
     """
-    parts = (applicant_name, receipt_number, applicant_cccd)
+    parts = (applicant_name, receipt_number, applicant_cccd, *party_names(parties))
     return fold(" ".join(part for part in parts if part))[:SEARCH_KEY_LENGTH]
 
 
@@ -59,6 +64,9 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # The procedure's form (``sync.forms``): role → field → value, and key → value.
+    parties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Kept up to date from the fields above on every insert and update, whoever writes
     # (web, API or sync): see the listeners below and ``dossier_search_key``.
     search_key: Mapped[str] = mapped_column(
@@ -149,7 +157,10 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
     """Column default for Core and bulk inserts, which skip the ORM listeners."""
     row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
     return dossier_search_key(
-        row.get("applicant_name"), row.get("receipt_number"), row.get("applicant_cccd")
+        row.get("applicant_name"),
+        row.get("receipt_number"),
+        row.get("applicant_cccd"),
+        row.get("parties"),
     )
 
 
@@ -157,5 +168,5 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
 @event.listens_for(Dossier, "before_update")
 def _refresh_search_key(_mapper: Mapper[Dossier], _connection: Connection, target: Dossier) -> None:
     target.search_key = dossier_search_key(
-        target.applicant_name, target.receipt_number, target.applicant_cccd
+        target.applicant_name, target.receipt_number, target.applicant_cccd, target.parties
     )

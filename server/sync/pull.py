@@ -71,6 +71,7 @@ PROCEDURE_FIELDS = (
     "result_vi",
     "result_en",
     "active",
+    "form",
 )
 SURVEY_FORM_FIELDS = (
     "key",

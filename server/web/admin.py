@@ -404,6 +404,7 @@ def _procedure_input() -> catalog.ProcedureInput:
         fee_note_en=form.get("fee_note_en", ""),
         active=form.get("active") == "1",
         documents=documents,
+        form_json=form.get("form_json"),
     )
 
 
