@@ -10,7 +10,8 @@ Each procedure of the catalog has a small, versioned form definition
 
     FIELD = {"key": "full_name", "label_vi": "…", "label_en": "…",
              "type": "text" | "date" | "cccd" | "int" | "choice",
-             "required": bool, "max": int, "min": int, "choices": [{"value", "label_vi", "label_en"}]}
+             "required": bool, "max": int, "min": int,
+             "choices": [{"value", "label_vi", "label_en"}]}
 
 A dossier carries the values as two JSON objects: ``parties`` (role → field key →
 value) and ``facts`` (key → value). Dates are ``YYYY-MM-DD``, numbers are integers,
@@ -31,9 +32,13 @@ from typing import Any
 from sync.domain import cccd_problem
 
 __all__ = [
+    "CORRECTABLE",
     "FIELD_TYPES",
     "MAX_FACTS",
     "MAX_PARTIES",
+    "changed_paths",
+    "clean_parties",
+    "clean_values",
     "definition_problems",
     "field_label",
     "party_names",
@@ -256,3 +261,69 @@ def party_names(parties: Any) -> list[str]:
             if isinstance(name, str) and name.strip():
                 names.append(name.strip())
     return names
+
+
+# -- values as stored and corrected -----------------------------------------------------------
+
+#: Dossier fields an officer may correct until the result is returned (issue: a
+#: misspelled name): the applicant's and the form's.
+CORRECTABLE = frozenset(
+    {
+        "applicant_name",
+        "applicant_cccd",
+        "applicant_dob",
+        "applicant_phone",
+        "applicant_address",
+        "parties",
+        "facts",
+    }
+)
+
+
+def clean_values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Text trimmed, empty values left out: the one form both replicas store."""
+    out: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            continue
+        out[str(key)] = value
+    return out
+
+
+def clean_parties(parties: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
+    """Each party cleaned by :func:`clean_values`; a party left empty is left out."""
+    out: dict[str, Any] = {}
+    for role, values in (parties or {}).items():
+        cleaned = clean_values(values) if isinstance(values, Mapping) else values
+        if cleaned:
+            out[str(role)] = cleaned
+    return out
+
+
+def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Which fields ``after`` changes, parties and facts named down to the field.
+
+    ``{"parties": {"bride": {"full_name": "Lò Thị Mai"}}}`` against a stored
+    "Lò Thị Mại" → ``["parties.bride.full_name"]``.
+    """
+    paths: list[str] = []
+    for name, value in after.items():
+        old = before.get(name)
+        if name == "parties" and isinstance(value, Mapping):
+            old_parties = old if isinstance(old, Mapping) else {}
+            for role in sorted(set(value) | set(old_parties)):
+                new_fields = value.get(role) or {}
+                old_fields = old_parties.get(role) or {}
+                for key in sorted(set(new_fields) | set(old_fields)):
+                    if new_fields.get(key) != old_fields.get(key):
+                        paths.append(f"parties.{role}.{key}")
+        elif name == "facts" and isinstance(value, Mapping):
+            old_facts = old if isinstance(old, Mapping) else {}
+            for key in sorted(set(value) | set(old_facts)):
+                if value.get(key) != old_facts.get(key):
+                    paths.append(f"facts.{key}")
+        elif value != old:
+            paths.append(name)
+    return paths

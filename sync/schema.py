@@ -206,7 +206,7 @@ def _object(max_items: int, *, nested: bool) -> Checker:
     """A JSON object of scalars (or, when ``nested``, of objects of scalars)."""
 
     def scalar_problem(value: Any) -> str | None:
-        if value is None or isinstance(value, str | int) and not isinstance(value, bool):
+        if value is None or (isinstance(value, str | int) and not isinstance(value, bool)):
             return None
         return "Giá trị phải là chuỗi hoặc số nguyên (values must be text or integers)"
 
