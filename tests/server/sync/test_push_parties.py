@@ -7,10 +7,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from server.models import Dossier
 from server.services.catalog import DEFAULT_FORMS
 from tests import factories
 from tests.server.conftest import World
-from tests.server.sync.conftest import Tablet, latest
+from tests.server.sync.conftest import Tablet
 
 MARRIAGE = json.loads(DEFAULT_FORMS.read_text(encoding="utf-8"))["1.000894"]
 
@@ -41,16 +42,19 @@ def test_pushed_parties_are_checked_field_by_field(
     good_cccd = factories.valid_cccd(date(2000, 1, 2), sex_female=True)
     record_id, good = tablet_a.new_dossier(world.procedure, parties=_parties(good_cccd))
     assert tablet_a.push_one(good)["o"] == "applied"
-    changes, _ = tablet_a.pull_all()
-    pulled = latest(changes, "dossier", record_id)
-    assert pulled["f"]["parties"]["bride"]["cccd"] == good_cccd
+    session.expire_all()
+    stored = session.get(Dossier, record_id)
+    assert stored is not None
+    assert stored.parties["bride"]["cccd"] == good_cccd
+    assert "trieu thi may" in stored.search_key  # search finds it by the bride's name
 
     # A correction of one party is checked too, and only for what it writes.
     fixed = _parties(good_cccd)
     fixed["groom"]["full_name"] = "Lý Văn Chài Phin"
-    edit = tablet_a.op("dossier", record_id, {"parties": fixed})
+    edit = tablet_a.op("dossier", record_id, {"parties": fixed}, base={"parties": good["t"]})
     assert tablet_a.push_one(edit)["o"] == "applied"
     fixed["groom"]["dob"] = "2099-01-01"  # in the future
-    refused = tablet_a.push_one(tablet_a.op("dossier", record_id, {"parties": fixed}))
+    again = tablet_a.op("dossier", record_id, {"parties": fixed}, base={"parties": edit["t"]})
+    refused = tablet_a.push_one(again)
     assert refused["o"] == "rejected"
     assert set(refused["e"]) == {"parties.groom.dob"}
