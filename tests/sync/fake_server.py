@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sync.errors import DeviceRevoked, ServerRefused, TransportError
@@ -29,6 +30,10 @@ COMMUNE_ID = 7
 COMMUNE_CODE = "02965"
 VILLAGE_IDS = (71, 72, 73)
 OTHER_VILLAGE_ID = 99
+#: The catalog's form definitions (procedure code → parties and facts, ``sync.forms``).
+SHIPPED_FORMS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "server/catalog/forms.json").read_text(encoding="utf-8")
+)
 
 
 @dataclass
@@ -135,6 +140,8 @@ class FakeServer:
             (1, "1.001193", "Đăng ký khai sinh", 0),
             (2, "2.000815", "Chứng thực bản sao từ bản chính", 1),
             (3, "1.004946", "Đăng ký kết hôn", 5),
+            # With its form (server/catalog/forms.json): bên nữ and bên nam.
+            (4, "1.000894", "Đăng ký kết hôn trong nước", 0),
         ):
             self.add_reference(
                 "procedure",
@@ -146,6 +153,7 @@ class FakeServer:
                     "processing_days": days,
                     "required_documents": documents,
                     "active": True,
+                    "form": SHIPPED_FORMS.get(code, {}) if pid == 4 else {},
                 },
             )
         self.add_reference(

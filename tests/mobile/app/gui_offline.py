@@ -175,7 +175,7 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert h.app.screens.current == "intake" and intake.model.step == "procedure"
     h.screenshot("05-intake-procedure")
     h.type(intake.ids.procedure_search, "ket hon")
-    h.wait(lambda: len(intake.ids.procedures.data) == 1, what="the procedure search")
+    h.wait(lambda: len(intake.ids.procedures.data) == 2, what="the procedure search")
     h.tap(h.row(intake.ids.procedures, "3"))
     assert intake.model.step == "applicant"
     ids = intake.ids

@@ -25,6 +25,7 @@ def test_the_whole_wizard(make_ctx: Callable[..., AppContext], photo_file: Path)
         "Đăng ký khai sinh",
         "Đăng ký kết hôn",
         "Chứng thực bản sao từ bản chính",
+        "Đăng ký kết hôn trong nước",
     ]
     with pytest.raises(UserError, match="Hãy chọn một thủ tục"):
         model.next()
