@@ -252,8 +252,12 @@ class FakeServer:
                 "reason": lost.reason,
                 "kept_value": lost.kept_value,
                 "kept_clock": lost.kept_clock,
+                "kept_device_id": _device_id(lost.kept_clock),
                 "lost_value": lost.lost_value,
                 "lost_clock": lost.lost_clock,
+                "lost_device_id": _device_id(lost.lost_clock),
+                # As the real server: the officer registered on the losing tablet.
+                "lost_officer_id": 10 + int(node) if (node := _node(lost.lost_clock)) else None,
                 "status": "open",
             }
             server_stamp = self.clock.now().encode()
@@ -438,3 +442,14 @@ class FakeTransport:
 
     def count(self, method: str) -> int:
         return sum(1 for name, _ in self.calls if name == method)
+
+
+def _node(clock: str | None) -> str | None:
+    """The tablet number that wrote ``clock`` (None for the server's own stamps)."""
+    node = Timestamp.decode(clock).node if clock else ""
+    return node if node.isdigit() else None
+
+
+def _device_id(clock: str | None) -> str | None:
+    node = _node(clock)
+    return f"00000000-0000-7000-8000-{int(node):012d}" if node else None
