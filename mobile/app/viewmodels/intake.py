@@ -30,7 +30,7 @@ from sync.forms import value_problems
 from sync.text import fold
 from sync.workdays import due_date
 
-__all__ = ["STEPS", "Applicant", "FormField", "IntakeModel", "Receipt"]
+__all__ = ["STEPS", "Applicant", "FormField", "IntakeModel", "Receipt", "stored_value"]
 
 #: The fixed steps; ``IntakeModel.steps()`` puts ``party:<role>`` and ``facts`` steps
 #: after "applicant" when the procedure's form asks for them.
@@ -332,25 +332,6 @@ class IntakeModel:
         for key, value in values.items():
             typed[key] = value.strip() if isinstance(value, str) else str(value)
 
-    def _stored(self, spec: dict[str, Any], text: str) -> Any:
-        """The typed text as stored: ISO dates, whole numbers; unreadable text stays text."""
-        text = text.strip()
-        kind = spec.get("type")
-        if not text:
-            return None
-        if kind == "date":
-            try:
-                parsed = parse_user_date(text)
-            except ValueError:
-                return text
-            return parsed.isoformat() if parsed else None
-        if kind == "int":
-            digits = text.replace(".", "").replace(" ", "")
-            return int(digits) if digits.isdigit() else text
-        if kind == "cccd":
-            return text.replace(" ", "")
-        return text
-
     def parties_payload(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for party in self.form().get("parties") or []:
@@ -360,7 +341,7 @@ class IntakeModel:
             for spec in party.get("fields") or []:
                 key = str(spec.get("key"))
                 text = typed.get(key, str(spec.get("default") or ""))
-                values[key] = self._stored(spec, text)
+                values[key] = stored_value(spec, text)
             cleaned = {k: v for k, v in values.items() if v is not None}
             # A party left blank but for its defaults (Việt Nam…) is no party at all.
             defaults = {
@@ -376,7 +357,7 @@ class IntakeModel:
         out = {}
         for spec in self.form().get("facts") or []:
             key = str(spec.get("key"))
-            value = self._stored(spec, self.fact_values.get(key, str(spec.get("default") or "")))
+            value = stored_value(spec, self.fact_values.get(key, str(spec.get("default") or "")))
             if value is not None:
                 out[key] = value
         return out
@@ -625,3 +606,26 @@ def _step_of(path: str) -> str:
     if parts[0] == "parties" and len(parts) >= 2:
         return PARTY_STEP + parts[1]
     return FACTS_STEP if parts[0] == "facts" else ""
+
+
+def stored_value(spec: dict[str, Any], text: str) -> Any:
+    """Typed text as the form stores it (``sync.forms``): ISO dates, whole numbers.
+
+    Unreadable text stays text, for ``sync.forms.value_problems`` to name the problem.
+    """
+    text = text.strip()
+    kind = spec.get("type")
+    if not text:
+        return None
+    if kind == "date":
+        try:
+            parsed = parse_user_date(text)
+        except ValueError:
+            return text
+        return parsed.isoformat() if parsed else None
+    if kind == "int":
+        digits = text.replace(".", "").replace(" ", "")
+        return int(digits) if digits.isdigit() else text
+    if kind == "cccd":
+        return text.replace(" ", "")
+    return text
