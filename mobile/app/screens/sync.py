@@ -57,8 +57,10 @@ class SyncScreen(BaseScreen):
             card.ids.kept_by.text = conflict.kept_by
             card.ids.lost_by.text = conflict.lost_by
             for row in conflict.rows:
-                card.ids.kept.add_widget(Factory.ConflictValue(label=row.label, value=row.kept))
-                card.ids.lost.add_widget(Factory.ConflictValue(label=row.label, value=row.lost))
+                for side, value in ((card.ids.kept, row.kept), (card.ids.lost, row.lost)):
+                    shown = Factory.ConflictValue()
+                    shown.label, shown.value = row.label, value
+                    side.add_widget(shown)
             card.ids.note.text = conflict.note
             card.ids.keep_kept.bind(
                 on_release=lambda _b, ids=conflict.conflict_ids: self.resolve(ids, "kept")

@@ -169,7 +169,9 @@ class _Describer:
             kept_map = kept if isinstance(kept, Mapping) else {}
             lost_map = lost if isinstance(lost, Mapping) else {}
             rows = []
-            for path in changed_paths({name: kept_map}, {name: lost_map}):
+            order = _form_order(form)
+            paths = changed_paths({name: kept_map}, {name: lost_map})
+            for path in sorted(paths, key=lambda p: order.get(p, len(order))):
                 keys = path.split(".")[1:]
                 rows.append(
                     ConflictRow(
@@ -183,6 +185,16 @@ class _Describer:
         return [
             ConflictRow(self.tr.enum("field", name), self.value(name, kept), self.value(name, lost))
         ]
+
+
+def _form_order(form: Mapping[str, Any]) -> dict[str, int]:
+    """Each party field and fact path → its place in the form (cards follow the form)."""
+    paths = [
+        f"parties.{party.get('role')}.{spec.get('key')}"
+        for party in form.get("parties") or []
+        for spec in party.get("fields") or []
+    ] + [f"facts.{spec.get('key')}" for spec in form.get("facts") or []]
+    return {path: index for index, path in enumerate(paths)}
 
 
 def _dig(values: Mapping[str, Any], keys: list[str]) -> Any:

@@ -25,6 +25,7 @@ from sync.domain import (
     FeedbackKind,
     FeedbackStatus,
 )
+from sync.forms import party_names
 from sync.text import fold
 from sync.workdays import days_overdue, due_date
 
@@ -211,15 +212,18 @@ class HomeModel:
         """
         if self._all is None:
             store = self.ctx.tablet.store
-            cccd = {
-                str(d["id"]): d.get("applicant_cccd") or ""
-                for d in store.list_fields("dossier", ("applicant_cccd",))
+            # The citizen ID and every party's name (``sync.forms.party_names``).
+            sealed = {
+                str(d["id"]): " ".join(
+                    [d.get("applicant_cccd") or "", *party_names(d.get("parties"))]
+                )
+                for d in store.list_fields("dossier", ("applicant_cccd", "parties"))
             }
             self._all = [
                 (
                     fold(
                         f"{d.get('receipt_number') or ''} {d.get('applicant_name') or ''} "
-                        f"{cccd.get(str(d['id']), '')}"
+                        f"{sealed.get(str(d['id']), '')}"
                     ),
                     d,
                 )
