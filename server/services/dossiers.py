@@ -16,9 +16,9 @@ from server.services.errors import Invalid
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
 from sync.forms import clean_parties, clean_values, value_problems
 from sync.ids import new_id
-from sync.text import fold
 from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
 from sync.schema import OLDEST_EVENT
+from sync.text import fold
 from sync.workdays import OFFICE_TZ, due_date
 
 OLDEST_BIRTH = date(1900, 1, 1)
@@ -106,9 +106,7 @@ def create_dossier(
     else:
         parties, facts = clean_parties(data.parties), clean_values(data.facts)
         problems.update(
-            value_problems(
-                procedure.form, parties, facts, today=now.astimezone(OFFICE_TZ).date()
-            )
+            value_problems(procedure.form, parties, facts, today=now.astimezone(OFFICE_TZ).date())
         )
     commune = session.get(AdminUnit, data.commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE:
