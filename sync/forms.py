@@ -42,6 +42,7 @@ __all__ = [
     "definition_problems",
     "field_label",
     "party_names",
+    "party_rows",
     "value_problems",
 ]
 
@@ -327,3 +328,46 @@ def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         elif value != old:
             paths.append(name)
     return paths
+
+
+def _shown(spec: Mapping[str, Any], value: Any) -> str:
+    """A value as printed: dates dd/mm/yyyy, a choice by its Vietnamese label."""
+    if spec.get("type") == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if spec.get("type") == "choice":
+        for choice in spec.get("choices") or []:
+            if choice.get("value") == value:
+                return str(choice.get("label_vi") or value)
+    return str(value)
+
+
+def party_rows(
+    form: Mapping[str, Any] | None, parties: Any, facts: Any
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What slips print: (party label, [(field label, value)]) per filled party, in the
+    form's order, then ("Thông tin hồ sơ", facts). Vietnamese labels, empty fields left out.
+    """
+    form = form or {}
+    parties = parties if isinstance(parties, Mapping) else {}
+    facts = facts if isinstance(facts, Mapping) else {}
+    rows: list[tuple[str, list[tuple[str, str]]]] = []
+    for party in form.get("parties") or []:
+        values = parties.get(party.get("role")) or {}
+        shown = [
+            (str(spec.get("label_vi")), _shown(spec, values[spec.get("key")]))
+            for spec in party.get("fields") or []
+            if values.get(spec.get("key")) not in (None, "")
+        ]
+        if shown:
+            rows.append((str(party.get("label_vi")), shown))
+    fact_rows = [
+        (str(spec.get("label_vi")), _shown(spec, facts[spec.get("key")]))
+        for spec in form.get("facts") or []
+        if facts.get(spec.get("key")) not in (None, "")
+    ]
+    if fact_rows:
+        rows.append(("Thông tin hồ sơ", fact_rows))
+    return rows

@@ -33,6 +33,7 @@ from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
 from sync.domain import OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
+from sync.forms import party_rows
 from sync.ids import new_id
 from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
 from sync.text import fold
@@ -535,6 +536,7 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         fee_vnd=dossier.procedure.fee_vnd,
         status_url=status_url(public_base_url, dossier.receipt_number),
         working_days=dossier.procedure.processing_days,
+        parties=party_rows(dossier.procedure.form, dossier.parties, dossier.facts),
     )
 
 

@@ -80,6 +80,9 @@ class DossierSlipData:
     copies: int = 1
     #: Where the citizen collects the result; "" = the office's own desk.
     result_place: str = ""
+    #: The procedure form's parties and facts (``sync.forms.party_rows``):
+    #: (label, [(field label, value)]), e.g. ("Bên nữ", [("Họ, chữ đệm và tên", "…")]).
+    parties: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:

@@ -30,6 +30,7 @@ from sync.slips.layout import (
     signatures,
     title,
 )
+from sync.slips.parties import parties_block
 from sync.workdays import OFFICE_TZ, effective_receipt_day, working_days_between
 
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
@@ -149,6 +150,7 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         ],
     )
     story.append(top)
+    story += parties_block(s, data)
 
     provided = [name for name, ok in data.documents if ok]
     missing = [name for name, ok in data.documents if not ok]

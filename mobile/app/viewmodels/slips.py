@@ -29,6 +29,7 @@ from mobile.app.platform import use_bundled_fonts
 from mobile.app.viewmodels.base import UserError
 from mobile.tablet import Tablet
 from sync.domain import Channel
+from sync.forms import party_rows
 
 if TYPE_CHECKING:
     from sync.slips import DossierSlipData, Office
@@ -149,6 +150,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         fee_vnd=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
         status_url=status_url(public_base_url, number),
         working_days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+        parties=party_rows(procedure.get("form"), dossier.get("parties"), dossier.get("facts")),
     )
 
 
