@@ -22,7 +22,7 @@ def vn_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
             return value
     if isinstance(value, datetime):

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Dossier, Procedure
+from server.scoping import Scope
 from server.services.catalog import DEFAULT_FORMS, load_catalog, read_catalog
 from server.services.dossiers import DossierFilter, dossier_query
-from server.scoping import Scope
 from tests import factories
 from tests.server.conftest import World
 
