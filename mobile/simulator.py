@@ -140,6 +140,46 @@ def fake_jpeg(rng: random.Random, size: int) -> bytes:
     return header + rng.randbytes(max(0, size - len(header) - 2)) + b"\xff\xd9"
 
 
+def random_form_values(
+    rng: random.Random, form: dict[str, Any] | None, today: date, place: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Parties and facts for a procedure's form (``sync.forms``): a made-up villager per
+    party, plausible values for the rest, all valid under the form's rules."""
+    form = form or {}
+
+    def value(spec: dict[str, Any], person: Person) -> Any:
+        key, kind = spec.get("key"), spec.get("type")
+        known = {
+            "full_name": person.name,
+            "dob": person.dob.isoformat(),
+            "cccd": person.cccd,
+            "ethnicity": person.ethnic_group,
+            "nationality": "Việt Nam",
+            "residence": place,
+        }
+        if key in known:
+            return known[key]
+        if kind == "date":
+            return (today - timedelta(days=rng.randint(0, 30))).isoformat()
+        if kind == "int":
+            return max(int(spec.get("min", 0)), 1)
+        if kind == "choice":
+            return rng.choice([c["value"] for c in spec.get("choices") or []])
+        if kind == "cccd":
+            return person.cccd
+        return place[: int(spec.get("max", 300))]
+
+    parties = {}
+    for party in form.get("parties") or []:
+        person = random_person(rng, today)
+        parties[str(party["role"])] = {
+            str(spec["key"]): value(spec, person) for spec in party.get("fields") or []
+        }
+    person = random_person(rng, today)
+    facts = {str(spec["key"]): value(spec, person) for spec in form.get("facts") or []}
+    return parties, facts
+
+
 # -- actions ---------------------------------------------------------------------------------
 
 
@@ -171,17 +211,21 @@ def new_random_dossier(
     provided = [i for i in range(len(documents)) if rng.random() < 0.9]
     place = f"{village['name']}, " if village else ""
     commune = tablet.registration.commune_name
+    address = f"{place}{tablet.registration.commune_kind} {commune}"
+    parties, facts = random_form_values(rng, chosen.get("form"), tablet.now().date(), address)
     return tablet.create_dossier(
         int(chosen["id"]),
         name or person.name,
         applicant_cccd=person.cccd,
         applicant_dob=person.dob,
         applicant_phone=person.phone,
-        applicant_address=f"{place}{tablet.registration.commune_kind} {commune}",
+        applicant_address=address,
         channel=Channel.VILLAGE_VISIT,
         village_id=int(village["id"]) if village else None,
         provided_documents=provided,
         received_at=received_at,
+        parties=parties,
+        facts=facts,
     )
 
 
