@@ -32,6 +32,7 @@ from mobile.transport import HttpTransport
 from sync.domain import Channel, DossierStatus, FeedbackKind, FeedbackSubject
 from sync.engine import SyncReport
 from sync.errors import SyncError
+from sync.forms import example_values
 from sync.schema import COLLECTIONS
 
 __all__ = ["FieldDaySummary", "Person", "main", "random_person", "record_field_day"]
@@ -143,41 +144,18 @@ def fake_jpeg(rng: random.Random, size: int) -> bytes:
 def random_form_values(
     rng: random.Random, form: dict[str, Any] | None, today: date, place: str
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Parties and facts for a procedure's form (``sync.forms``): a made-up villager per
-    party, plausible values for the rest, all valid under the form's rules."""
-    form = form or {}
+    """Parties and facts for a procedure's form: a made-up villager per party."""
 
-    def value(spec: dict[str, Any], person: Person) -> Any:
-        key, kind = spec.get("key"), spec.get("type")
-        known = {
-            "full_name": person.name,
-            "dob": person.dob.isoformat(),
-            "cccd": person.cccd,
-            "ethnicity": person.ethnic_group,
-            "nationality": "Việt Nam",
-            "residence": place,
+    def person() -> dict[str, Any]:
+        someone = random_person(rng, today)
+        return {
+            "full_name": someone.name,
+            "dob": someone.dob.isoformat(),
+            "cccd": someone.cccd,
+            "ethnicity": someone.ethnic_group,
         }
-        if key in known:
-            return known[key]
-        if kind == "date":
-            return (today - timedelta(days=rng.randint(0, 30))).isoformat()
-        if kind == "int":
-            return max(int(spec.get("min", 0)), 1)
-        if kind == "choice":
-            return rng.choice([c["value"] for c in spec.get("choices") or []])
-        if kind == "cccd":
-            return person.cccd
-        return place[: int(spec.get("max", 300))]
 
-    parties = {}
-    for party in form.get("parties") or []:
-        person = random_person(rng, today)
-        parties[str(party["role"])] = {
-            str(spec["key"]): value(spec, person) for spec in party.get("fields") or []
-        }
-    person = random_person(rng, today)
-    facts = {str(spec["key"]): value(spec, person) for spec in form.get("facts") or []}
-    return parties, facts
+    return example_values(form, person, today=today, place=place, pick=rng.choice)
 
 
 # -- actions ---------------------------------------------------------------------------------

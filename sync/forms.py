@@ -25,7 +25,7 @@ Pure: no Flask, Kivy or SQLAlchemy.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "clean_parties",
     "clean_values",
     "definition_problems",
+    "example_values",
     "field_label",
     "party_names",
     "party_rows",
@@ -371,3 +372,44 @@ def party_rows(
     if fact_rows:
         rows.append(("Thông tin hồ sơ", fact_rows))
     return rows
+
+
+def example_values(
+    form: Mapping[str, Any] | None,
+    person: Callable[[], Mapping[str, Any]],
+    *,
+    today: date,
+    place: str,
+    pick: Callable[[Sequence[Any]], Any],
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Made-up parties and facts valid under ``form``, for demo data and simulations.
+
+    ``person()`` gives a new made-up villager each call (``full_name``, ``dob`` as
+    ``YYYY-MM-DD``, a valid ``cccd``, ``ethnicity``); ``pick`` chooses among choices.
+    """
+    form = form or {}
+
+    def value(spec: Mapping[str, Any], someone: Mapping[str, Any]) -> Any:
+        key, kind = str(spec.get("key")), spec.get("type")
+        known: dict[str, Any] = {**someone, "nationality": "Việt Nam", "residence": place}
+        if known.get(key):
+            return known[key]
+        if kind == "date":
+            return today.isoformat()
+        if kind == "int":
+            return max(int(spec.get("min", 0)), 1)
+        if kind == "choice":
+            return pick([c["value"] for c in spec.get("choices") or []])
+        if kind == "cccd":
+            return someone.get("cccd")
+        return place[: int(spec.get("max", DEFAULT_TEXT_MAX))]
+
+    parties = {}
+    for party in form.get("parties") or []:
+        someone = person()
+        parties[str(party["role"])] = {
+            str(spec["key"]): value(spec, someone) for spec in party.get("fields") or []
+        }
+    someone = person()
+    facts = {str(spec["key"]): value(spec, someone) for spec in form.get("facts") or []}
+    return clean_parties(parties), clean_values(facts)
