@@ -25,6 +25,8 @@ _FIELDS = (
     "name_en",
     "field",
     "processing_days",
+    "time_unit",
+    "cutoff_15h",
     "extension_days",
     "extension_when_vi",
     "extension_when_en",

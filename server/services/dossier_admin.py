@@ -32,7 +32,7 @@ from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
-from sync.domain import OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
+from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
 from sync.ids import new_id
 from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
 from sync.text import fold
@@ -142,9 +142,13 @@ def _filtered(stmt: SelectT, scope: Scope, filters: DossierListFilter, *, today:
     if filters.procedure_id is not None:
         stmt = stmt.where(Dossier.procedure_id == filters.procedure_id)
     if filters.overdue:
-        stmt = stmt.where(Dossier.status.in_(list(OPEN_STATUSES)), Dossier.due_date < today)
+        stmt = stmt.where(
+            Dossier.status.in_(list(CLOCK_RUNNING)), Dossier.effective_due_date < today
+        )
     if filters.due_today:
-        stmt = stmt.where(Dossier.status.in_(list(OPEN_STATUSES)), Dossier.due_date == today)
+        stmt = stmt.where(
+            Dossier.status.in_(list(CLOCK_RUNNING)), Dossier.effective_due_date == today
+        )
     if filters.received_from is not None:
         stmt = stmt.where(Dossier.received_at >= day_start(filters.received_from))
     if filters.received_to is not None:
@@ -157,8 +161,9 @@ def _filtered(stmt: SelectT, scope: Scope, filters: DossierListFilter, *, today:
 def _rows(result: Any, *, today: date) -> list[DossierRow]:
     rows = []
     for dossier, apology_date, apologies in result:
-        expected = max(dossier.due_date, apology_date) if apology_date else dossier.due_date
-        late = days_overdue(dossier.due_date, today) if dossier.status in OPEN_STATUSES else 0
+        due = dossier.effective_due_date
+        expected = max(due, apology_date) if apology_date else due
+        late = days_overdue(due, today) if dossier.status in CLOCK_RUNNING else 0
         rows.append(DossierRow(dossier, expected, late, int(apologies or 0)))
     return rows
 
@@ -270,8 +275,8 @@ def expected_date(dossier: Dossier) -> date:
     """The later of the due date and the latest apology's new appointment date."""
     apologies = live_apologies(dossier)
     if not apologies:
-        return dossier.due_date
-    return max(dossier.due_date, apologies[-1].new_due_date)
+        return dossier.effective_due_date
+    return max(dossier.effective_due_date, apologies[-1].new_due_date)
 
 
 def _events(dossier: Dossier) -> list[DossierEvent]:
@@ -326,7 +331,8 @@ def dossier_detail(
         o.id: o.full_name
         for o in session.scalars(select(Officer).where(Officer.id.in_(officer_ids)))
     }
-    late = days_overdue(dossier.due_date, today) if dossier.status in OPEN_STATUSES else 0
+    running = dossier.status in CLOCK_RUNNING
+    late = days_overdue(dossier.effective_due_date, today) if running else 0
     return DossierDetail(
         dossier=dossier,
         expected_date=expected_date(dossier),

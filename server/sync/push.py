@@ -55,7 +55,7 @@ from server.models import (
 )
 from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
-from server.services import audit
+from server.services import audit, day_offs
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
@@ -676,7 +676,11 @@ class Pusher:
             if spec.name == "dossier":
                 procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
-                values["due_date"] = due_date(received, procedure.processing_days).isoformat()
+                due, verification_due = day_offs.due_dates(self.session, procedure, received)
+                values["due_date"] = due.isoformat()
+                values["verification_due_date"] = (
+                    None if verification_due is None else verification_due.isoformat()
+                )
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (

@@ -163,7 +163,7 @@ def apology(dossier_id: str) -> Any:
         form=form,
         dossier=dossier,
         expected_date=service.expected_date(dossier),
-        days_overdue=days_overdue(dossier.due_date, today),
+        days_overdue=days_overdue(dossier.effective_due_date, today),
         today=today,
     ), status
 

@@ -32,7 +32,7 @@ from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, Wan
 from mobile.security import VaultError
 from mobile.store import SQLiteDeviceStore, StoreError
 from mobile.tablet import InvalidInput
-from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
+from sync.domain import CLOCK_RUNNING, DOSSIER_TRANSITIONS, DossierStatus
 from sync.errors import TransportError
 from sync.workdays import add_working_days, days_overdue
 
@@ -161,7 +161,7 @@ class DossierModel:
 
     def is_overdue(self) -> bool:
         due = self.due()
-        return self.status in OPEN_STATUSES and due is not None and due < self.today()
+        return self.status in CLOCK_RUNNING and due is not None and due < self.today()
 
     def procedure(self) -> dict[str, Any] | None:
         procedure_id = self.record.get("procedure_id")
