@@ -16,6 +16,7 @@ from server.services.changes import commune_scope, current_seq
 from sync.ids import new_id
 from sync.ops import Cursor
 from sync.workdays import due_date
+from tests import factories
 from tests.server.conftest import World
 from tests.server.sync.conftest import (
     FlaskHttp,
@@ -375,3 +376,44 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: W
     # Only what the server itself wrote (its due date, when it differs) may come back.
     for change in own:
         assert set(change["f"]) <= {"due_date"}, change
+
+
+def test_verification_and_day_off_decisions_over_sync(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """A tablet records verification (at intake or later); the server computes the
+    longer date; the day-off decisions are pulled as reference data."""
+    from datetime import date, datetime
+
+    from server.services import day_offs
+    from sync.workdays import OFFICE_TZ
+
+    day_offs.save(
+        session,
+        day_offs.DecisionInput(date(2026, 1, 2), False, "Văn bản 12729/VPCP-KGVX"),
+        by=world.province_admin,
+    )
+    marriage = factories.procedure(session, processing_days=0, extension_days=5)
+    session.commit()
+    # Received Wed 31/12/2025 10:00: due the same day; with verification 5 working days
+    # from Thu 01/01 (holiday), Fri 02/01 (off by the notice): Mon 05 ... Fri 09/01/2026.
+    received = datetime(2025, 12, 31, 10, 0, tzinfo=OFFICE_TZ)
+    dossier_id, create = tablet_a.new_dossier(marriage, received=received)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None
+    assert (dossier.due_date, dossier.verification_due_date) == (
+        date(2025, 12, 31),
+        date(2026, 1, 9),
+    )
+    assert dossier.verification_needed is False
+    later = tablet_a.op("dossier", dossier_id, {"verification_needed": True})
+    assert tablet_a.push_one(later)["o"] == "applied"
+    session.refresh(dossier)
+    assert dossier.verification_needed is True
+    assert dossier.effective_due_date == date(2026, 1, 9)
+    changes, _cursor = tablet_a.pull_all()
+    days_off = [c for c in changes if c["c"] == "day_off"]
+    assert [c["f"] for c in days_off] == [
+        {"day": "2026-01-02", "working": False, "note": "Văn bản 12729/VPCP-KGVX", "active": True}
+    ]
