@@ -32,6 +32,7 @@ from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
+from server.sync.store import ServerFieldStore
 from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
 from sync.ids import new_id
 from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
@@ -474,6 +475,71 @@ def issue_apology(
     session.flush()
     session.refresh(dossier, ["apologies", "events"])
     return apology
+
+
+def record_verification(
+    session: Session,
+    scope: Scope,
+    dossier_id: str,
+    *,
+    officer: Officer,
+    now: datetime,
+    note: str = "",
+    remote_addr: str | None = None,
+) -> Dossier:
+    """Record that verification is needed ("trường hợp cần xác minh"), after intake.
+
+    The longer appointment computed at intake (``verification_due_date``) then applies:
+    the dossier is not overdue by the shorter limit (Law on Civil Status 2014 art. 18(2):
+    marriage, up to 5 working days; art. 34(2): death, 3). Written with a server stamp,
+    so tablets pull it; a timeline event and an audit entry record who and when.
+    """
+    dossier = get_dossier(session, scope, dossier_id)
+    scope.require(dossier.commune_id)
+    if dossier.verification_due_date is None:
+        raise Invalid(
+            "Thủ tục này không có thời hạn xác minh (this procedure has no extension for "
+            "verification)",
+            errors={"verification_needed": "no extension"},
+        )
+    if dossier.status not in OPEN_STATUSES:
+        raise Invalid(
+            "Hồ sơ đã giải quyết xong (the dossier is no longer open)",
+            errors={"verification_needed": "closed"},
+        )
+    if dossier.verification_needed:
+        return dossier
+    ServerFieldStore(session, dossier.commune_id).server_write(
+        "dossier", dossier.id, {"verification_needed": True}
+    )
+    event = DossierEvent(
+        id=new_id(),
+        commune_id=dossier.commune_id,
+        dossier_id=dossier.id,
+        kind="verification_needed",
+        occurred_at=now,
+        officer_id=officer.id,
+        note=note.strip(),
+        data={"verification_due_date": dossier.verification_due_date.isoformat()},
+    )
+    session.add(event)
+    stamp(session, event)
+    audit.record(
+        session,
+        "dossier.verification",
+        officer_id=officer.id,
+        commune_id=dossier.commune_id,
+        entity="dossier",
+        entity_id=dossier.id,
+        detail={
+            "receipt_number": dossier.receipt_number,
+            "verification_due_date": dossier.verification_due_date.isoformat(),
+        },
+        remote_addr=remote_addr,
+    )
+    session.flush()
+    session.refresh(dossier, ["events"])
+    return dossier
 
 
 # ---------------------------------------------------------------------------------------
