@@ -35,7 +35,15 @@ from server.services.reports import day_start, local_day, narrow
 from server.sync.store import ServerFieldStore
 from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
 from sync.ids import new_id
-from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
+from sync.slips import (
+    Applicant,
+    DossierSlipData,
+    LogRow,
+    Office,
+    TimelineRow,
+    appointment_hour,
+    status_url,
+)
 from sync.text import fold
 from sync.workdays import add_working_days, days_overdue, is_working_day
 
@@ -607,6 +615,11 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         fee_vnd=dossier.procedure.fee_vnd,
         status_url=status_url(public_base_url, dossier.receipt_number),
         working_days=dossier.procedure.processing_days,
+        due_hour=appointment_hour(dossier.procedure),
+        time_unit=dossier.procedure.time_unit,
+        verification_due_date=dossier.verification_due_date,
+        verification_needed=dossier.verification_needed,
+        extension_days=dossier.procedure.extension_days,
     )
 
 
