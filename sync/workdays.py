@@ -77,9 +77,10 @@ Time waiting for a supplement (form 02)
     working days already used count, the days of waiting do not
     (:func:`resume_due_date`), as the one-stop regulation provides for a dossier sent
     back for completion ("thời gian mà cơ quan, tổ chức đã giải quyết lần đầu được tính
-    trong thời gian giải quyết hồ sơ", Decree 61/2018 art. 16(3), kept by Decree
-    118/2025/NĐ-CP, which replaced it from 01/07/2025, keeps the supplement request,
-    form 02 of Circular 03/2025/TT-VPCP). While waiting, the dossier is not overdue.
+    trong thời gian giải quyết hồ sơ", Decree 61/2018 art. 16(3); Decree 118/2025/NĐ-CP,
+    which replaced it from 01/07/2025, keeps the supplement request, form 02 of Circular
+    03/2025/TT-VPCP). While waiting, the dossier is not overdue
+    (:data:`sync.domain.CLOCK_RUNNING`).
 
 Performance
     Each block of ten years is classified once with a single cached ``holidays`` object
