@@ -417,3 +417,49 @@ def test_verification_and_day_off_decisions_over_sync(
     assert [c["f"] for c in days_off] == [
         {"day": "2026-01-02", "working": False, "note": "Văn bản 12729/VPCP-KGVX", "active": True}
     ]
+
+
+def test_supplement_stops_the_clock_over_sync(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """Form 02 stops the clock; when the dossier goes back to work the working days left
+    count again (Decree 61/2018 art. 16(3), kept under Decree 118/2025/NĐ-CP)."""
+    from datetime import date, datetime
+
+    from sync.hlc import Timestamp
+    from sync.workdays import OFFICE_TZ
+
+    def stamp(y: int, m: int, d: int, counter: int) -> str:
+        wall = int(datetime(y, m, d, 10, 0, tzinfo=OFFICE_TZ).timestamp() * 1000)
+        return Timestamp(wall, counter, tablet_a.node).encode()
+
+    ten = factories.procedure(session, processing_days=10)
+    session.commit()
+    # Received Mon 04/05/2026: 10 working days -> Mon 18/05/2026.
+    received = datetime(2026, 5, 4, 9, 0, tzinfo=OFFICE_TZ)
+    dossier_id, create = tablet_a.new_dossier(ten, received=received)
+    create["t"] = stamp(2026, 5, 4, 0)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    # Thu 07/05: supplement requested (Tue 5, Wed 6, Thu 7 used; 7 left).
+    ask = tablet_a.op(
+        "dossier",
+        dossier_id,
+        {"status": "needs_supplement"},
+        stamp=stamp(2026, 5, 7, 0),
+        base={"status": create["t"]},
+    )
+    assert tablet_a.push_one(ask)["o"] == "applied"
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.due_date == date(2026, 5, 18)
+    # Mon 25/05: the complete supplement; 7 working days from Tue 26/05 -> Wed 03/06/2026.
+    back = tablet_a.op(
+        "dossier",
+        dossier_id,
+        {"status": "in_progress"},
+        stamp=stamp(2026, 5, 25, 0),
+        base={"status": ask["t"]},
+    )
+    assert tablet_a.push_one(back)["o"] == "applied"
+    session.refresh(dossier)
+    assert dossier.due_date == date(2026, 6, 3)
+    assert dossier.status == "in_progress"
