@@ -508,12 +508,14 @@ class Tablet:
             "received_at": received,
             "due_date": proposed_due,
             "verification_needed": bool(verification_needed and verification_due),
-            "verification_due_date": verification_due,
             "status": DossierStatus.RECEIVED.value,
             "handler_id": registration.officer_id,
             "documents": documents,
             "note": note or None,
         }
+        if verification_due is not None:
+            # A server value: proposed only when there is one (PROTOCOL.md §3 server).
+            fields["verification_due_date"] = verification_due
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(

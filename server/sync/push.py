@@ -699,8 +699,6 @@ class Pusher:
         server_stamp = self.clock.now().encode()
         for name, value in values.items():
             proposed = op.fields.get(name)
-            if value is None and proposed is None:
-                continue  # nothing to compute (no verification extension): stays empty
             writes[name] = (value, server_stamp)
             if proposed is not None and proposed != value:
                 lost.append(
