@@ -49,7 +49,7 @@ from sync.ops import Operation
 from sync.receipts import format_receipt_number
 from sync.schema import COLLECTIONS, Collection, Scope
 from sync.storage import RejectedOperation, SyncSettings, Transport
-from sync.workdays import OFFICE_TZ, DayOffDecisions, DeadlineRule, appointment
+from sync.workdays import OFFICE_TZ, DayOffDecisions, DeadlineRule, due_dates
 
 __all__ = [
     "APP_VERSION",
@@ -315,11 +315,7 @@ class Tablet:
             rule = DeadlineRule.of(procedure)
         except (TypeError, ValueError):
             return None, None
-        decisions = self.day_off_decisions()
-        due = appointment(received_at, rule, decisions=decisions).day
-        if not rule.extension_days:
-            return due, None
-        return due, appointment(received_at, rule, verification=True, decisions=decisions).day
+        return due_dates(received_at, rule, self.day_off_decisions())
 
     def procedure_by_code(self, code: str) -> dict[str, Any] | None:
         found = self.store.list_records("procedure", {"code": code}, limit=1)

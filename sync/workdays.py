@@ -115,6 +115,7 @@ __all__ = [
     "appointment",
     "days_overdue",
     "due_date",
+    "due_dates",
     "effective_receipt_day",
     "is_working_day",
     "next_working_day",
@@ -434,6 +435,17 @@ def appointment(
         return Appointment(_same_day(local, rule.cutoff_15h, decisions), OFFICE_CLOSES)
     # Civil Code 2015 art. 147(1): counting starts the day after receipt, whatever the hour.
     return Appointment(add_working_days(received_day, rule.days, decisions))
+
+
+def due_dates(
+    received_at: datetime, rule: DeadlineRule, decisions: DayOffDecisions | None = None
+) -> tuple[date, date | None]:
+    """``(due date, due date if verification is needed)`` of a dossier, both computed at
+    intake; the second is None when the procedure has no verification extension."""
+    due = appointment(received_at, rule, decisions=decisions).day
+    if not rule.extension_days:
+        return due, None
+    return due, appointment(received_at, rule, verification=True, decisions=decisions).day
 
 
 def _calendar_end(

@@ -23,7 +23,8 @@ from server.models import DayOffDecision, Officer, Role
 from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
-from sync.workdays import DayOffDecisions, DeadlineRule, appointment, is_working_day
+from sync import workdays
+from sync.workdays import DayOffDecisions, DeadlineRule, is_working_day
 
 DEFAULT_DAYS_OFF = Path(__file__).resolve().parent.parent / "catalog" / "days_off.json"
 EDITORS = frozenset({Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN})
@@ -54,12 +55,7 @@ def due_dates(session: Session, procedure: Any, received_at: datetime) -> tuple[
     ``sync.workdays.appointment`` with the procedure's rule and the active day-off
     decisions; the second date is None when the procedure has no verification extension.
     """
-    rule = DeadlineRule.of(procedure)
-    decisions = current(session)
-    due = appointment(received_at, rule, decisions=decisions).day
-    if not rule.extension_days:
-        return due, None
-    return due, appointment(received_at, rule, verification=True, decisions=decisions).day
+    return workdays.due_dates(received_at, DeadlineRule.of(procedure), current(session))
 
 
 def listing(session: Session) -> list[DayOffDecision]:

@@ -454,35 +454,47 @@ def issue_apology(
     )
     session.add(apology)
     stamp(session, apology)
+    data = {"apology_id": apology.id, "new_due_date": new_due_date.isoformat()}
+    _log_step(session, dossier, "apology", now, officer, apology.reason, data, remote_addr)
+    session.flush()
+    session.refresh(dossier, ["apologies", "events"])
+    return apology
+
+
+def _log_step(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    now: datetime,
+    officer: Officer,
+    note: str,
+    data: dict[str, Any],
+    remote_addr: str | None,
+) -> None:
+    """A step done on the web: a timeline event (synced) and an audit entry."""
     event = DossierEvent(
         id=new_id(),
         commune_id=dossier.commune_id,
         dossier_id=dossier.id,
-        kind="apology",
+        kind=kind,
         occurred_at=now,
         officer_id=officer.id,
-        note=apology.reason,
-        data={"apology_id": apology.id, "new_due_date": new_due_date.isoformat()},
+        note=note,
+        data=data,
     )
     session.add(event)
     stamp(session, event)
+    action = {"verification_needed": "dossier.verification"}.get(kind, f"dossier.{kind}")
     audit.record(
         session,
-        "dossier.apology",
+        action,
         officer_id=officer.id,
         commune_id=dossier.commune_id,
         entity="dossier",
         entity_id=dossier.id,
-        detail={
-            "apology_id": apology.id,
-            "new_due_date": new_due_date.isoformat(),
-            "receipt_number": dossier.receipt_number,
-        },
+        detail={**data, "receipt_number": dossier.receipt_number},
         remote_addr=remote_addr,
     )
-    session.flush()
-    session.refresh(dossier, ["apologies", "events"])
-    return apology
 
 
 def record_verification(
@@ -520,30 +532,9 @@ def record_verification(
     ServerFieldStore(session, dossier.commune_id).server_write(
         "dossier", dossier.id, {"verification_needed": True}
     )
-    event = DossierEvent(
-        id=new_id(),
-        commune_id=dossier.commune_id,
-        dossier_id=dossier.id,
-        kind="verification_needed",
-        occurred_at=now,
-        officer_id=officer.id,
-        note=note.strip(),
-        data={"verification_due_date": dossier.verification_due_date.isoformat()},
-    )
-    session.add(event)
-    stamp(session, event)
-    audit.record(
-        session,
-        "dossier.verification",
-        officer_id=officer.id,
-        commune_id=dossier.commune_id,
-        entity="dossier",
-        entity_id=dossier.id,
-        detail={
-            "receipt_number": dossier.receipt_number,
-            "verification_due_date": dossier.verification_due_date.isoformat(),
-        },
-        remote_addr=remote_addr,
+    data = {"verification_due_date": dossier.verification_due_date.isoformat()}
+    _log_step(
+        session, dossier, "verification_needed", now, officer, note.strip(), data, remote_addr
     )
     session.flush()
     session.refresh(dossier, ["events"])
