@@ -454,6 +454,8 @@ def _procedure_input() -> catalog.ProcedureInput:
         fee_note_vi=form.get("fee_note_vi", ""),
         fee_note_en=form.get("fee_note_en", ""),
         active=form.get("active") == "1",
+        time_unit=form.get("time_unit", "working_days"),
+        cutoff_15h=form.get("cutoff_15h") == "1",
         documents=documents,
     )
 

@@ -104,3 +104,33 @@ def test_officers_and_leaders_cannot_edit_day_off_decisions(
     for who in (world.a.officer, world.a.leader):
         log_in(client, who)
         assert client.get("/admin/days-off").status_code == 403
+
+
+def test_catalog_editor_sets_the_deadline_rule(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    procedure = factories.procedure(session, processing_days=0)
+    session.commit()
+    assert procedure.cutoff_15h is True
+    log_in(client, world.province_admin)
+    page = client.get(f"/admin/procedures/{procedure.id}").get_data(as_text=True)
+    assert 'name="time_unit"' in page and 'name="cutoff_15h" value="1" checked' in page
+    form = {
+        "name_vi": procedure.name_vi,
+        "name_en": procedure.name_en,
+        "processing_days": "30",
+        "extension_days": "0",
+        "fee_vnd": "0",
+        "active": "1",
+        "time_unit": "calendar_days",
+    }
+    reply = _post(client, f"/admin/procedures/{procedure.id}", form)
+    assert reply.status_code == 302  # type: ignore[attr-defined]
+    session.expire_all()
+    assert (procedure.processing_days, procedure.time_unit, procedure.cutoff_15h) == (
+        30,
+        "calendar_days",
+        False,
+    )
+    bad = _post(client, f"/admin/procedures/{procedure.id}", {**form, "time_unit": "weeks"})
+    assert bad.status_code == 422  # type: ignore[attr-defined]
