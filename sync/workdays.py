@@ -57,8 +57,9 @@ Processing time limit ("thời hạn giải quyết", :class:`DeadlineRule`)
     * **Same-day procedures and the 15:00 rule** (N = 0, "ngay trong ngày"): the result
       is due the day of receipt. Where a text says so (:attr:`DeadlineRule.cutoff_15h`)
       a dossier received *after* 15:00 is due the next working day: certification,
-      Decree 23/2015/NĐ-CP art. 7 ("trong ngày làm việc tiếp theo, nếu tiếp nhận yêu
-      cầu sau 15 giờ"); civil status, as published for each procedure in the national
+      Decree 23/2015/NĐ-CP art. 7, as amended by Decrees 07/2025 and 280/2025/NĐ-CP
+      ("trong ngày làm việc tiếp theo, nếu tiếp nhận yêu cầu sau 15 giờ", as the Lào
+      Cai public-service portal publishes it); civil status, as published for each procedure in the national
       procedure database ("trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết được
       ngay thì trả kết quả trong ngày làm việc tiếp theo"). "After 15:00" is strictly
       later than 15:00, compared to the minute printed on the receipt slip: 15:00 (and
