@@ -54,20 +54,20 @@ Processing time limit ("thời hạn giải quyết", :class:`DeadlineRule`)
       is not a working day the limit ends at the end of the next working day (Civil
       Code 2015 art. 148(5)). Example: land dispute mediation at the commune, "không
       quá 30 ngày" (Land Law 2024 art. 235).
-    * **Same-day procedures and the 15:00 rule** (N = 0, "ngay trong ngày"): the result
-      is due the day of receipt. Where a text says so (:attr:`DeadlineRule.cutoff_15h`)
-      a dossier received *after* 15:00 is due the next working day: certification,
-      Decree 23/2015/NĐ-CP art. 7, as amended by Decrees 07/2025 and 280/2025/NĐ-CP
-      ("trong ngày làm việc tiếp theo, nếu tiếp nhận yêu cầu sau 15 giờ", as the Lào
-      Cai public-service portal publishes it); civil status, as published for each procedure in the national
-      procedure database ("trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết được
-      ngay thì trả kết quả trong ngày làm việc tiếp theo"). "After 15:00" is strictly
-      later than 15:00, compared to the minute printed on the receipt slip: 15:00 (and
-      15:00:59) stays the same day, 15:01 moves. A same-day dossier received on a day
-      off, or at or after the end of the office day (:data:`OFFICE_CLOSES`), is due
-      the next working day. Same-day appointments carry the hour: the result is
-      returned by :data:`OFFICE_CLOSES` of the day due, and the slip says so
-      (Decree 23/2015 art. 7: "phiếu hẹn ghi rõ thời gian (giờ, ngày)").
+    * **Same-day procedures and the 15:00 rule** (N = 0, "ngay trong ngày"): the result is
+      due the day of receipt. Where a text says so (:attr:`DeadlineRule.cutoff_15h`) a
+      dossier received *after* 15:00 is due the next working day: certification, Decree
+      23/2015/NĐ-CP art. 7, as amended by Decrees 07/2025 and 280/2025/NĐ-CP ("trong ngày
+      làm việc tiếp theo, nếu tiếp nhận yêu cầu sau 15 giờ", as the Lào Cai public-service
+      portal publishes it); civil status, as published for each procedure in the national
+      procedure database ("trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết được ngay
+      thì trả kết quả trong ngày làm việc tiếp theo"). "After 15:00" is strictly later than
+      15:00, compared to the minute printed on the receipt slip: 15:00 (and 15:00:59) stays
+      the same day, 15:01 moves. A same-day dossier received on a day off, or at or after
+      the end of the office day (:data:`OFFICE_CLOSES`), is due the next working day.
+      Same-day appointments carry the hour: the result is returned by :data:`OFFICE_CLOSES`
+      of the day due, and the slip says so (Decree 23/2015 art. 7: "phiếu hẹn ghi rõ thời
+      gian (giờ, ngày)").
     * **Verification** ("trường hợp cần xác minh"): when the officer records it, the
       limit is N + extension working days from the day after receipt (marriage: "không
       quá 05 ngày làm việc", Law on Civil Status 2014 art. 18(2); death: 03 working
