@@ -223,6 +223,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.photo_missing": ("Không đọc được ảnh {name}", "Cannot read the photo {name}"),
     "intake.remove_photo": ("Bỏ ảnh", "Remove"),
     "intake.due": ("Ngày hẹn trả kết quả: {date}", "Result due on: {date}"),
+    "intake.due_at": (
+        "Ngày hẹn trả kết quả: {time}, ngày {date}",
+        "Result due: {time} on {date}",
+    ),
     "intake.due_unknown": ("Thủ tục chưa có thời hạn giải quyết", "No statutory time set"),
     "intake.save": ("Lưu và cấp giấy tiếp nhận", "Save and issue the receipt"),
     "intake.missing_docs": (

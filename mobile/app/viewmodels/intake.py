@@ -277,6 +277,11 @@ class IntakeModel:
         due = self.due_preview()
         if due is None:
             return self.ctx.tr("intake.due_unknown")
+        from sync.slips.data import appointment_hour  # not at start-up: sync.slips loads PDF code
+
+        hour = appointment_hour(self.procedure or {})
+        if hour is not None:  # same-day procedures: the slip carries the hour too
+            return self.ctx.tr("intake.due_at", time=f"{hour:%H:%M}", date=fmt_date(due))
         return self.ctx.tr("intake.due", date=fmt_date(due))
 
     def summary(self) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ def test_verification_known_at_intake(
     assert model.can_verify()
     # Same day; with verification 5 working days: Thu 5, Fri 6, Mon 9, Tue 10, Wed 11/3.
     assert model.due_preview() == date(2026, 3, 4)
-    assert "04/03/2026" in model.due_text()
+    assert model.due_text() == "Ngày hẹn trả kết quả: 17:00, ngày 04/03/2026"
     assert "11/03/2026" in model.verification_text()
     model.verification_needed = True
     assert "11/03/2026" in model.due_text()
