@@ -107,7 +107,7 @@ def test_a_missing_party_and_an_unknown_role_are_refused(
 def test_certification_facts_are_whole_numbers_in_range(
     client: FlaskClient, world: World, session: Session
 ) -> None:
-    world.procedure.form = FORMS["2.000908"]
+    world.procedure.form = FORMS["2.000815"]
     session.commit()
     requester = {"requester": {"full_name": "Lò Văn Sính"}}
     bad = _post(client, world, parties=requester, facts={"copies": 0, "pages": "ba"})
@@ -142,5 +142,5 @@ def test_the_shipped_catalog_gives_every_procedure_its_form(session: Session) ->
         "deceased",
         "declarant",
     ]
-    assert [f["key"] for f in procedures["2.000908"].form["facts"]] == ["copies", "pages"]
+    assert [f["key"] for f in procedures["2.000815"].form["facts"]] == ["copies", "pages"]
     assert all(p.form.get("parties") for p in procedures.values())

@@ -112,6 +112,7 @@ class IntakeModel:
             "facts": dict(self.fact_values),
             "provided": sorted(self.provided),
             "photos": [str(p) for p in self.photos],
+            "verification_needed": self.verification_needed,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -130,6 +131,7 @@ class IntakeModel:
         self.fact_values = {str(k): str(v) for k, v in (state.get("facts") or {}).items()}
         self.provided = {int(i) for i in state.get("provided") or []}
         self.photos = [Path(p) for p in state.get("photos") or [] if Path(p).is_file()]
+        self.verification_needed = bool(state.get("verification_needed"))
         step = str(state.get("step") or "procedure")
         self.step = step if procedure is not None and step in self.steps() else "procedure"
 

@@ -49,7 +49,7 @@ def test_party_rows_follow_the_form_in_vietnamese() -> None:
             ],
         ),
     ]
-    assert party_rows(FORMS["2.000908"], {}, {"copies": 3, "pages": 2}) == [
+    assert party_rows(FORMS["2.000815"], {}, {"copies": 3, "pages": 2}) == [
         ("Thông tin hồ sơ", [("Số bản sao", "3"), ("Số trang", "2")])
     ]
 
