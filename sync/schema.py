@@ -27,9 +27,11 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
+from sync.checkcode import check_code_problem
 from sync.ids import is_valid_id
 
-SCHEMA_VERSION = 1
+#: 2: ``dossier.check_code`` (the citizen's check code, made at intake).
+SCHEMA_VERSION = 2
 
 
 class Rule(enum.StrEnum):
@@ -293,6 +295,9 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 

@@ -59,6 +59,7 @@ from server.services import audit
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
+from sync.checkcode import new_check_code
 from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, Refused, plan_operation
@@ -677,6 +678,9 @@ class Pusher:
                 procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
                 values["due_date"] = due_date(received, procedure.processing_days).isoformat()
+                if op.fields.get("check_code") is None:
+                    # An app that made no check code: the server makes one (schema §2).
+                    values["check_code"] = new_check_code()
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (

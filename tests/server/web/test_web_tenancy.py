@@ -288,8 +288,7 @@ def test_attachment_bytes_follow_the_commune(
     client = app_factory(MOTCUA_BLOB_DIR=str(tmp_path)).test_client()
     a, b = data["dossier_a"], data["dossier_b"]
     attachment_a, attachment_b = data["attachment_a"], data["attachment_b"]
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(world.a.officer.id)
+    log_in(client, world.a.officer)
     detail = client.get(f"/dossiers/{a.id}").get_data(as_text=True)
     assert f"/dossiers/{a.id}/attachments/{attachment_a.id}" in detail
     with client.get(f"/dossiers/{a.id}/attachments/{attachment_a.id}") as response:
@@ -297,7 +296,6 @@ def test_attachment_bytes_follow_the_commune(
         assert response.mimetype == "image/jpeg"
     assert client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}").status_code == 404
     assert client.get(f"/dossiers/{a.id}/attachments/{attachment_b.id}").status_code == 404
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(world.province_admin.id)
+    log_in(client, world.province_admin)
     with client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}") as response:
         assert (response.status_code, response.data) == (200, b"bbb")
