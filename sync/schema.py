@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -27,7 +28,6 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
-from sync.checkcode import check_code_problem
 from sync.ids import is_valid_id
 
 #: 2: ``dossier.check_code`` (the citizen's check code, made at intake).

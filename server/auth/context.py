@@ -6,8 +6,8 @@ from flask import Flask, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-from server.extensions import babel, csrf, db, db_session, limiter, login_manager
 from server.auth import sessions
+from server.extensions import babel, csrf, db, db_session, limiter, login_manager
 from server.models import Device
 from server.scoping import Scope, scope_for_device, scope_for_officer
 from server.services.devices import authenticate_device

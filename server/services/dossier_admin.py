@@ -533,7 +533,8 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         officer_name=receiver.full_name if receiver else "",
         channel_label=CHANNEL_LABELS.get(dossier.channel, str(dossier.channel)),
         fee_vnd=dossier.procedure.fee_vnd,
-        status_url=status_url(public_base_url, dossier.receipt_number),
+        status_url=status_url(public_base_url, dossier.receipt_number, dossier.check_code),
+        check_code=dossier.check_code,
         working_days=dossier.procedure.processing_days,
     )
 

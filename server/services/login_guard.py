@@ -44,7 +44,8 @@ def block_for(failures: int) -> timedelta | None:
     """How long an account refuses log-ins after ``failures`` wrong passwords in a row."""
     if failures < FREE_FAILURES:
         return None
-    return min(FIRST_BLOCK * 2 ** (failures - FREE_FAILURES), MAX_BLOCK)
+    block: timedelta = FIRST_BLOCK * 2 ** min(failures - FREE_FAILURES, 10)
+    return min(block, MAX_BLOCK)
 
 
 def log_in(
@@ -53,11 +54,10 @@ def log_in(
     """Check a password log-in; audit it either way. The caller commits."""
     name = username.strip().lower()[:MAX_LOGGED_USERNAME]
     account = session.scalar(select(Officer).where(Officer.username == name))
-    if account is not None and account.login_blocked_until is not None:
-        if account.login_blocked_until > now:
-            wait = account.login_blocked_until - now
-            _failed(session, account, name, Failure.BLOCKED, remote_addr)
-            return LoginResult(None, Failure.BLOCKED, wait)
+    blocked_until = account.login_blocked_until if account is not None else None
+    if blocked_until is not None and blocked_until > now:
+        _failed(session, account, name, Failure.BLOCKED, remote_addr)
+        return LoginResult(None, Failure.BLOCKED, blocked_until - now)
     officer = authenticate(session, username, password)
     if officer is None:
         if account is not None:

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 
-def status_url(public_base_url: str, receipt_number: str) -> str:
-    """The citizen's status page of a dossier, encoded in the QR code of slip 01."""
-    return f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+def status_url(public_base_url: str, receipt_number: str, check_code: str = "") -> str:
+    """The citizen's status page of a dossier, encoded in the QR code of slip 01.
+
+    With the dossier's check code (``?k=``) the link opens the page at once; without
+    it the page asks for the code (sync/checkcode.py).
+    """
+    url = f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+    return f"{url}?k={check_code}" if check_code else url
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class DossierSlipData:
     copies: int = 1
     #: Where the citizen collects the result; "" = the office's own desk.
     result_place: str = ""
+    #: The citizen's check code, printed on slip 01 beside the QR ("" = none known).
+    check_code: str = ""
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:

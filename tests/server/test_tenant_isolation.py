@@ -18,8 +18,8 @@ from server.scoping import scope_for_officer
 from server.services.changes import stamp
 from sync.domain import Channel, FeedbackKind
 from sync.ids import new_id
-from tests.server.conftest import World, add_dossier
 from sync.schema import SCHEMA_VERSION
+from tests.server.conftest import World, add_dossier
 
 #: Endpoints anyone may call, without a device token.
 PUBLIC = {

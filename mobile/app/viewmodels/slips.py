@@ -147,7 +147,8 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         officer_name=_receiver_name(tablet, dossier),
         channel_label=CHANNEL_LABELS.get(channel, channel),
         fee_vnd=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
-        status_url=status_url(public_base_url, number),
+        status_url=status_url(public_base_url, number, str(dossier.get("check_code") or "")),
+        check_code=str(dossier.get("check_code") or ""),
         working_days=days if isinstance(days, int) and not isinstance(days, bool) else None,
     )
 

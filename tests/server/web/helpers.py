@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -34,7 +33,9 @@ def log_in(client: FlaskClient, officer: Officer | None) -> FlaskClient:
         if officer is not None:
             flask_session["_user_id"] = officer.get_id()
             flask_session["_fresh"] = True
-            flask_session[sessions.LOGIN_AT] = flask_session[sessions.SEEN_AT] = time.time()
+            flask_session[sessions.LOGIN_AT] = flask_session[sessions.SEEN_AT] = datetime.now(
+                UTC
+            ).timestamp()
     return client
 
 
