@@ -66,7 +66,7 @@ def hostile(world: World, session: Session) -> dict[str, str]:
                 comment=c,
                 comment_status=CommentStatus.APPROVED,
             )
-            for c, dossier in ((HOSTILE_SCRIPT, script), (HOSTILE_IMG, img))
+            for c, dossier in ((HOSTILE_SCRIPT, img), (HOSTILE_IMG, quotes))
         ]
     )
     session.commit()
