@@ -2,7 +2,7 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
-from server.models.catalog import Procedure
+from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
@@ -19,6 +19,7 @@ __all__ = [
     "Base",
     "Blob",
     "CommentStatus",
+    "DayOffDecision",
     "Device",
     "Dossier",
     "DossierApology",

@@ -34,7 +34,7 @@ from server.services.dossier_admin import expected_date
 from server.services.errors import Invalid, NotFound
 from server.services.reports import local_day
 from sync.checkcode import normalise_check_code
-from sync.domain import OPEN_STATUSES, DossierStatus
+from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, DossierStatus
 
 #: The page is not tied to a commune: the receipt number and its secret open one dossier.
 PUBLIC = Scope(None)
@@ -193,7 +193,7 @@ def status_of(session: Session, dossier: Dossier, *, today: date) -> PublicStatu
         expected_date=expected,
         returned_on=local_day(returned) if returned is not None else None,
         apologised=any(not a.deleted for a in dossier.apologies),
-        late=dossier.status in OPEN_STATUSES and expected < today,
+        late=dossier.status in CLOCK_RUNNING and expected < today,
         rating=session.scalar(select(ServiceRating).where(ServiceRating.dossier_id == dossier.id)),
     )
 

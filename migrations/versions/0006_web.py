@@ -1,7 +1,7 @@
 """web security: citizen check codes, one rating per dossier, sessions and log-in back-off
 
-Revision ID: 0005_web
-Revises: 0004
+Revision ID: 0006_web
+Revises: 0005_law
 Create Date: 2026-12-07 20:40:00
 
 Hand-written.
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0005_web"
-down_revision = "0004"
+revision = "0006_web"
+down_revision = "0005_law"
 branch_labels = None
 depends_on = None
 
