@@ -137,7 +137,7 @@ def test_due_date_refuses_bad_input(app: Flask) -> None:
     runner = app.test_cli_runner()
     unknown = runner.invoke(args=["due-date", "9.999999", "2026-04-29T10:00"])
     assert unknown.exit_code == 1
-    assert "Unknown procedure code 9.999999" in unknown.output
+    assert "Không có thủ tục mã 9.999999" in unknown.output  # one language (issue 10 §16)
     bad = runner.invoke(args=["due-date", "2.000815", "29/04/2026"])
     assert bad.exit_code == 2
     assert "RECEIVED_AT" in bad.output
