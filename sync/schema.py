@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -29,9 +30,10 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-#: 2: dossier verification (``verification_needed``, ``verification_due_date``);
-#: 3: dossiers carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``).
-SCHEMA_VERSION = 3
+#: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
+#: made at intake); 4: dossiers carry ``parties`` and ``facts`` (the procedure's form,
+#: ``sync.forms``).
+SCHEMA_VERSION = 4
 
 
 class Rule(enum.StrEnum):
@@ -332,6 +334,9 @@ DOSSIER = Collection(
         # Each is one field for merging: see PROTOCOL.md §Parties.
         "parties": F(_object(8, nested=True), empty={}),
         "facts": F(_object(12, nested=False), empty={}),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 

@@ -1,7 +1,7 @@
 """procedure forms: the parties and facts of a dossier
 
-Revision ID: 0006_tablet
-Revises: 0005_law
+Revision ID: 0007_tablet
+Revises: 0006_web
 Create Date: 2026-12-07 21:30:00
 
 Hand-written. Each procedure gets its form definition (``procedure.form``, from
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006_tablet"
-down_revision = "0005_law"
+revision = "0007_tablet"
+down_revision = "0006_web"
 branch_labels = None
 depends_on = None
 
