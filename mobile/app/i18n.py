@@ -361,6 +361,33 @@ STRINGS: dict[str, tuple[str, str]] = {
     "likert.5": ("Rất hài lòng", "Very satisfied"),
     "survey.number": ("Nhập số", "Type a number"),
     "survey.text": ("Ghi ý kiến (không bắt buộc)", "Comments (optional)"),
+    "survey.choose_village": (
+        "Chọn thôn, bản đang khảo sát",
+        "Choose the village being surveyed",
+    ),
+    "survey.header": ("{form} · {village}", "{form} · {village}"),
+    "survey.finish_confirm": (
+        "Người đang trả lời chưa được lưu. Bỏ các câu trả lời này?",
+        "This respondent is not saved. Drop these answers?",
+    ),
+    "survey.finish_drop": ("Bỏ và kết thúc", "Drop them and finish"),
+    # -- drafts (work being typed, kept encrypted) ----------------------------------------------
+    "draft.offer": ("Có việc đang làm dở", "Unfinished work"),
+    "draft.offer_line": ("{kind}: {summary} (lưu lúc {time})", "{kind}: {summary} (saved {time})"),
+    "draft.continue": ("Tiếp tục làm", "Continue"),
+    "draft.later": ("Để sau", "Later"),
+    "draft.restored": (
+        "Đã mở lại phần đang nhập dở (lưu lúc {time})",
+        "Unfinished work reopened (saved {time})",
+    ),
+    "draft.kind.intake": ("Tiếp nhận hồ sơ", "Intake"),
+    "draft.kind.feedback": ("Phản ánh, kiến nghị", "Feedback"),
+    "draft.kind.survey": ("Khảo sát", "Survey"),
+    "intake.photo_working": ("Đang xử lý ảnh…", "Preparing the photo…"),
+    "intake.photo_light": (
+        "Ảnh {name}: {before} → {after}",
+        "Photo {name}: {before} → {after}",
+    ),
     # -- sync -----------------------------------------------------------------------------------
     "sync.title": ("Đồng bộ với máy chủ", "Sync with the server"),
     "sync.now": ("Đồng bộ ngay", "Sync now"),
