@@ -239,6 +239,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt.open": ("Xem hồ sơ", "Open the dossier"),
     # -- PDF slips --------------------------------------------------------------------------------
     "slip.export": ("Xuất phiếu 01 (PDF)", "Export receipt (PDF)"),
+    "paper.open": ("Phiếu cho công dân…", "Paper for the citizen…"),
+    "paper.title": ("Phiếu 01 · {number}", "Receipt · {number}"),
+    "paper.loading": ("Đang vẽ phiếu…", "Drawing the slip…"),
+    "paper.share": ("Chia sẻ", "Share"),
+    "paper.print": ("In phiếu", "Print"),
+    "paper.thermal": ("In biên nhận (máy in nhiệt)", "Thermal receipt"),
+    "paper.close": ("Đóng", "Close"),
+    "paper.shared": ("Đã chia sẻ: {where}", "Shared: {where}"),
+    "paper.printed": ("Đã gửi in: {printer}", "Sent to {printer}"),
+    "paper.kept_for_later": (
+        "Chưa in được ({reason}); đã thêm vào danh sách in sau",
+        "Not printed ({reason}); kept in the print-later list",
+    ),
+    "paper.later_count": ("Chờ in: {count}", "To print: {count}"),
+    "paper.no_preview": ("Không xem trước được (thiếu {what})", "No preview (missing {what})"),
+    "paper.no_thermal": (
+        "Không tạo được biên nhận nhiệt (thiếu {what})",
+        "Cannot make the thermal receipt (missing {what})",
+    ),
     "slip.exporting": ("Đang tạo phiếu 01…", "Making the receipt…"),
     "slip.saved": ("Đã lưu phiếu 01: {path}", "Receipt saved: {path}"),
     "slip.no_procedure": (

@@ -60,6 +60,8 @@ class BaseScreen(Screen):  # type: ignore[misc]
     exporting = BooleanProperty(False)
     #: The path of the last PDF exported from this screen.
     last_export = StringProperty("")
+    #: The paper dialog last opened from this screen (tests look at it).
+    paper_popup: Any = None
 
     @property
     def app(self) -> Any:
@@ -151,6 +153,21 @@ class BaseScreen(Screen):  # type: ignore[misc]
         self.exporting = True
         self.ok(self.t("slip.exporting"))
         in_background(job.write, self._receipt_exported)
+
+    def open_paper(self, dossier_id: str) -> Any:
+        """The slip's preview with share, print and the thermal receipt (a dialog)."""
+        from mobile.app.paper_popup import PaperPopup  # loads its kv once, when first used
+        from mobile.app.viewmodels.paper import open_paper
+
+        try:
+            job = open_paper(self.ctx, dossier_id)
+        except UserError as error:
+            self.fail(error)
+            return None
+        popup = PaperPopup(job, in_background)
+        popup.open()
+        self.paper_popup = popup
+        return popup
 
     def _receipt_exported(self, path: Path | None, error: BaseException | None) -> None:
         self.exporting = False

@@ -224,7 +224,9 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert dossier is not None and dossier["channel"] == "village_visit"
     assert dossier["applicant_cccd"] == "010085123456"
     [photo] = world.ctx.tablet.photos("dossier", receipt.dossier_id)
-    assert photo["filename"] == world.photo.name
+    # Re-encoded when taken (``mobile.photo_resize``): a JPEG now, without metadata.
+    assert photo["filename"] == world.photo.with_suffix(".jpg").name
+    assert photo["content_type"] == "image/jpeg"
     assert h.app.bar_pending != "Chưa gửi: 0"
 
 
