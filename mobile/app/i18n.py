@@ -24,6 +24,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bar.offline": ("Ngoại tuyến", "Offline"),
     "bar.syncing": ("Đang đồng bộ…", "Syncing…"),
     "bar.pending": ("Chưa gửi: {count}", "Not sent: {count}"),
+    "bar.synced": ("Đồng bộ lúc {time}", "Synced {time}"),
+    "bar.never_synced": ("Chưa đồng bộ lần nào", "Never synced"),
     "bar.conflicts": ("Xung đột: {count}", "Conflicts: {count}"),
     "bar.rejected": ("Bị từ chối: {count}", "Refused: {count}"),
     "nav.home": ("Việc hôm nay", "Today"),
@@ -106,7 +108,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Nhập sai quá nhiều lần. Thử lại sau {seconds} giây.",
         "Too many wrong PINs. Try again in {seconds} s.",
     ),
-    "unlock.clear": ("Xóa", "Delete"),
+    "unlock.clear": ("Xóa 1 số", "Delete a digit"),
     # -- home -----------------------------------------------------------------------------------
     "home.title": ("Việc hôm nay, {day}", "Today's work, {day}"),
     "home.search": (
@@ -297,6 +299,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dossier.add_note": ("Thêm ghi chú", "Add a note"),
     "dossier.note": ("Ghi chú / lý do", "Note / reason"),
     "dossier.reason": ("Lý do chậm trễ", "Reason for the delay"),
+    # Each step that needs a reason asks for its own (not "the delay"'s).
+    "dossier.reason.needs_supplement": (
+        "Giấy tờ cần bổ sung và lý do",
+        "Papers to add, and why",
+    ),
+    "dossier.reason.refused": ("Lý do từ chối tiếp nhận", "Why the dossier is refused"),
+    "dossier.reason.rejected": ("Lý do không đồng ý", "Why the request is rejected"),
     "dossier.new_date": ("Ngày hẹn mới (ngày/tháng/năm)", "New date (dd/mm/yyyy)"),
     "dossier.reason_required": (
         "Cần ghi lý do cho thao tác này",

@@ -47,6 +47,7 @@ class MotCuaApp(App):  # type: ignore[misc]
     connection = StringProperty(ConnState.OFFLINE.value)
     bar_commune = StringProperty("")
     bar_pending = StringProperty("")
+    bar_synced = StringProperty("")
     bar_problems = StringProperty("")
     bar_connection = StringProperty("")
     snack = StringProperty("")
@@ -226,6 +227,7 @@ class MotCuaApp(App):  # type: ignore[misc]
         view = self.status_model.view()
         self.bar_commune = " · ".join(p for p in (view.commune, view.officer) if p)
         self.bar_pending = view.pending_label if self.ctx.registered else ""
+        self.bar_synced = view.last_sync_label
         self.bar_problems = view.problems_label
         self.bar_connection = view.connection_label
         self.connection = view.connection.value

@@ -331,19 +331,23 @@ class DesktopPaper:
 
         lp = shutil.which("lp")
         if lp is None:
-            raise PrintFailed("no CUPS (lp) on this computer")
+            raise PrintFailed("không có CUPS (lệnh lp) trên máy này (no CUPS lp on this computer)")
         command = [lp, *(["-d", self.lp_printer] if self.lp_printer else []), str(path)]
         try:
             done = self._run(command, capture_output=True, text=True, timeout=20, check=False)
         except (OSError, ValueError) as error:
             raise PrintFailed(str(error)) from error
         if done.returncode != 0:
-            raise PrintFailed((done.stderr or done.stdout or "lp failed").strip())
+            raise PrintFailed(
+                (done.stderr or done.stdout or "lp không in được (lp failed)").strip()
+            )
         return self.lp_printer or "CUPS"
 
     def print_thermal(self, stream: bytes) -> str:
         if not self.thermal_device:
-            raise PrintFailed("no thermal printer configured (MOTCUA_THERMAL_DEVICE)")
+            raise PrintFailed(
+                "chưa cài đặt máy in nhiệt (no thermal printer configured: MOTCUA_THERMAL_DEVICE)"
+            )
         try:
             with open(self.thermal_device, "ab", buffering=0) as device:
                 device.write(stream)
@@ -394,7 +398,7 @@ class AndroidPaper(DesktopPaper):  # pragma: no cover - needs a device
 
         adapter = autoclass("android.bluetooth.BluetoothAdapter").getDefaultAdapter()
         if adapter is None or not adapter.isEnabled():
-            raise PrintFailed("Bluetooth off")
+            raise PrintFailed("Bluetooth đang tắt (Bluetooth off)")
         ask_android_permissions("BLUETOOTH_CONNECT", "BLUETOOTH_SCAN")
         uuid = autoclass("java.util.UUID").fromString(SPP_UUID)
         wanted = os.environ.get("MOTCUA_THERMAL_NAME", "")
@@ -412,7 +416,7 @@ class AndroidPaper(DesktopPaper):  # pragma: no cover - needs a device
             finally:
                 socket.close()
             return str(device.getName())
-        raise PrintFailed("no paired Bluetooth printer")
+        raise PrintFailed("chưa ghép đôi máy in Bluetooth (no paired Bluetooth printer)")
 
 
 def _android_pdf_png(pdf: bytes, width_px: int) -> bytes:  # pragma: no cover - device

@@ -77,7 +77,8 @@ class PaperJob:
             printer = send()
         except PrintFailed as error:
             later.add(self.dossier_id, self.receipt_number, paper, str(error))
-            raise UserError(self.ctx.tr("paper.kept_for_later", reason=error)) from error
+            reason = self.ctx.tr.message(str(error))  # "vi (en)" → the officer's language
+            raise UserError(self.ctx.tr("paper.kept_for_later", reason=reason)) from error
         later.done(self.dossier_id, paper)
         return self.ctx.tr("paper.printed", printer=printer)
 
