@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bar.online": ("Trực tuyến", "Online"),
     "bar.offline": ("Ngoại tuyến", "Offline"),
     "bar.syncing": ("Đang đồng bộ…", "Syncing…"),
+    "app.menu": ("Chức năng", "Menu"),
     "bar.pending": ("Chưa gửi: {count}", "Not sent: {count}"),
     "bar.synced": ("Đồng bộ lúc {time}", "Synced {time}"),
     "bar.never_synced": ("Chưa đồng bộ lần nào", "Never synced"),

@@ -43,6 +43,11 @@ class MotCuaApp(App):  # type: ignore[misc]
     unlocked = BooleanProperty(False)
     #: The navigation rail shows once unlocked, except on the locked screens.
     rail_visible = BooleanProperty(False)
+    #: The window is taller than wide: the rail folds away behind "Menu".
+    portrait = BooleanProperty(False)
+    rail_open = BooleanProperty(False)
+    #: Whether the rail takes its place now (visible, and landscape or opened).
+    rail_shown = BooleanProperty(False)
     section = StringProperty("")
     connection = StringProperty(ConnState.OFFLINE.value)
     bar_commune = StringProperty("")
@@ -88,11 +93,27 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.runner.finished.connect(self._sync_finished)
         Clock.schedule_interval(lambda _dt: self.refresh_status(), STATUS_REFRESH_SECONDS)
         Clock.schedule_interval(lambda _dt: self.keep_draft(), DRAFT_SECONDS)
-        Window.bind(on_touch_down=self._touched)
+        Window.bind(on_touch_down=self._touched, size=self._resized)
+        self._resized(Window, Window.size)
         Window.clearcolor = (0.96, 0.96, 0.97, 1)
         self._idle_lock = Clock.create_trigger(self._lock_when_idle, self.auto_lock_seconds)
         self.show_start()
         return root
+
+    def _resized(self, _window: Any, size: tuple[int, int]) -> None:
+        self.portrait = size[0] < size[1]
+
+    def on_portrait(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def on_rail_open(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def on_rail_visible(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def _place_rail(self) -> None:
+        self.rail_shown = self.rail_visible and (not self.portrait or self.rail_open)
 
     def show_start(self) -> None:
         """First run, or the PIN: whatever the tablet needs before work can start."""
@@ -186,6 +207,7 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.screens.current = name
         self.section = name if name != "dossier" else "home"
         self.rail_visible = self.unlocked and name not in LOCKED_SCREENS
+        self.rail_open = False  # a destination chosen: the folded rail closes
         self.refresh_status()
 
     def open_record(self, kind: str, record_id: str) -> None:

@@ -44,3 +44,20 @@ def test_each_reason_has_its_own_label(ctx: AppContext) -> None:
     tr = ctx.tr
     labels = {tr(f"dossier.reason.{s}") for s in ("needs_supplement", "refused", "rejected")}
     assert len(labels) == 3 and tr("dossier.reason") not in labels
+
+
+def test_sent_and_not_sent_agree_between_list_and_dossier(ctx: AppContext) -> None:
+    """A dossier on the server whose new timeline step is not: "not sent" on both."""
+    from mobile.app.viewmodels.dossier import DossierModel
+    from mobile.app.viewmodels.home import HomeModel
+
+    FirstRunModel(ctx).choose_pin(PIN, PIN)
+    dossier_id = ctx.tablet.create_dossier(1, "Thào A Tủa")
+    assert ctx.tablet.sync(ctx.make_transport()).ok
+    ctx.tablet.change_status(dossier_id, "in_progress")  # a new event, not yet sent
+    home = HomeModel(ctx)
+    home.refresh()
+    home.search("Thào A Tủa")
+    [row] = home.rows()
+    assert row["sync_label"] == "Chưa gửi lên máy chủ"
+    assert DossierModel(ctx, dossier_id).header().on_server_label == row["sync_label"]
