@@ -330,7 +330,9 @@ def test_pull_rejects_a_bad_cursor(tablet_a: Tablet) -> None:
     assert "cursor" in reply.json()["message"]
 
 
-def test_a_cursor_ahead_of_the_server_after_a_restore_starts_again(tablet_a: Tablet, world: World) -> None:
+def test_a_cursor_ahead_of_the_server_after_a_restore_starts_again(
+    tablet_a: Tablet, world: World
+) -> None:
     dossier_id, create = tablet_a.new_dossier(world.procedure)
     tablet_a.push([create])
     page = tablet_a.pull(Cursor(10**9, 10**9).encode())
@@ -338,7 +340,9 @@ def test_a_cursor_ahead_of_the_server_after_a_restore_starts_again(tablet_a: Tab
     assert commune_cursor(page["cursor"]) < 10**9
 
 
-def test_unknown_reference_and_server_only_collections_are_refused(tablet_a: Tablet, world: World) -> None:
+def test_unknown_reference_and_server_only_collections_are_refused(
+    tablet_a: Tablet, world: World
+) -> None:
     record_id = new_id()
     unknown = tablet_a.op("spaceship", record_id, {"x": 1}, create=True)
     reference = tablet_a.op("procedure", record_id, {"name_vi": "x"})
