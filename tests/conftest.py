@@ -26,15 +26,6 @@ from werkzeug.serving import make_server
 
 os.environ.setdefault("MOTCUA_SECRET_KEY", "test-secret-key")
 
-#: The checkout's instance folder (the demo's database, photos and secret): no test may
-#: write there (``_instance_folder_is_untouched``).
-INSTANCE = Path(__file__).resolve().parents[1] / "instance"
-#: Where the apps the tests make keep their files: a temporary folder per process.
-TEST_FILES = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
-atexit.register(shutil.rmtree, TEST_FILES, ignore_errors=True)
-# Apps made outside ``make_app`` (CLI runs, servers in child processes) inherit this.
-os.environ.setdefault("MOTCUA_BLOB_DIR", str(TEST_FILES / "blobs"))
-
 from server import create_app
 from server.auth.passwords import use_fast_hashing_for_tests
 from server.extensions import db
@@ -43,6 +34,15 @@ from tests.faults.tally import TALLY as FAULT_TALLY
 from tests.faults.tally import WORKER_KEY as FAULT_TALLY_KEY
 
 use_fast_hashing_for_tests()
+
+#: The checkout's instance folder (the demo's database, photos and secret): no test may
+#: write there (``_instance_folder_is_untouched``).
+INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+#: Where the apps the tests make keep their files: a temporary folder per process.
+TEST_FILES = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
+atexit.register(shutil.rmtree, TEST_FILES, ignore_errors=True)
+# Apps made outside ``make_app`` (CLI runs, servers in child processes) inherit this.
+os.environ.setdefault("MOTCUA_BLOB_DIR", str(TEST_FILES / "blobs"))
 
 POSTGRES_URL = os.environ.get(
     "MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from server.extensions import db
-from server.sync import push as push_module
 from server.models import Dossier, DossierEvent
+from server.sync import push as push_module
 from server.sync.clock import server_clock
 from server.sync.store import ServerFieldStore, lock_commune
 from sync.ids import new_id
