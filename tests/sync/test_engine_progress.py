@@ -17,21 +17,26 @@ from tests.sync.test_engine import server as server
 from tests.sync.test_engine import tablet as tablet
 
 
-def test_g14_push_progress_moves_batch_by_batch(tablet: Tablet, server: FakeServer) -> None:
-    make_dossiers(tablet, 30)  # a dossier and its "received" timeline event each
-    assert tablet.store.pending_count() == 60
-    phases: list[tuple[str, int, int]] = []
-    sync = SyncEngine(
+def _watched(
+    tablet: Tablet, server: FakeServer, phases: list[tuple[str, int, int]], **options: int
+) -> SyncEngine:
+    """An engine for ``tablet`` that records every progress report in ``phases``."""
+    return SyncEngine(
         tablet.store,
         FakeTransport(server, 1),
         tablet.clock,
         rng=random.Random(7),
         sleep=lambda _s: None,
-        push_batch=25,
-        min_push_batch=25,
         progress=lambda *p: phases.append(p),
+        **options,
     )
-    report = sync.sync()
+
+
+def test_g14_push_progress_moves_batch_by_batch(tablet: Tablet, server: FakeServer) -> None:
+    make_dossiers(tablet, 30)  # a dossier and its "received" timeline event each
+    assert tablet.store.pending_count() == 60
+    phases: list[tuple[str, int, int]] = []
+    report = _watched(tablet, server, phases, push_batch=25, min_push_batch=25).sync()
     assert report.ok, report.error
     pushes = [p for p in phases if p[0] == "push"]
     # Batches of 25, 25 and 10 operations: before each, then at the end.
@@ -46,18 +51,9 @@ def test_g14_photo_and_pull_progress_move_item_by_item(
         tablet.attach_photo("dossier", dossier, b"\xff\xd8 photo %d" % n, "image/jpeg")
     fill_commune(tmp_path, server, 12)  # 24 records for this tablet to pull
     phases: list[tuple[str, int, int]] = []
-    sync = SyncEngine(
-        tablet.store,
-        FakeTransport(server, 1),
-        tablet.clock,
-        rng=random.Random(7),
-        sleep=lambda _s: None,
-        pull_budget=1,  # the fake server sends one change per page
-        min_pull_budget=1,
-        max_pull_budget=1,
-        progress=lambda *p: phases.append(p),
-    )
-    report = sync.sync()
+    # A budget of one byte: the fake server sends one change per page.
+    one = {"pull_budget": 1, "min_pull_budget": 1, "max_pull_budget": 1}
+    report = _watched(tablet, server, phases, **one).sync()
     assert report.ok, report.error
     photos = [p for p in phases if p[0] == "photos"]
     assert photos == [("photos", n, 3) for n in (0, 1, 2, 3)]
