@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -43,6 +44,8 @@ def test_the_server_node_is_s_and_five_base36_characters(monkeypatch: pytest.Mon
     assert len(nodes) > 190  # random per process: two processes do not share one
     assert not is_server_node("3")
     assert server_clock() is server_clock()  # one per process
+    # ...on the system's clock.
+    assert abs(server_clock().physical_ms() - time.time() * 1000) < 60_000
 
 
 def test_with_no_usable_clock_the_stamp_is_now(frozen: HybridClock) -> None:
