@@ -67,7 +67,17 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Uploads larger than this are refused with 413 before the view runs.
         "MAX_CONTENT_LENGTH": int(env.get("MOTCUA_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
+        # Several gunicorn workers share their counts through Redis
+        # (``redis://127.0.0.1:6379/0``); the demo counts in memory. When Redis is
+        # unreachable the limits go on in memory instead of failing the request.
         "RATELIMIT_STORAGE_URI": env.get("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": env.get("MOTCUA_RATELIMIT_KEY_PREFIX", "motcua"),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto
+        # are then trusted for the client's address (rate limits, audit) and https.
+        # "json": one JSON object per log line with the request id (server/observability.py).
+        "LOG_FORMAT": env.get("MOTCUA_LOG_FORMAT", "text"),
+        "PROXY_COUNT": int(env.get("MOTCUA_PROXY_COUNT", 0)),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
