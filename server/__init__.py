@@ -20,12 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from server import cli, db_setup, errors, observability
+    from server import cli, db_setup, errors, metrics, observability
     from server.api import register_api
     from server.auth import context as auth
+    from server.jobs import tasks  # noqa: F401  (registers the jobs)
     from server.web import register_web
 
     observability.init_app(app)
+    metrics.init_app(app)
     db_setup.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

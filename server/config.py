@@ -77,6 +77,21 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # are then trusted for the client's address (rate limits, audit) and https.
         # "json": one JSON object per log line with the request id (server/observability.py).
         "LOG_FORMAT": env.get("MOTCUA_LOG_FORMAT", "text"),
+        # Backups (server/backup.py): where `motcua backup` and the nightly job write, and
+        # how many daily and monthly copies are kept.
+        "BACKUP_DIR": env.get("MOTCUA_BACKUP_DIR", str(instance_path / "backups")),
+        "BACKUP_KEEP_DAILY": int(env.get("MOTCUA_BACKUP_KEEP_DAILY", 14)),
+        "BACKUP_KEEP_MONTHLY": int(env.get("MOTCUA_BACKUP_KEEP_MONTHLY", 12)),
+        # Addresses (besides this machine) that may read /metrics: the Prometheus host.
+        "METRICS_ALLOW": env.get("MOTCUA_METRICS_ALLOW", ""),
+        # Notices to citizens (server/notices/providers.py): MOTCUA_NOTICE_SMS_URL,
+        # _SMS_API_KEY, _SMS_SECRET_KEY, _SMS_BRANDNAME, _SMTP_HOST, _SMTP_PORT,
+        # _SMTP_USER, _SMTP_PASSWORD, _SMTP_FROM, _ZALO_URL, _ZALO_TOKEN, _ZALO_TEMPLATE_ID.
+        **{
+            key[len("MOTCUA_") :]: value
+            for key, value in env.items()
+            if key.startswith("MOTCUA_NOTICE_")
+        },
         "PROXY_COUNT": int(env.get("MOTCUA_PROXY_COUNT", 0)),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),

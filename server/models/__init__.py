@@ -5,6 +5,7 @@ from server.models.base import Base, SyncRecord, utcnow
 from server.models.catalog import Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
+from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
 from server.models.ratings import ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
@@ -18,15 +19,20 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "DailyReport",
     "Device",
     "Dossier",
     "DossierApology",
     "DossierEvent",
     "Feedback",
     "FormStatus",
+    "JobRun",
+    "Notice",
     "Officer",
+    "OfficerAlert",
     "Procedure",
     "Role",
+    "ServerMeta",
     "ServiceRating",
     "SurveyForm",
     "SurveyResponse",

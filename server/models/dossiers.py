@@ -59,6 +59,11 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # The citizen agreed at intake to be told of the result, a supplement or a new date
+    # (server/notices): by SMS/Zalo to applicant_phone, by e-mail to notify_email.
+    # None (not asked, as on older tablets) and False both mean: no notices.
+    notify_consent: Mapped[bool | None]
+    notify_email: Mapped[str | None] = mapped_column(String(120))
     # Kept up to date from the fields above on every insert and update, whoever writes
     # (web, API or sync): see the listeners below and ``dossier_search_key``.
     search_key: Mapped[str] = mapped_column(

@@ -40,13 +40,26 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "fullchain.pem", folder / "privkey.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout", str(key), "-out", str(cert),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
     return cert, key
 
 
@@ -112,9 +125,13 @@ class Gunicorn:
 
     def start(self) -> Gunicorn:
         command = [
-            sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
             "server:create_app()",
-        ]  # fmt: skip
+        ]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
@@ -177,8 +194,15 @@ class Nginx:
 
     def start(self) -> Nginx:
         log = self.tmp / "log" / "nginx.out"
-        command = [NGINX, "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf"),
-                   "-e", str(self.tmp / "log" / "error.log")]  # fmt: skip
+        command = [
+            NGINX,
+            "-p",
+            str(self.tmp),
+            "-c",
+            str(self.tmp / "nginx.conf"),
+            "-e",
+            str(self.tmp / "log" / "error.log"),
+        ]
         check = subprocess.run([*command, "-t"], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
         with open(log, "ab") as out:

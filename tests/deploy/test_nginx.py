@@ -50,8 +50,15 @@ def _versions(token: str) -> dict[str, str]:
     }
 
 
-def _cut_upload(host: str, port: int, cafile: str, path: str, headers: dict[str, str],
-                declared: int, sent: bytes) -> None:  # fmt: skip
+def _cut_upload(
+    host: str,
+    port: int,
+    cafile: str,
+    path: str,
+    headers: dict[str, str],
+    declared: int,
+    sent: bytes,
+) -> None:
     """A PATCH that announces ``declared`` bytes, sends ``sent``, and loses its link."""
     context = ssl.create_default_context(cafile=cafile)
     raw = socket.create_connection((host, port), timeout=10)
@@ -64,14 +71,19 @@ def _cut_upload(host: str, port: int, cafile: str, path: str, headers: dict[str,
 
 
 def test_deployment_behind_nginx(
-    field_world: World, session: Session, database_url: str, tmp_path: Path,
+    field_world: World,
+    session: Session,
+    database_url: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     redis_url = redis_or_skip()
     env = stack_env(
-        database_url, tmp_path,
-        MOTCUA_RATELIMIT_STORAGE_URI=redis_url, MOTCUA_LOGIN_RATE_LIMIT="4 per minute",
-    )  # fmt: skip
+        database_url,
+        tmp_path,
+        MOTCUA_RATELIMIT_STORAGE_URI=redis_url,
+        MOTCUA_LOGIN_RATE_LIMIT="4 per minute",
+    )
     with stack(tmp_path, env, nodes=1, workers=3) as (proxy, (node,)):
         cafile = str(proxy.cert)
         # requests prefers these to a session's own ``verify``; the tablet uses them too.
@@ -95,11 +107,14 @@ def test_deployment_behind_nginx(
         officer = field_world.a.leader
         answer = web.post(
             f"{proxy.url}/login",
-            data={"csrf_token": token[1], "username": officer.username,
-                  "password": factories.PASSWORD},
+            data={
+                "csrf_token": token[1],
+                "username": officer.username,
+                "password": factories.PASSWORD,
+            },
             headers={"Referer": f"{proxy.url}/login"},  # as a browser sends it (CSRF over TLS)
             timeout=10,
-        )  # fmt: skip
+        )
         assert answer.status_code == 200
         assert answer.url == f"{proxy.url}/", answer.url
         assert officer.full_name in answer.text
@@ -130,9 +145,10 @@ def test_deployment_behind_nginx(
         assert tablet.status().pending == 0
         session.expire_all()
         on_server = session.scalar(
-            select(func.count()).select_from(Dossier)
+            select(func.count())
+            .select_from(Dossier)
             .where(Dossier.commune_id == field_world.a.commune.id)
-        )  # fmt: skip
+        )
         assert on_server == made.dossiers
         colleague = register(tmp_path / "b.db", proxy.url, field_world.a.officer.username, "B")
         assert colleague.sync().ok
@@ -145,14 +161,27 @@ def test_deployment_behind_nginx(
         digest = hashlib.sha256(photo).hexdigest()
         headers = _versions(field_world.a.token)
         announced = requests.post(
-            f"{proxy.url}/api/v1/blobs", json={"sha256": digest, "size": len(photo),
-            "content_type": "image/jpeg"}, headers=headers, timeout=10, verify=cafile,
-        )  # fmt: skip
+            f"{proxy.url}/api/v1/blobs",
+            json={"sha256": digest, "size": len(photo), "content_type": "image/jpeg"},
+            headers=headers,
+            timeout=10,
+            verify=cafile,
+        )
         assert announced.status_code == 201, announced.text
-        chunk_headers = {**headers, "Upload-Offset": "0",
-                         "Content-Type": "application/offset+octet-stream"}  # fmt: skip
-        _cut_upload("127.0.0.1", proxy.https_port, cafile, f"/api/v1/blobs/{digest}",
-                    chunk_headers, declared=len(photo), sent=photo[:120_000])  # fmt: skip
+        chunk_headers = {
+            **headers,
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        }
+        _cut_upload(
+            "127.0.0.1",
+            proxy.https_port,
+            cafile,
+            f"/api/v1/blobs/{digest}",
+            chunk_headers,
+            declared=len(photo),
+            sent=photo[:120_000],
+        )
         offset = 0
         for _ in range(50):  # the app notices the cut once nginx closes the upstream
             state = requests.head(
@@ -165,9 +194,12 @@ def test_deployment_behind_nginx(
         # Unbuffered: what reached the server is kept (a prefix of what was sent).
         assert 0 < offset <= 120_000, offset
         rest = requests.patch(
-            f"{proxy.url}/api/v1/blobs/{digest}", data=photo[offset:],
-            headers={**chunk_headers, "Upload-Offset": str(offset)}, timeout=10, verify=cafile,
-        )  # fmt: skip
+            f"{proxy.url}/api/v1/blobs/{digest}",
+            data=photo[offset:],
+            headers={**chunk_headers, "Upload-Offset": str(offset)},
+            timeout=10,
+            verify=cafile,
+        )
         assert rest.status_code == 204, rest.text
         assert int(rest.headers["Upload-Offset"]) == len(photo)
         session.expire_all()

@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from server import metrics
 from server.api.common import BEARER
 from server.api.sync.schemas import (
     PullRequestSchema,
@@ -198,6 +199,7 @@ def push() -> Any:
         app_version=versions.app,
     )
     db.session.commit()
+    metrics.count_push(result.outcomes)
     return sync_response(result.to_wire())
 
 
@@ -229,4 +231,5 @@ def pull() -> Any:
     page = pull_service.pull(db_session(), device, cursor, body["budget"])
     device.app_version = versions.app[:32]
     db.session.commit()
+    metrics.PULLS.inc()
     return sync_response(page.to_wire())
