@@ -82,7 +82,7 @@ def collect(session: Session, available: set[str], now: datetime | None = None) 
     if not available:
         return 0
     since = (now or utcnow()) - RECENT
-    names = dict(session.execute(select(AdminUnit.id, AdminUnit.name)).tuples())
+    names = {row[0]: row[1] for row in session.execute(select(AdminUnit.id, AdminUnit.name))}
     made = 0
     dossiers = session.scalars(
         select(Dossier).where(
@@ -105,7 +105,7 @@ def collect(session: Session, available: set[str], now: datetime | None = None) 
         select(DossierApology, Dossier)
         .join(Dossier, Dossier.id == DossierApology.dossier_id)
         .where(Dossier.notify_consent.is_(True), DossierApology.created_at >= since)
-    ).tuples()
+    ).all()
     for apology, dossier in apologies:
         made += _add(
             session,

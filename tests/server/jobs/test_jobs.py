@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from server.jobs import queue, schedule
-from server.models import Blob, DailyReport, Device, JobRun, OfficerAlert, utcnow
+from server.models import Blob, DailyReport, JobRun, OfficerAlert, utcnow
 from server.services import system
 from server.sync.blobs import BlobFiles
 from sync.domain import DossierStatus
