@@ -26,6 +26,7 @@ from server.api.sync.schemas import (
 from server.auth.context import current_device
 from server.extensions import db, db_session
 from server.models import Device
+from server.services import epochs
 from server.services.errors import Invalid, ServiceError
 from server.sync import pull as pull_service
 from server.sync import push as push_service
@@ -230,6 +231,8 @@ def pull() -> Any:
         ) from error
     page = pull_service.pull(db_session(), device, cursor, body["budget"])
     device.app_version = versions.app[:32]
+    wire = page.to_wire()
+    wire["e"] = epochs.current(db_session())  # PROTOCOL.md §12
     db.session.commit()
     metrics.PULLS.inc()
-    return sync_response(page.to_wire())
+    return sync_response(wire)
