@@ -177,7 +177,7 @@ def backup_command(target: str | None, prune: bool) -> None:
 
     config = current_app.config
     folder = Path(target or config["BACKUP_DIR"])
-    db.session.remove()
+    db.session.commit()  # hold no transaction open during the dump
     try:
         made = backup.make_backup(
             config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), folder

@@ -50,6 +50,12 @@ def _versions(token: str) -> dict[str, str]:
     }
 
 
+def _metric(text: str, name: str) -> float | None:
+    """The value of an unlabelled sample in Prometheus' text format."""
+    found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
+    return float(found[1]) if found else None
+
+
 def _cut_upload(
     host: str,
     port: int,
@@ -208,6 +214,13 @@ def test_deployment_behind_nginx(
         stored = next((tmp_path / "blobs").rglob(f"{digest}*"))
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
 
+        # -- /metrics sums the three workers' counters (Prometheus multiprocess mode) --
+        scraped = requests.get(f"{proxy.url}/metrics", timeout=10).text
+        pushes = _metric(scraped, "motcua_sync_pushes_total")
+        assert pushes is not None and pushes >= 1, scraped[:2000]
+        assert (_metric(scraped, "motcua_photo_bytes_total") or 0) >= len(photo)
+        assert _metric(scraped, "motcua_job_queue_depth") == 0
+
         # -- too large: 413 from nginx, in the API's JSON shape ------------------------
         huge = b"x" * (9 * 1024 * 1024)
         for path in ("/api/v1/sync/push", f"/api/v1/blobs/{digest}"):
@@ -215,7 +228,8 @@ def test_deployment_behind_nginx(
                 f"{proxy.url}{path}", data=huge, headers=headers, timeout=30, verify=cafile
             )
             assert refused.status_code == 413, (path, refused.status_code)
-            assert refused.json()["code"] == "payload_too_large"
+            assert refused.json()["code"] == 413
+            assert refused.json()["status"] == "Request Entity Too Large"  # as the app says
             assert refused.headers["Strict-Transport-Security"]
 
         # -- the log-in limit is shared by the three workers through Redis --------------

@@ -138,6 +138,7 @@ def test_nightly_report_counts_the_day_and_upserts(session: Session, world: Worl
 def test_cleanup_removes_abandoned_partial_uploads_only(
     app: Flask, session: Session, world: World, tmp_path: Path
 ) -> None:
+    app.config["MOTCUA_BLOB_DIR"] = str(tmp_path / "blobs")
     files = BlobFiles(Path(app.config["MOTCUA_BLOB_DIR"]))
     for sha, verified in (("a" * 64, False), ("b" * 64, False), ("c" * 64, True)):
         session.add(Blob(sha256=sha, size=100, content_type="image/jpeg", received=10,

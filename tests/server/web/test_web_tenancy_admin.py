@@ -312,6 +312,7 @@ CASES = [
     Case("GET", "/admin/procedures/<int:procedure_id>", the_procedure, admins(200)),
     Case("POST", "/admin/procedures/<int:procedure_id>", a_procedure, admins(302)),
     Case("GET", "/admin/audit", url("/admin/audit"), leaders(200) | {"leader_a": (200, 200)}),
+    Case("GET", "/admin/system", url("/admin/system"), admins(200)),
 ]
 
 COVERED = {(case.method, case.rule) for case in CASES}
