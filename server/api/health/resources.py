@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
@@ -47,15 +48,18 @@ def health() -> dict[str, Any]:
             "Không kết nối được cơ sở dữ liệu (database unavailable)"
         ) from error
     queue = system.health(db_session())
-    if queue["queue"] != "ok":
-        stuck = QueueStuck(
+    stuck = queue["queue"] != "ok"
+    # Tablets probe this address before a sync: a stuck job queue must not stop them,
+    # so it answers 503 for it only when a monitor asks (``?strict=1``).
+    if stuck and request.args.get("strict") == "1":
+        error = QueueStuck(
             "Hàng đợi công việc không chạy (job queue stuck): việc cũ nhất đã chờ "
             f"{queue['oldest_queued_seconds']} giây; kiểm tra motcua-worker"
         )
-        stuck.extra = queue
-        raise stuck
+        error.extra = queue
+        raise error
     return {
-        "status": "ok",
+        "status": "degraded" if stuck else "ok",
         "database": db.engine.dialect.name,
         "version": __version__,
         "epoch": epochs.current(db_session()),
