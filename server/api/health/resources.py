@@ -52,12 +52,12 @@ def health() -> dict[str, Any]:
     # Tablets probe this address before a sync: a stuck job queue must not stop them,
     # so it answers 503 for it only when a monitor asks (``?strict=1``).
     if stuck and request.args.get("strict") == "1":
-        error = QueueStuck(
+        refusal = QueueStuck(
             "Hàng đợi công việc không chạy (job queue stuck): việc cũ nhất đã chờ "
             f"{queue['oldest_queued_seconds']} giây; kiểm tra motcua-worker"
         )
-        error.extra = queue
-        raise error
+        refusal.extra = queue
+        raise refusal
     return {
         "status": "degraded" if stuck else "ok",
         "database": db.engine.dialect.name,
