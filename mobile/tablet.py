@@ -445,8 +445,13 @@ class Tablet:
         provided_documents: Sequence[int] = (),
         received_at: datetime | None = None,
         note: str | None = None,
+        notify_consent: bool | None = None,
+        notify_email: str | None = None,
     ) -> str:
-        """Receive a dossier offline; returns its id. Its receipt number is final (G1)."""
+        """Receive a dossier offline; returns its id. Its receipt number is final (G1).
+
+        ``notify_consent``: the citizen agreed to be told of the result, a supplement or
+        a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``)."""
         registration = self.registration
         procedure = self.procedure(procedure_id)
         if procedure is None:
@@ -485,6 +490,10 @@ class Tablet:
             "documents": documents,
             "note": note or None,
         }
+        if notify_consent is not None:
+            fields["notify_consent"] = notify_consent
+        if notify_email:
+            fields["notify_email"] = notify_email.strip()
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(

@@ -211,3 +211,27 @@ def test_email_over_smtp(app: Flask, session: Session, world: World) -> None:
     assert "đã có kết quả" in body and "Tả Van" in body
     notice = session.scalar(select(Notice))
     assert notice is not None and notice.state == "sent" and notice.provider_message_id
+
+
+def test_consent_given_at_intake_reaches_the_server(
+    live_server: Any, session: Session, world: World, tmp_path: Any
+) -> None:
+    from server.models import Dossier
+    from tests.faults.conftest import register
+
+    tablet = register(tmp_path / "t.db", live_server.url, world.a.officer.username)
+    try:
+        agreed = tablet.create_dossier(
+            world.procedure.id, "Giàng A Páo", applicant_phone="0912345678",
+            notify_consent=True, notify_email="giang.a.pao@example.vn",
+        )  # fmt: skip
+        silent = tablet.create_dossier(world.procedure.id, "Lý Thị Mai")
+        assert tablet.sync().ok
+    finally:
+        tablet.close()
+    session.expire_all()
+    on_server = session.get(Dossier, agreed)
+    assert on_server is not None and on_server.notify_consent is True
+    assert on_server.notify_email == "giang.a.pao@example.vn"
+    other = session.get(Dossier, silent)
+    assert other is not None and other.notify_consent is None  # not asked: no notices
