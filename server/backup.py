@@ -69,6 +69,17 @@ def _sqlite_path(database_url: str) -> Path:
     return Path(database_url.split(":///", 1)[1])
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """SQLite's online backup: a consistent copy even while the demo serves."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:
@@ -110,13 +121,7 @@ def make_backup(database_url: str, blob_dir: Path, target_dir: Path) -> Path:
         kind = "postgresql"
     elif database_url.startswith("sqlite"):
         dump = work / "database.sqlite3"
-        source = sqlite3.connect(_sqlite_path(database_url))
-        copy = sqlite3.connect(dump)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(database_url), dump)
         kind = "sqlite"
     else:
         raise BackupError(f"cannot back up this database: {database_url.split(':')[0]}")
@@ -178,14 +183,7 @@ def restore(database_url: str, blob_dir: Path, backup: Path) -> dict[str, Any]:
     else:
         if not database_url.startswith("sqlite"):
             raise BackupError("a SQLite backup restores only into SQLite")
-        path = _sqlite_path(database_url)
-        source = sqlite3.connect(dump)
-        copy = sqlite3.connect(path)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(dump, _sqlite_path(database_url))
     from server.sync.blobs import BlobFiles
 
     restored = 0

@@ -3,23 +3,11 @@ jobs ran on the demo province (one failed backup among them)."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import Session
 
-from server.demo import DEMO_PASSWORD, seed_demo_province
 from server.jobs import queue
 from server.models import JobRun, utcnow
-from server.services.reports import office_today
-from tests.conftest import LiveServer
 from tests.e2e.conftest import DemoSite, log_in, screenshot
-
-
-@pytest.fixture
-def demo_site(live_server: LiveServer, session: Session) -> DemoSite:
-    seed_demo_province(session, dossiers_per_commune=3, today=office_today())
-    session.commit()
-    return DemoSite(live_server.url, DEMO_PASSWORD, session)
 
 
 def test_province_admin_sees_jobs_tablets_and_failures(desktop: Page, demo_site: DemoSite) -> None:
