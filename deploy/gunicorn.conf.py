@@ -41,14 +41,27 @@ access_log_format = (
 control_socket_disable = True
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def on_starting(server: Any) -> None:
-    """Prometheus multiprocess mode: every worker writes its counters into one folder."""
+    """Prometheus multiprocess mode: every process writes its counters into one folder
+    (the job worker too). Files of processes that are gone are removed at start."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):  # counters of a previous run
-            stale.unlink()
+        for stale in path.glob("*.db"):  # e.g. counter_1234.db
+            pid = stale.stem.rpartition("_")[2]
+            if not pid.isdigit() or not _alive(int(pid)):
+                stale.unlink()
 
 
 def child_exit(server: Any, worker: Any) -> None:
