@@ -3,7 +3,7 @@
 - ``result_ready``: the dossier was decided (approved or rejected: the result waits
   at the office), once per dossier;
 - ``supplement_needed``: the office asks for more papers (form 02), once per request
-  (the key is the day the dossier last changed);
+  (the key is the timeline event that set the status);
 - ``new_due_date``: an apology letter set a new date (form 05, Decree 118/2025/NĐ-CP
   art. 19), once per apology.
 
@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import AdminUnit, Dossier, DossierApology, Notice, utcnow
+from server.models import AdminUnit, Dossier, DossierApology, DossierEvent, Notice, utcnow
 from server.notices.text import compose
 from sync.domain import DossierStatus
-from sync.workdays import OFFICE_TZ
 
 RECENT = timedelta(days=7)
 RESULT_READY = (DossierStatus.APPROVED, DossierStatus.REJECTED)
@@ -97,10 +96,19 @@ def collect(session: Session, available: set[str], now: datetime | None = None) 
         if dossier.status in RESULT_READY:
             made += _add(session, dossier, "result_ready", "result_ready", channels, commune)
         else:
-            day = dossier.updated_at.astimezone(OFFICE_TZ).date().isoformat()
-            made += _add(
-                session, dossier, "supplement_needed", f"supplement:{day}", channels, commune
+            # One notice per request for papers: the timeline event that set the status
+            # (a later edit of the dossier does not notify again).
+            event = session.scalar(
+                select(DossierEvent.id)
+                .where(
+                    DossierEvent.dossier_id == dossier.id,
+                    DossierEvent.to_status == DossierStatus.NEEDS_SUPPLEMENT.value,
+                )
+                .order_by(DossierEvent.occurred_at.desc(), DossierEvent.id.desc())
+                .limit(1)
             )
+            key = f"supplement:{event}" if event else "supplement"
+            made += _add(session, dossier, "supplement_needed", key, channels, commune)
     apologies = session.execute(
         select(DossierApology, Dossier)
         .join(Dossier, Dossier.id == DossierApology.dossier_id)

@@ -235,3 +235,32 @@ def test_consent_given_at_intake_reaches_the_server(
     assert on_server.notify_email == "giang.a.pao@example.vn"
     other = session.get(Dossier, silent)
     assert other is not None and other.notify_consent is None  # not asked: no notices
+
+
+def test_one_supplement_notice_per_request_for_papers(
+    app: Flask, session: Session, world: World, provider_server: Any
+) -> None:
+    from server.models import DossierEvent
+    from sync.ids import new_id
+
+    gateway = Recorder([(200, {"CodeResult": "100", "SMSID": "s"})])
+    sms = {"sms": EsmsProvider(provider_server(gateway), "k", "s", "B")}
+    dossier = _consenting(session, world, status=DossierStatus.NEEDS_SUPPLEMENT)
+
+    def asked(minutes: int) -> None:
+        session.add(
+            DossierEvent(id=new_id(), commune_id=dossier.commune_id, dossier_id=dossier.id,
+                         kind="status_changed", occurred_at=utcnow() + timedelta(minutes=minutes),
+                         from_status="in_progress", to_status="needs_supplement")
+        )  # fmt: skip
+        session.commit()
+
+    asked(0)
+    dispatch.send_due(session, {}, providers=sms)
+    dossier.note = "Đã gọi điện nhắc"  # an edit of the dossier: nothing new to tell
+    session.commit()
+    dispatch.send_due(session, {}, providers=sms)
+    assert len(gateway.requests) == 1
+    asked(5)  # papers asked for a second time
+    dispatch.send_due(session, {}, providers=sms)
+    assert len(gateway.requests) == 2
