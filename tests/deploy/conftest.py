@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import POSTGRES_URL
 from tests.faults.conftest import field_world
 from tests.server.conftest import world
 
@@ -49,5 +48,3 @@ def only_postgres() -> pytest.MarkDecorator:
     """Run a test on PostgreSQL only (the production database)."""
     return pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
-
-__all__ += ["POSTGRES_URL"]
