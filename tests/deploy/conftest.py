@@ -47,4 +47,3 @@ def stack_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]
 def only_postgres() -> pytest.MarkDecorator:
     """Run a test on PostgreSQL only (the production database)."""
     return pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
