@@ -2,7 +2,7 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
-from server.models.catalog import Procedure
+from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
 from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
@@ -19,7 +19,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+<<<<<<< HEAD
     "DailyReport",
+=======
+    "DayOffDecision",
+>>>>>>> main
     "Device",
     "Dossier",
     "DossierApology",

@@ -1,16 +1,16 @@
 """operations: job queue, notices to citizens, officer alerts, daily reports, server epoch;
 the citizen's consent to notices on the dossier
 
-Revision ID: 0005_ops
-Revises: 0004
+Revision ID: 0006_ops
+Revises: 0005_law
 Create Date: 2026-12-07 21:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ops"
-down_revision = "0004"
+revision = "0006_ops"
+down_revision = "0005_law"
 branch_labels = None
 depends_on = None
 
