@@ -468,12 +468,9 @@ class Tablet:
         provided_documents: Sequence[int] = (),
         received_at: datetime | None = None,
         note: str | None = None,
-<<<<<<< HEAD
+        verification_needed: bool = False,
         notify_consent: bool | None = None,
         notify_email: str | None = None,
-=======
-        verification_needed: bool = False,
->>>>>>> main
     ) -> str:
         """Receive a dossier offline; returns its id. Its receipt number is final (G1).
 
@@ -517,16 +514,13 @@ class Tablet:
             "documents": documents,
             "note": note or None,
         }
-<<<<<<< HEAD
+        if verification_due is not None:
+            # A server value: proposed only when there is one (PROTOCOL.md §3 server).
+            fields["verification_due_date"] = verification_due
         if notify_consent is not None:
             fields["notify_consent"] = notify_consent
         if notify_email:
             fields["notify_email"] = notify_email.strip()
-=======
-        if verification_due is not None:
-            # A server value: proposed only when there is one (PROTOCOL.md §3 server).
-            fields["verification_due_date"] = verification_due
->>>>>>> main
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(

@@ -272,29 +272,21 @@ def restore_command(folder: str, yes: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-<<<<<<< HEAD
     from server.jobs.cli import jobs_cli
 
-    for command in (
-=======
     commands = (
->>>>>>> main
         create_admin,
         load_catalog,
         seed_demo,
         revoke_device,
         reinstate_device,
         demo,
-<<<<<<< HEAD
+        due_date_command,
         backup_command,
         restore_command,
         jobs_cli,
-    ):
-=======
-        due_date_command,
     )
     for command in commands:
->>>>>>> main
         app.cli.add_command(command)
 
 

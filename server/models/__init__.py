@@ -19,11 +19,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
-<<<<<<< HEAD
     "DailyReport",
-=======
     "DayOffDecision",
->>>>>>> main
     "Device",
     "Dossier",
     "DossierApology",

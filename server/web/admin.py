@@ -12,11 +12,7 @@ answer 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-<<<<<<< HEAD
-from datetime import UTC, datetime, timedelta
-=======
-from datetime import UTC, date, datetime
->>>>>>> main
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
