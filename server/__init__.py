@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from server import cli, db_setup, errors, metrics, observability
+    from server import cli, db_setup, errors, metrics, observability, security_headers
     from server.api import register_api
     from server.auth import context as auth
     from server.jobs import tasks  # noqa: F401  (registers the jobs)
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     db_setup.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     auth.init_app(app)
     register_api(app)
     register_web(app)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -29,9 +30,10 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-#: 2: due-date rules and the day-off decisions (reference data); 3: the dossier's
-#: ``notify_consent`` and ``notify_email`` (notices to citizens).
-SCHEMA_VERSION = 3
+#: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
+#: made at intake); 4: ``dossier.notify_consent`` and ``notify_email`` (notices to
+#: citizens).
+SCHEMA_VERSION = 4
 
 
 class Rule(enum.StrEnum):
@@ -314,6 +316,9 @@ DOSSIER = Collection(
         # date by SMS (applicant_phone) or e-mail (notify_email); nothing is sent without.
         "notify_consent": F(_bool),
         "notify_email": F(_email),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 

@@ -7,7 +7,7 @@ from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, Do
 from server.models.feedback import Feedback
 from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
-from server.models.ratings import ServiceRating
+from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
 from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "CommentStatus",
     "DailyReport",
     "DayOffDecision",
     "Device",

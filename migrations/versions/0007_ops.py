@@ -1,16 +1,16 @@
 """operations: job queue, notices to citizens, officer alerts, daily reports, server epoch;
 the citizen's consent to notices on the dossier
 
-Revision ID: 0006_ops
-Revises: 0005_law
+Revision ID: 0007_ops
+Revises: 0006_web
 Create Date: 2026-12-07 21:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_ops"
-down_revision = "0005_law"
+revision = "0007_ops"
+down_revision = "0006_web"
 branch_labels = None
 depends_on = None
 
