@@ -52,7 +52,14 @@ _TAG_SIZE = 16
 SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "dossier": frozenset(
         # ``parties`` holds each party's citizen ID, birth date and residence.
-        {"applicant_cccd", "applicant_dob", "applicant_phone", "applicant_address", "parties"}
+        {
+            "applicant_cccd",
+            "applicant_dob",
+            "applicant_phone",
+            "applicant_address",
+            "notify_email",
+            "parties",
+        }
     ),
     "feedback": frozenset({"citizen_name", "citizen_phone"}),
     "survey_response": frozenset({"latitude", "longitude"}),

@@ -74,6 +74,11 @@ class Dossier(SyncRecord):
     # The procedure's form (``sync.forms``): role → field → value, and key → value.
     parties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The citizen agreed at intake to be told of the result, a supplement or a new date
+    # (server/notices): by SMS/Zalo to applicant_phone, by e-mail to notify_email.
+    # None (not asked, as on older tablets) and False both mean: no notices.
+    notify_consent: Mapped[bool | None]
+    notify_email: Mapped[str | None] = mapped_column(String(120))
     #: The citizen's check code (sync/checkcode.py): printed on slip 01 and in its QR
     #: link, asked for by the citizens' page. Made on the tablet at intake, or here.
     check_code: Mapped[str] = mapped_column(String(8), default=new_check_code)

@@ -1,7 +1,7 @@
 """procedure forms: the parties and facts of a dossier
 
-Revision ID: 0007_tablet
-Revises: 0006_web
+Revision ID: 0008_tablet
+Revises: 0007_ops
 Create Date: 2026-12-07 21:30:00
 
 Hand-written. Each procedure gets its form definition (``procedure.form``, from
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007_tablet"
-down_revision = "0006_web"
+revision = "0008_tablet"
+down_revision = "0007_ops"
 branch_labels = None
 depends_on = None
 
