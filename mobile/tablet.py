@@ -30,6 +30,7 @@ from typing import Any
 from mobile.security import FieldCipher
 from mobile.store import SQLiteDeviceStore
 from mobile.transport import DEFAULT_TIMEOUT, HttpTransport, register_device
+from sync.checkcode import new_check_code
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -42,6 +43,13 @@ from sync.domain import (
 )
 from sync.engine import Progress, SyncEngine, SyncReport
 from sync.errors import SyncError
+from sync.forms import (
+    CORRECTABLE,
+    changed_paths,
+    clean_parties,
+    clean_values,
+    value_problems,
+)
 from sync.hlc import ZERO, Clock, HybridClock, SystemClock, Timestamp
 from sync.ids import new_id
 from sync.merge import RecordState, Refused, plan_operation
@@ -49,7 +57,7 @@ from sync.ops import Operation
 from sync.receipts import format_receipt_number
 from sync.schema import COLLECTIONS, Collection, Scope
 from sync.storage import RejectedOperation, SyncSettings, Transport
-from sync.workdays import OFFICE_TZ, due_date
+from sync.workdays import OFFICE_TZ, DayOffDecisions, DeadlineRule, due_dates
 
 __all__ = [
     "APP_VERSION",
@@ -294,6 +302,29 @@ class Tablet:
     def procedure(self, procedure_id: int) -> dict[str, Any] | None:
         return self.store.get("procedure", str(procedure_id))
 
+    def day_off_decisions(self) -> DayOffDecisions:
+        """The official day-off decisions pulled from the server (reference "day_off")."""
+        rows = []
+        for record in self.store.list_records("day_off"):
+            try:
+                day = date.fromisoformat(str(record.get("day")))
+            except ValueError:
+                continue  # not a date: ignored, the server validates what it sends
+            if record.get("active", True):
+                rows.append((day, bool(record.get("working"))))
+        return DayOffDecisions.of(rows)
+
+    def due_dates(
+        self, procedure: dict[str, Any], received_at: datetime
+    ) -> tuple[date | None, date | None]:
+        """``(due_date, verification_due_date)``: ``sync.workdays.appointment``, as on the
+        server, with the procedure's rule and the pulled day-off decisions."""
+        try:
+            rule = DeadlineRule.of(procedure)
+        except (TypeError, ValueError):
+            return None, None
+        return due_dates(received_at, rule, self.day_off_decisions())
+
     def procedure_by_code(self, code: str) -> dict[str, Any] | None:
         found = self.store.list_records("procedure", {"code": code}, limit=1)
         return found[0] if found else None
@@ -345,6 +376,8 @@ class Tablet:
         dob = op.fields.get("applicant_dob")
         if isinstance(dob, str) and date.fromisoformat(dob) > self.now().date():
             errors["applicant_dob"] = "Ngày sinh ở tương lai (date of birth in the future)"
+        if op.collection == "dossier" and ("parties" in op.fields or "facts" in op.fields):
+            errors.update(self._form_problems(op, current))
         if collection.parent is not None:
             parent_field, parent_collection = collection.parent
             parent_id = op.fields.get(parent_field)
@@ -365,6 +398,19 @@ class Tablet:
         if errors:
             names = ", ".join(sorted(errors))
             raise InvalidInput(f"Dữ liệu không hợp lệ: {names} (invalid: {names})", errors)
+
+    def _form_problems(self, op: Operation, current: RecordState | None) -> dict[str, str]:
+        """Parties and facts as the procedure's form asks (``sync.forms``, as the server)."""
+        before = current.fields if current is not None else {}
+        procedure_id = op.fields.get("procedure_id", before.get("procedure_id"))
+        procedure = self.procedure(procedure_id) if isinstance(procedure_id, int) else None
+        problems = value_problems(
+            (procedure or {}).get("form"),
+            op.fields.get("parties", before.get("parties")),
+            op.fields.get("facts", before.get("facts")),
+            today=self.now().astimezone(OFFICE_TZ).date(),
+        )
+        return {k: v for k, v in problems.items() if k.split(".")[0] in op.fields}
 
     def _op(
         self,
@@ -445,8 +491,20 @@ class Tablet:
         provided_documents: Sequence[int] = (),
         received_at: datetime | None = None,
         note: str | None = None,
+        parties: Mapping[str, Mapping[str, Any]] | None = None,
+        facts: Mapping[str, Any] | None = None,
+        verification_needed: bool = False,
+        notify_consent: bool | None = None,
+        notify_email: str | None = None,
     ) -> str:
-        """Receive a dossier offline; returns its id. Its receipt number is final (G1)."""
+        """Receive a dossier offline; returns its id. Its receipt number is final (G1).
+
+        ``notify_consent``: the citizen agreed to be told of the result, a supplement or
+        a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``).
+
+        ``parties`` and ``facts`` are the values of the procedure's form (``sync.forms``),
+        checked here as the server checks them.
+        """
         registration = self.registration
         procedure = self.procedure(procedure_id)
         if procedure is None:
@@ -466,8 +524,7 @@ class Tablet:
             for index, doc in enumerate(procedure.get("required_documents") or [])
             if isinstance(doc, dict)
         ]
-        days = procedure.get("processing_days")
-        proposed_due = due_date(received, days) if isinstance(days, int) else None
+        proposed_due, verification_due = self.due_dates(procedure, received)
         year = received.astimezone(OFFICE_TZ).year
         fields: dict[str, Any] = {
             "procedure_id": procedure_id,
@@ -480,11 +537,23 @@ class Tablet:
             "channel": str(channel),
             "received_at": received,
             "due_date": proposed_due,
+            "verification_needed": bool(verification_needed and verification_due),
             "status": DossierStatus.RECEIVED.value,
             "handler_id": registration.officer_id,
             "documents": documents,
             "note": note or None,
+            "parties": clean_parties(parties),
+            "facts": clean_values(facts),
+            # The citizen's secret for the status page, made here, offline (slip 01).
+            "check_code": new_check_code(),
         }
+        if verification_due is not None:
+            # A server value: proposed only when there is one (PROTOCOL.md §3 server).
+            fields["verification_due_date"] = verification_due
+        if notify_consent is not None:
+            fields["notify_consent"] = notify_consent
+        if notify_email:
+            fields["notify_email"] = notify_email.strip()
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(
@@ -547,6 +616,42 @@ class Tablet:
         self._save(op)
         return op.op_id
 
+    def correct_dossier(self, dossier_id: str, **changes: Any) -> str | None:
+        """Correct what was typed: applicant fields, ``parties`` and ``facts``.
+
+        Allowed until the result is returned (``result_returned_at``); each correction is
+        a ``corrected`` timeline event naming the fields (not their values: the timeline
+        is not sealed). Returns the operation id, or None when nothing changed.
+        """
+        unknown = set(changes) - CORRECTABLE
+        if unknown:
+            raise InvalidInput(
+                f"Không sửa được: {', '.join(sorted(unknown))} (not correctable here)",
+                dict.fromkeys(unknown, "not correctable"),
+            )
+        current = self._current("dossier", dossier_id)
+        if (
+            current.fields.get("result_returned_at")
+            or current.fields.get("status") == DossierStatus.RESULT_RETURNED.value
+        ):
+            raise InvalidInput(
+                "Hồ sơ đã trả kết quả, không sửa được thông tin người nộp "
+                "(the result has been returned; the applicant can no longer be corrected)",
+                {"status": "returned"},
+            )
+        if "parties" in changes:
+            changes["parties"] = clean_parties(changes["parties"])
+        if "facts" in changes:
+            changes["facts"] = clean_values(changes["facts"])
+        with self.store.transaction():
+            op = self._update_op("dossier", dossier_id, changes)
+            if op is None:
+                return None
+            paths = changed_paths(current.fields, op.fields)
+            event = self._event(dossier_id, "corrected", self.now(), data={"fields": paths})
+            self._save(op, event)
+        return op.op_id
+
     def change_status(
         self,
         dossier_id: str,
@@ -588,6 +693,31 @@ class Tablet:
             )
             self._save(op, event)
         return op.op_id
+
+    def record_verification(
+        self, dossier_id: str, note: str | None = None, *, at: datetime | None = None
+    ) -> str:
+        """Record that verification is needed ("trường hợp cần xác minh"), after intake.
+
+        The dossier's longer appointment (``verification_due_date``, computed at intake)
+        then applies: it is not overdue by the shorter limit (Law on Civil Status 2014
+        art. 18(2): marriage, up to 5 working days).
+        """
+        current = self._current("dossier", dossier_id)
+        if not current.fields.get("verification_due_date"):
+            raise InvalidInput(
+                "Thủ tục này không có thời hạn xác minh (this procedure has no extension "
+                "for verification)",
+                {"verification_needed": "no extension"},
+            )
+        with self.store.transaction():
+            op = self._update_op("dossier", dossier_id, {"verification_needed": True})
+            event = self._event(dossier_id, "verification_needed", at or self.now(), note=note)
+            if op is None:
+                self._save(event)
+            else:
+                self._save(op, event)
+        return event.record_id
 
     def add_note(
         self, dossier_id: str, note: str, *, kind: str = "note", at: datetime | None = None

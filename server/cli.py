@@ -1,6 +1,7 @@
 """Command line: ``motcua <command>`` (or ``flask --app server <command>``).
 
-Commands are thin wrappers over service functions.
+Commands are thin wrappers over service functions. They speak Vietnamese, or English
+with ``MOTCUA_LANG=en`` (server.messages.for_cli), one language per run.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import run_simple
 
 from server.extensions import db, db_session
-from server.models import AdminUnit, Device, Officer, Procedure, Role
-from server.services import catalog, devices, officers
+from server.messages import for_cli
+from server.models import AdminUnit, Officer, Procedure, Role
+from server.services import catalog, day_offs, devices, officers
 from server.services.errors import ServiceError
+from sync.workdays import DayOffDecisions, DeadlineRule, appointment, parse_received_at
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +37,7 @@ def service_errors_as_messages(func: F) -> F:
             return func(*args, **kwargs)
         except ServiceError as error:
             db.session.rollback()
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(for_cli(error.message)) from error
 
     return wrapper  # type: ignore[return-value]
 
@@ -59,7 +63,11 @@ def create_admin(
     if unit_code:
         unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
         if unit is None:
-            raise click.ClickException(f"No administrative unit with code {unit_code}")
+            raise click.ClickException(
+                for_cli(
+                    f"Không có đơn vị hành chính mã {unit_code} (no unit with code {unit_code})"
+                )
+            )
     officer = officers.create_officer(
         db_session(),
         username=username,
@@ -69,7 +77,7 @@ def create_admin(
         unit=unit,
     )
     db.session.commit()
-    click.echo(f"Created {officer.role.value} {officer.username}")
+    click.echo(for_cli(f"Đã tạo tài khoản {officer.username} (created {officer.username})"))
 
 
 @click.command("load-catalog")
@@ -77,8 +85,68 @@ def create_admin(
 def load_catalog() -> None:
     """Load or update the shipped procedure catalog (idempotent)."""
     created, updated = catalog.load_catalog(db_session())
+    days_off = day_offs.load_default(db_session())
     db.session.commit()
-    click.echo(f"Procedures: {created} created, {updated} updated")
+    click.echo(
+        for_cli(
+            f"Thủ tục: thêm {created}, cập nhật {updated} "
+            f"(procedures: {created} created, {updated} updated)"
+        )
+    )
+    click.echo(
+        for_cli(f"Quyết định nghỉ, làm bù: thêm {days_off} (day-off decisions: {days_off} added)")
+    )
+
+
+@click.command("due-date")
+@click.argument("procedure_code")
+@click.argument("received_at")
+@click.option(
+    "--verification",
+    is_flag=True,
+    help="The officer recorded that verification is needed (the extension applies).",
+)
+def due_date_command(procedure_code: str, received_at: str, verification: bool) -> None:
+    """Print the appointment of a dossier: YYYY-MM-DD, then HH:MM when it has an hour.
+
+    RECEIVED_AT is an ISO 8601 date-time, e.g. 2026-04-29T15:01, 2026-04-29 15:01:00,
+    2026-04-29T08:01:00Z or 2026-04-29T15:01+07:00; without an offset it is Vietnam
+    time (Asia/Ho_Chi_Minh, UTC+7). The computation is sync.workdays.appointment, the
+    one the tablet and the web use, with the procedure and the day-off decisions of the
+    database when it has the procedure, else those shipped in server/catalog/.
+    """
+    try:
+        moment = parse_received_at(received_at)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="RECEIVED_AT") from None
+    procedure, decisions = _deadline_data(procedure_code)
+    if procedure is None:
+        raise click.ClickException(
+            for_cli(
+                f"Không có thủ tục mã {procedure_code} (unknown procedure code {procedure_code})"
+            )
+        )
+    try:
+        rule = DeadlineRule.of(procedure)
+        result = appointment(moment, rule, verification=verification, decisions=decisions)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(str(result))
+
+
+def _deadline_data(code: str) -> tuple[Any, DayOffDecisions]:
+    """The procedure and decisions from the database if it knows the code, else shipped."""
+    from flask import current_app
+
+    try:
+        with current_app.app_context():
+            procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
+            if procedure is not None:
+                return procedure, day_offs.current(db_session())
+    except (RuntimeError, SQLAlchemyError):
+        db.session.rollback()  # no database, or not migrated: use the shipped files
+    shipped = {entry["code"]: entry for entry in catalog.read_catalog()}
+    return shipped.get(code), day_offs.decisions_of(day_offs.read_default())
 
 
 @click.command("seed-demo")
@@ -90,7 +158,12 @@ def seed_demo(dossiers_per_commune: int, seed: int) -> None:
     from server.demo import seed_demo_province
 
     if db.session.scalar(select(func.count()).select_from(Officer)):
-        raise click.ClickException("The database already has officers; demo data not added.")
+        raise click.ClickException(
+            for_cli(
+                "Cơ sở dữ liệu đã có tài khoản; không thêm dữ liệu mẫu "
+                "(the database already has officers; demo data not added)"
+            )
+        )
     summary = seed_demo_province(db_session(), seed=seed, dossiers_per_commune=dossiers_per_commune)
     db.session.commit()
     for key, value in summary.items():
@@ -100,27 +173,27 @@ def seed_demo(dossiers_per_commune: int, seed: int) -> None:
 @click.command("revoke-device")
 @click.argument("device_id")
 @with_appcontext
+@service_errors_as_messages
 def revoke_device(device_id: str) -> None:
     """Revoke a lost or stolen tablet; it is refused at its next request."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"No device {device_id}")
+    device = devices.find_device(db_session(), device_id)
     devices.revoke_device(db_session(), device, by=None)
     db.session.commit()
-    click.echo(f"Revoked device {device.id} ({device.name})")
+    label = devices.device_label(device)
+    click.echo(for_cli(f"Đã thu hồi máy {label} (revoked device {label})"))
 
 
 @click.command("reinstate-device")
 @click.argument("device_id")
 @with_appcontext
+@service_errors_as_messages
 def reinstate_device(device_id: str) -> None:
     """Accept a revoked tablet again; its unsent changes go out at its next sync."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"No device {device_id}")
+    device = devices.find_device(db_session(), device_id)
     devices.reinstate_device(db_session(), device, by=None)
     db.session.commit()
-    click.echo(f"Reinstated device {device.id} ({device.name})")
+    label = devices.device_label(device)
+    click.echo(for_cli(f"Đã cho phép lại máy {label} (reinstated device {label})"))
 
 
 @click.command("demo")
@@ -138,6 +211,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     if not db.session.scalar(select(func.count()).select_from(Procedure)):
         # Only into an empty database: never over procedures edited on the web.
         catalog.load_catalog(db_session())
+        day_offs.load_default(db_session())
         db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(Officer)):
         ctx.invoke(seed_demo)
@@ -148,12 +222,93 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     click.echo("Demo log-ins (username / password):")
     for username, password, what in DEMO_LOGINS:
         click.echo(f"  {username:<14} {password:<12} {what}")
+    # The background jobs run in this process on the demo (production: motcua-worker and
+    # motcua-scheduler): the same schedule and the same queue, on SQLite.
+    from server.jobs.schedule import start_in_process
+
+    start_in_process(app)
+    click.echo("Background jobs: running in this process (motcua jobs list)")
     # Flask's app.run() refuses to start inside its own CLI; serve with werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+@click.command("backup")
+@click.option("--dir", "target", help="Where to write (default: MOTCUA_BACKUP_DIR).")
+@click.option(
+    "--prune/--no-prune",
+    default=True,
+    show_default=True,
+    help="Remove the copies past the retention afterwards.",
+)
+@with_appcontext
+def backup_command(target: str | None, prune: bool) -> None:
+    """Back up the database and the photos, consistently, into one folder."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from server import backup
+
+    config = current_app.config
+    folder = Path(target or config["BACKUP_DIR"])
+    db.session.commit()  # hold no transaction open during the dump
+    try:
+        made = backup.make_backup(
+            config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), folder
+        )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup: {made}")
+    if prune:
+        for old in backup.prune(folder, backup.Retention.from_config(config)):
+            click.echo(f"Removed (past retention): {old.name}")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(folder: str, yes: bool) -> None:
+    """Replace the database and add back the photos from a backup folder."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from server import backup
+
+    if not yes:
+        click.confirm("Replace this server's database with the backup?", abort=True)
+    config = current_app.config
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        result = backup.restore(
+            config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), Path(folder)
+        )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Restored {result['database']} database, {result['photos_restored']} photo(s); "
+        f"new epoch {result['epoch']}: tablets will re-send what they pushed since."
+    )
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_admin, load_catalog, seed_demo, revoke_device, reinstate_device, demo):
+    from server.jobs.cli import jobs_cli
+
+    commands = (
+        create_admin,
+        load_catalog,
+        seed_demo,
+        revoke_device,
+        reinstate_device,
+        demo,
+        due_date_command,
+        backup_command,
+        restore_command,
+        jobs_cli,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -27,9 +28,13 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
-from sync.ids import is_valid_id
+from sync.ids import is_record_id
 
-SCHEMA_VERSION = 1
+#: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
+#: made at intake); 4: ``dossier.notify_consent`` and ``notify_email`` (notices to
+#: citizens); 5: dossiers carry ``parties`` and ``facts`` (the procedure's form,
+#: ``sync.forms``).
+SCHEMA_VERSION = 5
 
 
 class Rule(enum.StrEnum):
@@ -165,7 +170,7 @@ def _ref(*, required: bool = False) -> Checker:
     def check(value: Any) -> str | None:
         if value is None:
             return "Không được để trống (required)" if required else None
-        if not isinstance(value, str) or not is_valid_id(value):
+        if not isinstance(value, str) or not is_record_id(value):
             return f"Mã bản ghi không hợp lệ: {value!r} (not a record id)"
         return None
 
@@ -178,6 +183,17 @@ def _cccd(value: Any) -> str | None:
     if not isinstance(value, str):
         return "Phải là chuỗi ký tự (must be a string)"
     return cccd_problem(value)
+
+
+def _email(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 120:
+        return "Phải là địa chỉ e-mail tối đa 120 ký tự (must be an e-mail address, ≤ 120)"
+    local, at, domain = value.partition("@")
+    if not (at and local and "." in domain and " " not in value and "@" not in domain):
+        return "Địa chỉ e-mail không hợp lệ (not a valid e-mail address)"
+    return None
 
 
 def _phone(value: Any) -> str | None:
@@ -196,6 +212,35 @@ def _json(max_items: int) -> Checker:
             return "Phải là danh sách hoặc đối tượng JSON (must be a JSON list or object)"
         if len(value) > max_items:
             return f"Nhiều quá {max_items} mục (more than {max_items} items)"
+        return None
+
+    return check
+
+
+def _object(max_items: int, *, nested: bool) -> Checker:
+    """A JSON object of scalars (or, when ``nested``, of objects of scalars)."""
+
+    def scalar_problem(value: Any) -> str | None:
+        if value is None or (isinstance(value, str | int) and not isinstance(value, bool)):
+            return None
+        return "Giá trị phải là chuỗi hoặc số nguyên (values must be text or integers)"
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            return "Phải là đối tượng JSON (must be a JSON object)"
+        if len(value) > max_items:
+            return f"Nhiều quá {max_items} mục (more than {max_items} items)"
+        for inner in value.values():
+            if nested:
+                if not isinstance(inner, dict) or len(inner) > 30:
+                    return "Mỗi bên phải là đối tượng JSON (each party must be a JSON object)"
+                problem = next(filter(None, map(scalar_problem, inner.values())), None)
+            else:
+                problem = scalar_problem(inner)
+            if problem:
+                return problem
         return None
 
     return check
@@ -288,11 +333,26 @@ DOSSIER = Collection(
         "channel": F(_choice(Channel), required=True),
         "received_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
         "due_date": F(_date(), Rule.SERVER),
+        # "Trường hợp cần xác minh" (Law on Civil Status 2014 art. 18(2)...): recorded by
+        # the officer at intake or later; the longer date then applies.
+        "verification_needed": F(_bool, empty=False),
+        "verification_due_date": F(_date(), Rule.SERVER),
         "status": F(_choice(DossierStatus), Rule.STATUS, required=True),
         "handler_id": F(_int(minimum=1)),
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # The procedure's form (sync.forms): role → field → value, and key → value.
+        # Each is one field for merging: see PROTOCOL.md §Parties.
+        "parties": F(_object(8, nested=True), empty={}),
+        "facts": F(_object(12, nested=False), empty={}),
+        # The citizen agreed at intake to be told of the result, a supplement or a new
+        # date by SMS (applicant_phone) or e-mail (notify_email); nothing is sent without.
+        "notify_consent": F(_bool),
+        "notify_email": F(_email),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 
@@ -410,7 +470,7 @@ SYNC_CONFLICT = Collection(
 
 #: Reference collections are pulled, never pushed. Their fields are the server's API
 #: representation and are not validated here.
-REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form")
+REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form", "day_off")
 
 COLLECTIONS: dict[str, Collection] = {
     c.name: c

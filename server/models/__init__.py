@@ -2,11 +2,12 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
-from server.models.catalog import Procedure
+from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
+from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
-from server.models.ratings import ServiceRating
+from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
 from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
@@ -18,15 +19,22 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "CommentStatus",
+    "DailyReport",
+    "DayOffDecision",
     "Device",
     "Dossier",
     "DossierApology",
     "DossierEvent",
     "Feedback",
     "FormStatus",
+    "JobRun",
+    "Notice",
     "Officer",
+    "OfficerAlert",
     "Procedure",
     "Role",
+    "ServerMeta",
     "ServiceRating",
     "SurveyForm",
     "SurveyResponse",

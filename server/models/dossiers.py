@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, case, event, false
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.models.base import SyncRecord, Timestamped, str_enum
 from server.models.catalog import Procedure
 from server.models.people import Officer
 from server.models.units import AdminUnit
+from sync.checkcode import new_check_code
 from sync.domain import Channel, DossierStatus
+from sync.forms import party_names
 from sync.text import fold
 
 #: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
@@ -22,13 +26,17 @@ SEARCH_KEY_LENGTH = 300
 
 
 def dossier_search_key(
-    applicant_name: str | None, receipt_number: str | None, applicant_cccd: str | None
+    applicant_name: str | None,
+    receipt_number: str | None,
+    applicant_cccd: str | None,
+    parties: Any = None,
 ) -> str:
-    """What the dossier search matches: name, receipt number and citizen ID, folded.
+    """What the dossier search matches: name, receipt number, citizen ID and every
+    party's name (``sync.forms.party_names``), folded.
 
     Folding (lower case, no diacritics) lets "nguyen van" find "Nguyễn Văn".
     """
-    parts = (applicant_name, receipt_number, applicant_cccd)
+    parts = (applicant_name, receipt_number, applicant_cccd, *party_names(parties))
     return fold(" ".join(part for part in parts if part))[:SEARCH_KEY_LENGTH]
 
 
@@ -51,6 +59,10 @@ class Dossier(SyncRecord):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 20))
     received_at: Mapped[datetime]
     due_date: Mapped[date]  # ngày hẹn trả kết quả
+    # "Trường hợp cần xác minh" recorded by the officer (at intake or later), and the
+    # longer appointment that then applies (computed at intake, None without extension).
+    verification_needed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    verification_due_date: Mapped[date | None]
     status: Mapped[DossierStatus] = mapped_column(
         str_enum(DossierStatus, 24), default=DossierStatus.RECEIVED
     )
@@ -59,6 +71,17 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # The procedure's form (``sync.forms``): role → field → value, and key → value.
+    parties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The citizen agreed at intake to be told of the result, a supplement or a new date
+    # (server/notices): by SMS/Zalo to applicant_phone, by e-mail to notify_email.
+    # None (not asked, as on older tablets) and False both mean: no notices.
+    notify_consent: Mapped[bool | None]
+    notify_email: Mapped[str | None] = mapped_column(String(120))
+    #: The citizen's check code (sync/checkcode.py): printed on slip 01 and in its QR
+    #: link, asked for by the citizens' page. Made on the tablet at intake, or here.
+    check_code: Mapped[str] = mapped_column(String(8), default=new_check_code)
     # Kept up to date from the fields above on every insert and update, whoever writes
     # (web, API or sync): see the listeners below and ``dossier_search_key``.
     search_key: Mapped[str] = mapped_column(
@@ -77,6 +100,28 @@ class Dossier(SyncRecord):
     apologies: Mapped[list[DossierApology]] = relationship(
         back_populates="dossier", order_by="DossierApology.issued_at"
     )
+
+    @hybrid_property
+    def effective_due_date(self) -> date:
+        """The due date that applies: the longer one once verification is recorded.
+
+        A dossier needing verification is never overdue by the shorter limit (Law on
+        Civil Status 2014 art. 18(2): marriage, "không quá 05 ngày làm việc").
+        """
+        if self.verification_needed and self.verification_due_date is not None:
+            return self.verification_due_date
+        return self.due_date
+
+    @effective_due_date.inplace.expression
+    @classmethod
+    def _effective_due_date_expression(cls) -> ColumnElement[date]:
+        return case(
+            (
+                cls.verification_needed & cls.verification_due_date.is_not(None),
+                cls.verification_due_date,
+            ),
+            else_=cls.due_date,
+        )
 
 
 class DossierEvent(SyncRecord):
@@ -149,7 +194,10 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
     """Column default for Core and bulk inserts, which skip the ORM listeners."""
     row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
     return dossier_search_key(
-        row.get("applicant_name"), row.get("receipt_number"), row.get("applicant_cccd")
+        row.get("applicant_name"),
+        row.get("receipt_number"),
+        row.get("applicant_cccd"),
+        row.get("parties"),
     )
 
 
@@ -157,5 +205,5 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
 @event.listens_for(Dossier, "before_update")
 def _refresh_search_key(_mapper: Mapper[Dossier], _connection: Connection, target: Dossier) -> None:
     target.search_key = dossier_search_key(
-        target.applicant_name, target.receipt_number, target.applicant_cccd
+        target.applicant_name, target.receipt_number, target.applicant_cccd, target.parties
     )

@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Dossier, DossierEvent, Officer, Procedure, UnitLevel, utcnow
 from server.scoping import Scope, restrict
+from server.services import day_offs
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
+from sync.forms import clean_parties, clean_values, value_problems
 from sync.ids import new_id
 from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
 from sync.schema import OLDEST_EVENT
-from sync.workdays import OFFICE_TZ, due_date
+from sync.text import fold
+from sync.workdays import OFFICE_TZ
 
 OLDEST_BIRTH = date(1900, 1, 1)
 #: How far in the future a receipt time may be before it is called impossible.
@@ -43,6 +46,11 @@ class DossierInput:
     received_at: datetime | None = None
     provided_documents: list[int] = field(default_factory=list)  # indexes into the checklist
     note: str = ""
+    #: The procedure form's values (``sync.forms``): role → field → value; key → value.
+    parties: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: "Trường hợp cần xác minh": the longer limit applies (Law on Civil Status art. 18(2)).
+    verification_needed: bool = False
 
 
 def validate_applicant(applicant: ApplicantInput, *, today: date) -> dict[str, str]:
@@ -98,6 +106,11 @@ def create_dossier(
     procedure = session.get(Procedure, data.procedure_id)
     if procedure is None or not procedure.active:
         problems["procedure_id"] = f"Thủ tục {data.procedure_id} không tồn tại (unknown procedure)"
+    else:
+        parties, facts = clean_parties(data.parties), clean_values(data.facts)
+        problems.update(
+            value_problems(procedure.form, parties, facts, today=now.astimezone(OFFICE_TZ).date())
+        )
     commune = session.get(AdminUnit, data.commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE:
         problems["commune_id"] = "Xã không tồn tại (unknown commune)"
@@ -115,6 +128,7 @@ def create_dossier(
         for index, doc in enumerate(procedure.required_documents)
     ]
     local_year = received_at.astimezone(OFFICE_TZ).year
+    due, verification_due = day_offs.due_dates(session, procedure, received_at)
     dossier = Dossier(
         id=new_id(),
         commune_id=commune.id,
@@ -128,11 +142,15 @@ def create_dossier(
         village_id=data.village_id,
         channel=data.channel,
         received_at=received_at,
-        due_date=due_date(received_at, procedure.processing_days),
+        due_date=due,
+        verification_needed=data.verification_needed and verification_due is not None,
+        verification_due_date=verification_due,
         status=DossierStatus.RECEIVED,
         handler_id=officer.id if officer else None,
         documents=checklist,
         note=data.note,
+        parties=clean_parties(data.parties),
+        facts=clean_values(data.facts),
         origin_device_id=device_id,
     )
     session.add(dossier)
@@ -161,14 +179,15 @@ class DossierFilter:
 
 
 def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
-    from sync.domain import OPEN_STATUSES
+    from sync.domain import CLOCK_RUNNING
 
     stmt = restrict(select(Dossier), Dossier.commune_id, scope).where(Dossier.deleted.is_(False))
     if filters.status is not None:
         stmt = stmt.where(Dossier.status == filters.status)
     if filters.overdue_on is not None:
         stmt = stmt.where(
-            Dossier.due_date < filters.overdue_on, Dossier.status.in_(list(OPEN_STATUSES))
+            Dossier.effective_due_date < filters.overdue_on,
+            Dossier.status.in_(list(CLOCK_RUNNING)),
         )
     if filters.q:
         term = filters.q.strip()
@@ -177,6 +196,8 @@ def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
                 Dossier.receipt_number == term,
                 Dossier.applicant_cccd == term,
                 func.lower(Dossier.applicant_name).contains(term.lower()),
+                # every party's name too, without diacritics (``dossier_search_key``)
+                Dossier.search_key.contains(fold(term), autoescape=True),
             )
         )
     return stmt.order_by(Dossier.received_at.desc(), Dossier.id)

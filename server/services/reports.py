@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from server.models import (
     AdminUnit,
+    CommentStatus,
     Device,
     Dossier,
     Feedback,
@@ -48,7 +49,7 @@ from server.models import (
 )
 from server.scoping import Scope, SelectT, restrict
 from server.services.errors import Invalid, NotFound
-from sync.domain import OPEN_STATUSES, DossierStatus, FeedbackStatus
+from sync.domain import CLOCK_RUNNING, DossierStatus, FeedbackStatus
 from sync.workdays import OFFICE_TZ, working_days_between
 
 PERIOD_THIS_MONTH = "this_month"
@@ -226,7 +227,7 @@ def classify(
             counts.on_time = 1
         else:
             counts.overdue = 1
-    elif status in OPEN_STATUSES and due < today:
+    elif status in CLOCK_RUNNING and due < today:
         counts.overdue = 1
     return counts
 
@@ -251,7 +252,7 @@ def dossier_stats(
         procedure_id,
         select(
             Dossier.received_at,
-            Dossier.due_date,
+            Dossier.effective_due_date,
             Dossier.status,
             Dossier.result_returned_at,
             Dossier.procedure_id,
@@ -282,14 +283,14 @@ def dossier_stats(
         for pid in top_ids
     ]
     open_now = _dossier_base(scope, procedure_id, select(func.count())).where(
-        Dossier.status.in_(list(OPEN_STATUSES))
+        Dossier.status.in_(list(CLOCK_RUNNING))
     )
     return DossierStats(
         total=total,
         by_month=[MonthCounts(y, m, c) for (y, m), c in months.items()],
         top_procedures=top,
-        overdue_now=session.scalar(open_now.where(Dossier.due_date < today)) or 0,
-        due_today=session.scalar(open_now.where(Dossier.due_date == today)) or 0,
+        overdue_now=session.scalar(open_now.where(Dossier.effective_due_date < today)) or 0,
+        due_today=session.scalar(open_now.where(Dossier.effective_due_date == today)) or 0,
     )
 
 
@@ -445,7 +446,8 @@ def feedback_stats(
 class RatingStats:
     count: int
     average: float | None
-    recent: list[tuple[ServiceRating, str]]  # (rating, receipt number)
+    recent: list[tuple[ServiceRating, str]]  # (rating, receipt number), approved comments
+    pending: int = 0  # comments waiting for a leader's approval
 
 
 def rating_stats(session: Session, scope: Scope, period: Period, *, recent: int = 5) -> RatingStats:
@@ -456,16 +458,25 @@ def rating_stats(session: Session, scope: Scope, period: Period, *, recent: int 
     count, average = session.execute(
         base.with_only_columns(func.count(), func.avg(ServiceRating.stars))
     ).one()
+    # Comments reach the dashboard only once a leader approved them (the stars count
+    # at once): a citizen's free text is not shown to everyone unread.
     latest = session.execute(
         base.add_columns(Dossier.receipt_number)
         .join(Dossier, Dossier.id == ServiceRating.dossier_id)
-        .order_by(ServiceRating.created_at.desc(), ServiceRating.id.desc())
+        .where(ServiceRating.comment != "", ServiceRating.comment_status == CommentStatus.APPROVED)
+        .order_by(ServiceRating.updated_at.desc(), ServiceRating.id.desc())
         .limit(recent)
     ).all()
+    pending = session.scalar(
+        restrict(
+            select(func.count()).select_from(ServiceRating), ServiceRating.commune_id, scope
+        ).where(ServiceRating.comment != "", ServiceRating.comment_status == CommentStatus.PENDING)
+    )
     return RatingStats(
         count=int(count or 0),
         average=float(average) if average is not None else None,
         recent=[(rating, number) for rating, number in latest],
+        pending=int(pending or 0),
     )
 
 

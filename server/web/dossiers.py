@@ -27,10 +27,12 @@ from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import Role
 from server.services import dossier_admin as service
+from server.services import dossier_corrections as corrections
 from server.services import reports
 from server.services.errors import Invalid
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
+from server.web.formatting import vn_date
 from server.web.nav import nav_item
 from sync import slips
 from sync.domain import DossierStatus
@@ -120,7 +122,76 @@ def detail(dossier_id: str) -> Any:
         dossier=detail.dossier,
         new_apology=request.args.get("new_apology"),
         can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
+        can_correct=current_user.role in APOLOGY_ROLES and corrections.correctable(detail.dossier),
+        parties=corrections.form_rows(detail.dossier),
     )
+
+
+@bp.route("/<dossier_id>/correct", methods=["GET", "POST"])
+@roles_required(APOLOGY_ROLES)
+def correct(dossier_id: str) -> Any:
+    """Correct the applicant, the parties and the facts until the result is returned."""
+    session = db_session()
+    scope = current_scope()
+    dossier = service.get_dossier(session, scope, dossier_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        try:
+            changed = corrections.correct_dossier(
+                session,
+                scope,
+                dossier,
+                typed,
+                officer=current_user,
+                now=datetime.now(UTC),
+                remote_addr=request.remote_addr,
+            )
+        except Invalid as error:
+            db.session.rollback()
+            errors = dict(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi."), "ok"
+            )
+            return redirect(url_for(".detail", dossier_id=dossier.id))
+    return render_template(
+        "dossiers/correct.html",
+        dossier=dossier,
+        sections=corrections.form_rows(dossier),
+        typed=request.form if request.method == "POST" else None,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.post("/<dossier_id>/verification")
+@roles_required(APOLOGY_ROLES)
+def verification(dossier_id: str) -> Any:
+    """Record that verification is needed: the longer appointment applies."""
+    try:
+        dossier = service.record_verification(
+            db_session(),
+            current_scope(),
+            dossier_id,
+            officer=current_user,
+            now=datetime.now(UTC),
+            remote_addr=request.remote_addr,
+        )
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".detail", dossier_id=dossier_id))
+    db.session.commit()
+    assert dossier.verification_due_date is not None
+    flash(
+        gettext(
+            "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
+            d=vn_date(dossier.verification_due_date),
+        ),
+        "ok",
+    )
+    return redirect(url_for(".detail", dossier_id=dossier_id))
 
 
 @bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
@@ -163,7 +234,7 @@ def apology(dossier_id: str) -> Any:
         form=form,
         dossier=dossier,
         expected_date=service.expected_date(dossier),
-        days_overdue=days_overdue(dossier.due_date, today),
+        days_overdue=days_overdue(dossier.effective_due_date, today),
         today=today,
     ), status
 

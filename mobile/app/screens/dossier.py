@@ -8,11 +8,15 @@ tries again (so does a successful sync: the connection is back).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.popup import Popup
 
+from mobile.app import style as C
 from mobile.app.fmt import fmt_date
 from mobile.app.screens.base import BaseScreen, load_kv
 from mobile.app.sync_runner import kivy_dispatch
@@ -23,7 +27,8 @@ from mobile.app.viewmodels.dossier import (
     photo_fetcher,
     photo_placeholder,
 )
-from mobile.app.widgets import FormPopup, texture_from_bytes
+from mobile.app.viewmodels.intake import FormField
+from mobile.app.widgets import Field, FormPopup, texture_from_bytes
 from mobile.photos import FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from sync.engine import SyncReport
 
@@ -38,11 +43,12 @@ class DossierScreen(BaseScreen):
     server_label = StringProperty("")
     on_server = BooleanProperty(False)
     can_apologise = BooleanProperty(False)
+    can_correct = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="dossier", **kwargs)
         self.model: DossierModel | None = None
-        self.popup: FormPopup | None = None
+        self.popup: FormPopup | CorrectionPopup | None = None
         #: Decoded photos of the dossier shown, by SHA-256 (in memory only).
         self._textures: dict[str, Any] = {}
         self._textures_of: str | None = None
@@ -93,6 +99,7 @@ class DossierScreen(BaseScreen):
         self.on_server = header.on_server
         self.server_label = header.on_server_label
         self.can_apologise = model.is_overdue()
+        self.can_correct = model.can_correct()
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
         box = self.ids.actions
         box.clear_widgets()
@@ -104,6 +111,11 @@ class DossierScreen(BaseScreen):
             button.text = action.label
             button.action = action.status
             button.bind(on_release=lambda b, a=action: self.ask(a))
+            box.add_widget(button)
+        if model.can_record_verification():
+            button = Factory.BigButton()
+            button.text = self.t("dossier.record_verification")
+            button.bind(on_release=lambda _b: self.record_verification())
             box.add_widget(button)
         self._render_photos(model)
 
@@ -171,7 +183,11 @@ class DossierScreen(BaseScreen):
 
     def ask(self, action: ActionView) -> None:
         """Confirm a step, with its reason (required for refusals and supplements)."""
-        label = self.t("dossier.reason") if action.needs_reason else self.t("dossier.note")
+        label = (
+            self.t(f"dossier.reason.{action.status}")
+            if action.needs_reason
+            else self.t("dossier.note")
+        )
         self.popup = FormPopup(
             title=action.label,
             fields=[{"name": "note", "label": label, "multiline": True, "lines": 3}],
@@ -191,6 +207,26 @@ class DossierScreen(BaseScreen):
                 self.popup.show_errors(error.errors)
             return error.message
         self.ok(message)
+        self._changed()
+        return None
+
+    def record_verification(self) -> None:
+        """Verification is needed: the longer appointment applies from now on."""
+        self.popup = FormPopup(
+            title=self.t("dossier.record_verification"),
+            fields=[{"name": "note", "label": self.t("dossier.note"), "multiline": True}],
+            on_submit=self._verification,
+            ok_text=self.t("common.save"),
+            cancel_text=self.t("common.cancel"),
+        )
+        self.popup.open()
+
+    def _verification(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            self.model.record_verification(values.get("note", ""))
+        except UserError as error:
+            return error.message
         self._changed()
         return None
 
@@ -248,6 +284,28 @@ class DossierScreen(BaseScreen):
         self._changed()
         return None
 
+    def correct(self) -> None:
+        """Open the correction form (applicant, parties, facts)."""
+        assert self.model is not None
+        if not self.model.can_correct():
+            self.fail(UserError(self.t("dossier.correct_closed")))
+            return
+        popup = CorrectionPopup(self.model.correction_sections(), on_submit=self._correct)
+        self.popup = popup
+        popup.open()
+
+    def _correct(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            changed = self.model.correct(values)
+        except UserError as error:
+            if isinstance(self.popup, CorrectionPopup):
+                self.popup.show_errors(error.errors)
+            return error.message
+        self.ok(self.t("common.saved") if changed else self.t("dossier.correct_none"))
+        self._changed()
+        return None
+
     def export_pdf(self) -> None:
         if self.model is not None:
             self.export_receipt(self.model.dossier_id)
@@ -256,6 +314,49 @@ class DossierScreen(BaseScreen):
         self.render()
         self.app.runner.poke()
         self.app.refresh_status()
+
+
+class CorrectionPopup(Popup):  # type: ignore[misc]
+    """The correction form: one ``Field`` per path (``parties.bride.full_name``…)."""
+
+    message = StringProperty("")
+
+    def __init__(
+        self,
+        sections: list[tuple[str, list[FormField]]],
+        *,
+        on_submit: Callable[[dict[str, str]], str | None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._on_submit = on_submit
+        self.fields: dict[str, Any] = {}
+        box = self.ids.sections
+        for title, items in sections:
+            box.add_widget(Factory.Txt(text=title, bold=True, color=C.primary))
+            grid = Factory.GridLayout(cols=2, spacing=(dp(16), dp(4)), size_hint_y=None)
+            grid.bind(minimum_height=grid.setter("height"))
+            for item in items:
+                label = f"{item.label} *" if item.required else item.label
+                field = Field(label=label, text=item.value)
+                if item.kind in ("cccd", "int"):
+                    field.input_filter = "int"
+                if item.kind == "choice":
+                    field.hint = " / ".join(f"{v} = {t}" for v, t in item.choices)
+                self.fields[item.key] = field
+                grid.add_widget(field)
+            box.add_widget(grid)
+
+    def submit(self) -> None:
+        problem = self._on_submit({key: field.text for key, field in self.fields.items()})
+        if problem:
+            self.message = problem
+            return
+        self.dismiss()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, field in self.fields.items():
+            field.error = errors.get(key, "")
 
 
 load_kv(__file__)

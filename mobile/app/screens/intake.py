@@ -7,12 +7,16 @@ from typing import Any
 
 from kivy.factory import Factory
 from kivy.metrics import dp
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
-from mobile.app.fmt import fmt_date
-from mobile.app.screens.base import BaseScreen, load_kv
+from mobile.app.fmt import fmt_bytes, fmt_date
+from mobile.app.screens.base import BaseScreen, in_background, load_kv
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.intake import STEPS, IntakeModel
+from mobile.app.viewmodels.intake import FACTS_STEP, PARTY_STEP, FormField, IntakeModel
+from mobile.app.widgets import texture_from_bytes
+from mobile.photo_resize import PreparedPhoto
+from mobile.security import VaultError
+from mobile.store import StoreError
 
 __all__ = ["IntakeScreen"]
 
@@ -29,6 +33,9 @@ _FIELDS = {
 class IntakeScreen(BaseScreen):
     step_title = StringProperty("")
     due_text = StringProperty("")
+    verification_text = StringProperty("")
+    can_verify = BooleanProperty(False)
+    verification_needed = BooleanProperty(False)
     warnings = StringProperty("")
     receipt_number = StringProperty("")
     receipt_due = StringProperty("")
@@ -40,6 +47,11 @@ class IntakeScreen(BaseScreen):
         super().__init__(name="intake", **kwargs)
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
+        #: The party or facts step drawn now: field key → its input (or choice row).
+        self._form_widgets: dict[str, Any] = {}
+        self._form_step = ""
+        #: The thread lightening the last photo taken (tests wait for it).
+        self.photo_job: Any = None
 
     @property
     def model(self) -> IntakeModel:
@@ -47,31 +59,57 @@ class IntakeScreen(BaseScreen):
             self._model = IntakeModel(self.ctx)
         return self._model
 
+    draft_key = "intake"
+
     def prepare(self, fresh: bool = False, **_options: Any) -> None:
-        if fresh or self.model.step == "receipt":
+        # "Tiếp nhận hồ sơ" again in the middle of an intake continues it: nothing typed
+        # is thrown away by a tap on the menu.
+        if self.model.step == "receipt" or (fresh and self.model.draft_state() is None):
             self.model.reset()
-            for widget_id in (*_FIELDS.values(), "procedure_search"):
-                field = self.ids[widget_id]
-                field.text = ""
-                if hasattr(field, "error"):
-                    field.error = ""
-            self.ids.village.text = self.t("common.none")
-            self.warnings = ""
+            self._clear_fields()
+        self.restore_draft_if_blank()
+
+    def _clear_fields(self) -> None:
+        for widget_id in (*_FIELDS.values(), "procedure_search"):
+            field = self.ids[widget_id]
+            field.text = ""
+            if hasattr(field, "error"):
+                field.error = ""
+        self.ids.village.text = self.t("common.none")
+        self.warnings = ""
+
+    # -- the draft -----------------------------------------------------------------------------
+
+    def draft_model(self) -> IntakeModel:
+        if self.model.step == "applicant":
+            self._collect_applicant()
+        return self.model
+
+    def draft_restored(self) -> None:
+        """The fields show the applicant the draft kept."""
+        self._clear_fields()
+        for name, widget_id in _FIELDS.items():
+            self.ids[widget_id].text = str(getattr(self.model.applicant, name) or "")
 
     # -- rendering -----------------------------------------------------------------------------
 
     def render(self) -> None:
         model = self.model
         step = model.step
+        is_form = step.startswith(PARTY_STEP) or step == FACTS_STEP
         if step == "receipt":
             self.step_title = self.t("receipt.title")
         else:
+            name = model.form_title(step) if is_form else self.t(f"intake.step.{step}")
             self.step_title = self.t(
-                "intake.step", number=model.step_number(), name=self.t(f"intake.step.{step}")
+                "intake.step", number=model.step_number(), total=model.step_count(), name=name
             )
-        self.ids.steps.current = step
+        self.ids.steps.current = "form" if is_form else step
         self.ids.back.disabled = step == "procedure"
-        getattr(self, f"_render_{step}")()
+        if is_form:
+            self._render_form(step)
+        else:
+            getattr(self, f"_render_{step}")()
 
     def _render_procedure(self) -> None:
         rows = self.model.procedure_rows(self.ids.procedure_search.text)
@@ -100,6 +138,85 @@ class IntakeScreen(BaseScreen):
             button.bind(on_release=lambda b: self.model.set_applicant(channel=b.channel))
             box.add_widget(button)
 
+    def _render_form(self, step: str) -> None:
+        """One input per field of the party (or facts), built from the procedure's form."""
+        self.ids.form_chosen.text = self.t("intake.chosen", name=self.model.procedure_name())
+        self.ids.copy_applicant.opacity = 1 if step.startswith(PARTY_STEP) else 0
+        self.ids.copy_applicant.disabled = not step.startswith(PARTY_STEP)
+        grid = self.ids.form_fields
+        grid.clear_widgets()
+        self._form_widgets = {}
+        self._form_step = step
+        for item in self.model.form_fields(step):
+            widget = self._form_widget(item)
+            self._form_widgets[item.key] = widget
+            grid.add_widget(widget)
+        self.ids.form_scroll.scroll_y = 1
+
+    def _form_widget(self, item: FormField) -> Any:
+        label = f"{item.label} *" if item.required else item.label
+        if item.kind == "choice":
+            box = Factory.BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+            box.bind(minimum_height=box.setter("height"))
+            box.add_widget(Factory.Muted(text=label, bold=True))
+            row = Factory.BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+            for value, text in item.choices:
+                button = Factory.ChoiceButton(
+                    text=text,
+                    group=f"form-{item.key}",
+                    state="down" if value == item.value else "normal",
+                )
+                button.value = value
+                row.add_widget(button)
+            box.add_widget(row)
+            box.add_widget(Factory.ErrorText(size_hint_y=None, height=dp(22)))
+            box.choice_row = row
+            return box
+        field = Factory.Field(label=label)
+        field.text = item.value
+        if item.kind == "date":
+            field.hint = self.t("common.example", value="17/05/1990")
+            field.text = _as_typed_date(item.value)
+        elif item.kind in ("cccd", "int"):
+            field.input_filter = "int"
+        return field
+
+    def _form_typed(self) -> dict[str, str]:
+        values = {}
+        for key, widget in self._form_widgets.items():
+            row = getattr(widget, "choice_row", None)
+            if row is not None:
+                chosen = [b.value for b in row.children if b.state == "down"]
+                values[key] = chosen[0] if chosen else ""
+            else:
+                values[key] = widget.text
+        return values
+
+    def _collect_form(self) -> None:
+        if self._form_step and self._form_step == self.model.step:
+            self.model.set_form_values(self._form_step, **self._form_typed())
+
+    def _show_form_errors(self, errors: dict[str, str]) -> None:
+        for key, widget in self._form_widgets.items():
+            if getattr(widget, "choice_row", None) is not None:
+                widget.children[0].text = errors.get(key, "")
+            else:
+                widget.error = errors.get(key, "")
+
+    def copy_applicant(self) -> None:
+        """The applicant is often one of the parties (the bride registering herself)."""
+        person = self.model.applicant
+        copied = {
+            "full_name": person.name,
+            "cccd": person.cccd,
+            "dob": person.dob,
+            "residence": person.address,
+        }
+        for key, value in copied.items():
+            widget = self._form_widgets.get(key)
+            if widget is not None and value and not getattr(widget, "choice_row", None):
+                widget.text = value
+
     def _render_documents(self) -> None:
         box = self.ids.documents
         box.clear_widgets()
@@ -122,9 +239,12 @@ class IntakeScreen(BaseScreen):
         self.ids.photo_count.text = self.t("intake.photos", count=len(self.model.photos))
         box = self.ids.photos
         box.clear_widgets()
-        for index, path in enumerate(self.model.photos):
+        for index, photo in enumerate(self.model.photos):
             tile = Factory.PhotoTile()
-            tile.source, tile.caption, tile.index = str(path), path.name, index
+            tile.caption, tile.index = photo.filename, index
+            texture = texture_from_bytes(self.model.photo_bytes(photo) or b"", photo.extension)
+            if texture is not None:  # decoded in memory: no plain copy on disk
+                tile.ids.image.texture = texture
             tile.ids.remove_button.bind(on_release=lambda _b, i=index: self._remove_photo(i))
             box.add_widget(tile)
 
@@ -135,6 +255,9 @@ class IntakeScreen(BaseScreen):
             grid.add_widget(Factory.Muted(text=label, bold=True, size_hint_x=None, width=dp(260)))
             grid.add_widget(Factory.Txt(text=value))
         self.due_text = self.model.due_text()
+        self.can_verify = self.model.can_verify()
+        self.verification_needed = self.model.verification_needed
+        self.verification_text = self.model.verification_text()
         notes = list(self.model.applicant_warnings())
         missing = self.model.missing_required()
         if missing:
@@ -183,6 +306,9 @@ class IntakeScreen(BaseScreen):
         if self.model.step == "applicant":
             self._collect_applicant()
             self._show_field_errors(self.model.applicant_errors())
+        elif self.ids.steps.current == "form":
+            self._collect_form()
+            self._show_form_errors(self.model.form_errors())
         try:
             self.model.next()
         except UserError as error:
@@ -194,6 +320,8 @@ class IntakeScreen(BaseScreen):
     def back(self) -> None:
         if self.model.step == "applicant":
             self._collect_applicant()
+        elif self.ids.steps.current == "form":
+            self._collect_form()
         self.model.back()
         self.render()
 
@@ -201,27 +329,58 @@ class IntakeScreen(BaseScreen):
         self.ctx.platform.camera.take_photo(self.ctx.camera_dir(), self._photo_taken)
 
     def _photo_taken(self, path: Path | None) -> None:
+        """Lighten the photo off the UI thread (a 12 MP photo takes a moment), then seal
+        it in the store on the UI thread (the store's connection lives there)."""
         if path is None:
             return
-        try:
-            self.model.add_photo(path)
-        except UserError as error:
-            self.fail(error)
-            return
-        self._render_photos()
+        self.ok(self.t("intake.photo_working"))
+
+        def done(prepared: PreparedPhoto | None, error: BaseException | None) -> None:
+            if isinstance(error, UserError):
+                self.fail(error)
+                return
+            if prepared is None or error is not None:
+                self.fail(UserError(str(error)))
+                return
+            try:
+                self.model.keep_photo(prepared, path)
+            except (OSError, VaultError, StoreError) as failure:
+                self.fail(UserError(str(failure)))
+                return
+            self.ok(
+                self.t(
+                    "intake.photo_light",
+                    name=prepared.filename,
+                    before=fmt_bytes(prepared.original_size),
+                    after=fmt_bytes(len(prepared.data)),
+                )
+            )
+            self._render_photos()
+            self.keep_draft()
+
+        self.photo_job = in_background(lambda: self.model.prepare_photo(path), done)
 
     def _remove_photo(self, index: int) -> None:
         self.model.remove_photo(index)
         self._render_photos()
 
+    def toggle_verification(self) -> None:
+        """The officer knows at intake that verification is needed (or not)."""
+        self.model.verification_needed = not self.model.verification_needed
+        self._render_review()
+
     def save(self) -> None:
         try:
             receipt = self.model.save()
         except UserError as error:
-            self._show_field_errors(error.errors)
-            self.fail(error)
             self.render()
+            if self.ids.steps.current == "form":
+                self._show_form_errors(error.errors)
+            else:
+                self._show_field_errors(error.errors)
+            self.fail(error)
             return
+        self.keep_draft()  # saved: the draft goes at once (a kill now must not bring it back)
         self.ok(self.t("common.saved") + " · " + receipt.receipt_number)
         self.app.runner.poke()
         self.app.refresh_status()
@@ -242,7 +401,15 @@ class IntakeScreen(BaseScreen):
             self.export_receipt(receipt.dossier_id)
 
     def steps(self) -> tuple[str, ...]:
-        return STEPS
+        return self.model.steps()
+
+
+def _as_typed_date(value: str) -> str:
+    """A stored ``YYYY-MM-DD`` shown the Vietnamese way; anything else as it is."""
+    parts = value.split("-")
+    if len(parts) == 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts):
+        return f"{parts[2]}/{parts[1]}/{parts[0]}"
+    return value
 
 
 load_kv(__file__)

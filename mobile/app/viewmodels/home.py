@@ -18,13 +18,16 @@ from typing import Any
 
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_iso_datetime
+from mobile.tablet import Tablet
 from sync.domain import (
+    CLOCK_RUNNING,
     FEEDBACK_RESPONSE_DAYS,
     OPEN_STATUSES,
     DossierStatus,
     FeedbackKind,
     FeedbackStatus,
 )
+from sync.forms import party_names
 from sync.text import fold
 from sync.workdays import days_overdue, due_date
 
@@ -32,12 +35,40 @@ __all__ = ["BUCKETS", "BucketView", "HomeModel", "effective_due", "feedback_due"
 
 BUCKETS = ("overdue", "today", "supplement", "to_return", "open", "feedback")
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+#: Open and the clock running: waiting for a supplement (form 02) is never overdue.
+_RUNNING = frozenset(s.value for s in CLOCK_RUNNING)
 _TO_RETURN = frozenset({DossierStatus.APPROVED.value, DossierStatus.REJECTED.value})
 _FEEDBACK_WAITING = frozenset(
     {FeedbackStatus.NEW.value, FeedbackStatus.IN_HANDLING.value, FeedbackStatus.FORWARDED.value}
 )
 #: What a refresh reads of each dossier: what its row shows.
-_DOSSIER_FIELDS = ("status", "due_date", "procedure_id", "receipt_number", "applicant_name")
+_DOSSIER_FIELDS = (
+    "status",
+    "due_date",
+    "verification_needed",
+    "verification_due_date",
+    "procedure_id",
+    "receipt_number",
+    "applicant_name",
+)
+
+
+def unsent_records(tablet: Tablet) -> set[tuple[str, str]]:
+    """(collection, id) of the records with a change not yet on the server.
+
+    A dossier counts as not sent while any of its parts is not (a timeline event, an
+    apology, a photo), so its row on the home list and its dossier screen say the same.
+    """
+    unsent: set[tuple[str, str]] = set()
+    for entry in tablet.store.outbox():
+        op = entry.op
+        unsent.add((op.collection, op.record_id))
+        if op.collection in ("dossier_event", "dossier_apology") and op.fields.get("dossier_id"):
+            unsent.add(("dossier", str(op.fields["dossier_id"])))
+        elif op.collection == "attachment" and op.fields.get("owner_id"):
+            owner = str(op.fields.get("owner_collection") or "")
+            unsent.add((owner, str(op.fields["owner_id"])))
+    return unsent
 
 
 @dataclass(frozen=True)
@@ -50,8 +81,14 @@ class BucketView:
 
 
 def effective_due(dossier: dict[str, Any], new_dates: dict[str, date]) -> date | None:
-    """The due date, moved by the latest apology's new appointment if any."""
+    """The due date, moved by the latest apology's new appointment if any.
+
+    Once verification is recorded the longer date applies (Law on Civil Status 2014
+    art. 18(2)): the dossier is never shown overdue by the shorter limit.
+    """
     due = parse_iso_date(dossier.get("due_date"))
+    if dossier.get("verification_needed"):
+        due = parse_iso_date(dossier.get("verification_due_date")) or due
     moved = new_dates.get(str(dossier.get("id")))
     if moved is not None and (due is None or moved > due):
         return moved
@@ -94,7 +131,7 @@ class HomeModel:
         """Reload from the store (on entering the screen and after a sync)."""
         tablet = self.ctx.tablet
         self.today = office_today(tablet.now())
-        unsent = {(e.op.collection, e.op.record_id) for e in tablet.store.outbox()}
+        unsent = unsent_records(tablet)
         procedures = {str(p["id"]): p for p in tablet.store.list_records("procedure")}
         new_dates: dict[str, date] = {}
         for apology in tablet.store.list_records("dossier_apology"):
@@ -130,7 +167,7 @@ class HomeModel:
     def _dossier_buckets(self, status: str, due: date | None) -> Iterable[str]:
         if status in _OPEN:
             yield "open"
-            if due is not None and due < self.today:
+            if due is not None and due < self.today and status in _RUNNING:
                 yield "overdue"
             elif due == self.today:
                 yield "today"
@@ -152,7 +189,7 @@ class HomeModel:
         procedures, new_dates, unsent = self._procedures, self._new_dates, self._unsent
         status = str(dossier.get("status"))
         due = effective_due(dossier, new_dates)
-        overdue = status in _OPEN and due is not None and due < self.today
+        overdue = status in _RUNNING and due is not None and due < self.today
         procedure = tr.pick(procedures.get(str(dossier.get("procedure_id"))), "name")
         parts = [procedure or str(dossier.get("procedure_id", "")), tr.enum("status", status)]
         if overdue and due is not None:
@@ -211,15 +248,18 @@ class HomeModel:
         """
         if self._all is None:
             store = self.ctx.tablet.store
-            cccd = {
-                str(d["id"]): d.get("applicant_cccd") or ""
-                for d in store.list_fields("dossier", ("applicant_cccd",))
+            # The citizen ID and every party's name (``sync.forms.party_names``).
+            sealed = {
+                str(d["id"]): " ".join(
+                    [d.get("applicant_cccd") or "", *party_names(d.get("parties"))]
+                )
+                for d in store.list_fields("dossier", ("applicant_cccd", "parties"))
             }
             self._all = [
                 (
                     fold(
                         f"{d.get('receipt_number') or ''} {d.get('applicant_name') or ''} "
-                        f"{cccd.get(str(d['id']), '')}"
+                        f"{sealed.get(str(d['id']), '')}"
                     ),
                     d,
                 )

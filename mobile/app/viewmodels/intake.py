@@ -1,15 +1,29 @@
-"""Receiving a dossier: procedure → applicant → papers and photos → check → receipt.
+"""Receiving a dossier: procedure → applicant → parties and facts → papers and photos →
+check → receipt.
+
+The parties and facts steps come from the procedure's form (``procedure["form"]``,
+``sync.forms``): one step per party (bên nữ, bên nam…), then one for the facts (number
+of copies…) when the form has any. Their values are checked offline with
+``sync.forms.value_problems`` — the server's own check.
 
 Everything is checked here before it reaches ``Tablet.create_dossier`` (which checks
 again with the server's rules): the citizen ID with ``sync.domain.cccd_problem``, the
 phone with ``phone_problem``, the birth date typed the Vietnamese way. The due date
-shown before saving is ``sync.workdays.due_date`` — the same computation the tablet
+shown before saving is ``sync.workdays.appointment`` — the same computation the tablet
 stores and the server confirms.
+
+Photos are made light when taken (``mobile.photo_resize``: upright, long edge 1600 px,
+no EXIF or location) and sealed in the store at once (``add_blob``; uploaded only once
+the dossier's attachment references them); the camera's plain file is deleted then.
+The intake holds their SHA-256, so its draft (``draft_state``, kept encrypted by
+``mobile.drafts``) names them and survives the app being killed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,14 +32,29 @@ from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_user_date
 from mobile.app.qr import make_qr_png, status_url
 from mobile.app.viewmodels.base import UserError, from_invalid_input
+from mobile.photo_resize import PhotoOptions, PreparedPhoto, prepare_photo
+from mobile.security import VaultError
+from mobile.store import StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import Channel, cccd_matches_birth, cccd_problem, phone_problem
+from sync.forms import value_problems
 from sync.text import fold
-from sync.workdays import due_date
 
-__all__ = ["STEPS", "Applicant", "IntakeModel", "Receipt"]
+__all__ = [
+    "STEPS",
+    "Applicant",
+    "FormField",
+    "IntakeModel",
+    "IntakePhoto",
+    "Receipt",
+    "stored_value",
+]
 
+#: The fixed steps; ``IntakeModel.steps()`` puts ``party:<role>`` and ``facts`` steps
+#: after "applicant" when the procedure's form asks for them.
 STEPS = ("procedure", "applicant", "documents", "review", "receipt")
+PARTY_STEP = "party:"
+FACTS_STEP = "facts"
 
 #: The tablet's field names → the form's.
 _FORM_FIELD = {
@@ -53,6 +82,35 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One input of a party or facts step, as the screen draws it."""
+
+    key: str
+    label: str
+    kind: str  # text | date | cccd | int | choice
+    required: bool
+    value: str
+    #: (value, label) for a choice.
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakePhoto:
+    """A photo taken for this intake, prepared and sealed in the store."""
+
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+    #: What the camera gave (to say how much was saved).
+    original_size: int
+
+    @property
+    def extension(self) -> str:
+        return Path(self.filename).suffix.lstrip(".").lower()
+
+
+@dataclass(frozen=True)
 class Receipt:
     """What the citizen takes home (phiếu 01): number, due date and the QR code."""
 
@@ -71,18 +129,26 @@ class IntakeModel:
     procedure: dict[str, Any] | None = None
     applicant: Applicant = field(default_factory=Applicant)
     provided: set[int] = field(default_factory=set)
-    photos: list[Path] = field(default_factory=list)
+    photos: list[IntakePhoto] = field(default_factory=list)
     receipt: Receipt | None = None
+    #: Role → field key → text as typed; facts: key → text as typed.
+    party_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    fact_values: dict[str, str] = field(default_factory=dict)
+
+    photo_options: PhotoOptions = field(default_factory=PhotoOptions)
+    #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
+    verification_needed: bool = False
 
     def reset(self) -> None:
-        for photo in self.photos:  # an intake given up: its camera photos go too
-            self._discard_camera_file(photo)
         self.step = "procedure"
         self.procedure = None
         self.applicant = Applicant()
         self.provided = set()
         self.photos = []
         self.receipt = None
+        self.party_values = {}
+        self.fact_values = {}
+        self.verification_needed = False
 
     def _discard_camera_file(self, photo: Path) -> None:
         """Delete a photo the app's camera saved (in plain); files picked elsewhere stay."""
@@ -120,6 +186,8 @@ class IntakeModel:
         days = procedure.get("processing_days")
         if days == 0:
             return self.ctx.tr("intake.same_day")
+        if procedure.get("time_unit") == "calendar_days" and isinstance(days, int):
+            return self.ctx.tr("intake.calendar_days", days=days)
         return self.ctx.tr("intake.days", days=days) if isinstance(days, int) else ""
 
     def choose_procedure(self, procedure_id: str | int) -> None:
@@ -128,6 +196,8 @@ class IntakeModel:
             raise UserError(self.ctx.tr("intake.choose_procedure"))
         if self.procedure is None or str(self.procedure["id"]) != str(procedure["id"]):
             self.provided = set()
+            self.party_values = {}
+            self.fact_values = {}
         self.procedure = procedure
 
     def procedure_name(self) -> str:
@@ -201,6 +271,131 @@ class IntakeModel:
             return [self.ctx.tr("intake.cccd_birth")]
         return []
 
+    # -- parties and facts (the procedure's form) ------------------------------------------------
+
+    def form(self) -> dict[str, Any]:
+        form = (self.procedure or {}).get("form")
+        return form if isinstance(form, dict) else {}
+
+    def _party(self, role: str) -> dict[str, Any]:
+        return next((p for p in self.form().get("parties") or [] if p.get("role") == role), {})
+
+    def form_title(self, step: str | None = None) -> str:
+        """The step's heading: the party's label ("Bên nữ") or "Thông tin hồ sơ"."""
+        step = step or self.step
+        if step.startswith(PARTY_STEP):
+            party = self._party(step[len(PARTY_STEP) :])
+            title = self.ctx.tr.pick(party, "label")
+            if not party.get("required", True):
+                title = f"{title} ({self.ctx.tr('intake.party_optional')})"
+            return title
+        return self.ctx.tr("intake.step.facts")
+
+    def _specs(self, step: str) -> list[dict[str, Any]]:
+        if step.startswith(PARTY_STEP):
+            return list(self._party(step[len(PARTY_STEP) :]).get("fields") or [])
+        if step == FACTS_STEP:
+            return list(self.form().get("facts") or [])
+        return []
+
+    def _typed(self, step: str) -> dict[str, str]:
+        if step.startswith(PARTY_STEP):
+            return self.party_values.setdefault(step[len(PARTY_STEP) :], {})
+        return self.fact_values
+
+    def form_fields(self, step: str | None = None) -> list[FormField]:
+        step = step or self.step
+        tr = self.ctx.tr
+        typed = self._typed(step)
+        rows = []
+        for spec in self._specs(step):
+            key = str(spec.get("key"))
+            value = typed.get(key)
+            if value is None:
+                value = str(spec.get("default") or "")
+            choices = tuple(
+                (str(c.get("value")), tr.pick(c, "label")) for c in spec.get("choices") or []
+            )
+            rows.append(
+                FormField(
+                    key=key,
+                    label=tr.pick(spec, "label"),
+                    kind=str(spec.get("type", "text")),
+                    required=bool(spec.get("required")),
+                    value=value,
+                    choices=choices,
+                )
+            )
+        return rows
+
+    def set_form_values(self, step: str | None = None, **values: str) -> None:
+        step = step or self.step
+        typed = self._typed(step)
+        keys = {str(s.get("key")) for s in self._specs(step)}
+        unknown = set(values) - keys
+        if unknown:
+            raise TypeError(f"unknown fields of {step}: {sorted(unknown)}")
+        for key, value in values.items():
+            typed[key] = value.strip() if isinstance(value, str) else str(value)
+
+    def parties_payload(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for party in self.form().get("parties") or []:
+            role = str(party.get("role"))
+            typed = self._typed(PARTY_STEP + role)
+            values = {}
+            for spec in party.get("fields") or []:
+                key = str(spec.get("key"))
+                text = typed.get(key, str(spec.get("default") or ""))
+                values[key] = stored_value(spec, text)
+            cleaned = {k: v for k, v in values.items() if v is not None}
+            # A party left blank but for its defaults (Việt Nam…) is no party at all.
+            defaults = {
+                str(s.get("key")): s.get("default")
+                for s in party.get("fields") or []
+                if s.get("default")
+            }
+            if cleaned and cleaned != {k: v for k, v in defaults.items() if k in cleaned}:
+                out[role] = cleaned
+        return out
+
+    def facts_payload(self) -> dict[str, Any]:
+        out = {}
+        for spec in self.form().get("facts") or []:
+            key = str(spec.get("key"))
+            value = stored_value(spec, self.fact_values.get(key, str(spec.get("default") or "")))
+            if value is not None:
+                out[key] = value
+        return out
+
+    def form_errors(self, step: str | None = None) -> dict[str, str]:
+        """Field key → message for the party or facts step (``sync.forms``, as the server)."""
+        step = step or self.step
+        if not (step.startswith(PARTY_STEP) or step == FACTS_STEP):
+            return {}
+        today = office_today(self.ctx.tablet.now())
+        problems = value_problems(
+            self.form(), self.parties_payload(), self.facts_payload(), today=today
+        )
+        prefix = f"parties.{step[len(PARTY_STEP) :]}." if step != FACTS_STEP else "facts."
+        errors = {}
+        for path, message in problems.items():
+            if path.startswith(prefix):
+                key = path[len(prefix) :]
+                errors[key] = self._message(key, step, message)
+        return errors
+
+    def _message(self, key: str, step: str, message: str) -> str:
+        tr = self.ctx.tr
+        spec = next((s for s in self._specs(step) if s.get("key") == key), {})
+        if message.startswith("Không được để trống"):
+            return tr("common.required")
+        if spec.get("type") == "date" and message.startswith("Ngày không hợp lệ"):
+            return tr("common.bad_date")
+        if spec.get("type") == "date" and "tương lai" in message:
+            return tr("intake.date_future")
+        return tr.message(message)
+
     # -- step 3: papers and photos -------------------------------------------------------------
 
     def documents(self) -> list[dict[str, Any]]:
@@ -232,30 +427,83 @@ class IntakeModel:
     def missing_required(self) -> int:
         return sum(1 for d in self.documents() if d["required"] and not d["provided"])
 
-    def add_photo(self, path: str | Path) -> None:
+    def prepare_photo(self, path: str | Path) -> PreparedPhoto:
+        """Read and lighten a photo (no store access: may run off the UI thread)."""
         photo = Path(path)
-        if not photo.is_file():
+        try:
+            data = photo.read_bytes()
+        except OSError:
+            data = b""
+        if not data:
             message = self.ctx.tr("intake.photo_missing", name=photo.name)
             raise UserError(message, {"photo": message})
+        return prepare_photo(data, photo.name, self.photo_options)
+
+    def keep_photo(self, prepared: PreparedPhoto, source: Path | None = None) -> IntakePhoto:
+        """Seal the prepared photo in the store; the camera's plain file goes."""
+        self.ctx.tablet.store.add_blob(prepared.data, prepared.content_type)
+        photo = IntakePhoto(
+            sha256=hashlib.sha256(prepared.data).hexdigest(),
+            filename=prepared.filename,
+            content_type=prepared.content_type,
+            size=len(prepared.data),
+            original_size=prepared.original_size,
+        )
         self.photos.append(photo)
+        if source is not None:
+            self._discard_camera_file(source)
+        return photo
+
+    def add_photo(self, path: str | Path) -> IntakePhoto:
+        """Prepare and keep a photo in one go (the screen splits it around a thread)."""
+        return self.keep_photo(self.prepare_photo(path), Path(path))
+
+    def photo_bytes(self, photo: IntakePhoto) -> bytes | None:
+        """The photo's plain bytes, opened from the store in memory (to show it)."""
+        try:
+            return self.ctx.tablet.store.blob_bytes(photo.sha256)
+        except (OSError, StoreError, VaultError):  # locked, or a damaged file
+            return None
 
     def remove_photo(self, index: int) -> None:
         if 0 <= index < len(self.photos):
-            self._discard_camera_file(self.photos.pop(index))
+            self.photos.pop(index)
 
     # -- step 4: check -------------------------------------------------------------------------
 
     def due_preview(self) -> date | None:
-        """The due date if saved now (``sync.workdays.due_date``)."""
-        days = (self.procedure or {}).get("processing_days")
-        if not isinstance(days, int):
+        """The due date if saved now: ``Tablet.due_dates`` (``sync.workdays.appointment``
+        with the procedure's rule and the pulled day-off decisions), as saved."""
+        if self.procedure is None:
             return None
-        return due_date(self.ctx.tablet.now(), days)
+        return self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[0]
+
+    def can_verify(self) -> bool:
+        """Whether the chosen procedure has a verification extension."""
+        days = (self.procedure or {}).get("extension_days")
+        return isinstance(days, int) and not isinstance(days, bool) and days > 0
+
+    def verification_text(self) -> str:
+        """The toggle's label: the longer appointment if verification is needed."""
+        if not self.can_verify() or self.procedure is None:
+            return ""
+        longer = self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[1]
+        return self.ctx.tr(
+            "intake.verification", date=fmt_date(longer), days=self.procedure["extension_days"]
+        )
 
     def due_text(self) -> str:
+        if self.verification_needed and self.can_verify() and self.procedure is not None:
+            longer = self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[1]
+            return self.ctx.tr("intake.due", date=fmt_date(longer))
         due = self.due_preview()
         if due is None:
             return self.ctx.tr("intake.due_unknown")
+        from sync.slips.data import appointment_hour  # not at start-up: sync.slips loads PDF code
+
+        hour = appointment_hour(self.procedure or {})
+        if hour is not None:  # same-day procedures: the slip carries the hour too
+            return self.ctx.tr("intake.due_at", time=f"{hour:%H:%M}", date=fmt_date(due))
         return self.ctx.tr("intake.due", date=fmt_date(due))
 
     def summary(self) -> list[tuple[str, str]]:
@@ -278,12 +526,44 @@ class IntakeModel:
                 f"{sum(d['provided'] for d in documents)}/{len(documents)}",
             ),
             (tr("field.photos"), str(len(self.photos))),
+            *self.form_summary(),
         ]
+
+    def form_summary(self) -> list[tuple[str, str]]:
+        """Each party's filled fields, then the facts, as (label, value)."""
+        tr = self.ctx.tr
+        rows: list[tuple[str, str]] = []
+        for step in self.steps():
+            if not (step.startswith(PARTY_STEP) or step == FACTS_STEP):
+                continue
+            filled = [f for f in self.form_fields(step) if f.value]
+            if not filled:
+                continue
+            title = self.form_title(step)
+            for item in filled:
+                value = item.value
+                if item.kind == "choice":
+                    value = dict(item.choices).get(value, value)
+                rows.append((f"{title} · {item.label}", value))
+        if rows:
+            rows.insert(0, (tr("intake.parties_heading"), ""))
+        return rows
 
     # -- moving between steps ------------------------------------------------------------------
 
+    def steps(self) -> tuple[str, ...]:
+        """The steps of this intake: the fixed ones with the form's in between."""
+        form = self.form()
+        middle = [PARTY_STEP + str(p.get("role")) for p in form.get("parties") or []]
+        if form.get("facts"):
+            middle.append(FACTS_STEP)
+        return (*STEPS[:2], *middle, *STEPS[2:])
+
     def step_number(self) -> int:
-        return STEPS.index(self.step) + 1
+        return self.steps().index(self.step) + 1
+
+    def step_count(self) -> int:
+        return len(self.steps()) - 1  # the receipt is not a step to fill in
 
     def step_errors(self, step: str | None = None) -> dict[str, str]:
         step = step or self.step
@@ -292,25 +572,28 @@ class IntakeModel:
             return {"procedure": message}
         if step == "applicant":
             return self.applicant_errors()
-        return {}
+        return self.form_errors(step)
 
     def next(self) -> str:
         errors = self.step_errors()
         if errors:
             raise UserError(next(iter(errors.values())), errors)
+        steps = self.steps()
         if self.step != "review":
-            self.step = STEPS[STEPS.index(self.step) + 1]
+            self.step = steps[steps.index(self.step) + 1]
         return self.step
 
     def back(self) -> str:
         if self.step in ("procedure", "receipt"):
             return self.step
-        self.step = STEPS[STEPS.index(self.step) - 1]
+        steps = self.steps()
+        self.step = steps[steps.index(self.step) - 1]
         return self.step
 
     def go(self, step: str) -> None:
         """Jump back to an earlier step (from the review)."""
-        if step not in STEPS or STEPS.index(step) > STEPS.index(self.step):
+        steps = self.steps()
+        if step not in steps or steps.index(step) > steps.index(self.step):
             raise ValueError(f"cannot jump forward to {step!r}")
         self.step = step
 
@@ -319,7 +602,7 @@ class IntakeModel:
     def save(self) -> Receipt:
         """Save the dossier (and its photos) and make the receipt with its QR code."""
         tr = self.ctx.tr
-        for step in ("procedure", "applicant"):
+        for step in self.steps()[: self.steps().index("documents")]:
             errors = self.step_errors(step)
             if errors:
                 self.step = step
@@ -338,25 +621,35 @@ class IntakeModel:
                 channel=person.channel,
                 village_id=person.village_id,
                 provided_documents=sorted(self.provided),
+                parties=self.parties_payload(),
+                facts=self.facts_payload(),
+                verification_needed=self.verification_needed and self.can_verify(),
             )
         except InvalidInput as error:
             refused = from_invalid_input(error, tr.message)
             errors = {_FORM_FIELD.get(k, k): v for k, v in refused.errors.items()}
             if set(errors) & set(_FORM_FIELD.values()):
                 self.step = "applicant"
+            party_step = _step_of(next(iter(errors), ""))
+            if party_step in self.steps():
+                self.step = party_step
+                errors = {k.rsplit(".", 1)[-1]: v for k, v in errors.items()}
             raise UserError(refused.message, errors) from error
         warnings: list[str] = []
         for photo in self.photos:
             try:
-                tablet.attach_photo("dossier", dossier_id, photo)
-            except (OSError, InvalidInput) as error:
+                data = self.ctx.tablet.store.blob_bytes(photo.sha256)
+                if data is None:
+                    raise OSError(tr("intake.photo_missing", name=photo.filename))
+                tablet.attach_photo(
+                    "dossier", dossier_id, data, photo.content_type, filename=photo.filename
+                )
+            except (OSError, StoreError, InvalidInput) as error:
                 message = error.message if isinstance(error, InvalidInput) else str(error)
-                warnings.append(f"{photo.name}: {tr.message(message)}")
-            else:  # sealed in the store now: no plain copy left behind
-                self._discard_camera_file(photo)
+                warnings.append(f"{photo.filename}: {tr.message(message)}")
         dossier = tablet.dossier(dossier_id) or {}
         number = str(dossier.get("receipt_number", ""))
-        url = status_url(self.ctx.server_url(), number)
+        url = status_url(self.ctx.server_url(), number, str(dossier.get("check_code") or ""))
         qr = make_qr_png(url, self.ctx.receipts_dir() / f"{number}.png")
         self.receipt = Receipt(
             dossier_id=dossier_id,
@@ -368,3 +661,82 @@ class IntakeModel:
         )
         self.step = "receipt"
         return self.receipt
+
+    # -- the draft (mobile.drafts) ---------------------------------------------------------------
+
+    def draft_state(self) -> dict[str, Any] | None:
+        """What was typed so far, JSON-ready; None before anything worth keeping."""
+        if self.step == "receipt" or self.procedure is None:
+            return None
+        return {
+            "version": 1,
+            "step": self.step,
+            "procedure_id": self.procedure["id"],
+            "applicant": asdict(self.applicant),
+            "provided": sorted(self.provided),
+            "photos": [asdict(photo) for photo in self.photos],
+            "verification_needed": self.verification_needed,
+            # The form's parties and facts, as typed (role → key → text; key → text).
+            "parties": {role: dict(values) for role, values in self.party_values.items()},
+            "facts": dict(self.fact_values),
+        }
+
+    def draft_summary(self) -> str:
+        name = self.applicant.name or "…"
+        return f"{self.procedure_name()} · {name}"
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None:
+        """Back to where the draft was (a procedure gone from the catalog: step 1)."""
+        self.reset()
+        procedure = self.ctx.tablet.procedure(int(state.get("procedure_id") or 0))
+        if procedure is None:
+            return
+        self.procedure = procedure
+        known = {f.name for f in fields(Applicant)}
+        typed = state.get("applicant") or {}
+        self.applicant = Applicant(**{k: v for k, v in typed.items() if k in known})
+        self.provided = {int(i) for i in state.get("provided") or []}
+        self.verification_needed = state.get("verification_needed") is True
+        names = {f.name for f in fields(IntakePhoto)}
+        for photo in state.get("photos") or []:
+            kept = IntakePhoto(**{k: v for k, v in photo.items() if k in names})
+            if self.ctx.tablet.store.blob_info(kept.sha256) is not None:
+                self.photos.append(kept)
+        self.party_values = {
+            str(role): {str(k): str(v) for k, v in (typed_party or {}).items()}
+            for role, typed_party in (state.get("parties") or {}).items()
+        }
+        self.fact_values = {str(k): str(v) for k, v in (state.get("facts") or {}).items()}
+        step = str(state.get("step") or "applicant")
+        self.step = step if step in self.steps()[:-1] else "applicant"
+
+
+def _step_of(path: str) -> str:
+    """``parties.bride.cccd`` → ``party:bride``; ``facts.copies`` → ``facts``."""
+    parts = path.split(".")
+    if parts[0] == "parties" and len(parts) >= 2:
+        return PARTY_STEP + parts[1]
+    return FACTS_STEP if parts[0] == "facts" else ""
+
+
+def stored_value(spec: dict[str, Any], text: str) -> Any:
+    """Typed text as the form stores it (``sync.forms``): ISO dates, whole numbers.
+
+    Unreadable text stays text, for ``sync.forms.value_problems`` to name the problem.
+    """
+    text = text.strip()
+    kind = spec.get("type")
+    if not text:
+        return None
+    if kind == "date":
+        try:
+            parsed = parse_user_date(text)
+        except ValueError:
+            return text
+        return parsed.isoformat() if parsed else None
+    if kind == "int":
+        digits = text.replace(".", "").replace(" ", "")
+        return int(digits) if digits.isdigit() else text
+    if kind == "cccd":
+        return text.replace(" ", "")
+    return text

@@ -27,6 +27,23 @@ class DossierCreateSchema(StrictSchema):
         ma.fields.Integer(validate=ma.validate.Range(min=0, max=100)), load_default=list
     )
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    # The procedure's form (sync.forms; GET /catalog… ``form``): checked field by field,
+    # a 422 names each as ``parties.<role>.<key>`` / ``facts.<key>``.
+    parties = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        values=ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=40))),
+        load_default=dict,
+        validate=ma.validate.Length(max=8),
+    )
+    facts = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        load_default=dict,
+        validate=ma.validate.Length(max=12),
+    )
+    verification_needed = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Verification needed (the extension of the procedure applies)"},
+    )
 
 
 class DossierListArgs(PageArgs):
@@ -58,11 +75,18 @@ class DossierSchema(ma.Schema):
     channel = ma.fields.Enum(Channel, by_value=True)
     received_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
+    verification_needed = ma.fields.Boolean()
+    verification_due_date = ma.fields.Date(allow_none=True)
+    effective_due_date = ma.fields.Date(
+        metadata={"description": "The due date that applies (the longer one with verification)"}
+    )
     status = ma.fields.Enum(DossierStatus, by_value=True)
     handler_id = ma.fields.Integer(allow_none=True)
     documents = ma.fields.List(ma.fields.Nested(DocumentItemSchema))
     note = ma.fields.String()
     result_returned_at = ma.fields.AwareDateTime(allow_none=True)
+    parties = ma.fields.Dict()
+    facts = ma.fields.Dict()
     seq = ma.fields.Integer()
 
 

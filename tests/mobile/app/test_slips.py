@@ -119,7 +119,9 @@ def test_the_slip_data_comes_from_the_tablets_records(
     assert data.working_days == 5 and data.fee_vnd is None
     assert data.officer_name == "Sùng Thị Mai"
     assert data.channel_label == "Tiếp nhận lưu động tại thôn, bản"
-    assert data.status_url == f"http://motcua.test/tra-cuu/{data.receipt_number}"
+    code = (ctx.tablet.dossier(dossier_id) or {})["check_code"]
+    assert data.check_code == code and len(code) == 6
+    assert data.status_url == f"http://motcua.test/tra-cuu/{data.receipt_number}?k={code}"
 
 
 def test_a_colleagues_dossier_leaves_the_receiver_blank(
@@ -141,13 +143,13 @@ def test_what_the_tablet_lacks_is_said_plainly(
 ) -> None:
     fake_server.add_reference(
         "procedure",
-        4,
+        9,
         {"code": "2.000001", "name_vi": "Thủ tục chưa có thời hạn", "active": True},
     )
     ctx = make_ctx()
     with pytest.raises(UserError, match="Không tìm thấy hồ sơ"):
         prepare_receipt_export(ctx, "khong-co")
-    no_due = ctx.tablet.create_dossier(4, "Lò Văn Sáng")
+    no_due = ctx.tablet.create_dossier(9, "Lò Văn Sáng")
     with pytest.raises(UserError, match="chưa có ngày hẹn trả kết quả"):
         export_receipt(ctx, no_due)
     ctx.tr.set_language("en")
