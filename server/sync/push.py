@@ -63,7 +63,7 @@ from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, Refused, plan_operation
 from sync.ops import Operation, Outcome, OutcomeKind, Reason
-from sync.receipts import parse_receipt_number
+from sync.receipts import ReceiptNumberError, read_receipt_number
 from sync.schema import (
     COLLECTIONS,
     REFERENCE_COLLECTIONS,
@@ -161,8 +161,11 @@ class Pusher:
         *,
         device_now_ms: int,
         max_skew_ms: int,
+        unreadable: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.session = session
+        #: Operations whose fields hold NUL or a lone surrogate: op id → (field, problem).
+        self.unreadable = unreadable or {}
         self.device = device
         self.commune_id = device.commune_id
         self.clock = server_clock()
@@ -312,6 +315,13 @@ class Pusher:
                 return self._rejected(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
             return Outcome.from_wire(stored_outcome)
         try:
+            if op.op_id in self.unreadable:
+                name, problem = self.unreadable[op.op_id]
+                message = (
+                    f"Trường {name} chứa ký tự không lưu được (NUL hoặc surrogate lẻ), "
+                    f"hãy sửa lại rồi lưu ({name}: {problem})"
+                )
+                raise self._refuse(op, Reason.INVALID, message, {name: message})
             if isolated:
                 with self.session.begin_nested():
                     outcome = self._apply(op)
@@ -456,7 +466,7 @@ class Pusher:
             raise self._refuse(
                 op, Reason.INVALID, f"Dấu thời gian không hợp lệ (bad stamp: {error})"
             ) from error
-        if not stamp.node.isdigit() or int(stamp.node) != self.device.device_no:
+        if stamp.node != str(self.device.device_no):
             raise self._refuse(
                 op,
                 Reason.INVALID,
@@ -618,15 +628,11 @@ class Pusher:
         commune = self._reference(AdminUnit, self.commune_id)
         assert commune is not None
         code = commune.code or str(commune.id)
-        parsed = parse_receipt_number(number)
-        if parsed is None:
-            self._invalid(
-                op,
-                "receipt_number",
-                f"Số biên nhận {number!r} sai định dạng "
-                f"(receipt number must look like {code}-26{self.device.device_no:02d}-00001)",
-            )
-        commune_code, _yy, device_no, _serial = parsed
+        try:
+            parsed = read_receipt_number(number)
+        except ReceiptNumberError as error:
+            self._invalid(op, "receipt_number", str(error))
+        commune_code, device_no = parsed.commune, parsed.device_no
         if commune_code != code:
             self._invalid(
                 op,
@@ -756,11 +762,20 @@ def push(
     device_now_ms: int,
     max_skew_ms: int,
     app_version: str | None = None,
+    unreadable: dict[str, tuple[str, str]] | None = None,
 ) -> PushResult:
-    """Apply ``operations`` from ``device``; the caller commits (one transaction)."""
-    result = Pusher(session, device, device_now_ms=device_now_ms, max_skew_ms=max_skew_ms).push(
-        operations
-    )
+    """Apply ``operations`` from ``device``; the caller commits (one transaction).
+
+    ``unreadable``: operations rejected for NUL or lone surrogates in their fields
+    (op id → field, problem), each rejected on its own (G12).
+    """
+    result = Pusher(
+        session,
+        device,
+        device_now_ms=device_now_ms,
+        max_skew_ms=max_skew_ms,
+        unreadable=unreadable,
+    ).push(operations)
     device.last_sync_at = utcnow()
     if app_version:
         device.app_version = app_version[:32]
