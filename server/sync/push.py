@@ -76,6 +76,16 @@ from sync.workdays import due_date
 OFFICER_FIELDS = frozenset(
     {"handler_id", "officer_id", "assignee_id", "resolved_by_id", "lost_officer_id"}
 )
+#: Fields saying who did something (and when it was decided): the server sets them from
+#: the authenticated device, never from the body (PROTOCOL.md §6 "Identity").
+IDENTITY_FIELDS: dict[str, frozenset[str]] = {
+    "sync_conflict": frozenset({"resolved_by_id", "resolved_at"}),
+    "dossier_event": frozenset({"officer_id"}),
+    "dossier_apology": frozenset({"officer_id"}),
+    "survey_response": frozenset({"officer_id"}),
+}
+#: Writing any of these to a conflict record decides it.
+DECISION_FIELDS = frozenset({"status", "resolution", "resolved_by_id", "resolved_at"})
 #: Models an attachment may belong to.
 OWNER_MODELS: dict[str, type[SyncRecord]] = {"dossier": Dossier, "feedback": Feedback}
 #: What an officer calls a parent or owner record (messages).
@@ -403,6 +413,9 @@ class Pusher:
 
         stamp, restamped = self._stamp(op)
         fields = {name: normalise(op.collection, name, value) for name, value in op.fields.items()}
+        sent = fields.copy()
+        identity = self._identity(op)
+        fields.update(identity)
         op = Operation(op.op_id, op.collection, op.record_id, stamp, fields, op.base, op.create)
         self._check_legal_times(spec, op)
 
@@ -416,6 +429,17 @@ class Pusher:
         if plan.created:
             self._check_creation(spec, op)
             self._server_values(spec, op, writes, lost)
+        # Identity values the body did not carry as such are the server's writes, so
+        # they reach the device by pull (it never gets back its own stamps).
+        replaced = [
+            name
+            for name, value in identity.items()
+            if name in writes and sent.get(name, None) != value
+        ]
+        if replaced:
+            identity_stamp = self.clock.now().encode()
+            for name in replaced:
+                writes[name] = (writes[name][0], identity_stamp)
 
         if writes:
             row = self.store.write(op.collection, op.record_id, writes)
@@ -457,6 +481,24 @@ class Pusher:
         )
 
     # -- checks ------------------------------------------------------------------------------
+
+    def _identity(self, op: Operation) -> dict[str, Any]:
+        """Who did it and when it was decided, from the authenticated device and the
+        server's clock, whatever the body says (PROTOCOL.md §6 "Identity")."""
+        names = IDENTITY_FIELDS.get(op.collection)
+        if not names:
+            return {}
+        if op.collection == "sync_conflict":
+            if not DECISION_FIELDS & op.fields.keys():
+                return {}
+            decided = datetime.fromtimestamp(self.server_now_ms // 1000, UTC)
+            return {
+                "resolved_by_id": self.device.officer_id,
+                "resolved_at": decided.isoformat(),
+            }
+        if not op.create:
+            return {}
+        return dict.fromkeys(names, self.device.officer_id)
 
     def _stamp(self, op: Operation) -> tuple[str, str | None]:
         """The stamp to merge with, and the server's re-stamp if the device's ran ahead."""
