@@ -3,7 +3,14 @@
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
 from server.models.catalog import Procedure
-from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
+from server.models.dossiers import (
+    Attachment,
+    Blob,
+    BlobHolder,
+    Dossier,
+    DossierApology,
+    DossierEvent,
+)
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
 from server.models.ratings import ServiceRating
@@ -18,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "BlobHolder",
     "Device",
     "Dossier",
     "DossierApology",

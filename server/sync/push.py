@@ -40,7 +40,6 @@ from server.models import (
     AdminUnit,
     AppliedOperation,
     AuditEntry,
-    Blob,
     Device,
     Dossier,
     Feedback,
@@ -57,6 +56,7 @@ from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services import audit
 from server.services.changes import commune_scope, numbers_held
+from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
 from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
@@ -650,8 +650,10 @@ class Pusher:
             self._check_receipt_number(op, str(op.fields["receipt_number"]))
         elif spec.name == "attachment":
             sha256 = str(op.fields["sha256"])
-            blob = self.session.get(Blob, sha256)
-            if blob is None or not blob.verified:
+            # Proof of possession: only an upload that counts for this commune (PROTOCOL.md
+            # §8); another commune's photo is as absent as one never uploaded.
+            blob = holds(self.session, sha256, self.commune_id)
+            if blob is None:
                 raise self._refuse(
                     op,
                     Reason.BLOB_MISSING,
