@@ -279,3 +279,76 @@ def test_timeline_officer_is_the_devices_officer(
     stored = session.get(DossierEvent, event_id)
     assert stored is not None
     assert stored.officer_id == world.a.device.officer_id != world.a.leader.id
+
+
+# -- item 6: a returned result is never undone by a stale offline edit -------------------
+
+
+@pytest.mark.parametrize("stale", ["withdrawn", "refused"])
+@pytest.mark.parametrize("returned_first", [True, False], ids=["returned_first", "stale_first"])
+def test_g6_a_returned_result_is_not_undone_by_a_stale_offline_edit(
+    tablet_a: Tablet,
+    world: World,
+    session: Session,
+    client: FlaskClient,
+    stale: str,
+    returned_first: bool,
+) -> None:
+    from tests.server.sync.conftest import FlaskHttp, second_tablet
+
+    offline = second_tablet(session, world.a, FlaskHttp(client))
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    seen = create["t"]  # both tablets saw ``received`` with this clock
+    approve = tablet_a.op("dossier", dossier_id, {"status": "approved"}, base={"status": seen})
+    returned = tablet_a.op(
+        "dossier", dossier_id, {"status": "result_returned"}, base={"status": approve["t"]}
+    )
+    assert tablet_a.push_one(approve)["o"] == "applied"
+    # The offline tablet closes the dossier later by its clock, never having seen the
+    # approval or the returned result.
+    offline.clock.now()
+    late = offline.op("dossier", dossier_id, {"status": stale}, base={"status": seen})
+    assert late["t"] > returned["t"]
+    order = [returned, late] if returned_first else [late, returned]
+    results = (
+        [tablet_a.push_one(order[0]), offline.push_one(order[1])]
+        if returned_first
+        else [
+            offline.push_one(order[0]),
+            tablet_a.push_one(order[1]),
+        ]
+    )
+    session.expire_all()
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None
+    assert dossier.status == "result_returned"
+    assert results[1]["o"] == "conflict"
+    from server.models import SyncConflict
+
+    conflict = session.get(SyncConflict, results[1]["x"][0])
+    assert conflict is not None
+    assert (conflict.reason, conflict.kept_value, conflict.lost_value) == (
+        "stale_status",
+        "result_returned",
+        stale,
+    )
+
+
+def test_g6_a_tablet_that_saw_the_returned_result_cannot_withdraw(
+    tablet_a: Tablet, world: World
+) -> None:
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    approve = tablet_a.op(
+        "dossier", dossier_id, {"status": "approved"}, base={"status": create["t"]}
+    )
+    returned = tablet_a.op(
+        "dossier", dossier_id, {"status": "result_returned"}, base={"status": approve["t"]}
+    )
+    assert [r["o"] for r in tablet_a.push([create, approve, returned])["results"]] == [
+        "applied"
+    ] * 3
+    withdraw = tablet_a.op(
+        "dossier", dossier_id, {"status": "withdrawn"}, base={"status": returned["t"]}
+    )
+    assert tablet_a.push_one(withdraw)["r"] == "invalid_transition"
