@@ -38,6 +38,9 @@ class Reason(enum.StrEnum):
     MISSING_PARENT = "missing_parent"
     UNKNOWN_COLLECTION = "unknown_collection"
     BLOB_MISSING = "blob_missing"
+    #: A date with legal weight from a device whose clock was more than a day behind:
+    #: held for the officer to confirm (PROTOCOL.md §4). Schema version 2.
+    CLOCK_CONFIRM = "clock_confirm"
 
 
 #: Rejections that depend on something still to arrive; they are not remembered, so
@@ -255,7 +258,5 @@ class Cursor:
             return cls()
         match = _CURSOR.fullmatch(value)
         if match is None:
-            raise WireError(
-                f"bad cursor {value[:40]!r}: expected '<n>.<n>' in ASCII digits 0-9"
-            )
+            raise WireError(f"bad cursor {value[:40]!r}: expected '<n>.<n>' in ASCII digits 0-9")
         return cls(int(match[1]), int(match[2]))

@@ -29,7 +29,8 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-SCHEMA_VERSION = 1
+#: 2: outcome reason ``clock_confirm``; strict operation types (PROTOCOL.md §2, §4).
+SCHEMA_VERSION = 2
 
 
 class Rule(enum.StrEnum):

@@ -74,9 +74,7 @@ def check_depth(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> None:
         if byte in (0x5B, 0x7B):  # [ {
             depth += 1
             if depth > max_depth:
-                raise TooDeep(
-                    f"JSON nested deeper than {max_depth} levels of arrays and objects"
-                )
+                raise TooDeep(f"JSON nested deeper than {max_depth} levels of arrays and objects")
         else:
             depth -= 1
 

@@ -352,4 +352,3 @@ def readable_blob(
     if not path.is_file():
         raise missing
     return path, blob.content_type
-

@@ -76,6 +76,10 @@ from sync.workdays import due_date
 OFFICER_FIELDS = frozenset(
     {"handler_id", "officer_id", "assignee_id", "resolved_by_id", "lost_officer_id"}
 )
+#: A device clock this far behind the server's makes its legal dates doubtful
+#: (PROTOCOL.md §4): they are held for the officer to confirm.
+CLOCK_CONFIRM_MS = 24 * 60 * 60 * 1000
+
 #: Fields saying who did something (and when it was decided): the server sets them from
 #: the authenticated device, never from the body (PROTOCOL.md §6 "Identity").
 IDENTITY_FIELDS: dict[str, frozenset[str]] = {
@@ -411,6 +415,7 @@ class Pusher:
                 "Chỉ máy chủ tạo bản ghi xung đột (only the server creates conflict records)",
             )
 
+        sent_stamp = op.stamp
         stamp, restamped = self._stamp(op)
         fields = {name: normalise(op.collection, name, value) for name, value in op.fields.items()}
         sent = fields.copy()
@@ -418,6 +423,7 @@ class Pusher:
         fields.update(identity)
         op = Operation(op.op_id, op.collection, op.record_id, stamp, fields, op.base, op.create)
         self._check_legal_times(spec, op)
+        self._check_clock(spec, op, sent_stamp)
 
         current = self.store.read_record(op.collection, op.record_id) if row else None
         plan = plan_operation(spec, current, op, from_device=True)
@@ -522,6 +528,46 @@ class Pusher:
             return fresh, fresh
         self.clock.observe(stamp)
         return op.stamp, None
+
+    def _check_clock(self, spec: Collection, op: Operation, sent_stamp: str) -> None:
+        """Hold the legal dates of a device whose clock is more than a day behind
+        (PROTOCOL.md §4): the dates it wrote may be off by as much. The operation is
+        rejected ``clock_confirm`` with the reason; the officer confirms or corrects the
+        date, and the tablet, its clock corrected by this answer's ``skew``, sends it
+        again as a new operation."""
+        if -self.skew_ms <= CLOCK_CONFIRM_MS:
+            return
+        written_ms = Timestamp.decode(sent_stamp).wall_ms
+        if self.server_now_ms - written_ms <= CLOCK_CONFIRM_MS:
+            return  # written after the tablet corrected its clock (its stamp is near now)
+        dates = {
+            name: value
+            for name, value in op.fields.items()
+            if value is not None
+            and (field := spec.fields.get(name)) is not None
+            and field.legal_time
+        }
+        if not dates:
+            return
+        behind_vi = describe_duration(self.skew_ms, vietnamese=True)
+        behind_en = describe_duration(self.skew_ms, vietnamese=False)
+        errors = {
+            name: (
+                f"{name} = {value}: đồng hồ máy tính bảng chậm {behind_vi} so với máy chủ, "
+                "ngày này có thể sai; cán bộ kiểm tra, sửa hoặc xác nhận rồi lưu lại "
+                f"(the tablet's clock is {behind_en} behind the server's, so this date may "
+                "be wrong; check it, correct or confirm it, and save again)"
+            )
+            for name, value in dates.items()
+        }
+        names = ", ".join(sorted(dates))
+        raise self._refuse(
+            op,
+            Reason.CLOCK_CONFIRM,
+            f"Cần xác nhận {names}: đồng hồ máy tính bảng chậm {behind_vi} so với máy chủ "
+            f"(confirm {names}: the tablet's clock was {behind_en} behind the server's)",
+            errors,
+        )
 
     def _check_legal_times(self, spec: Collection, op: Operation) -> None:
         for name, value in op.fields.items():

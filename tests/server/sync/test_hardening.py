@@ -352,3 +352,62 @@ def test_g6_a_tablet_that_saw_the_returned_result_cannot_withdraw(
         "dossier", dossier_id, {"status": "withdrawn"}, base={"status": returned["t"]}
     )
     assert tablet_a.push_one(withdraw)["r"] == "invalid_transition"
+
+
+# -- item 9: legal dates from a clock more than a day behind are held --------------------
+
+
+def test_g8_legal_dates_from_a_clock_two_years_behind_are_held_for_the_officer(
+    world: World, client: FlaskClient, session: Session
+) -> None:
+    from datetime import timedelta
+
+    from sync.ids import new_id
+    from tests.server.sync.conftest import FlaskHttp, iso, make_tablet, skewed_clock
+
+    behind = make_tablet(
+        world.a.device,
+        world.a.token,
+        FlaskHttp(client),
+        clock=skewed_clock(str(world.a.device.device_no), -timedelta(days=2 * 365)),
+    )
+    device_now = behind.clock.physical_ms()
+    received = datetime_from_ms(device_now)
+    dossier_id, create = behind.new_dossier(world.procedure, received=received)
+    reply = behind.push([create], now_ms=device_now)
+    result = reply["results"][0]
+    assert (result["o"], result["r"]) == ("rejected", "clock_confirm"), result
+    assert "received_at" in result["e"]
+    assert "730 ngày" in result["m"] and "730 days" in result["m"]
+    assert session.get(Dossier, dossier_id) is None
+    # The tablet corrects its clock from the answer; the officer confirms the date
+    # and it goes out again as a new operation.
+    behind.clock.offset_ms = -reply["skew"]
+    again = behind.op("dossier", dossier_id, create["f"], create=True)
+    again["i"] = new_id()
+    assert behind.push_one(again, now_ms=device_now)["o"] == "applied"
+    stored = session.get(Dossier, dossier_id)
+    assert stored is not None
+    assert iso(stored.received_at) == create["f"]["received_at"]
+
+
+def test_g8_a_clock_less_than_a_day_behind_is_not_held(world: World, client: FlaskClient) -> None:
+    from datetime import timedelta
+
+    from tests.server.sync.conftest import FlaskHttp, make_tablet, skewed_clock
+
+    behind = make_tablet(
+        world.a.device,
+        world.a.token,
+        FlaskHttp(client),
+        clock=skewed_clock(str(world.a.device.device_no), -timedelta(hours=20)),
+    )
+    device_now = behind.clock.physical_ms()
+    _id, create = behind.new_dossier(world.procedure, received=datetime_from_ms(device_now))
+    assert behind.push_one(create, now_ms=device_now)["o"] == "applied"
+
+
+def datetime_from_ms(ms: int) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).replace(microsecond=0)
