@@ -75,7 +75,7 @@ class PullRequestSchema(StrictSchema):
         load_default=None,
         allow_none=True,
         strict=True,
-        validate=ma.validate.Range(min=0, max=2**31 - 1),
+        validate=ma.validate.Range(min=0, max=2**53 - 1),
         metadata={"description": "about how many bytes to send (clamped to 4 KiB–4 MiB)"},
     )
 

@@ -372,6 +372,7 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: W
     tablet_a.push([create, event])
     changes, _cursor = tablet_a.pull_all()
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # Only what the server itself wrote (its due date, when it differs) may come back.
+    # Only what the server itself wrote (its due date, when it differs; the event's
+    # officer, which this event did not name, PROTOCOL.md §6 "Identity") may come back.
     for change in own:
-        assert set(change["f"]) <= {"due_date"}, change
+        assert set(change["f"]) <= {"due_date", "officer_id"}, change
