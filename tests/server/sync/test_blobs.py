@@ -346,7 +346,7 @@ def test_g11_another_communes_photo_does_not_exist_until_uploaded_here(
     assert tablet_b.request("HEAD", f"/api/v1/blobs/{digest}").status == 404
     assert tablet_b.request("GET", f"/api/v1/blobs/{digest}").status == 404
     dossier_b, create_b = tablet_b.new_dossier(world.procedure)
-    attachment_b, attach_b = attachment_op(tablet_b, dossier_b, data)
+    _attachment_b, attach_b = attachment_op(tablet_b, dossier_b, data)
     results = tablet_b.push([create_b, attach_b])["results"]
     assert (results[1]["o"], results[1]["r"]) == ("rejected", "blob_missing")
     fresh = announce(tablet_b, data)
