@@ -503,17 +503,3 @@ def test_a_chunk_answer_without_upload_offset_is_retried(scripted: tuple[str, Sc
         transport.append_blob(sha, 0, b"x" * 4000)
     with pytest.raises(TransportError, match="Upload-Offset"):
         transport.blob_offset(sha)
-
-
-def test_a_photo_download_that_does_not_hash_to_its_name_is_retried(
-    scripted: tuple[str, Script],
-) -> None:
-    url, script = scripted
-    data = b"photo bytes" * 100
-    sha = hashlib.sha256(data).hexdigest()
-    script.answer = lambda seen: (200, {"Content-Type": "image/jpeg"}, data[:500])
-    transport = HttpTransport(url, "tok", "0.1.0")
-    with pytest.raises(TransportError, match="incomplete"):
-        transport.fetch_blob(sha)
-    script.answer = lambda seen: (200, {"Content-Type": "image/jpeg"}, data)
-    assert transport.fetch_blob(sha) == data
