@@ -53,6 +53,7 @@ def _require(condition: bool, message: str) -> None:
         raise WireError(message)
 
 
+_COLLECTION = re.compile(r"[a-z_]{1,40}")
 #: A device's stamp node: its device number in decimal, without leading zeros.
 _DEVICE_NODE = re.compile(r"0|[1-9][0-9]{0,8}")
 
@@ -116,7 +117,10 @@ class Operation:
         op_id, collection, record_id = wire.get("i"), wire.get("c"), wire.get("r")
         stamp, fields, base = wire.get("t"), wire.get("f"), wire.get("b", {})
         _require(isinstance(op_id, str) and is_valid_id(op_id), f"bad operation id {op_id!r}")
-        _require(isinstance(collection, str) and 0 < len(collection) <= 40, "bad collection")
+        _require(
+            isinstance(collection, str) and _COLLECTION.fullmatch(collection) is not None,
+            f"c: bad collection {str(collection)[:40]!r} (lowercase ASCII letters and _)",
+        )
         _require(
             isinstance(record_id, str) and is_valid_id(record_id), f"bad record id {record_id!r}"
         )

@@ -411,3 +411,15 @@ def datetime_from_ms(ms: int) -> Any:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ms / 1000, UTC).replace(microsecond=0)
+
+
+@pytest.mark.parametrize("collection", ["dossier\x00", "d\ud800", "DOSSIER", "x" * 41])
+def test_a_collection_name_that_is_not_one_is_a_422(
+    tablet_a: Tablet, world: World, collection: str
+) -> None:
+    _id, create = tablet_a.new_dossier(world.procedure)
+    create["c"] = collection
+    body = json.dumps({"now": tablet_a.clock.physical_ms(), "ops": [create]}).encode()
+    reply = _raw_push(tablet_a, body)
+    assert reply.status == 422, reply.content[:300]
+    assert "c: bad collection" in reply.json()["message"]
