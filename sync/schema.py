@@ -29,7 +29,8 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-#: 2: outcome reason ``clock_confirm``; strict operation types (PROTOCOL.md §2, §4).
+#: 2: deadline fields of the 2025 rules; outcome reason ``clock_confirm``; strict
+#: operation types (PROTOCOL.md §2, §4).
 SCHEMA_VERSION = 2
 
 
@@ -289,6 +290,10 @@ DOSSIER = Collection(
         "channel": F(_choice(Channel), required=True),
         "received_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
         "due_date": F(_date(), Rule.SERVER),
+        # "Trường hợp cần xác minh" (Law on Civil Status 2014 art. 18(2)...): recorded by
+        # the officer at intake or later; the longer date then applies.
+        "verification_needed": F(_bool, empty=False),
+        "verification_due_date": F(_date(), Rule.SERVER),
         "status": F(_choice(DossierStatus), Rule.STATUS, required=True),
         "handler_id": F(_int(minimum=1)),
         "documents": F(_json(50), empty=[]),
@@ -411,7 +416,7 @@ SYNC_CONFLICT = Collection(
 
 #: Reference collections are pulled, never pushed. Their fields are the server's API
 #: representation and are not validated here.
-REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form")
+REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form", "day_off")
 
 COLLECTIONS: dict[str, Collection] = {
     c.name: c

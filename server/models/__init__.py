@@ -2,7 +2,7 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
-from server.models.catalog import Procedure
+from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import (
     Attachment,
     Blob,
@@ -26,6 +26,7 @@ __all__ = [
     "Base",
     "Blob",
     "BlobHolder",
+    "DayOffDecision",
     "Device",
     "Dossier",
     "DossierApology",

@@ -25,6 +25,7 @@ from sync.slips.data import (
     LogRow,
     Office,
     TimelineRow,
+    appointment_hour,
     status_url,
 )
 from sync.slips.fonts import FontNotFoundError, register_fonts
@@ -45,6 +46,7 @@ __all__ = [
     "Office",
     "TimelineRow",
     "apology_slip",
+    "appointment_hour",
     "control_sheet",
     "receipt_slip",
     "refusal_slip",

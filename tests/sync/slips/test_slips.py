@@ -185,9 +185,10 @@ def test_01_receipt_slip(tmp_path: Path) -> None:
     assert text.count(RECEIPT) >= 2  # in the heading and under the QR code
     assert "Giấy chứng sinh do Trạm Y tế xã Tả Van cấp (bản chính)" in flat(text)
     assert "Thời gian nhận hồ sơ: 15 giờ 30 phút, ngày 12 tháng 3 năm 2026" in text
-    # 15:30 is after the cutoff: five working days from Friday 13/3 is Friday 20/3.
-    assert data.due_date == date(2026, 3, 20)
-    assert "Thời gian trả kết quả giải quyết hồ sơ: ngày 20 tháng 3 năm 2026 (Thứ Sáu)" in flat(
+    # A 5-working-day limit counts from the day after receipt whatever the hour (Civil
+    # Code 2015 art. 147): Fri 13, Mon 16, Tue 17, Wed 18, Thu 19/3/2026. No hour.
+    assert data.due_date == date(2026, 3, 19)
+    assert "Thời gian trả kết quả giải quyết hồ sơ: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat(
         text
     )
     assert "05 ngày làm việc" in text
@@ -289,7 +290,7 @@ def test_04_apology_slip(tmp_path: Path) -> None:
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
     assert "Tả Van, ngày 20 tháng 3 năm 2026" in text
     assert "Kính gửi: Ông/Bà Hoàng Thị Thu Hương" in text
-    assert "Ngày hẹn trả kết quả: ngày 20 tháng 3 năm 2026" in flat_text
+    assert "Ngày hẹn trả kết quả: ngày 19 tháng 3 năm 2026" in flat_text
     assert "ngày 26 tháng 3 năm 2026 (Thứ Năm)" in flat_text
     assert "Ủy ban nhân dân xã Tả Van xin lỗi Ông/Bà" in flat_text
     assert "KT. CHỦ TỊCH" in text
@@ -354,7 +355,7 @@ def test_05_control_sheet(tmp_path: Path) -> None:
     assert "thường trú)" in text
     assert "Trước hạn" in text
     assert "Thào Seo Lìn" in text
-    assert "hẹn trả kết quả: ngày 20 tháng 3 năm 2026 (Thứ Sáu)" in flat_text
+    assert "hẹn trả kết quả: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat_text
     render(pdf, "mau-05-phieu-kiem-soat")
 
 
