@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -29,9 +30,10 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-#: 2: deadline fields of the 2025 rules; outcome reason ``clock_confirm``; strict
-#: operation types (PROTOCOL.md §2, §4).
-SCHEMA_VERSION = 2
+#: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
+#: made at intake); 4: outcome reason ``clock_confirm`` and strict operation types
+#: (PROTOCOL.md §2, §4).
+SCHEMA_VERSION = 4
 
 
 class Rule(enum.StrEnum):
@@ -299,6 +301,9 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 

@@ -13,7 +13,7 @@ from server.models.dossiers import (
 )
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
-from server.models.ratings import ServiceRating
+from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
 from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
@@ -26,6 +26,7 @@ __all__ = [
     "Base",
     "Blob",
     "BlobHolder",
+    "CommentStatus",
     "DayOffDecision",
     "Device",
     "Dossier",

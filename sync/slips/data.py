@@ -14,9 +14,14 @@ from typing import Any
 from sync.workdays import OFFICE_CLOSES, DeadlineRule, TimeUnit
 
 
-def status_url(public_base_url: str, receipt_number: str) -> str:
-    """The citizen's status page of a dossier, encoded in the QR code of slip 01."""
-    return f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+def status_url(public_base_url: str, receipt_number: str, check_code: str = "") -> str:
+    """The citizen's status page of a dossier, encoded in the QR code of slip 01.
+
+    With the dossier's check code (``?k=``) the link opens the page at once; without
+    it the page asks for the code (sync/checkcode.py).
+    """
+    url = f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+    return f"{url}?k={check_code}" if check_code else url
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class DossierSlipData:
     copies: int = 1
     #: Where the citizen collects the result; "" = the office's own desk.
     result_place: str = ""
+    #: The citizen's check code, printed on slip 01 beside the QR ("" = none known).
+    check_code: str = ""
     #: Hour of the appointment, for same-day procedures (sync.workdays.Appointment.hour).
     due_hour: time | None = None
     #: "working_days" or "calendar_days" (sync.workdays.TimeUnit).

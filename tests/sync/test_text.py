@@ -1,11 +1,12 @@
-"""Diacritic-insensitive search keys."""
+"""Diacritic-insensitive search keys; one language of a bilingual message."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.text import fold, matches
+from sync.text import bilingual, fold, matches
 
 
 def test_vietnamese_names_fold_to_ascii() -> None:
@@ -25,3 +26,20 @@ def test_search_ignores_diacritics_and_order_of_fields() -> None:
 @given(st.text())
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "vi", "en"),
+    [
+        ("Mật khẩu sai (wrong password)", "Mật khẩu sai", "wrong password"),
+        (
+            "Không tìm thấy cán bộ (officer not found): 42",
+            "Không tìm thấy cán bộ: 42",
+            "officer not found: 42",
+        ),
+        ("Số (một (1)) sai (number (one) wrong)", "Số (một (1)) sai", "number (one) wrong"),
+        ("Chỉ một ngôn ngữ", "Chỉ một ngôn ngữ", "Chỉ một ngôn ngữ"),
+    ],
+)
+def test_bilingual_gives_one_language(text: str, vi: str, en: str) -> None:
+    assert (bilingual(text, "vi"), bilingual(text, "en")) == (vi, en)

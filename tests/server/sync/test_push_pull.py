@@ -373,10 +373,12 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: W
     tablet_a.push([create, event])
     changes, _cursor = tablet_a.pull_all()
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # Only what the server itself wrote (its due dates; the event's officer, which this
-    # event did not name, PROTOCOL.md §6 "Identity") may come back.
+    # Only what the server itself wrote (its due dates, the check code this creation did
+    # not carry, the event's officer it did not name, PROTOCOL.md §6 "Identity") may
+    # come back.
+    allowed = {"due_date", "verification_due_date", "check_code", "officer_id"}
     for change in own:
-        assert set(change["f"]) <= {"due_date", "verification_due_date", "officer_id"}, change
+        assert set(change["f"]) <= allowed, change
 
 
 def test_verification_and_day_off_decisions_over_sync(

@@ -210,6 +210,17 @@ def test_01_is_reproducible_and_the_status_url_is_printed(tmp_path: Path) -> Non
     assert data.status_url in flat(pdf_text(receipt_slip(OFFICE, data), tmp_path)).replace(" ", "")
 
 
+def test_01_prints_the_check_code_and_its_qr_link_carries_it(tmp_path: Path) -> None:
+    """Issue 10 §11: the citizen's secret is on the slip, readable and in the QR link."""
+    url = status_url("https://motcua.laocai.gov.vn/", RECEIPT, "K7M4QX")
+    assert url == f"https://motcua.laocai.gov.vn/tra-cuu/{RECEIPT}?k=K7M4QX"
+    text = flat(
+        pdf_text(receipt_slip(OFFICE, make_data(status_url=url, check_code="K7M4QX")), tmp_path)
+    )
+    assert "Mã kiểm tra:" in text and "K7M-4QX" in text  # columns interleave in the text
+    assert "K7M" not in flat(pdf_text(receipt_slip(OFFICE, make_data()), tmp_path))
+
+
 def test_02_supplement_slip(tmp_path: Path) -> None:
     pdf = supplement_slip(
         OFFICE,
