@@ -13,7 +13,7 @@ from typing import Any
 
 from sync.errors import WireError
 from sync.hlc import Timestamp
-from sync.ids import is_valid_id
+from sync.ids import is_record_id, is_valid_id
 from sync.wire import bad_text_problem
 
 PROTOCOL_VERSION = 1
@@ -122,7 +122,7 @@ class Operation:
             f"c: bad collection {str(collection)[:40]!r} (lowercase ASCII letters and _)",
         )
         _require(
-            isinstance(record_id, str) and is_valid_id(record_id), f"bad record id {record_id!r}"
+            isinstance(record_id, str) and is_record_id(record_id), f"bad record id {record_id!r}"
         )
         problem = stamp_problem(stamp)
         _require(problem is None, f"t: {problem}")

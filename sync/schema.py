@@ -28,12 +28,13 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
-from sync.ids import is_valid_id
+from sync.ids import is_record_id
 
 #: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
-#: made at intake); 4: outcome reason ``clock_confirm`` and strict operation types
+#: made at intake); 4: ``dossier.notify_consent`` and ``notify_email`` (notices to
+#: citizens); 5: outcome reason ``clock_confirm`` and strict operation types
 #: (PROTOCOL.md §2, §4).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Rule(enum.StrEnum):
@@ -169,7 +170,7 @@ def _ref(*, required: bool = False) -> Checker:
     def check(value: Any) -> str | None:
         if value is None:
             return "Không được để trống (required)" if required else None
-        if not isinstance(value, str) or not is_valid_id(value):
+        if not isinstance(value, str) or not is_record_id(value):
             return f"Mã bản ghi không hợp lệ: {value!r} (not a record id)"
         return None
 
@@ -182,6 +183,17 @@ def _cccd(value: Any) -> str | None:
     if not isinstance(value, str):
         return "Phải là chuỗi ký tự (must be a string)"
     return cccd_problem(value)
+
+
+def _email(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 120:
+        return "Phải là địa chỉ e-mail tối đa 120 ký tự (must be an e-mail address, ≤ 120)"
+    local, at, domain = value.partition("@")
+    if not (at and local and "." in domain and " " not in value and "@" not in domain):
+        return "Địa chỉ e-mail không hợp lệ (not a valid e-mail address)"
+    return None
 
 
 def _phone(value: Any) -> str | None:
@@ -301,6 +313,10 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # The citizen agreed at intake to be told of the result, a supplement or a new
+        # date by SMS (applicant_phone) or e-mail (notify_email); nothing is sent without.
+        "notify_consent": F(_bool),
+        "notify_email": F(_email),
         # Made on the device at intake, printed on slip 01; when a creation carries none
         # (null) the server makes one. Never changes after (sync/checkcode.py).
         "check_code": F(check_code_problem, Rule.IMMUTABLE),

@@ -12,6 +12,7 @@ from server.models.dossiers import (
     DossierEvent,
 )
 from server.models.feedback import Feedback
+from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
 from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
@@ -27,6 +28,7 @@ __all__ = [
     "Blob",
     "BlobHolder",
     "CommentStatus",
+    "DailyReport",
     "DayOffDecision",
     "Device",
     "Dossier",
@@ -34,9 +36,13 @@ __all__ = [
     "DossierEvent",
     "Feedback",
     "FormStatus",
+    "JobRun",
+    "Notice",
     "Officer",
+    "OfficerAlert",
     "Procedure",
     "Role",
+    "ServerMeta",
     "ServiceRating",
     "SurveyForm",
     "SurveyResponse",

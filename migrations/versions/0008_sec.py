@@ -1,7 +1,7 @@
 """blobs: per-commune uploads (proof of possession)
 
-Revision ID: 0007_sec
-Revises: 0006_web
+Revision ID: 0008_sec
+Revises: 0007_ops
 Create Date: 2026-12-07 21:20:00
 
 Hand-written. A photo's bytes were shared by hash across communes: a tablet of one
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007_sec"
-down_revision = "0006_web"
+revision = "0008_sec"
+down_revision = "0007_ops"
 branch_labels = None
 depends_on = None
 
