@@ -14,6 +14,10 @@
   connection errors, timeouts, cut responses and 5xx (and 408/429, which ask to come
   back later) are ``TransportError`` and worth retrying; the server's refusals are
   ``ServerRefused`` and its subclasses, carrying the server's message.
+- A response cut inside its headers looks whole to ``requests`` (a ``204`` without
+  ``Upload-Offset``, a ``200`` with no body): an answer without the headers the
+  protocol promises, or with a body shorter than its ``Content-Length``, is a cut
+  response, hence a ``TransportError``.
 """
 
 from __future__ import annotations
@@ -238,7 +242,18 @@ class _Client:
                 f"Không kết nối được máy chủ ({type(error).__name__}: {error})"
             ) from error
         self.stats.add(endpoint, sent, len(raw), time.perf_counter() - started)
-        return _Reply(response.status_code, dict(response.headers), raw)
+        reply = _Reply(response.status_code, dict(response.headers), raw)
+        declared = _int_header(reply.headers, "Content-Length")
+        if method != "HEAD" and declared is not None and declared != len(raw):
+            # urllib3 does not always notice: a body shorter than announced was cut.
+            raise self.cut(f"{len(raw)} of {declared} bytes")
+        return reply
+
+    def cut(self, detail: str) -> TransportError:
+        """A response cut on the way (in its headers or its body): a failed request,
+        retried like any other (PROTOCOL.md §5)."""
+        self.stats.failures += 1
+        return TransportError(f"Phản hồi bị cắt hoặc hỏng (cut response: {detail})")
 
     def json(
         self, method: str, path: str, endpoint: str, payload: Any, *, expected: Sequence[int]
@@ -253,14 +268,14 @@ class _Client:
         return reply, self.decode(reply)
 
     def decode(self, reply: _Reply) -> Any:
+        """The JSON body of a 2xx answer. An empty or unparsable one was cut on the way
+        (a cut inside the headers looks like a whole answer with no body): try again."""
         if not reply.body:
-            return {}
+            raise self.cut(f"HTTP {reply.status} without its JSON body")
         try:
             return wire.decode(reply.body, reply.headers.get("Content-Encoding"))
         except WireError as error:
-            # A 2xx whose body does not parse was cut on the way: try again.
-            self.stats.failures += 1
-            raise TransportError(f"Phản hồi bị cắt hoặc hỏng (cut response: {error})") from error
+            raise self.cut(str(error)) from error
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -416,10 +431,10 @@ class HttpTransport:
                 new_offset = int(body["offset"])
             except (TypeError, ValueError):
                 new_offset = None
-        if new_offset is None:
-            if reply.status == 409:
-                raise WireError("409 without the server's Upload-Offset")
-            new_offset = offset + len(chunk)
+        if new_offset is None or not 0 <= new_offset <= size:
+            # The server always says where the upload stands; an answer without it was
+            # cut inside its headers. Never guess: ask again (the engine re-announces).
+            raise self._client.cut(f"HTTP {reply.status} without a valid Upload-Offset")
         complete = new_offset >= size
         if isinstance(body, dict) and isinstance(body.get("complete"), bool):
             complete = body["complete"] or complete
@@ -432,19 +447,23 @@ class HttpTransport:
             return 0
         if reply.status >= 300:
             raise _refusal(reply)
-        return _int_header(reply.headers, "Upload-Offset") or 0
+        held = _int_header(reply.headers, "Upload-Offset")
+        if held is None or held < 0:
+            raise self._client.cut(f"HTTP {reply.status} without a valid Upload-Offset")
+        return held
 
     def fetch_blob(self, sha256: str) -> bytes:
         """A photo's bytes, fetched lazily when the officer opens it."""
         reply = self._client.request("GET", f"{API_PREFIX}/blobs/{sha256}", "blob_get")
         if reply.status != 200:
             raise _refusal(reply)
+        data = reply.body
         if (reply.headers.get("Content-Encoding") or "").lower() == "gzip":
             try:
-                return wire.inflate(reply.body)
+                data = wire.inflate(reply.body)
             except WireError as error:
-                raise TransportError(f"cut photo download: {error}") from error
-        return reply.body
+                raise self._client.cut(f"photo download: {error}") from error
+        return data  # mobile.photos checks that the bytes hash to the name
 
 
 def register_device(

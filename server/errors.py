@@ -45,6 +45,26 @@ SURROGATE_MESSAGE = "Dữ liệu chứa ký tự không đọc được (a lone 
 NUL_MESSAGE = "Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ (NUL characters are not allowed)"
 
 
+#: A push checks NUL and lone surrogates per operation (PROTOCOL.md §6).
+PUSH_PATH = "/api/v1/sync/push"
+DEEP_MESSAGE = "Dữ liệu JSON lồng nhau quá sâu (JSON nested too deeply)"
+
+
+def _refuse_deep_json(data: bytes) -> None:
+    """A JSON body nested thousands deep makes a recursive parser fail (a 500); refuse
+    it before any parser sees it (PROTOCOL.md §5). Gzip sync bodies are checked after
+    inflating (``sync.wire.decode``)."""
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    if (request.headers.get("Content-Encoding") or "").strip().lower() == "gzip":
+        return
+    try:
+        wire.check_depth(data)
+    except wire.TooDeep as error:
+        raise BadRequest(description=f"{DEEP_MESSAGE}: {error}") from error
+
+
 def _refuse_nul_characters() -> None:
     """NUL is never meaningful in this domain, and PostgreSQL cannot store it in text;
     a lone surrogate escape (``"\\ud800"``) parses as JSON but is not text at all.
@@ -59,8 +79,11 @@ def _refuse_nul_characters() -> None:
     values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
         raise BadRequest(description=NUL_MESSAGE)
-    if request.mimetype == "application/json":
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
         data = request.get_data(cache=True)
+        _refuse_deep_json(data)
+        if request.path == PUSH_PATH:
+            return  # checked per operation: one bad record blocks nothing (G12)
         if b"\\u0000" in data:
             raise BadRequest(description=NUL_MESSAGE)
         if b"\\ud" in data or b"\\uD" in data:  # maybe a lone surrogate escape

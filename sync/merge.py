@@ -23,14 +23,18 @@ _CONFLICT_NAMESPACE = uuid.UUID("6f1f7d1e-3c1a-4b5e-9a57-6d6f74637561")
 _STAGE = {
     DossierStatus.APPROVED.value: 1,
     DossierStatus.REJECTED.value: 1,
-    DossierStatus.RESULT_RETURNED.value: 2,
     DossierStatus.REFUSED.value: 2,
     DossierStatus.WITHDRAWN.value: 2,
+    # The result is in the citizen's hands: nothing a tablet wrote without having seen
+    # it undoes that (PROTOCOL.md §3), whatever its stamp and in whatever order the
+    # server meets the two writes.
+    DossierStatus.RESULT_RETURNED.value: 3,
 }
 
 
 def status_stage(value: Any) -> int:
-    """0 while a dossier is open, 1 once decided, 2 once final."""
+    """0 while a dossier is open, 1 once decided, 2 once closed without a result
+    (refused, withdrawn), 3 once the result is returned."""
     return _STAGE.get(value, 0)
 
 

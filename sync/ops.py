@@ -7,11 +7,14 @@ give them names in code.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sync.errors import WireError
+from sync.hlc import Timestamp
 from sync.ids import is_record_id, is_valid_id
+from sync.wire import bad_text_problem
 
 PROTOCOL_VERSION = 1
 
@@ -35,6 +38,9 @@ class Reason(enum.StrEnum):
     MISSING_PARENT = "missing_parent"
     UNKNOWN_COLLECTION = "unknown_collection"
     BLOB_MISSING = "blob_missing"
+    #: A date with legal weight from a device whose clock was more than a day behind:
+    #: held for the officer to confirm (PROTOCOL.md §4). Schema version 2.
+    CLOCK_CONFIRM = "clock_confirm"
 
 
 #: Rejections that depend on something still to arrive; they are not remembered, so
@@ -45,6 +51,38 @@ RETRYABLE_REASONS = frozenset({Reason.MISSING_PARENT, Reason.BLOB_MISSING})
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise WireError(message)
+
+
+_COLLECTION = re.compile(r"[a-z_]{1,40}")
+#: A device's stamp node: its device number in decimal, without leading zeros.
+_DEVICE_NODE = re.compile(r"0|[1-9][0-9]{0,8}")
+
+
+def stamp_problem(stamp: Any) -> str | None:
+    """Why ``stamp`` is not a device stamp in canonical form (PROTOCOL.md §1), or None."""
+    if not isinstance(stamp, str) or not 0 < len(stamp) <= 64:
+        return "must be an HLC stamp string (12 base-36 characters, then the node)"
+    try:
+        node = Timestamp.decode(stamp).node
+    except ValueError as error:
+        return str(error)
+    if not _DEVICE_NODE.fullmatch(node):
+        return (
+            f"bad stamp {stamp!r}: the node must be the device number in ASCII decimal "
+            "without leading zeros (e.g. 3, not 03 or 003)"
+        )
+    return None
+
+
+class UnreadableRecord(WireError):
+    """An operation whose fields hold NUL or a lone surrogate: it is rejected on its own
+    (``invalid``), the others in the push still apply (G12)."""
+
+    def __init__(self, operation: Operation, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name}: {problem}")
+        self.operation = operation
+        self.field_name = field_name
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -79,26 +117,47 @@ class Operation:
         op_id, collection, record_id = wire.get("i"), wire.get("c"), wire.get("r")
         stamp, fields, base = wire.get("t"), wire.get("f"), wire.get("b", {})
         _require(isinstance(op_id, str) and is_valid_id(op_id), f"bad operation id {op_id!r}")
-        _require(isinstance(collection, str) and 0 < len(collection) <= 40, "bad collection")
+        _require(
+            isinstance(collection, str) and _COLLECTION.fullmatch(collection) is not None,
+            f"c: bad collection {str(collection)[:40]!r} (lowercase ASCII letters and _)",
+        )
         _require(
             isinstance(record_id, str) and is_record_id(record_id), f"bad record id {record_id!r}"
         )
-        _require(isinstance(stamp, str) and 0 < len(stamp) <= 64, "bad stamp")
-        _require(isinstance(fields, dict) and bool(fields), "an operation needs fields")
+        problem = stamp_problem(stamp)
+        _require(problem is None, f"t: {problem}")
+        _require(isinstance(fields, dict) and bool(fields), "f: an operation needs fields")
         _require(
             isinstance(base, dict) and all(isinstance(v, str) for v in base.values()),
-            "bad base clocks",
+            "b: bad base clocks",
         )
-        _require(wire.get("n", 0) in (0, 1), "n must be 0 or 1")
-        return cls(
+        create = wire.get("n", 0)
+        # Booleans are not integers: ``true`` is not 1 (json.loads makes it True == 1).
+        _require(type(create) is int and create in (0, 1), "n: must be the integer 0 or 1")
+        _require(
+            not (create and "deleted" in fields),
+            "f.deleted: a creation cannot carry the tombstone",
+        )
+        op = cls(
             op_id=op_id,
             collection=collection,
             record_id=record_id,
             stamp=stamp,
             fields=fields,
             base=base,
-            create=wire.get("n", 0) == 1,
+            create=create == 1,
         )
+        for part, values in (("f", fields), ("b", base)):
+            for name, value in values.items():
+                problem = bad_text_problem(name) or bad_text_problem(value)
+                if problem:
+                    shown = name if bad_text_problem(name) is None else part
+                    raise UnreadableRecord(
+                        cls(op_id, collection, record_id, stamp, {}, {}, op.create),
+                        shown,
+                        problem,
+                    )
+        return op
 
 
 @dataclass(frozen=True)
@@ -184,6 +243,9 @@ class Change:
             raise WireError(f"malformed change: {wire!r}") from error
 
 
+_CURSOR = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")
+
+
 @dataclass(frozen=True)
 class Cursor:
     """How far a device has pulled: one sequence number per scope it sees."""
@@ -198,7 +260,7 @@ class Cursor:
     def decode(cls, value: str | None) -> Cursor:
         if not value:
             return cls()
-        parts = value.split(".")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
-            raise WireError(f"bad cursor {value!r}: expected '<n>.<n>'")
-        return cls(int(parts[0]), int(parts[1]))
+        match = _CURSOR.fullmatch(value)
+        if match is None:
+            raise WireError(f"bad cursor {value[:40]!r}: expected '<n>.<n>' in ASCII digits 0-9")
+        return cls(int(match[1]), int(match[2]))

@@ -33,8 +33,9 @@ from sync.ids import is_record_id
 #: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
 #: made at intake); 4: ``dossier.notify_consent`` and ``notify_email`` (notices to
 #: citizens); 5: dossiers carry ``parties`` and ``facts`` (the procedure's form,
-#: ``sync.forms``).
-SCHEMA_VERSION = 5
+#: ``sync.forms``); 6: outcome reason ``clock_confirm`` and strict
+#: operation types (PROTOCOL.md §2, §4).
+SCHEMA_VERSION = 6
 
 
 class Rule(enum.StrEnum):

@@ -17,6 +17,7 @@ from server.jobs.queue import job
 from server.models import (
     AdminUnit,
     Blob,
+    BlobHolder,
     DailyReport,
     Device,
     Dossier,
@@ -203,15 +204,21 @@ def cleanup_uploads(session: Session, args: dict[str, Any]) -> dict[str, Any]:
     limit = utcnow() - timedelta(days=days)
     files = BlobFiles(Path(current_app.config["MOTCUA_BLOB_DIR"]))
     removed = freed = 0
-    for blob in session.scalars(
-        select(Blob).where(Blob.verified.is_(False), Blob.updated_at < limit)
+    # Uploads are per commune (PROTOCOL.md §8 "Proof of possession").
+    for upload in session.scalars(
+        select(BlobHolder).where(BlobHolder.verified.is_(False), BlobHolder.updated_at < limit)
     ):
-        part = files.part(blob.sha256)
+        part = files.part(upload.sha256, upload.commune_id)
         if part.exists():
             freed += part.stat().st_size
             part.unlink()
-        session.delete(blob)
+        session.delete(upload)
         removed += 1
+    # Rows of unfinished uploads from before per-commune uploads: no bytes to keep.
+    for blob in session.scalars(
+        select(Blob).where(Blob.verified.is_(False), Blob.updated_at < limit)
+    ):
+        session.delete(blob)
     return {"removed": removed, "bytes_freed": freed}
 
 

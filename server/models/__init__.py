@@ -3,7 +3,14 @@
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
 from server.models.catalog import DayOffDecision, Procedure
-from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
+from server.models.dossiers import (
+    Attachment,
+    Blob,
+    BlobHolder,
+    Dossier,
+    DossierApology,
+    DossierEvent,
+)
 from server.models.feedback import Feedback
 from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
@@ -19,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "BlobHolder",
     "CommentStatus",
     "DailyReport",
     "DayOffDecision",

@@ -177,7 +177,11 @@ class Attachment(SyncRecord):
 
 
 class Blob(Timestamped):
-    """Content-addressed bytes, shared by every attachment with the same SHA-256."""
+    """Content-addressed bytes, shared by every attachment with the same SHA-256.
+
+    A row exists once some commune has uploaded the bytes whole and their hash was
+    verified. Which communes may use them is :class:`BlobHolder`.
+    """
 
     __tablename__ = "blob"
 
@@ -207,3 +211,22 @@ def _refresh_search_key(_mapper: Mapper[Dossier], _connection: Connection, targe
     target.search_key = dossier_search_key(
         target.applicant_name, target.receipt_number, target.applicant_cccd, target.parties
     )
+
+
+class BlobHolder(Timestamped):
+    """A commune's own upload of a blob: its proof that it has the bytes.
+
+    Uploads are per commune (PROTOCOL.md §8): a commune never learns whether another
+    one has a photo, and may attach, probe or read a blob only once it has uploaded
+    the bytes itself (``verified``). De-duplication happens within a commune.
+    """
+
+    __tablename__ = "blob_holder"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(80))
+    # Bytes of this commune's upload received so far (in its own part file).
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    verified: Mapped[bool] = mapped_column(default=False)

@@ -1,14 +1,22 @@
 """Photos: resumable, content-addressed uploads (PROTOCOL.md §8, G11).
 
 A blob is known by the SHA-256 of its bytes. Bytes arrive in chunks at an offset (the
-tus idea, simplified) into ``<blob dir>/partial/<sha256>.part``; each chunk is written,
-flushed and fsynced before the offset is committed, so an upload cut at any byte
-resumes from the committed offset. When the last byte arrives the file is hashed: if
-the hash matches it is renamed to ``<blob dir>/<sha256[:2]>/<sha256>`` and the blob is
-complete (and never uploaded again, by anyone); if not, the bytes are discarded.
+tus idea, simplified) into ``<blob dir>/partial/<sha256>.<commune id>.part``; each
+chunk is written, flushed and fsynced before the offset is committed, so an upload cut
+at any byte resumes from the committed offset. When the last byte arrives the file is
+hashed: if the hash matches, the bytes move to ``<blob dir>/<sha256[:2]>/<sha256>``
+(once; a later copy is dropped) and the upload is complete; if not, they are discarded.
 
-Blob rows are locked while a chunk is written, so two tablets uploading the same photo
-at once take turns (the loser of a race gets ``409`` with the right offset).
+Proof of possession. Uploads are per commune (``BlobHolder``): a device may probe,
+attach or read a blob only when its commune holds it, that is, a tablet of that commune
+uploaded the bytes itself. For every other hash the server behaves as if it did not
+exist, so no commune can learn whether another has a photo, or read it, by its hash.
+De-duplication happens within a commune. :func:`holder_communes` is the one place that
+says which communes' uploads count for a device.
+
+Holder rows are locked while a chunk is written, so two tablets of a commune uploading
+the same photo at once take turns (the loser of a race gets ``409`` with the right
+offset).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, utcnow
+from server.models import Attachment, Blob, BlobHolder, utcnow
 from server.scoping import Scope
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 
@@ -77,94 +85,139 @@ class BlobFiles:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
-    def part(self, sha256: str) -> Path:
-        return self.root / "partial" / f"{sha256}.part"
+    def part(self, sha256: str, commune_id: int) -> Path:
+        return self.root / "partial" / f"{sha256}.{commune_id}.part"
 
     def final(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def part_size(self, sha256: str) -> int:
+    def part_size(self, sha256: str, commune_id: int) -> int:
         try:
-            return self.part(sha256).stat().st_size
+            return self.part(sha256, commune_id).stat().st_size
         except FileNotFoundError:
             return 0
 
 
-def _state(blob: Blob) -> BlobState:
+def _state(holder: BlobHolder) -> BlobState:
     return BlobState(
-        blob.sha256,
-        int(blob.size),
-        blob.content_type,
-        int(blob.size if blob.verified else blob.received),
-        bool(blob.verified),
+        holder.sha256,
+        int(holder.size),
+        holder.content_type,
+        int(holder.size if holder.verified else holder.received),
+        bool(holder.verified),
     )
 
 
-def _reconcile(files: BlobFiles, blob: Blob) -> None:
+def _reconcile(files: BlobFiles, holder: BlobHolder) -> None:
     """Trust no more bytes than are on disk (a lost part file restarts the upload)."""
-    if blob.verified:
+    if holder.verified:
         return
-    on_disk = files.part_size(blob.sha256)
-    if on_disk < blob.received:
-        blob.received = on_disk
+    on_disk = files.part_size(holder.sha256, holder.commune_id)
+    if on_disk < holder.received:
+        holder.received = on_disk
 
 
-def _lock(session: Session, sha256: str) -> Blob | None:
-    """Lock the blob's row until the transaction ends and return it, fresh."""
+def holder_communes(commune_id: int) -> tuple[int, ...]:
+    """The communes whose uploads count for a device of ``commune_id``: its own.
+
+    The one place that decides it (probe, announce, attach, read). A dossier handed
+    over to another commune would widen this to the communes involved in the record.
+    """
+    return (commune_id,)
+
+
+def holder_of(session: Session, sha256: str, commune_id: int) -> BlobHolder | None:
+    """The upload of ``sha256`` that counts for a device of ``commune_id``, if any: the
+    commune's own, else a complete one of a commune in :func:`holder_communes`."""
+    own = session.get(BlobHolder, (sha256, commune_id))
+    if own is not None:
+        return own
+    others = [c for c in holder_communes(commune_id) if c != commune_id]
+    if not others:
+        return None
+    return session.scalars(
+        select(BlobHolder).where(
+            BlobHolder.sha256 == sha256,
+            BlobHolder.commune_id.in_(others),
+            BlobHolder.verified.is_(True),
+        )
+    ).first()
+
+
+def holds(session: Session, sha256: str, commune_id: int) -> BlobHolder | None:
+    """The complete upload that lets a device of ``commune_id`` attach or read a blob."""
+    holder = holder_of(session, sha256, commune_id)
+    return holder if holder is not None and holder.verified else None
+
+
+def _lock(session: Session, sha256: str, commune_id: int) -> BlobHolder | None:
+    """Lock the commune's upload row until the transaction ends and return it, fresh."""
     session.execute(
-        update(Blob)
-        .where(Blob.sha256 == sha256)
+        update(BlobHolder)
+        .where(BlobHolder.sha256 == sha256, BlobHolder.commune_id == commune_id)
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return session.get(Blob, sha256, populate_existing=True)
+    return session.get(BlobHolder, (sha256, commune_id), populate_existing=True)
 
 
 def start_upload(
-    session: Session, files: BlobFiles, sha256: str, size: int, content_type: str
+    session: Session,
+    files: BlobFiles,
+    sha256: str,
+    size: int,
+    content_type: str,
+    commune_id: int,
 ) -> tuple[BlobState, bool]:
-    """Announce a blob; returns its state and whether it is new (PROTOCOL.md §8.1)."""
+    """Announce a blob for a commune; returns its state there and whether it is new
+    (PROTOCOL.md §8.1). Another commune's upload of the same hash is not looked at."""
     check_sha256(sha256)
     if not 1 <= size <= MAX_BLOB_BYTES:
         raise Invalid(
             f"Kích thước ảnh {size} không hợp lệ (size must be 1 to {MAX_BLOB_BYTES} bytes)",
             errors={"size": f"1..{MAX_BLOB_BYTES}"},
         )
-    blob = _lock(session, sha256)
+    holder = _lock(session, sha256, commune_id)
     created = False
-    if blob is None:
+    if holder is None:
         try:
             with session.begin_nested():
-                blob = Blob(
-                    sha256=sha256, size=size, content_type=content_type, received=0, verified=False
+                holder = BlobHolder(
+                    sha256=sha256,
+                    commune_id=commune_id,
+                    size=size,
+                    content_type=content_type,
+                    received=0,
+                    verified=False,
                 )
-                session.add(blob)
+                session.add(holder)
             created = True
         except IntegrityError:
-            blob = _lock(session, sha256)  # announced at the same moment by another device
-            assert blob is not None
-    if blob.size != size:
+            # announced at the same moment by another tablet of the commune
+            holder = _lock(session, sha256, commune_id)
+            assert holder is not None
+    if holder.size != size:
         raise Invalid(
-            f"Ảnh {sha256[:12]}… đã được khai báo với kích thước {blob.size} "
-            f"(this sha256 was announced with size {blob.size}, not {size})",
-            errors={"size": f"expected {blob.size}"},
+            f"Ảnh {sha256[:12]}… đã được khai báo với kích thước {holder.size} "
+            f"(this sha256 was announced with size {holder.size}, not {size})",
+            errors={"size": f"expected {holder.size}"},
         )
     if created:
-        part = files.part(sha256)
+        part = files.part(sha256, commune_id)
         part.parent.mkdir(parents=True, exist_ok=True)
         part.write_bytes(b"")
     else:
-        _reconcile(files, blob)
-    return _state(blob), created
+        _reconcile(files, holder)
+    return _state(holder), created
 
 
-def blob_state(session: Session, files: BlobFiles, sha256: str) -> BlobState:
+def blob_state(session: Session, files: BlobFiles, sha256: str, commune_id: int) -> BlobState:
     check_sha256(sha256)
-    blob = session.get(Blob, sha256)
-    if blob is None:
+    holder = holder_of(session, sha256, commune_id)
+    if holder is None:
         raise NotFound(f"Không có ảnh {sha256[:12]}… (no blob {sha256}; announce it first)")
-    _reconcile(files, blob)
-    return _state(blob)
+    _reconcile(files, holder)
+    return _state(holder)
 
 
 def _sha256_of(path: Path) -> str:
@@ -189,20 +242,26 @@ def _fsync_dir(path: Path) -> None:
 
 
 def append_chunk(
-    session: Session, files: BlobFiles, sha256: str, offset: int, chunk: bytes
+    session: Session,
+    files: BlobFiles,
+    sha256: str,
+    offset: int,
+    chunk: bytes,
+    commune_id: int,
 ) -> BlobState:
-    """Write ``chunk`` at ``offset`` (PROTOCOL.md §8.3); verify once the last byte is in.
+    """Write ``chunk`` at ``offset`` of the commune's upload (PROTOCOL.md §8.3); verify
+    once the last byte is in.
 
     Raises :class:`OffsetMismatch` (409) when ``offset`` is not where the upload stands,
     :class:`ChunkTooLarge` (413) past the announced size, :class:`HashMismatch` (422,
-    the bytes are discarded and the blob starts again at 0; the caller commits that).
+    the bytes are discarded and the upload starts again at 0; the caller commits that).
     """
     check_sha256(sha256)
-    blob = _lock(session, sha256)
-    if blob is None:
+    holder = _lock(session, sha256, commune_id)
+    if holder is None:
         raise NotFound(f"Không có ảnh {sha256[:12]}… (no blob {sha256}; announce it first)")
-    _reconcile(files, blob)
-    state = _state(blob)
+    _reconcile(files, holder)
+    state = _state(holder)
     if offset != state.offset:
         raise OffsetMismatch(
             f"Sai vị trí tải lên: máy chủ đang ở byte {state.offset}, không phải {offset} "
@@ -211,14 +270,14 @@ def append_chunk(
         )
     if state.complete:
         return state
-    if offset + len(chunk) > blob.size:
+    if offset + len(chunk) > holder.size:
         raise ChunkTooLarge(
-            f"Đoạn dữ liệu vượt quá kích thước đã khai báo {blob.size} "
-            f"(chunk of {len(chunk)} bytes at {offset} goes past the size {blob.size})"
+            f"Đoạn dữ liệu vượt quá kích thước đã khai báo {holder.size} "
+            f"(chunk of {len(chunk)} bytes at {offset} goes past the size {holder.size})"
         )
     if not chunk:
         return state
-    part = files.part(sha256)
+    part = files.part(sha256, commune_id)
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("r+b" if part.exists() else "w+b") as handle:
         handle.seek(offset)
@@ -226,24 +285,50 @@ def append_chunk(
         handle.truncate()
         handle.flush()
         os.fsync(handle.fileno())
-    blob.received = offset + len(chunk)
-    if blob.received == blob.size:
+    holder.received = offset + len(chunk)
+    if holder.received == holder.size:
         actual = _sha256_of(part)
         if actual != sha256:
             part.unlink(missing_ok=True)
-            blob.received = 0
+            holder.received = 0
             raise HashMismatch(
                 "Ảnh tải lên bị hỏng (mã SHA-256 không khớp), sẽ tải lại từ đầu "
                 f"(the bytes hash to {actual}, not {sha256}; they were discarded, "
                 "upload again from offset 0)",
                 errors={"sha256": actual},
             )
-        final = files.final(sha256)
+        _keep_bytes(session, files, holder, part)
+        holder.verified = True
+    return _state(holder)
+
+
+def _keep_bytes(session: Session, files: BlobFiles, holder: BlobHolder, part: Path) -> None:
+    """Move verified bytes into the shared store (once: the same hash is the same bytes)
+    and make sure the blob's row exists."""
+    final = files.final(holder.sha256)
+    if final.is_file():
+        part.unlink(missing_ok=True)
+    else:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, final)
         _fsync_dir(final.parent)
-        blob.verified = True
-    return _state(blob)
+    blob = session.get(Blob, holder.sha256)
+    if blob is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    Blob(
+                        sha256=holder.sha256,
+                        size=holder.size,
+                        content_type=holder.content_type,
+                        received=holder.size,
+                        verified=True,
+                    )
+                )
+        except IntegrityError:
+            blob = session.get(Blob, holder.sha256, populate_existing=True)
+    if blob is not None and not blob.verified:
+        blob.received, blob.verified = blob.size, True
 
 
 def readable_blob(

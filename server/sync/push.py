@@ -40,7 +40,6 @@ from server.models import (
     AdminUnit,
     AppliedOperation,
     AuditEntry,
-    Blob,
     Device,
     Dossier,
     Feedback,
@@ -57,6 +56,7 @@ from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services import audit, day_offs
 from server.services.changes import commune_scope, numbers_held
+from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
 from sync.checkcode import new_check_code
@@ -65,7 +65,7 @@ from sync.forms import value_problems
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, RecordState, Refused, plan_operation
 from sync.ops import Operation, Outcome, OutcomeKind, Reason
-from sync.receipts import parse_receipt_number
+from sync.receipts import ReceiptNumberError, read_receipt_number
 from sync.schema import (
     COLLECTIONS,
     REFERENCE_COLLECTIONS,
@@ -78,6 +78,20 @@ from sync.workdays import OFFICE_TZ, due_date, resume_due_date
 OFFICER_FIELDS = frozenset(
     {"handler_id", "officer_id", "assignee_id", "resolved_by_id", "lost_officer_id"}
 )
+#: A device clock this far behind the server's makes its legal dates doubtful
+#: (PROTOCOL.md §4): they are held for the officer to confirm.
+CLOCK_CONFIRM_MS = 24 * 60 * 60 * 1000
+
+#: Fields saying who did something (and when it was decided): the server sets them from
+#: the authenticated device, never from the body (PROTOCOL.md §6 "Identity").
+IDENTITY_FIELDS: dict[str, frozenset[str]] = {
+    "sync_conflict": frozenset({"resolved_by_id", "resolved_at"}),
+    "dossier_event": frozenset({"officer_id"}),
+    "dossier_apology": frozenset({"officer_id"}),
+    "survey_response": frozenset({"officer_id"}),
+}
+#: Writing any of these to a conflict record decides it.
+DECISION_FIELDS = frozenset({"status", "resolution", "resolved_by_id", "resolved_at"})
 #: Models an attachment may belong to.
 OWNER_MODELS: dict[str, type[SyncRecord]] = {"dossier": Dossier, "feedback": Feedback}
 #: What an officer calls a parent or owner record (messages).
@@ -163,8 +177,11 @@ class Pusher:
         *,
         device_now_ms: int,
         max_skew_ms: int,
+        unreadable: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.session = session
+        #: Operations whose fields hold NUL or a lone surrogate: op id → (field, problem).
+        self.unreadable = unreadable or {}
         self.device = device
         self.commune_id = device.commune_id
         self.clock = server_clock()
@@ -314,6 +331,13 @@ class Pusher:
                 return self._rejected(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
             return Outcome.from_wire(stored_outcome)
         try:
+            if op.op_id in self.unreadable:
+                name, problem = self.unreadable[op.op_id]
+                message = (
+                    f"Trường {name} chứa ký tự không lưu được (NUL hoặc surrogate lẻ), "
+                    f"hãy sửa lại rồi lưu ({name}: {problem})"
+                )
+                raise self._refuse(op, Reason.INVALID, message, {name: message})
             if isolated:
                 with self.session.begin_nested():
                     outcome = self._apply(op)
@@ -393,10 +417,15 @@ class Pusher:
                 "Chỉ máy chủ tạo bản ghi xung đột (only the server creates conflict records)",
             )
 
+        sent_stamp = op.stamp
         stamp, restamped = self._stamp(op)
         fields = {name: normalise(op.collection, name, value) for name, value in op.fields.items()}
+        sent = fields.copy()
+        identity = self._identity(op)
+        fields.update(identity)
         op = Operation(op.op_id, op.collection, op.record_id, stamp, fields, op.base, op.create)
         self._check_legal_times(spec, op)
+        self._check_clock(spec, op, sent_stamp)
 
         current = self.store.read_record(op.collection, op.record_id) if row else None
         plan = plan_operation(spec, current, op, from_device=True)
@@ -412,6 +441,17 @@ class Pusher:
             self._server_values(spec, op, writes, lost)
         elif spec.name == "dossier" and current is not None:
             self._resume_after_supplement(current, writes)
+        # Identity values the body did not carry as such are the server's writes, so
+        # they reach the device by pull (it never gets back its own stamps).
+        replaced = [
+            name
+            for name, value in identity.items()
+            if name in writes and sent.get(name, None) != value
+        ]
+        if replaced:
+            identity_stamp = self.clock.now().encode()
+            for name in replaced:
+                writes[name] = (writes[name][0], identity_stamp)
 
         if writes:
             row = self.store.write(op.collection, op.record_id, writes)
@@ -454,6 +494,24 @@ class Pusher:
 
     # -- checks ------------------------------------------------------------------------------
 
+    def _identity(self, op: Operation) -> dict[str, Any]:
+        """Who did it and when it was decided, from the authenticated device and the
+        server's clock, whatever the body says (PROTOCOL.md §6 "Identity")."""
+        names = IDENTITY_FIELDS.get(op.collection)
+        if not names:
+            return {}
+        if op.collection == "sync_conflict":
+            if not DECISION_FIELDS & op.fields.keys():
+                return {}
+            decided = datetime.fromtimestamp(self.server_now_ms // 1000, UTC)
+            return {
+                "resolved_by_id": self.device.officer_id,
+                "resolved_at": decided.isoformat(),
+            }
+        if not op.create:
+            return {}
+        return dict.fromkeys(names, self.device.officer_id)
+
     def _stamp(self, op: Operation) -> tuple[str, str | None]:
         """The stamp to merge with, and the server's re-stamp if the device's ran ahead."""
         try:
@@ -462,7 +520,7 @@ class Pusher:
             raise self._refuse(
                 op, Reason.INVALID, f"Dấu thời gian không hợp lệ (bad stamp: {error})"
             ) from error
-        if not stamp.node.isdigit() or int(stamp.node) != self.device.device_no:
+        if stamp.node != str(self.device.device_no):
             raise self._refuse(
                 op,
                 Reason.INVALID,
@@ -476,6 +534,46 @@ class Pusher:
             return fresh, fresh
         self.clock.observe(stamp)
         return op.stamp, None
+
+    def _check_clock(self, spec: Collection, op: Operation, sent_stamp: str) -> None:
+        """Hold the legal dates of a device whose clock is more than a day behind
+        (PROTOCOL.md §4): the dates it wrote may be off by as much. The operation is
+        rejected ``clock_confirm`` with the reason; the officer confirms or corrects the
+        date, and the tablet, its clock corrected by this answer's ``skew``, sends it
+        again as a new operation."""
+        if -self.skew_ms <= CLOCK_CONFIRM_MS:
+            return
+        written_ms = Timestamp.decode(sent_stamp).wall_ms
+        if self.server_now_ms - written_ms <= CLOCK_CONFIRM_MS:
+            return  # written after the tablet corrected its clock (its stamp is near now)
+        dates = {
+            name: value
+            for name, value in op.fields.items()
+            if value is not None
+            and (field := spec.fields.get(name)) is not None
+            and field.legal_time
+        }
+        if not dates:
+            return
+        behind_vi = describe_duration(self.skew_ms, vietnamese=True)
+        behind_en = describe_duration(self.skew_ms, vietnamese=False)
+        errors = {
+            name: (
+                f"{name} = {value}: đồng hồ máy tính bảng chậm {behind_vi} so với máy chủ, "
+                "ngày này có thể sai; cán bộ kiểm tra, sửa hoặc xác nhận rồi lưu lại "
+                f"(the tablet's clock is {behind_en} behind the server's, so this date may "
+                "be wrong; check it, correct or confirm it, and save again)"
+            )
+            for name, value in dates.items()
+        }
+        names = ", ".join(sorted(dates))
+        raise self._refuse(
+            op,
+            Reason.CLOCK_CONFIRM,
+            f"Cần xác nhận {names}: đồng hồ máy tính bảng chậm {behind_vi} so với máy chủ "
+            f"(confirm {names}: the tablet's clock was {behind_en} behind the server's)",
+            errors,
+        )
 
     def _check_legal_times(self, spec: Collection, op: Operation) -> None:
         for name, value in op.fields.items():
@@ -627,8 +725,10 @@ class Pusher:
             self._check_receipt_number(op, str(op.fields["receipt_number"]))
         elif spec.name == "attachment":
             sha256 = str(op.fields["sha256"])
-            blob = self.session.get(Blob, sha256)
-            if blob is None or not blob.verified:
+            # Proof of possession: only an upload that counts for this commune (PROTOCOL.md
+            # §8); another commune's photo is as absent as one never uploaded.
+            blob = holds(self.session, sha256, self.commune_id)
+            if blob is None:
                 raise self._refuse(
                     op,
                     Reason.BLOB_MISSING,
@@ -647,15 +747,11 @@ class Pusher:
         commune = self._reference(AdminUnit, self.commune_id)
         assert commune is not None
         code = commune.code or str(commune.id)
-        parsed = parse_receipt_number(number)
-        if parsed is None:
-            self._invalid(
-                op,
-                "receipt_number",
-                f"Số biên nhận {number!r} sai định dạng "
-                f"(receipt number must look like {code}-26{self.device.device_no:02d}-00001)",
-            )
-        commune_code, _yy, device_no, _serial = parsed
+        try:
+            parsed = read_receipt_number(number)
+        except ReceiptNumberError as error:
+            self._invalid(op, "receipt_number", str(error))
+        commune_code, device_no = parsed.commune, parsed.device_no
         if commune_code != code:
             self._invalid(
                 op,
@@ -820,11 +916,20 @@ def push(
     device_now_ms: int,
     max_skew_ms: int,
     app_version: str | None = None,
+    unreadable: dict[str, tuple[str, str]] | None = None,
 ) -> PushResult:
-    """Apply ``operations`` from ``device``; the caller commits (one transaction)."""
-    result = Pusher(session, device, device_now_ms=device_now_ms, max_skew_ms=max_skew_ms).push(
-        operations
-    )
+    """Apply ``operations`` from ``device``; the caller commits (one transaction).
+
+    ``unreadable``: operations rejected for NUL or lone surrogates in their fields
+    (op id → field, problem), each rejected on its own (G12).
+    """
+    result = Pusher(
+        session,
+        device,
+        device_now_ms=device_now_ms,
+        max_skew_ms=max_skew_ms,
+        unreadable=unreadable,
+    ).push(operations)
     device.last_sync_at = utcnow()
     if app_version:
         device.app_version = app_version[:32]

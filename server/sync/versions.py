@@ -20,7 +20,11 @@ PROTOCOL_HEADER = "X-Motcua-Protocol"
 APP_HEADER = "X-Motcua-App"
 SCHEMA_HEADER = "X-Motcua-Schema"
 
-_VERSION_RE = re.compile(r"(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?(?:[-+.][0-9A-Za-z.+-]{0,40})?")
+_VERSION_RE = re.compile(
+    r"([0-9]{1,6})\.([0-9]{1,6})(?:\.([0-9]{1,6}))?(?:[-+.][0-9A-Za-z.+-]{0,40})?"
+)
+#: Version numbers are ASCII digits (``str.isdigit`` would take "１").
+_NUMBER_RE = re.compile(r"[0-9]{1,6}")
 
 
 class Headers(Protocol):
@@ -77,12 +81,12 @@ def check_versions(headers: Headers, min_app: str) -> ClientVersions:
     protocol_text = _header(headers, PROTOCOL_HEADER, str(PROTOCOL_VERSION))
     app_text = _header(headers, APP_HEADER, min_app)
     schema_text = _header(headers, SCHEMA_HEADER, str(SCHEMA_VERSION))
-    if not protocol_text.isdigit() or len(protocol_text) > 6:
+    if not _NUMBER_RE.fullmatch(protocol_text):
         raise BadHeader(
             f"Tiêu đề {PROTOCOL_HEADER} không hợp lệ: {protocol_text!r} "
             f"({PROTOCOL_HEADER} must be an integer, e.g. {PROTOCOL_VERSION})"
         )
-    if not schema_text.isdigit() or len(schema_text) > 6:
+    if not _NUMBER_RE.fullmatch(schema_text):
         raise BadHeader(
             f"Tiêu đề {SCHEMA_HEADER} không hợp lệ: {schema_text!r} "
             f"({SCHEMA_HEADER} must be an integer, e.g. {SCHEMA_VERSION})"

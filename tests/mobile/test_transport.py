@@ -57,7 +57,7 @@ Answer = tuple[int, dict[str, str], bytes]
 class Script:
     """What the scripted server answers; ``answer`` sees each request."""
 
-    answer: Callable[[Seen], Answer | str] = lambda seen: (200, {}, b"{}")
+    answer: Callable[[Seen], Answer | str | bytes] = lambda seen: (200, {}, b"{}")
     seen: list[Seen] = field(default_factory=list)
 
 
@@ -98,6 +98,11 @@ def scripted() -> Iterator[tuple[str, Script]]:
             seen = Seen(self.command, self.path, dict(self.headers.items()), body)
             script.seen.append(seen)
             answer = script.answer(seen)
+            if isinstance(answer, bytes):  # a raw answer, then the connection closes
+                self.wfile.write(answer)
+                self.wfile.flush()
+                self.close_connection = True
+                return
             if answer == "cut":
                 payload = b'{"now": 1, "results": ['
                 self.send_response(200)
@@ -462,3 +467,51 @@ def test_live_g11_many_photos_are_announced_gzipped(live_server: LiveServer, wor
     states = transport.start_blobs(blobs)
     assert [(s.offset, s.complete) for s in states] == [(0, False)] * 30
     assert transport.stats.by_endpoint["blob_start"].bytes_sent < 3000  # it went compressed
+
+
+# -- issue 10.8: a cut inside the response headers is a failed request -------------------
+
+CUT_IN_HEADERS = [
+    pytest.param(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n", id="200-no-body"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len", id="200-mid-header"
+    ),
+    pytest.param(
+        b'HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n{"now": 1, "skew": 0, "results": []}',
+        id="200-short-body",
+    ),
+]
+
+
+@pytest.mark.parametrize("raw", CUT_IN_HEADERS)
+def test_a_push_answer_cut_in_its_headers_is_retried(
+    scripted: tuple[str, Script], raw: bytes
+) -> None:
+    url, script = scripted
+    script.answer = lambda seen: raw
+    transport = HttpTransport(url, "tok", "0.1.0")
+    with pytest.raises(TransportError):
+        transport.push([], 0)
+    with pytest.raises(TransportError):
+        transport.pull(Cursor(), 4096)
+    assert transport.stats.failures == 2
+
+
+def test_a_chunk_answer_without_upload_offset_is_retried(scripted: tuple[str, Script]) -> None:
+    url, script = scripted
+    sha = "ab" * 32
+
+    def answer(seen: Seen) -> Answer | bytes:
+        if seen.method == "POST":
+            return 201, {"Content-Type": "application/json"}, b'{"offset": 0, "complete": false}'
+        if seen.method == "HEAD":
+            return b"HTTP/1.1 200 OK\r\nUpload-Len"
+        return b"HTTP/1.1 204 No Content\r\nCache-Control: no-store\r\n"
+
+    script.answer = answer
+    transport = HttpTransport(url, "tok", "0.1.0")
+    transport.start_blob(BlobRef(sha, 8000, "image/jpeg"))
+    with pytest.raises(TransportError, match="Upload-Offset"):
+        transport.append_blob(sha, 0, b"x" * 4000)
+    with pytest.raises(TransportError, match="Upload-Offset"):
+        transport.blob_offset(sha)

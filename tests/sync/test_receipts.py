@@ -6,9 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.receipts import format_receipt_number, parse_receipt_number
+from sync.receipts import (
+    ReceiptNumberError,
+    format_receipt_number,
+    parse_receipt_number,
+    read_receipt_number,
+    receipt_number_problem,
+)
 
-codes = st.from_regex(r"\d{5}", fullmatch=True)
+codes = st.from_regex(r"[0-9]{5}", fullmatch=True)
 device_nos = st.integers(min_value=0, max_value=9999)
 serials = st.integers(min_value=1, max_value=10**7)
 years = st.integers(min_value=2000, max_value=2099)
@@ -55,3 +61,37 @@ def test_bad_parts_are_refused(args: tuple[str, int, int, int], message: str) ->
 def test_garbage_does_not_parse() -> None:
     assert parse_receipt_number("hello") is None
     assert parse_receipt_number("08305-26-00042") is None
+
+
+EXISTING = "02965-2653-00001"
+
+
+@pytest.mark.parametrize(
+    ("variant", "why"),
+    [
+        (" " + EXISTING, "spaces or line breaks before or after"),
+        (EXISTING + "\n", "spaces or line breaks before or after"),
+        ("02965-2653-000001", "extra leading zeros"),
+        ("02965-26053-00001", "extra leading zeros"),
+        ("02965-260053-00001", "extra leading zeros"),
+        ("02965-2653-00001-", "expected <commune code>"),
+        ("０２９６５-2653-00001", "fullwidth"),
+        ("02965-2653-0000１", "fullwidth"),
+        ("02965 -2653-00001", "white space"),
+    ],
+)
+def test_variants_of_an_existing_number_are_refused_with_a_reason(variant: str, why: str) -> None:
+    """Issue 10.2: the variants an outside client had accepted next to 02965-2653-00001."""
+    assert parse_receipt_number(variant) is None
+    with pytest.raises(ReceiptNumberError, match=why):
+        read_receipt_number(variant)
+
+
+def test_parts_and_canonical_form() -> None:
+    number = read_receipt_number(EXISTING)
+    assert (number.commune, number.yy, number.device_no, number.serial) == ("02965", 26, 53, 1)
+    assert number.canonical == EXISTING
+    # A device above 99 and a serial above 99999 have no leading zeros.
+    assert read_receipt_number("02965-26123-123456").canonical == "02965-26123-123456"
+    assert receipt_number_problem(EXISTING) is None
+    assert "string" in str(receipt_number_problem(2965265300001))

@@ -79,7 +79,7 @@ def test_operation_round_trip_and_strictness() -> None:
         new_id(),
         "dossier",
         new_id(),
-        "0midc1z40005",
+        "0midc1z400053",
         {"note": "x"},
         {"note": "0midc1z40004"},
         create=False,

@@ -102,9 +102,14 @@ def announce(args: dict[str, Any]) -> Any:
     `complete: true` means the server has it already (from any tablet): do not upload.
     Otherwise upload from `offset`.
     """
-    sync_device()
+    device, _versions = sync_device()
     state, created = blob_service.start_upload(
-        db_session(), _files(), args["sha256"], args["size"], args["content_type"]
+        db_session(),
+        _files(),
+        args["sha256"],
+        args["size"],
+        args["content_type"],
+        device.commune_id,
     )
     db.session.commit()
     return _state_body(state), 201 if created else 200, _status_headers(state)
@@ -128,14 +133,19 @@ def announce_many() -> Any:
     Each item is handled as by `POST /blobs`; the answer lists their states in the
     order given. Nothing is announced if any item is refused.
     """
-    sync_device()
+    device, _versions = sync_device()
     args = load(BlobAnnounceSchema(), read_body())
     session, files = db_session(), _files()
     states = []
     for index, item in enumerate(args["blobs"]):
         try:
             state, _ = blob_service.start_upload(
-                session, files, item["sha256"], item["size"], item["content_type"]
+                session,
+                files,
+                item["sha256"],
+                item["size"],
+                item["content_type"],
+                device.commune_id,
             )
         except Invalid as error:
             db.session.rollback()
@@ -155,8 +165,8 @@ class BlobResource(MethodView):
     @blp.alt_response(404, description="Unknown blob")
     def head(self, sha256: str) -> Any:
         """Where the upload of a photo stands (`Upload-Offset`)."""
-        sync_device()
-        state = blob_service.blob_state(db_session(), _files(), sha256)
+        device, _versions = sync_device()
+        state = blob_service.blob_state(db_session(), _files(), sha256, device.commune_id)
         db.session.commit()
         return Response(status=200, headers=_status_headers(state))
 
@@ -190,7 +200,7 @@ class BlobResource(MethodView):
         When the last byte arrives the SHA-256 is checked; on mismatch the bytes are
         discarded (422) and the upload starts again at 0.
         """
-        sync_device()
+        device, _versions = sync_device()
         content_type = (request.mimetype or "").lower()
         if content_type != CHUNK_TYPE:
             raise UnsupportedChunkType(
@@ -208,7 +218,7 @@ class BlobResource(MethodView):
             raise ClientDisconnected()
         try:
             state = blob_service.append_chunk(
-                db_session(), _files(), sha256, int(raw_offset), chunk
+                db_session(), _files(), sha256, int(raw_offset), chunk, device.commune_id
             )
         except blob_service.HashMismatch:
             db.session.commit()  # the upload restarts at 0

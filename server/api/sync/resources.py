@@ -39,7 +39,7 @@ from server.sync.versions import (
 )
 from sync import wire
 from sync.errors import WireError
-from sync.ops import PROTOCOL_VERSION, Cursor, Operation
+from sync.ops import PROTOCOL_VERSION, Cursor, Operation, UnreadableRecord
 from sync.schema import SCHEMA_VERSION
 
 blp = Blueprint("sync", __name__, url_prefix="sync", description="Sync (đồng bộ)")
@@ -83,12 +83,19 @@ def sync_device() -> tuple[Device, ClientVersions]:
     return device, versions
 
 
-def read_body() -> Any:
-    """The JSON request body, gunzipped if ``Content-Encoding: gzip`` (bounded)."""
+def read_body(*, refuse_bad_text: bool = True) -> Any:
+    """The JSON request body, gunzipped if ``Content-Encoding: gzip`` (bounded in size
+    and depth). ``refuse_bad_text=False``: NUL and lone surrogates are left for the
+    caller to refuse record by record (a push)."""
     limit = int(current_app.config.get("SYNC_MAX_INFLATED_BYTES", wire.MAX_INFLATED_BYTES))
     data = request.get_data(cache=False)
     try:
-        return wire.decode(data, request.headers.get("Content-Encoding"), limit=limit)
+        return wire.decode(
+            data,
+            request.headers.get("Content-Encoding"),
+            limit=limit,
+            refuse_bad_text=refuse_bad_text,
+        )
     except wire.BodyTooLarge as error:
         raise PayloadTooLarge(
             f"Dữ liệu gửi lên quá lớn, hãy gửi thành nhiều lần (request body too large: {error})"
@@ -181,11 +188,16 @@ def push() -> Any:
     request says `Accept-Encoding: gzip`.
     """
     device, versions = sync_device()
-    body = load(PushRequestSchema(), read_body())
+    body = load(PushRequestSchema(), read_body(refuse_bad_text=False))
     operations: list[Operation] = []
+    unreadable: dict[str, tuple[str, str]] = {}
     for index, raw in enumerate(body["ops"]):
         try:
             operations.append(Operation.from_wire(raw))
+        except UnreadableRecord as bad:
+            # Rejected on its own (G12); the placeholder carries no fields.
+            operations.append(bad.operation)
+            unreadable[bad.operation.op_id] = (bad.field_name, bad.problem)
         except WireError as error:
             raise Invalid(
                 f"Thao tác thứ {index} không hợp lệ (invalid request): ops.{index}: {error}",
@@ -198,6 +210,7 @@ def push() -> Any:
         device_now_ms=body["now"],
         max_skew_ms=int(current_app.config["SYNC_MAX_SKEW_MS"]),
         app_version=versions.app,
+        unreadable=unreadable,
     )
     db.session.commit()
     metrics.count_push(result.outcomes)

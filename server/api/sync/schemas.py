@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from server.api.common import StrictSchema
+from sync.hlc import MAX_WALL_MS
 
 #: The most operations one push may carry (a client sends larger outboxes in several).
 MAX_OPS_PER_PUSH = 5000
@@ -28,7 +29,7 @@ class PushRequestSchema(StrictSchema):
     now = ma.fields.Integer(
         required=True,
         strict=True,
-        validate=ma.validate.Range(min=0),
+        validate=ma.validate.Range(min=0, max=MAX_WALL_MS),
         metadata={"description": "the device's uncorrected clock, ms since the epoch"},
     )
     ops = ma.fields.List(
@@ -74,6 +75,7 @@ class PullRequestSchema(StrictSchema):
         load_default=None,
         allow_none=True,
         strict=True,
+        validate=ma.validate.Range(min=0, max=2**53 - 1),
         metadata={"description": "about how many bytes to send (clamped to 4 KiB–4 MiB)"},
     )
 

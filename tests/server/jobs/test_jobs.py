@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from server.jobs import queue, schedule
-from server.models import Blob, DailyReport, JobRun, OfficerAlert, utcnow
+from server.models import BlobHolder, DailyReport, JobRun, OfficerAlert, utcnow
 from server.services import system
 from server.sync.blobs import BlobFiles
 from sync.domain import DossierStatus
@@ -140,22 +140,25 @@ def test_cleanup_removes_abandoned_partial_uploads_only(
 ) -> None:
     app.config["MOTCUA_BLOB_DIR"] = str(tmp_path / "blobs")
     files = BlobFiles(Path(app.config["MOTCUA_BLOB_DIR"]))
+    commune = world.a.commune.id
     for sha, verified in (("a" * 64, False), ("b" * 64, False), ("c" * 64, True)):
-        session.add(Blob(sha256=sha, size=100, content_type="image/jpeg", received=10,
-                         verified=verified))  # fmt: skip
-        files.part(sha).parent.mkdir(parents=True, exist_ok=True)
-        files.part(sha).write_bytes(b"x" * 10)
+        session.add(BlobHolder(sha256=sha, commune_id=commune, size=100,
+                               content_type="image/jpeg", received=10,
+                               verified=verified))  # fmt: skip
+        files.part(sha, commune).parent.mkdir(parents=True, exist_ok=True)
+        files.part(sha, commune).write_bytes(b"x" * 10)
     session.commit()
     session.execute(
-        update(Blob).where(Blob.sha256.in_(["a" * 64, "c" * 64]))
+        update(BlobHolder).where(BlobHolder.sha256.in_(["a" * 64, "c" * 64]))
         .values(updated_at=utcnow() - timedelta(days=8))
     )  # fmt: skip
     session.commit()
     queue.enqueue(session, "cleanup_uploads", "k")
     run = queue.run_next(session)
     assert run is not None and run.result == {"removed": 1, "bytes_freed": 10}
-    assert {b.sha256[0] for b in session.scalars(select(Blob))} == {"b", "c"}
-    assert not files.part("a" * 64).exists() and files.part("b" * 64).exists()
+    assert {b.sha256[0] for b in session.scalars(select(BlobHolder))} == {"b", "c"}
+    assert not files.part("a" * 64, commune).exists()
+    assert files.part("b" * 64, commune).exists()
 
 
 def test_device_health_alerts_leaders_of_silent_tablets(session: Session, world: World) -> None:

@@ -13,10 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob
+from server.models import Attachment, Blob, BlobHolder
 from sync.ids import new_id
 from tests.server.conftest import World
-from tests.server.sync.conftest import LiveHttp, Tablet, make_tablet, sha256
+from tests.server.sync.conftest import (
+    FlaskHttp,
+    LiveHttp,
+    Tablet,
+    make_tablet,
+    second_tablet,
+    sha256,
+)
 
 CHUNK = "application/offset+octet-stream"
 
@@ -197,24 +204,28 @@ def test_g11_hash_mismatch_discards_the_bytes(
     assert bad.status == 422
     assert bad.json()["status"] == "hash_mismatch"
     assert sha256(data) in bad.json()["message"]
-    blob = session.get(Blob, claimed)
-    assert blob is not None
-    session.refresh(blob)
-    assert (blob.received, blob.verified) == (0, False)
+    upload_row = session.get(BlobHolder, (claimed, tablet_a.commune_id))
+    assert upload_row is not None
+    session.refresh(upload_row)
+    assert (upload_row.received, upload_row.verified) == (0, False)
+    assert session.get(Blob, claimed) is None
     assert not (blob_dir / claimed[:2] / claimed).exists()
     head = tablet_a.request("HEAD", f"/api/v1/blobs/{claimed}")
     assert head.headers["Upload-Offset"] == "0"
 
 
-def test_g11_a_complete_blob_is_never_uploaded_again(tablet_a: Tablet, tablet_b: Tablet) -> None:
+def test_g11_a_complete_blob_is_never_uploaded_again_in_its_commune(
+    tablet_a: Tablet, world: World, session: Session, client: Any
+) -> None:
     data = os.urandom(800)
     upload(tablet_a, data)
-    # Another tablet, even of another commune, with the same photo: nothing to send.
-    known = announce(tablet_b, data)
+    # Another tablet of the same commune with the same photo: nothing to send.
+    other = second_tablet(session, world.a, FlaskHttp(client))
+    known = announce(other, data)
     assert known.status == 200
     assert known.json()["complete"] is True
     assert known.json()["offset"] == 800
-    assert append(tablet_b, sha256(data), 0, data).status == 409
+    assert append(other, sha256(data), 0, data).status == 409
 
 
 def test_g11_attachment_before_its_blob_is_retried_then_applied(
@@ -306,7 +317,7 @@ def test_g11_a_lost_part_file_restarts_the_upload(tablet_a: Tablet, blob_dir: Pa
     digest = sha256(data)
     announce(tablet_a, data)
     append(tablet_a, digest, 0, data[:400])
-    (blob_dir / "partial" / f"{digest}.part").unlink()
+    (blob_dir / "partial" / f"{digest}.{tablet_a.commune_id}.part").unlink()
     assert announce(tablet_a, data).json()["offset"] == 0
     upload(tablet_a, data, chunk_size=300)
     assert (blob_dir / digest[:2] / digest).read_bytes() == data
@@ -337,12 +348,66 @@ def test_g11_several_photos_are_announced_in_one_request(
         (sha256(fresh), 0, False),
         (sha256(partial), 300, False),  # resume here
     ]
-    assert session.get(Blob, sha256(fresh)) is not None
+    assert session.get(BlobHolder, (sha256(fresh), tablet_a.commune_id)) is not None
     # One bad item refuses the whole announcement, naming the item.
     other = os.urandom(100)
     bad = announce_many(item(other), item(fresh, size=5))
     assert bad.status == 422
     assert "blobs.1.size" in bad.json()["errors"]
     session.expire_all()
-    assert session.get(Blob, sha256(other)) is None
+    assert session.get(BlobHolder, (sha256(other), tablet_a.commune_id)) is None
     assert announce_many().status == 422  # at least one
+
+
+def test_g11_another_communes_photo_does_not_exist_until_uploaded_here(
+    tablet_a: Tablet, tablet_b: Tablet, world: World, session: Session, blob_dir: Path
+) -> None:
+    """Issue 10.1: from commune B, a photo of commune A is probed, announced, attached
+    and read by its hash as if it did not exist; B's tablet must upload the bytes."""
+    data = os.urandom(900)
+    digest = sha256(data)
+    dossier_a, create_a = tablet_a.new_dossier(world.procedure)
+    _att, attach_a = attachment_op(tablet_a, dossier_a, data)
+    upload(tablet_a, data)
+    assert [r["o"] for r in tablet_a.push([create_a, attach_a])["results"]] == ["applied"] * 2
+
+    assert tablet_b.request("HEAD", f"/api/v1/blobs/{digest}").status == 404
+    assert tablet_b.request("GET", f"/api/v1/blobs/{digest}").status == 404
+    dossier_b, create_b = tablet_b.new_dossier(world.procedure)
+    _attachment_b, attach_b = attachment_op(tablet_b, dossier_b, data)
+    results = tablet_b.push([create_b, attach_b])["results"]
+    assert (results[1]["o"], results[1]["r"]) == ("rejected", "blob_missing")
+    fresh = announce(tablet_b, data)
+    assert (fresh.status, fresh.json()["offset"], fresh.json()["complete"]) == (201, 0, False)
+    many = tablet_b.request(
+        "POST",
+        "/api/v1/blobs/announce",
+        json.dumps(
+            {"blobs": [{"sha256": digest, "size": len(data), "content_type": "image/jpeg"}]}
+        ).encode(),
+        **{"Content-Type": "application/json"},
+    )
+    assert many.json()["blobs"][0]["complete"] is False
+    # A size that differs from A's announcement tells B nothing either.
+    assert announce(tablet_b, data + b"x", digest).status == 422  # B's own announcement
+    # Proof of possession: B uploads the bytes, then attaches and reads them.
+    upload(tablet_b, data, chunk_size=400)
+    assert tablet_b.push_one(attach_b)["o"] == "applied"
+    mine = tablet_b.request("GET", f"/api/v1/blobs/{digest}")
+    assert (mine.status, mine.content) == (200, data)
+    # One copy of the bytes is kept.
+    assert (blob_dir / digest[:2] / digest).read_bytes() == data
+    assert not list((blob_dir / "partial").glob(f"{digest}*"))
+
+
+def test_g11_a_wrong_upload_by_another_commune_cannot_spoil_a_photo(
+    tablet_a: Tablet, tablet_b: Tablet, blob_dir: Path
+) -> None:
+    data = os.urandom(600)
+    digest = sha256(data)
+    upload(tablet_a, data)
+    assert announce(tablet_b, data).json()["offset"] == 0
+    bad = append(tablet_b, digest, 0, os.urandom(600))
+    assert bad.status == 422
+    assert (blob_dir / digest[:2] / digest).read_bytes() == data
+    assert announce(tablet_a, data).json()["complete"] is True

@@ -389,7 +389,8 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(
     tablet_a: Tablet, world: World, session: Session, client: FlaskClient
 ) -> None:
     dossier_id, create = tablet_a.new_dossier(world.procedure)
-    event_id, event = tablet_a.new_event(dossier_id)
+    # The event names the device's officer, as the app does (PROTOCOL.md §6 "Identity").
+    event_id, event = tablet_a.new_event(dossier_id, officer_id=world.a.device.officer_id)
     results = tablet_a.push([create, event])["results"]
     assert [r["o"] for r in results] == ["applied", "applied"]
     changes, cursor = tablet_a.pull_all()
