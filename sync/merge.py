@@ -26,6 +26,8 @@ _STAGE = {
     DossierStatus.RESULT_RETURNED.value: 2,
     DossierStatus.REFUSED.value: 2,
     DossierStatus.WITHDRAWN.value: 2,
+    # Processing stopped (form 05, Circular 03/2025/TT-VPCP) is final like a withdrawal.
+    DossierStatus.STOPPED.value: 2,
 }
 
 

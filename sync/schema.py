@@ -29,7 +29,9 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-SCHEMA_VERSION = 1
+#: History: 1 = first release; 2 = dossier status ``stopped`` (form 05 of Circular
+#: 03/2025/TT-VPCP), a value a version-1 app cannot show or merge.
+SCHEMA_VERSION = 2
 
 
 class Rule(enum.StrEnum):

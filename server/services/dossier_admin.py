@@ -490,6 +490,7 @@ STATUS_LABELS = {
     DossierStatus.REJECTED: "Không giải quyết",
     DossierStatus.RESULT_RETURNED: "Đã trả kết quả",
     DossierStatus.WITHDRAWN: "Công dân rút hồ sơ",
+    DossierStatus.STOPPED: "Dừng giải quyết",
 }
 
 
@@ -616,6 +617,7 @@ _HANDOVER = {
     DossierStatus.RESULT_RETURNED.value: ("Bộ phận TN&TKQ", "Công dân"),
     DossierStatus.REFUSED.value: ("Bộ phận TN&TKQ", "Công dân"),
     DossierStatus.WITHDRAWN.value: ("Bộ phận TN&TKQ", "Công dân"),
+    DossierStatus.STOPPED.value: ("Công chức chuyên môn", "Công dân (thông báo dừng)"),
 }
 
 

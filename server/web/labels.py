@@ -20,6 +20,7 @@ DOSSIER_STATUS = {
     DossierStatus.REJECTED: lazy_gettext("Không giải quyết"),
     DossierStatus.RESULT_RETURNED: lazy_gettext("Đã trả kết quả"),
     DossierStatus.WITHDRAWN: lazy_gettext("Đã rút hồ sơ"),
+    DossierStatus.STOPPED: lazy_gettext("Dừng giải quyết"),
 }
 
 #: What a citizen reads on the public page, in plain words.
@@ -40,6 +41,9 @@ PUBLIC_STATUS = {
     ),
     DossierStatus.RESULT_RETURNED: lazy_gettext("Ông/bà đã nhận kết quả. Xin cảm ơn."),
     DossierStatus.WITHDRAWN: lazy_gettext("Hồ sơ đã được rút theo đề nghị của ông/bà."),
+    DossierStatus.STOPPED: lazy_gettext(
+        "Hồ sơ đã dừng giải quyết. Lý do ghi trong thông báo dừng giải quyết ông/bà đã nhận."
+    ),
 }
 
 #: Colour class of a status badge.
@@ -52,6 +56,7 @@ STATUS_TONE = {
     DossierStatus.REJECTED: "muted",
     DossierStatus.RESULT_RETURNED: "ok",
     DossierStatus.WITHDRAWN: "muted",
+    DossierStatus.STOPPED: "muted",
 }
 
 CHANNEL = {
