@@ -1,8 +1,10 @@
-"""Slips 01 to 05 of the one-stop mechanism, on A5 portrait.
+"""Slips 01 to 06 of the one-stop mechanism, on A5 portrait.
 
-Wording follows the forms annexed to Circular 01/2018/TT-VPCP (guiding Decree
-61/2018/NĐ-CP, as amended by Decree 107/2021/NĐ-CP); the dotted fill-ins are replaced by
-the dossier's data.
+Wording follows the forms of Annex I of Circular 03/2025/TT-VPCP (15 September 2025),
+which guides Decree 118/2025/NĐ-CP (9 June 2025) on the one-stop mechanism; the dotted
+fill-ins are replaced by the dossier's data. Forms 01 to 03 and 06 are headed by the
+commune's Public Administrative Service Centre (Trung tâm Phục vụ hành chính công),
+forms 04 and 05 by the People's Committee that handles the dossier and signs them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from sync.slips import fmt
-from sync.slips.data import DossierSlipData, Office, TimelineRow
+from sync.slips.data import DossierSlipData, Office, Party, TimelineRow
 from sync.slips.layout import (
     A5_SLIP,
     Signer,
@@ -35,8 +37,9 @@ from sync.workdays import OFFICE_TZ, effective_receipt_day, working_days_between
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 TITLE_02 = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
 TITLE_03 = "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
-TITLE_04 = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
-TITLE_05 = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
+TITLE_04 = "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"
+TITLE_05 = "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
+TITLE_06 = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
 
 APPLICANT = "NGƯỜI NỘP HỒ SƠ"
 RECEIVER = "NGƯỜI TIẾP NHẬN HỒ SƠ"
@@ -68,6 +71,41 @@ def _procedure(data: DossierSlipData) -> str:
     if data.procedure_code:
         code = " " + fmt.nobreak(f"(mã TTHC: {fmt.x(data.procedure_code)})")
     return f"<b>{fmt.x(data.procedure_name)}</b>{code}"
+
+
+def codes(data: DossierSlipData) -> str:
+    """Markup of the dossier's codes: the official code (Circular 03/2025/TT-VPCP) with
+    the receipt number beside it once issued, else the receipt number, which stands as
+    the dossier's code until then (PROTOCOL.md "Dossier code")."""
+    receipt = f"<b>{fmt.x(data.receipt_number)}</b>"
+    if not data.official_code:
+        return f"Mã hồ sơ: {receipt}"
+    return (
+        f"Mã hồ sơ: <b>{fmt.x(data.official_code)}</b><br/>"
+        f"Số biên nhận tại xã: {fmt.nobreak(receipt)}"
+    )
+
+
+def _party_line(party: Party) -> str:
+    parts = [f"{fmt.x(party.role)}: <b>{fmt.x(party.name)}</b>"]
+    if party.cccd:
+        parts.append(f"Số CCCD: {fmt.x(party.cccd)}")
+    if party.dob:
+        parts.append(f"ngày sinh: {fmt.short_date(party.dob)}")
+    if party.address:
+        parts.append(f"địa chỉ: {fmt.x(party.address)}")
+    return ";&nbsp; ".join(parts)
+
+
+def parties_block(styles: Styles, data: DossierSlipData) -> list[Flowable]:
+    """Every other party of the procedure (both spouses, the child…), one line each."""
+    if not data.parties:
+        return []
+    out: list[Flowable] = [Paragraph("Thông tin các bên trong hồ sơ:", styles.body)]
+    out += [
+        Paragraph(_party_line(party), styles.item, bulletText="-") for party in data.parties
+    ]
+    return out
 
 
 def _contact_lines(styles: Styles, data: DossierSlipData) -> list[Flowable]:
@@ -116,7 +154,7 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
     width = A5_SLIP.width
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 01", issued_on or _received_on(data))
-    story += title(s, TITLE_01, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_01, codes(data))
 
     who: list[Flowable] = [
         Paragraph(f"{fmt.x(office.desk)} tiếp nhận hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body),
@@ -133,8 +171,12 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         qr_image(data.status_url, qr_size),
         Spacer(1, 2),
         Paragraph(f"<b>{fmt.x(data.receipt_number)}</b>", s.cell_head),
-        Paragraph("<i>Quét mã để tra cứu<br/>tình trạng hồ sơ</i>", s.cell_center),
     ]
+    if data.check_code:
+        qr_block.append(
+            Paragraph(f"Mã kiểm tra: <b>{fmt.x(data.check_code)}</b>", s.cell_center)
+        )
+    qr_block.append(Paragraph("<i>Quét mã để tra cứu<br/>tình trạng hồ sơ</i>", s.cell_center))
     top = make_table(
         [[who, qr_block]],
         [width - qr_w, qr_w],
@@ -149,6 +191,7 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         ],
     )
     story.append(top)
+    story += parties_block(s, data)
 
     provided = [name for name, ok in data.documents if ok]
     missing = [name for name, ok in data.documents if not ok]
@@ -172,7 +215,8 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         Paragraph(f"3. Thời gian giải quyết hồ sơ theo quy định là: {limit}", s.body),
         Paragraph(f"4. Thời gian nhận hồ sơ: {fmt.moment_text(data.received_at)}", s.body),
         Paragraph(
-            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_due_text(data.due_date)}</b>",
+            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_due_text(data.due_date)}</b>"
+            + (f" <i>({fmt.x(data.extension_note)})</i>" if data.extension_note else ""),
             s.body,
         ),
         Paragraph(f"6. Đăng ký nhận kết quả tại: {fmt.x(place)}", s.body),
@@ -207,7 +251,7 @@ def supplement_slip(
     s = Styles(A5_SLIP)
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 02", issued_on or _received_on(data))
-    story += title(s, TITLE_02, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_02, codes(data))
     story.append(Paragraph(f"Hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body))
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
     story += _contact_lines(s, data)
@@ -240,7 +284,7 @@ def refusal_slip(
     s = Styles(A5_SLIP)
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 03", issued_on or _received_on(data))
-    story += title(s, TITLE_03, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_03, codes(data))
     story.append(
         Paragraph(f"{fmt.x(office.desk)} tiếp nhận hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body)
     )
@@ -266,6 +310,25 @@ def refusal_slip(
 # --- Mẫu 04 -------------------------------------------------------------------------------
 
 
+def _signer_block(styles: Styles, signer_title: str, signer_name: str, desk: str) -> Flowable:
+    recipients = Paragraph(
+        "<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>"
+        f"- {fmt.x(desk)};<br/>- Lưu: VT.",
+        styles.note,
+    )
+    return signatures(
+        styles,
+        [
+            [recipients],
+            Signer(
+                "<br/>".join(fmt.x(line) for line in signer_title.upper().splitlines()),
+                signer_name,
+                "(Ký, ghi rõ họ tên và đóng dấu)",
+            ),
+        ],
+    )
+
+
 def apology_slip(
     office: Office,
     data: DossierSlipData,
@@ -276,18 +339,24 @@ def apology_slip(
     *,
     issued_on: date | None = None,
 ) -> bytes:
-    """Mẫu số 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả.
+    """Mẫu số 04: Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết.
 
-    ``signer_title`` is the heading of the signature, e.g. "CHỦ TỊCH" or
-    "KT. CHỦ TỊCH\\nPHÓ CHỦ TỊCH" (a newline starts a second line). ``issued_on``
-    defaults to today in office time.
+    Under Decree 118/2025/NĐ-CP the authority that will be late apologises in writing
+    and asks the citizen to extend the time limit to ``new_due_date`` (form 04 of Annex
+    I, Circular 03/2025/TT-VPCP; it replaced the apology with a new appointment of
+    Circular 01/2018/TT-VPCP). ``signer_title`` is the heading of the signature, e.g.
+    "CHỦ TỊCH" or "KT. CHỦ TỊCH\\nPHÓ CHỦ TỊCH" (a newline starts a second line).
+    ``issued_on`` defaults to today in office time.
     """
     s = Styles(A5_SLIP)
     a = data.applicant
     issuer = office.people_committee
-    story: list[Flowable] = heading(office, s, "Mẫu số 04", issued_on or _today())
-    story += title(s, TITLE_04, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story: list[Flowable] = heading(
+        office, s, "Mẫu số 04", issued_on or _today(), by_committee=True, number="……/……"
+    )
+    story += title(s, TITLE_04, codes(data))
     story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(a.name)}</b>", s.body))
+    story += _contact_lines(s, data)
     story.append(
         Paragraph(
             f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
@@ -296,50 +365,93 @@ def apology_slip(
         )
     )
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
-    story.append(Paragraph(f"Ngày hẹn trả kết quả: {_due_text(data.due_date)}", s.body))
+    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
     story.append(
         Paragraph(
-            f"Tuy nhiên đến nay, {fmt.x(issuer)} chưa trả kết quả giải quyết hồ sơ của Ông/Bà "
-            "đúng hẹn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.",
+            f"Tuy nhiên đến nay, {fmt.x(issuer)} chưa giải quyết xong hồ sơ của Ông/Bà "
+            "đúng thời hạn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.",
             s.justify,
         )
     )
     story.append(Paragraph(f"Lý do: {fmt.x(reason)}", s.justify))
     story.append(
         Paragraph(
-            f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {fmt.x(issuer)} xin lỗi Ông/Bà vì "
-            "sự bất tiện này.",
+            f"{fmt.x(issuer)} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị Ông/Bà đồng ý "
+            f"gia hạn thời gian giải quyết hồ sơ đến <b>{_due_text(new_due_date)}</b>.",
             s.justify,
         )
     )
     story.append(
         Paragraph(
-            f"{fmt.x(issuer)} sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào "
-            f"<b>{_due_text(new_due_date)}</b>.",
+            f"{fmt.x(issuer)} sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà trong thời hạn "
+            "được gia hạn. Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.",
             s.justify,
         )
     )
-    story.append(Paragraph("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", s.body))
     story.append(Spacer(1, 6))
-    recipients = Paragraph(
-        "<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>- Lưu: Bộ phận TN&amp;TKQ.", s.note
-    )
-    sign = signatures(
-        s,
-        [
-            [recipients],
-            Signer(
-                "<br/>".join(fmt.x(line) for line in signer_title.upper().splitlines()),
-                signer_name,
-                "(Ký, ghi rõ họ tên và đóng dấu)",
-            ),
-        ],
-    )
-    story.append(keep(sign))
+    story.append(keep(_signer_block(s, signer_title, signer_name, office.desk)))
     return _pdf(story, "Mẫu số 04", TITLE_04.capitalize(), data)
 
 
 # --- Mẫu 05 -------------------------------------------------------------------------------
+
+
+def stop_notice(
+    office: Office,
+    data: DossierSlipData,
+    reason: str,
+    signer_name: str,
+    signer_title: str,
+    *,
+    issued_on: date | None = None,
+) -> bytes:
+    """Mẫu số 05: Thông báo dừng giải quyết hồ sơ (new in Circular 03/2025/TT-VPCP).
+
+    The authority that handles the dossier stops processing it and tells the citizen
+    why, in writing; the dossier's status becomes ``stopped``, which is final.
+    ``signer_title`` as for :func:`apology_slip`; ``issued_on`` defaults to today.
+    """
+    s = Styles(A5_SLIP)
+    a = data.applicant
+    issuer = office.people_committee
+    story: list[Flowable] = heading(
+        office, s, "Mẫu số 05", issued_on or _today(), by_committee=True, number="……/……"
+    )
+    story += title(s, TITLE_05, codes(data))
+    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(a.name)}</b>", s.body))
+    story += _contact_lines(s, data)
+    story.append(
+        Paragraph(
+            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
+            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
+            s.justify,
+        )
+    )
+    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
+    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
+    story.append(
+        Paragraph(
+            f"{fmt.x(issuer)} thông báo dừng giải quyết hồ sơ nêu trên của Ông/Bà với lý do "
+            "cụ thể như sau:",
+            s.justify,
+        )
+    )
+    story.append(Paragraph(fmt.x(reason) or "…………………………", s.quote))
+    story.append(
+        Paragraph(
+            f"Ông/Bà liên hệ {fmt.x(office.desk)} để nhận lại hồ sơ, giấy tờ đã nộp (nếu "
+            "có) và được hướng dẫn."
+            + (f" Số điện thoại: {fmt.nobreak(fmt.x(office.phone))}." if office.phone else ""),
+            s.justify,
+        )
+    )
+    story.append(Paragraph("Xin thông báo để Ông/Bà được biết./.", s.body))
+    story.append(Spacer(1, 6))
+    story.append(keep(_signer_block(s, signer_title, signer_name, office.desk)))
+    return _pdf(story, "Mẫu số 05", TITLE_05.capitalize(), data)
+
+
+# --- Mẫu 06 -------------------------------------------------------------------------------
 
 
 def control_sheet(
@@ -351,14 +463,14 @@ def control_sheet(
     coordinating_agencies: str = "",
     issued_on: date | None = None,
 ) -> bytes:
-    """Mẫu số 05: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-over."""
+    """Mẫu số 06: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-over."""
     s = Styles(A5_SLIP)
     width = A5_SLIP.width
-    story: list[Flowable] = heading(office, s, "Mẫu số 05", issued_on or _received_on(data))
+    story: list[Flowable] = heading(office, s, "Mẫu số 06", issued_on or _received_on(data))
     story += title(
         s,
-        TITLE_05,
-        f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b><br/>"
+        TITLE_06,
+        f"{codes(data)}<br/>"
         "<i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>",
     )
     story.append(Paragraph(f"Hồ sơ của: <b>{fmt.x(data.applicant.name)}</b>", s.body))
@@ -425,4 +537,4 @@ def control_sheet(
         repeat_rows=1,
     )
     story.append(table)
-    return _pdf(story, "Mẫu số 05", TITLE_05.capitalize(), data)
+    return _pdf(story, "Mẫu số 06", TITLE_06.capitalize(), data)
