@@ -60,7 +60,7 @@ STATUS_TONE = {
 }
 
 CHANNEL = {
-    Channel.COUNTER: lazy_gettext("Tại bộ phận một cửa"),
+    Channel.COUNTER: lazy_gettext("Tại Trung tâm Phục vụ hành chính công"),
     Channel.VILLAGE_VISIT: lazy_gettext("Lưu động tại thôn, bản"),
     Channel.ONLINE: lazy_gettext("Trực tuyến"),
     Channel.POST: lazy_gettext("Bưu chính công ích"),
@@ -175,8 +175,9 @@ SLIPS = {
     "01": lazy_gettext("Giấy tiếp nhận và hẹn trả kết quả"),
     "02": lazy_gettext("Phiếu yêu cầu bổ sung hồ sơ"),
     "03": lazy_gettext("Phiếu từ chối tiếp nhận"),
-    "04": lazy_gettext("Phiếu xin lỗi và hẹn lại ngày trả"),
-    "05": lazy_gettext("Phiếu kiểm soát quá trình giải quyết"),
+    "04": lazy_gettext("Văn bản xin lỗi và đề nghị gia hạn"),
+    "05": lazy_gettext("Thông báo dừng giải quyết hồ sơ"),
+    "06": lazy_gettext("Phiếu kiểm soát quá trình giải quyết"),
 }
 
 

@@ -378,7 +378,7 @@ def apology_slip(
         Paragraph(
             f"{fmt.x(issuer)} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị Ông/Bà đồng ý "
             f"gia hạn thời gian giải quyết hồ sơ đến <b>{_due_text(new_due_date)}</b>.",
-            s.justify,
+            s.body,
         )
     )
     story.append(
