@@ -260,6 +260,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cannot make the PDF: the DejaVu Serif fonts are missing",
     ),
     "slip.write_failed": ("Không ghi được tệp PDF: {error}", "Could not write the PDF: {error}"),
+    "slip.export_stop": ("Xuất thông báo dừng (mẫu 05)", "Export stop notice (form 05)"),
+    "slip.not_stopped": (
+        "Hồ sơ không dừng giải quyết nên không có thông báo mẫu 05",
+        "The dossier was not stopped: there is no form 05",
+    ),
     # -- dossier detail -------------------------------------------------------------------------
     "dossier.title": ("Hồ sơ {receipt}", "Dossier {receipt}"),
     "dossier.not_found": ("Không tìm thấy hồ sơ", "Dossier not found"),

@@ -25,6 +25,7 @@ from mobile.app.viewmodels.dossier import (
 )
 from mobile.app.widgets import FormPopup, texture_from_bytes
 from mobile.photos import FetchResult, PhotoFetcher, PhotoState, WantedPhoto
+from sync.domain import DossierStatus
 from sync.engine import SyncReport
 
 __all__ = ["DossierScreen"]
@@ -38,6 +39,8 @@ class DossierScreen(BaseScreen):
     server_label = StringProperty("")
     on_server = BooleanProperty(False)
     can_apologise = BooleanProperty(False)
+    #: The dossier's processing was stopped: form 05 can be exported.
+    stopped = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="dossier", **kwargs)
@@ -93,6 +96,7 @@ class DossierScreen(BaseScreen):
         self.on_server = header.on_server
         self.server_label = header.on_server_label
         self.can_apologise = model.is_overdue()
+        self.stopped = model.status is DossierStatus.STOPPED
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
         box = self.ids.actions
         box.clear_widgets()
@@ -251,6 +255,11 @@ class DossierScreen(BaseScreen):
     def export_pdf(self) -> None:
         if self.model is not None:
             self.export_receipt(self.model.dossier_id)
+
+    def export_stop(self) -> None:
+        """Form 05 of a stopped dossier (Circular 03/2025/TT-VPCP)."""
+        if self.model is not None:
+            self.export_stop_notice(self.model.dossier_id)
 
     def _changed(self) -> None:
         self.render()
