@@ -15,7 +15,7 @@ from server.models.catalog import Procedure
 from server.models.people import Officer
 from server.models.units import AdminUnit
 from sync.domain import Channel, DossierStatus
-from sync.text import fold
+from sync.text import search_key
 
 #: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
 SEARCH_KEY_LENGTH = 300
@@ -26,10 +26,10 @@ def dossier_search_key(
 ) -> str:
     """What the dossier search matches: name, receipt number and citizen ID, folded.
 
-    Folding (lower case, no diacritics) lets "nguyen van" find "Nguyễn Văn".
+    Folding (``sync.text.search_key``: no diacritics, i = y, no apostrophes or hyphens,
+    spaces optional) lets "nguyen van" find "Nguyễn Văn" and "hmong" find "H'Mông".
     """
-    parts = (applicant_name, receipt_number, applicant_cccd)
-    return fold(" ".join(part for part in parts if part))[:SEARCH_KEY_LENGTH]
+    return search_key(applicant_name, receipt_number, applicant_cccd)[:SEARCH_KEY_LENGTH]
 
 
 class Dossier(SyncRecord):

@@ -35,7 +35,7 @@ from server.services.reports import day_start, local_day, narrow
 from sync.domain import OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus, can_transition
 from sync.ids import new_id
 from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
-from sync.text import fold
+from sync.text import fold, plain
 from sync.workdays import add_working_days, days_overdue, is_working_day
 
 PER_PAGE = 25
@@ -693,7 +693,7 @@ def _leader_of(session: Session, commune_id: int) -> Officer | None:
 
 def signature_title(officer: Officer) -> str:
     """The signature heading of the apology: "CHỦ TỊCH", "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"…"""
-    title = fold(officer.title or "")
+    title = plain(officer.title or "")
     if title.startswith("pho chu tich"):
         return "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"
     if title.startswith("chu tich") or officer.role == Role.COMMUNE_LEADER:

@@ -57,7 +57,7 @@ from server.services.reports import (
     likert_answers,
     narrow,
 )
-from sync.text import fold
+from sync.text import plain
 from sync.workdays import OFFICE_TZ
 
 QUESTION_TYPES = ("likert5", "yes_no", "single_choice", "multiple_choice", "number", "text")
@@ -78,7 +78,7 @@ _VALUE_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
 def slug(text: str, limit: int = MAX_KEY) -> str:
     """ "Khảo sát hài lòng 2026" → "khao-sat-hai-long-2026"."""
-    return "-".join(re.findall(r"[a-z0-9]+", fold(text)))[:limit].strip("-")
+    return "-".join(re.findall(r"[a-z0-9]+", plain(text)))[:limit].strip("-")
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sync.domain import (
     FeedbackKind,
     FeedbackStatus,
 )
-from sync.text import fold
+from sync.text import fold, search_key
 from sync.workdays import days_overdue, due_date
 
 __all__ = ["BUCKETS", "BucketView", "HomeModel", "effective_due", "feedback_due"]
@@ -217,9 +217,10 @@ class HomeModel:
             }
             self._all = [
                 (
-                    fold(
-                        f"{d.get('receipt_number') or ''} {d.get('applicant_name') or ''} "
-                        f"{cccd.get(str(d['id']), '')}"
+                    search_key(
+                        d.get("receipt_number"),
+                        d.get("applicant_name"),
+                        cccd.get(str(d["id"])),
                     ),
                     d,
                 )
