@@ -81,6 +81,18 @@ def load_catalog() -> None:
     click.echo(f"Procedures: {created} created, {updated} updated")
 
 
+@click.command("seed-survey")
+@with_appcontext
+def seed_survey() -> None:
+    """Publish the default satisfaction survey (Decision 1001/QĐ-BNV) to every commune."""
+    from server.services import sipas
+
+    form, created = sipas.ensure_default_form(db_session())
+    db.session.commit()
+    state = "created and published" if created else "already present"
+    click.echo(f"Survey {form.key} v{form.version}: {state}")
+
+
 @click.command("seed-demo")
 @click.option("--dossiers-per-commune", default=80, show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same data each time)")
@@ -153,7 +165,15 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin, load_catalog, seed_demo, revoke_device, reinstate_device, demo):
+    for command in (
+        create_admin,
+        load_catalog,
+        seed_survey,
+        seed_demo,
+        revoke_device,
+        reinstate_device,
+        demo,
+    ):
         app.cli.add_command(command)
 
 

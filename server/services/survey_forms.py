@@ -208,6 +208,24 @@ def build_questions(rows: list[QuestionInput]) -> tuple[list[dict[str, Any]], di
     return questions, errors
 
 
+#: Keys the editor does not show but a question keeps when edited: the element of
+#: Decision 1001/QĐ-BNV it measures and whether it is the element's index question
+#: (``server.services.sipas``), and the dossier link of a text question.
+MARKERS = ("element", "index", "link")
+
+
+def keep_markers(old: list[Any], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``new`` with the markers of the same-id questions of ``old`` (same type only)."""
+    before = {str(q.get("id")): q for q in old or [] if isinstance(q, dict)}
+    out = []
+    for question in new:
+        previous = before.get(str(question.get("id")))
+        if previous is not None and previous.get("type") == question.get("type"):
+            question = {**question, **{k: previous[k] for k in MARKERS if k in previous}}
+        out.append(question)
+    return out
+
+
 def _check_titles(title_vi: str, title_en: str, errors: dict[str, str]) -> tuple[str, str]:
     vi, en = " ".join(title_vi.split()), " ".join(title_en.split())
     if not vi:
@@ -405,6 +423,7 @@ def save_form(
     errors.update(problems)
     if errors:
         raise Invalid("Phiếu khảo sát chưa hợp lệ (the survey form is not valid)", errors=errors)
+    questions = keep_markers(form.questions, questions)
     if form.status == FormStatus.DRAFT:
         form.title_vi, form.title_en, form.questions = vi, en, questions
         session.flush()
