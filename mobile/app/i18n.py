@@ -144,7 +144,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.result_returned": ("Trả kết quả", "Return the result"),
     "action.withdrawn": ("Công dân rút hồ sơ", "Withdrawn by citizen"),
     "action.stopped": ("Dừng giải quyết (mẫu 05)", "Stop processing (form 05)"),
-    "channel.counter": ("Tại bộ phận một cửa", "At the counter"),
+    "channel.counter": ("Tại Trung tâm Phục vụ hành chính công", "At the centre's counter"),
     "channel.village_visit": ("Lưu động tại thôn, bản", "Village visit"),
     "channel.online": ("Trực tuyến", "Online"),
     "channel.post": ("Bưu chính công ích", "By post"),

@@ -707,13 +707,13 @@ def apology_signer(session: Session, apology: DossierApology) -> tuple[str, str]
 
 
 _HANDOVER = {
-    DossierStatus.IN_PROGRESS.value: ("Bộ phận TN&TKQ", "Công chức chuyên môn"),
+    DossierStatus.IN_PROGRESS.value: ("Trung tâm PVHCC", "Công chức chuyên môn"),
     DossierStatus.NEEDS_SUPPLEMENT.value: ("Công chức chuyên môn", "Công dân (bổ sung hồ sơ)"),
     DossierStatus.APPROVED.value: ("Công chức chuyên môn", "Lãnh đạo UBND"),
     DossierStatus.REJECTED.value: ("Công chức chuyên môn", "Lãnh đạo UBND"),
-    DossierStatus.RESULT_RETURNED.value: ("Bộ phận TN&TKQ", "Công dân"),
-    DossierStatus.REFUSED.value: ("Bộ phận TN&TKQ", "Công dân"),
-    DossierStatus.WITHDRAWN.value: ("Bộ phận TN&TKQ", "Công dân"),
+    DossierStatus.RESULT_RETURNED.value: ("Trung tâm PVHCC", "Công dân"),
+    DossierStatus.REFUSED.value: ("Trung tâm PVHCC", "Công dân"),
+    DossierStatus.WITHDRAWN.value: ("Trung tâm PVHCC", "Công dân"),
     DossierStatus.STOPPED.value: ("Công chức chuyên môn", "Công dân (thông báo dừng)"),
 }
 
@@ -728,7 +728,7 @@ def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRo
                 TimelineRow(
                     handed_at=event.occurred_at,
                     from_unit="Công dân",
-                    to_unit="Bộ phận TN&TKQ",
+                    to_unit="Trung tâm PVHCC",
                     from_person=dossier.applicant_name,
                     to_person=person,
                     result="Tiếp nhận",
@@ -741,7 +741,7 @@ def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRo
             rows.append(
                 TimelineRow(
                     handed_at=event.occurred_at,
-                    from_unit="Bộ phận TN&TKQ",
+                    from_unit="Trung tâm PVHCC",
                     to_unit="Công dân",
                     from_person=person,
                     to_person=dossier.applicant_name,

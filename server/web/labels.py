@@ -27,17 +27,18 @@ DOSSIER_STATUS = {
 PUBLIC_STATUS = {
     DossierStatus.RECEIVED: lazy_gettext("Hồ sơ đã được tiếp nhận và đang chờ xử lý."),
     DossierStatus.NEEDS_SUPPLEMENT: lazy_gettext(
-        "Hồ sơ cần bổ sung giấy tờ. Mời ông/bà liên hệ Bộ phận một cửa của xã."
+        "Hồ sơ cần bổ sung giấy tờ. Mời ông/bà liên hệ Trung tâm Phục vụ hành chính công của xã."
     ),
     DossierStatus.REFUSED: lazy_gettext(
         "Hồ sơ không được tiếp nhận. Lý do ghi trong phiếu từ chối ông/bà đã nhận."
     ),
     DossierStatus.IN_PROGRESS: lazy_gettext("Hồ sơ đang được cán bộ giải quyết."),
     DossierStatus.APPROVED: lazy_gettext(
-        "Hồ sơ đã giải quyết xong. Mời ông/bà đến Bộ phận một cửa nhận kết quả."
+        "Hồ sơ đã giải quyết xong. Mời ông/bà đến Trung tâm Phục vụ hành chính công nhận kết quả."
     ),
     DossierStatus.REJECTED: lazy_gettext(
-        "Hồ sơ không được giải quyết. Mời ông/bà đến Bộ phận một cửa nhận văn bản trả lời."
+        "Hồ sơ không được giải quyết. Mời ông/bà đến Trung tâm Phục vụ hành chính công nhận "
+        "văn bản trả lời."
     ),
     DossierStatus.RESULT_RETURNED: lazy_gettext("Ông/bà đã nhận kết quả. Xin cảm ơn."),
     DossierStatus.WITHDRAWN: lazy_gettext("Hồ sơ đã được rút theo đề nghị của ông/bà."),

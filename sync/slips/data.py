@@ -98,7 +98,7 @@ class DossierSlipData:
     received_at: datetime  # timezone-aware; printed in office time (UTC+7)
     due_date: date  # ngày hẹn trả kết quả
     officer_name: str  # người tiếp nhận hồ sơ
-    channel_label: str  # "Trực tiếp tại Bộ phận một cửa", "Lưu động tại thôn", …
+    channel_label: str  # "Trực tiếp tại Trung tâm Phục vụ hành chính công", "Lưu động tại thôn", …
     fee_vnd: int | None  # phí, lệ phí; 0 = free, None = not applicable / not known
     status_url: str  # see :func:`status_url`
     #: Statutory processing time in working days; None = computed from the dates.
@@ -130,7 +130,7 @@ class TimelineRow:
     """One hand-over of the dossier, a row of slip 06 (phiếu kiểm soát)."""
 
     handed_at: datetime  # timezone-aware
-    from_unit: str  # bên giao: "Bộ phận TN&TKQ xã Tả Van"
+    from_unit: str  # bên giao: "Trung tâm PVHCC xã Tả Van"
     to_unit: str  # bên nhận: "Công chức Tư pháp - Hộ tịch"
     from_person: str = ""
     to_person: str = ""

@@ -94,7 +94,7 @@ def make_data(**changes: object) -> DossierSlipData:
         "received_at": RECEIVED_AT,
         "due_date": due_date(RECEIVED_AT, 5),
         "officer_name": "Vàng Seo Phử",
-        "channel_label": "Trực tiếp tại Bộ phận một cửa",
+        "channel_label": "Trực tiếp tại Trung tâm Phục vụ hành chính công",
         "fee_vnd": 50_000,
         "status_url": status_url("https://motcua.laocai.gov.vn/", RECEIPT),
     }
@@ -385,7 +385,7 @@ def test_06_control_sheet(tmp_path: Path) -> None:
     rows = [
         TimelineRow(
             t0 + timedelta(minutes=20),
-            "Bộ phận TN&TKQ xã Tả Van",
+            "Trung tâm PVHCC xã Tả Van",
             "Công chức Tư pháp - Hộ tịch",
             "Vàng Seo Phử",
             "Lý Thị Mai",
@@ -411,7 +411,7 @@ def test_06_control_sheet(tmp_path: Path) -> None:
         TimelineRow(
             t0 + timedelta(days=7, hours=1, minutes=5),
             "Lãnh đạo UBND xã",
-            "Bộ phận TN&TKQ xã Tả Van",
+            "Trung tâm PVHCC xã Tả Van",
             "Giàng A Lử",
             "Vàng Seo Phử",
             "Đúng hạn",
