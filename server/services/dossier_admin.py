@@ -719,7 +719,7 @@ _HANDOVER = {
 
 
 def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRow]:
-    """The hand-overs of slip 05, one per status change of the timeline."""
+    """The hand-overs of slip 06, one per status change of the timeline."""
     rows = []
     for event in _events(dossier):
         person = officers.get(event.officer_id, "") if event.officer_id else ""
@@ -796,7 +796,7 @@ def log_commune(session: Session, scope: Scope, commune_id: int | None) -> Admin
 def log_rows(
     session: Session, scope: Scope, commune: AdminUnit, start: date, end: date
 ) -> list[LogRow]:
-    """Dossiers received by ``commune`` from ``start`` to ``end``, as rows of slip 06."""
+    """Dossiers received by ``commune`` from ``start`` to ``end``, as rows of slip 07."""
     stmt = (
         restrict(select(Dossier), Dossier.commune_id, narrow(scope, commune.id))
         .where(

@@ -77,7 +77,7 @@ def _text(value: Any) -> str | None:
 
 
 def office_of(tablet: Tablet) -> Office:
-    """The commune's one-stop office, as ``office_for`` on the server."""
+    """The commune's Public Administrative Service Centre, as ``office_for`` on the server."""
     from sync.slips import Office
 
     registration = tablet.registration
