@@ -387,9 +387,7 @@ def satisfaction(session: Session, scope: Scope, period: Period) -> Satisfaction
     units = {c.id: c for c in communes_in_scope(session, scope)}
     by_commune = sorted(
         (
-            CommuneRate(
-                cid, units[cid].full_name, units[cid].name, rate, sipas_commune[cid]
-            )
+            CommuneRate(cid, units[cid].full_name, units[cid].name, rate, sipas_commune[cid])
             for cid, rate in per_commune.items()
             if cid in units
         ),

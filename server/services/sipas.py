@@ -51,8 +51,7 @@ DEFAULT_TITLE_VI = (
     "chính nhà nước (Quyết định 1001/QĐ-BNV)"
 )
 DEFAULT_TITLE_EN = (
-    "Satisfaction with the service of state administrative bodies "
-    "(Decision 1001/QĐ-BNV)"
+    "Satisfaction with the service of state administrative bodies (Decision 1001/QĐ-BNV)"
 )
 #: The five elements, in the decision's order: (key, Vietnamese name, English name).
 ELEMENTS: tuple[tuple[str, str, str], ...] = (
@@ -174,8 +173,7 @@ def default_form_questions() -> list[dict[str, Any]]:
         _likert(
             "feedback",
             "feedback",
-            "Nếu có: ông/bà hài lòng thế nào về việc tiếp nhận, xử lý góp ý, phản ánh, "
-            "kiến nghị?",
+            "Nếu có: ông/bà hài lòng thế nào về việc tiếp nhận, xử lý góp ý, phản ánh, kiến nghị?",
             "If so: how satisfied are you with how your feedback was handled?",
             index=True,
         ),
@@ -302,9 +300,7 @@ def ensure_default_form(session: Session) -> tuple[SurveyForm, bool]:
     )
     if existing is not None:
         return existing, False
-    communes = list(
-        session.scalars(select(AdminUnit).where(AdminUnit.level == UnitLevel.COMMUNE))
-    )
+    communes = list(session.scalars(select(AdminUnit).where(AdminUnit.level == UnitLevel.COMMUNE)))
     form = SurveyForm(
         key=DEFAULT_FORM_KEY,
         version=1,

@@ -59,6 +59,16 @@ class StopForm(FlaskForm):
     )
 
 
+def _show_errors(form: FlaskForm, error: Invalid) -> None:
+    """A service's problems beside their fields, the others as messages."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
 def _filters() -> service.DossierListFilter:
     status = request.args.get("status", "")
     known = {s.value for s in DossierStatus}
@@ -153,12 +163,7 @@ def stop(dossier_id: str) -> Any:
             )
         except Invalid as error:
             db.session.rollback()
-            for name, message in error.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    flash(message, "error")
+            _show_errors(form, error)
         else:
             db.session.commit()
             flash(gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân."), "ok")
@@ -191,12 +196,7 @@ def apology(dossier_id: str) -> Any:
             )
         except Invalid as error:
             db.session.rollback()
-            for name, message in error.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    flash(message, "error")
+            _show_errors(form, error)
         else:
             db.session.commit()
             flash(gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả."), "ok")

@@ -102,9 +102,7 @@ def parties_block(styles: Styles, data: DossierSlipData) -> list[Flowable]:
     if not data.parties:
         return []
     out: list[Flowable] = [Paragraph("Thông tin các bên trong hồ sơ:", styles.body)]
-    out += [
-        Paragraph(_party_line(party), styles.item, bulletText="-") for party in data.parties
-    ]
+    out += [Paragraph(_party_line(party), styles.item, bulletText="-") for party in data.parties]
     return out
 
 
@@ -173,9 +171,7 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         Paragraph(f"<b>{fmt.x(data.receipt_number)}</b>", s.cell_head),
     ]
     if data.check_code:
-        qr_block.append(
-            Paragraph(f"Mã kiểm tra: <b>{fmt.x(data.check_code)}</b>", s.cell_center)
-        )
+        qr_block.append(Paragraph(f"Mã kiểm tra: <b>{fmt.x(data.check_code)}</b>", s.cell_center))
     qr_block.append(Paragraph("<i>Quét mã để tra cứu<br/>tình trạng hồ sơ</i>", s.cell_center))
     top = make_table(
         [[who, qr_block]],
@@ -312,8 +308,7 @@ def refusal_slip(
 
 def _signer_block(styles: Styles, signer_title: str, signer_name: str, desk: str) -> Flowable:
     recipients = Paragraph(
-        "<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>"
-        f"- {fmt.x(desk)};<br/>- Lưu: VT.",
+        f"<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>- {fmt.x(desk)};<br/>- Lưu: VT.",
         styles.note,
     )
     return signatures(
@@ -327,6 +322,33 @@ def _signer_block(styles: Styles, signer_title: str, signer_name: str, desk: str
             ),
         ],
     )
+
+
+def _letter_opening(
+    s: Styles,
+    office: Office,
+    data: DossierSlipData,
+    form_no: str,
+    form_title: str,
+    issued_on: date | None,
+) -> list[Flowable]:
+    """The committee's letter to the citizen (forms 04, 05) up to the appointed date."""
+    story: list[Flowable] = heading(
+        office, s, form_no, issued_on or _today(), by_committee=True, number="……/……"
+    )
+    story += title(s, form_title, codes(data))
+    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(data.applicant.name)}</b>", s.body))
+    story += _contact_lines(s, data)
+    story.append(
+        Paragraph(
+            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
+            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
+            s.justify,
+        )
+    )
+    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
+    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
+    return story
 
 
 def apology_slip(
@@ -349,23 +371,8 @@ def apology_slip(
     ``issued_on`` defaults to today in office time.
     """
     s = Styles(A5_SLIP)
-    a = data.applicant
     issuer = office.people_committee
-    story: list[Flowable] = heading(
-        office, s, "Mẫu số 04", issued_on or _today(), by_committee=True, number="……/……"
-    )
-    story += title(s, TITLE_04, codes(data))
-    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(a.name)}</b>", s.body))
-    story += _contact_lines(s, data)
-    story.append(
-        Paragraph(
-            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
-            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
-            s.justify,
-        )
-    )
-    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
-    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
+    story = _letter_opening(s, office, data, "Mẫu số 04", TITLE_04, issued_on)
     story.append(
         Paragraph(
             f"Tuy nhiên đến nay, {fmt.x(issuer)} chưa giải quyết xong hồ sơ của Ông/Bà "
@@ -412,23 +419,8 @@ def stop_notice(
     ``signer_title`` as for :func:`apology_slip`; ``issued_on`` defaults to today.
     """
     s = Styles(A5_SLIP)
-    a = data.applicant
     issuer = office.people_committee
-    story: list[Flowable] = heading(
-        office, s, "Mẫu số 05", issued_on or _today(), by_committee=True, number="……/……"
-    )
-    story += title(s, TITLE_05, codes(data))
-    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(a.name)}</b>", s.body))
-    story += _contact_lines(s, data)
-    story.append(
-        Paragraph(
-            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
-            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
-            s.justify,
-        )
-    )
-    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
-    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
+    story = _letter_opening(s, office, data, "Mẫu số 05", TITLE_05, issued_on)
     story.append(
         Paragraph(
             f"{fmt.x(issuer)} thông báo dừng giải quyết hồ sơ nêu trên của Ông/Bà với lý do "
@@ -470,8 +462,7 @@ def control_sheet(
     story += title(
         s,
         TITLE_06,
-        f"{codes(data)}<br/>"
-        "<i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>",
+        f"{codes(data)}<br/><i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>",
     )
     story.append(Paragraph(f"Hồ sơ của: <b>{fmt.x(data.applicant.name)}</b>", s.body))
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))

@@ -205,9 +205,7 @@ def heading(
     right_w = page.width - left_w
     h = page.heading_pt
 
-    upper, lower = (
-        office.authority_lines if by_committee else (office.authority, DESK_TITLE)
-    )
+    upper, lower = office.authority_lines if by_committee else (office.authority, DESK_TITLE)
     authority_size = _fit_size(upper, SERIF, left_w - 4, h)
     authority = Paragraph(
         fmt.x(upper),

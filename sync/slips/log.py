@@ -1,4 +1,5 @@
-"""Slip 07 (Annex I of Circular 03/2025/TT-VPCP), Sổ theo dõi hồ sơ: the tracking log of the dossiers received over a period.
+"""Slip 07 (Annex I of Circular 03/2025/TT-VPCP), Sổ theo dõi hồ sơ: the tracking log of
+the dossiers received over a period.
 
 A4 landscape, one row per dossier, set in DejaVu Serif Condensed so that the thirteen
 columns of the circular fit; the table header is repeated on every page and every page

@@ -154,13 +154,15 @@ def test_g6_stopped_is_final_and_beats_a_concurrent_decision() -> None:
     stop = plan_operation(DOSSIER, state, op({"status": "stopped"}, "000000002000a", base=base))
     assert isinstance(stop, Accepted), stop
     state = apply_plan(state, stop)
-    approve = plan_operation(
-        DOSSIER, state, op({"status": "approved"}, "000000003000b", base=base)
-    )
+    approve = plan_operation(DOSSIER, state, op({"status": "approved"}, "000000003000b", base=base))
     assert isinstance(approve, Accepted)
     assert approve.writes == {}
     (lost,) = approve.lost
-    assert (lost.kept_value, lost.lost_value, lost.reason) == ("stopped", "approved", "stale_status")
+    assert (lost.kept_value, lost.lost_value, lost.reason) == (
+        "stopped",
+        "approved",
+        "stale_status",
+    )
     # Sequentially, nothing follows a stop.
     after = plan_operation(
         DOSSIER, state, op({"status": "in_progress"}, "000000004000a", base=dict(state.clocks))

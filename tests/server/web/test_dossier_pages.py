@@ -297,9 +297,7 @@ def test_stop_processing_changes_the_status_syncs_and_prints_form_05(
     empty = client.post(f"/dossiers/{dossier.id}/stop", data={"reason": "  ", "csrf_token": token})
     assert empty.status_code == 422
     reason = "Công dân có đơn đề nghị dừng giải quyết hồ sơ ngày 16/3/2026."
-    done = client.post(
-        f"/dossiers/{dossier.id}/stop", data={"reason": reason, "csrf_token": token}
-    )
+    done = client.post(f"/dossiers/{dossier.id}/stop", data={"reason": reason, "csrf_token": token})
     assert done.status_code == 302
     session.expire_all()
     stored = session.get(Dossier, dossier.id)
@@ -321,8 +319,9 @@ def test_stop_processing_changes_the_status_syncs_and_prints_form_05(
     path = tmp_path / "05.pdf"
     path.write_bytes(pdf.data)
     text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
-        .stdout.split()
+        subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout.split()
     )
     assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text
     assert reason in text

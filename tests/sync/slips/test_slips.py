@@ -1,4 +1,5 @@
-"""The seven one-stop slips of Circular 03/2025/TT-VPCP, Annex I: real Vietnamese text in the PDF, page sizes, QR, pagination.
+"""The seven one-stop slips of Circular 03/2025/TT-VPCP, Annex I: real Vietnamese text in
+the PDF, page sizes, QR, pagination.
 
 Each test renders page 1 to ``test-artifacts/slips/*.png`` (gitignored) for a person to
 look at; the text checks go through ``pdftotext`` (poppler-utils), which is also what
