@@ -16,7 +16,7 @@ from server.scoping import Scope
 from server.services.dossier_admin import DossierListFilter, list_dossiers, search_terms
 from server.services.reports import office_today
 from sync.domain import DossierStatus
-from sync.workdays import is_working_day
+from sync.workdays import OFFICE_TZ, is_working_day
 from tests.server.conftest import World, add_dossier
 from tests.server.web.helpers import csrf_token, log_in, overdue_dossier, working_days_ago
 
@@ -261,7 +261,9 @@ def test_log_rows_cover_the_period(world: World, session: Session) -> None:
     inside = add_dossier(session, world.a, world.procedure, name="Trong Kỳ")
     add_dossier(session, world.b, world.procedure, name="Xã Khác")
     session.commit()
-    day = inside.received_at.date()
+    # The log's days are office days (Vietnam time), not UTC days: at 20:00 UTC it is
+    # already tomorrow in the office.
+    day = inside.received_at.astimezone(OFFICE_TZ).date()
     rows = log_rows(session, Scope(None), world.a.commune, day, day)
     assert [r.applicant_name for r in rows] == ["Trong Kỳ"]
     assert rows[0].lead_agency.endswith(world.a.commune.name)
