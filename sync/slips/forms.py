@@ -224,11 +224,11 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
             f"hồ sơ bằng mã QR hoặc tại: {fmt.x(data.status_url)}",
             s.note,
         ),
-        Spacer(1, 6),
+        Spacer(1, 3 if data.parties else 6),
     ]
-    story.append(
-        keep(signatures(s, [Signer(APPLICANT, a.name), Signer(RECEIVER, data.officer_name)]))
-    )
+    # The parties block takes lines: a shorter signing space keeps the slip on one page.
+    signers = [Signer(APPLICANT, a.name), Signer(RECEIVER, data.officer_name)]
+    story.append(keep(signatures(s, signers, space=28 if data.parties else 40)))
     return _pdf(story, "Mẫu số 01", TITLE_01.capitalize(), data)
 
 

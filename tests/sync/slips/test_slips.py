@@ -230,7 +230,9 @@ def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> 
         check_code="K7M2Q9",
         official_code="000.00.21.H37-260312-0007",
     )
-    text = flat(pdf_text(receipt_slip(OFFICE, data), tmp_path))
+    pdf = receipt_slip(OFFICE, data)
+    assert pdf_info(pdf, tmp_path)[0] == 1  # still one A5 page
+    text = flat(pdf_text(pdf, tmp_path))
     assert "Thông tin các bên trong hồ sơ:" in text
     assert "Bên nam: Giàng A Páo; Số CCCD: 010099001234; ngày sinh: 03/02/1999" in text
     assert "địa chỉ: Thôn Hầu Thào" in text
@@ -238,7 +240,7 @@ def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> 
     assert "Mã kiểm tra: K7M2Q9" in text
     assert "Mã hồ sơ: 000.00.21.H37-260312-0007" in text
     assert f"Số biên nhận tại xã: {RECEIPT}" in text
-    render(receipt_slip(OFFICE, data), "mau-01-ket-hon-hai-ben")
+    render(pdf, "mau-01-ket-hon-hai-ben")
 
 
 def test_01_is_reproducible_and_the_status_url_is_printed(tmp_path: Path) -> None:
