@@ -18,6 +18,7 @@ from server.scoping import scope_for_officer
 from server.services.changes import stamp
 from sync.domain import Channel, FeedbackKind
 from sync.ids import new_id
+from sync.schema import SCHEMA_VERSION
 from tests.server.conftest import World, add_dossier
 
 #: Endpoints anyone may call, without a device token.
@@ -171,7 +172,11 @@ def test_scopes_by_role(world: World, session: Session) -> None:
 
 # --- sync endpoints ----------------------------------------------------------------------
 
-SYNC_HEADERS = {"X-Motcua-Protocol": "1", "X-Motcua-App": "0.1.0", "X-Motcua-Schema": "1"}
+SYNC_HEADERS = {
+    "X-Motcua-Protocol": "1",
+    "X-Motcua-App": "0.1.0",
+    "X-Motcua-Schema": str(SCHEMA_VERSION),
+}
 
 
 def _sync_headers(kit: Any) -> dict[str, str]:
