@@ -55,7 +55,7 @@ def test_leader_dashboard_search_and_apology(desktop: Page, demo_site: DemoSite)
     screenshot(page, "04-overdue")
     receipt = rows.first.locator("td").first.inner_text().strip()
     rows.first.locator("text=Lập phiếu xin lỗi").click()
-    expect(page.locator("h1")).to_contain_text("Phiếu xin lỗi")
+    expect(page.locator("h1")).to_contain_text("Văn bản xin lỗi")
     assert page.input_value("input[name=new_due_date]")  # prefilled working day
     page.fill("textarea[name=reason]", "Cần xác minh thêm tại thôn, bản nên chưa kịp trả kết quả.")
     screenshot(page, "05-apology-form")
