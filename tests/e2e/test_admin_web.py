@@ -88,6 +88,13 @@ def test_province_dashboard(desktop: Page, demo_site: DemoSite) -> None:
     expect(page.locator("#chart-satisfaction svg.pygal-chart")).to_be_visible()
     assert page.locator("#chart-satisfaction svg .bar rect").count() == 6
     screenshot(page, "07-dashboard-province")
+    # The index of Decision 1001/QĐ-BNV: five elements and the overall index, per commune.
+    table = page.locator("#sipas-table")
+    table.scroll_into_view_if_needed()
+    expect(table).to_be_visible()
+    assert table.locator("thead th").count() == 7
+    assert table.locator("tbody tr").count() == 7  # six communes and the total
+    screenshot(page, "07b-dashboard-sipas")
     page.select_option("select[name=period]", "this_month")
     page.click("form.filters button[type=submit]")
     expect(page.locator("select[name=period]")).to_have_value("this_month")
