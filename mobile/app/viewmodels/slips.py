@@ -231,18 +231,15 @@ def stop_reason(tablet: Tablet, dossier_id: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True)
-class StopNoticeExport:
+class StopNoticeExport(ReceiptExport):
     """Slip 05 of a stopped dossier, ready to be drawn and written off the UI thread.
 
     The tablet prints it unsigned: the committee's leader signs the paper (the server's
     copy names the leader, who is not among the tablet's pulled records).
     """
 
-    ctx: AppContext
-    office: Office
-    data: DossierSlipData
-    reason: str
-    stopped_at: str | None
+    reason: str = ""
+    stopped_at: str | None = None
 
     @property
     def filename(self) -> str:
@@ -265,22 +262,12 @@ class StopNoticeExport:
         except FontNotFoundError as error:
             raise UserError(tr("slip.no_fonts")) from error
 
-    def write(self) -> Path:
-        content = self.pdf()
-        try:
-            return self.ctx.platform.exports.save(self.ctx.data_dir, self.filename, content)
-        except OSError as error:
-            raise UserError(self.ctx.tr("slip.write_failed", error=error)) from error
-
 
 def prepare_stop_notice_export(ctx: AppContext, dossier_id: str) -> StopNoticeExport:
     """Read what slip 05 needs from the store (on the UI thread)."""
     try:
-        data = receipt_slip_data(ctx.tablet, dossier_id, ctx.server_url())
-        office = office_of(ctx.tablet)
         reason, stopped_at = stop_reason(ctx.tablet, dossier_id)
-    except ImportError as error:
-        raise UserError(ctx.tr("slip.no_reportlab")) from error
     except SlipUnavailable as error:
         raise UserError(ctx.tr(error.key)) from error
-    return StopNoticeExport(ctx, office, data, reason, stopped_at)
+    receipt = prepare_receipt_export(ctx, dossier_id)
+    return StopNoticeExport(ctx, receipt.office, receipt.data, reason, stopped_at)
