@@ -49,7 +49,7 @@ from sync.ops import Operation
 from sync.receipts import format_receipt_number
 from sync.schema import COLLECTIONS, Collection, Scope
 from sync.storage import RejectedOperation, SyncSettings, Transport
-from sync.workdays import OFFICE_TZ, due_date
+from sync.workdays import OFFICE_TZ, DayOffDecisions, DeadlineRule, due_dates
 
 __all__ = [
     "APP_VERSION",
@@ -294,6 +294,29 @@ class Tablet:
     def procedure(self, procedure_id: int) -> dict[str, Any] | None:
         return self.store.get("procedure", str(procedure_id))
 
+    def day_off_decisions(self) -> DayOffDecisions:
+        """The official day-off decisions pulled from the server (reference "day_off")."""
+        rows = []
+        for record in self.store.list_records("day_off"):
+            try:
+                day = date.fromisoformat(str(record.get("day")))
+            except ValueError:
+                continue  # not a date: ignored, the server validates what it sends
+            if record.get("active", True):
+                rows.append((day, bool(record.get("working"))))
+        return DayOffDecisions.of(rows)
+
+    def due_dates(
+        self, procedure: dict[str, Any], received_at: datetime
+    ) -> tuple[date | None, date | None]:
+        """``(due_date, verification_due_date)``: ``sync.workdays.appointment``, as on the
+        server, with the procedure's rule and the pulled day-off decisions."""
+        try:
+            rule = DeadlineRule.of(procedure)
+        except (TypeError, ValueError):
+            return None, None
+        return due_dates(received_at, rule, self.day_off_decisions())
+
     def procedure_by_code(self, code: str) -> dict[str, Any] | None:
         found = self.store.list_records("procedure", {"code": code}, limit=1)
         return found[0] if found else None
@@ -445,6 +468,7 @@ class Tablet:
         provided_documents: Sequence[int] = (),
         received_at: datetime | None = None,
         note: str | None = None,
+        verification_needed: bool = False,
     ) -> str:
         """Receive a dossier offline; returns its id. Its receipt number is final (G1)."""
         registration = self.registration
@@ -466,8 +490,7 @@ class Tablet:
             for index, doc in enumerate(procedure.get("required_documents") or [])
             if isinstance(doc, dict)
         ]
-        days = procedure.get("processing_days")
-        proposed_due = due_date(received, days) if isinstance(days, int) else None
+        proposed_due, verification_due = self.due_dates(procedure, received)
         year = received.astimezone(OFFICE_TZ).year
         fields: dict[str, Any] = {
             "procedure_id": procedure_id,
@@ -480,11 +503,15 @@ class Tablet:
             "channel": str(channel),
             "received_at": received,
             "due_date": proposed_due,
+            "verification_needed": bool(verification_needed and verification_due),
             "status": DossierStatus.RECEIVED.value,
             "handler_id": registration.officer_id,
             "documents": documents,
             "note": note or None,
         }
+        if verification_due is not None:
+            # A server value: proposed only when there is one (PROTOCOL.md §3 server).
+            fields["verification_due_date"] = verification_due
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(
@@ -588,6 +615,31 @@ class Tablet:
             )
             self._save(op, event)
         return op.op_id
+
+    def record_verification(
+        self, dossier_id: str, note: str | None = None, *, at: datetime | None = None
+    ) -> str:
+        """Record that verification is needed ("trường hợp cần xác minh"), after intake.
+
+        The dossier's longer appointment (``verification_due_date``, computed at intake)
+        then applies: it is not overdue by the shorter limit (Law on Civil Status 2014
+        art. 18(2): marriage, up to 5 working days).
+        """
+        current = self._current("dossier", dossier_id)
+        if not current.fields.get("verification_due_date"):
+            raise InvalidInput(
+                "Thủ tục này không có thời hạn xác minh (this procedure has no extension "
+                "for verification)",
+                {"verification_needed": "no extension"},
+            )
+        with self.store.transaction():
+            op = self._update_op("dossier", dossier_id, {"verification_needed": True})
+            event = self._event(dossier_id, "verification_needed", at or self.now(), note=note)
+            if op is None:
+                self._save(event)
+            else:
+                self._save(op, event)
+        return event.record_id
 
     def add_note(
         self, dossier_id: str, note: str, *, kind: str = "note", at: datetime | None = None

@@ -14,12 +14,14 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import run_simple
 
 from server.extensions import db, db_session
 from server.models import AdminUnit, Device, Officer, Procedure, Role
-from server.services import catalog, devices, officers
+from server.services import catalog, day_offs, devices, officers
 from server.services.errors import ServiceError
+from sync.workdays import DayOffDecisions, DeadlineRule, appointment, parse_received_at
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,8 +79,57 @@ def create_admin(
 def load_catalog() -> None:
     """Load or update the shipped procedure catalog (idempotent)."""
     created, updated = catalog.load_catalog(db_session())
+    days_off = day_offs.load_default(db_session())
     db.session.commit()
     click.echo(f"Procedures: {created} created, {updated} updated")
+    click.echo(f"Day-off decisions: {days_off} added")
+
+
+@click.command("due-date")
+@click.argument("procedure_code")
+@click.argument("received_at")
+@click.option(
+    "--verification",
+    is_flag=True,
+    help="The officer recorded that verification is needed (the extension applies).",
+)
+def due_date_command(procedure_code: str, received_at: str, verification: bool) -> None:
+    """Print the appointment of a dossier: YYYY-MM-DD, then HH:MM when it has an hour.
+
+    RECEIVED_AT is an ISO 8601 date-time, e.g. 2026-04-29T15:01, 2026-04-29 15:01:00,
+    2026-04-29T08:01:00Z or 2026-04-29T15:01+07:00; without an offset it is Vietnam
+    time (Asia/Ho_Chi_Minh, UTC+7). The computation is sync.workdays.appointment, the
+    one the tablet and the web use, with the procedure and the day-off decisions of the
+    database when it has the procedure, else those shipped in server/catalog/.
+    """
+    try:
+        moment = parse_received_at(received_at)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="RECEIVED_AT") from None
+    procedure, decisions = _deadline_data(procedure_code)
+    if procedure is None:
+        raise click.ClickException(f"Unknown procedure code {procedure_code}")
+    try:
+        rule = DeadlineRule.of(procedure)
+        result = appointment(moment, rule, verification=verification, decisions=decisions)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(str(result))
+
+
+def _deadline_data(code: str) -> tuple[Any, DayOffDecisions]:
+    """The procedure and decisions from the database if it knows the code, else shipped."""
+    from flask import current_app
+
+    try:
+        with current_app.app_context():
+            procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
+            if procedure is not None:
+                return procedure, day_offs.current(db_session())
+    except (RuntimeError, SQLAlchemyError):
+        db.session.rollback()  # no database, or not migrated: use the shipped files
+    shipped = {entry["code"]: entry for entry in catalog.read_catalog()}
+    return shipped.get(code), day_offs.decisions_of(day_offs.read_default())
 
 
 @click.command("seed-survey")
@@ -150,6 +201,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     if not db.session.scalar(select(func.count()).select_from(Procedure)):
         # Only into an empty database: never over procedures edited on the web.
         catalog.load_catalog(db_session())
+        day_offs.load_default(db_session())
         db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(Officer)):
         ctx.invoke(seed_demo)
@@ -165,7 +217,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (
+    commands = (
         create_admin,
         load_catalog,
         seed_survey,
@@ -173,7 +225,9 @@ def init_app(app: Flask) -> None:
         revoke_device,
         reinstate_device,
         demo,
-    ):
+        due_date_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 

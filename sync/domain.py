@@ -49,8 +49,11 @@ DOSSIER_TRANSITIONS: dict[DossierStatus, frozenset[DossierStatus]] = {
 }
 
 TERMINAL_STATUSES = frozenset(s for s in DossierStatus if s not in DOSSIER_TRANSITIONS)
-#: Statuses in which the statutory clock is still running.
+#: Statuses of a dossier still being handled.
 OPEN_STATUSES = frozenset({S.RECEIVED, S.NEEDS_SUPPLEMENT, S.IN_PROGRESS})
+#: Open statuses in which the statutory clock runs: waiting for the citizen's supplement
+#: (form 02) stops it, so such a dossier is never overdue (sync.workdays.resume_due_date).
+CLOCK_RUNNING = frozenset({S.RECEIVED, S.IN_PROGRESS})
 
 
 def can_transition(current: DossierStatus, new: DossierStatus) -> bool:

@@ -29,9 +29,11 @@ from sync.domain import (
 )
 from sync.ids import is_valid_id
 
-#: History: 1 = first release; 2 = dossier status ``stopped`` (form 05 of Circular
-#: 03/2025/TT-VPCP), a value a version-1 app cannot show or merge.
-SCHEMA_VERSION = 2
+#: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
+#: ``verification_due_date`` and the ``day_off`` reference collection; 3 = dossier status
+#: ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can neither
+#: show nor merge.
+SCHEMA_VERSION = 3
 
 
 class Rule(enum.StrEnum):
@@ -290,6 +292,10 @@ DOSSIER = Collection(
         "channel": F(_choice(Channel), required=True),
         "received_at": F(_datetime(required=True), Rule.IMMUTABLE, legal_time=True, required=True),
         "due_date": F(_date(), Rule.SERVER),
+        # "Trường hợp cần xác minh" (Law on Civil Status 2014 art. 18(2)...): recorded by
+        # the officer at intake or later; the longer date then applies.
+        "verification_needed": F(_bool, empty=False),
+        "verification_due_date": F(_date(), Rule.SERVER),
         "status": F(_choice(DossierStatus), Rule.STATUS, required=True),
         "handler_id": F(_int(minimum=1)),
         "documents": F(_json(50), empty=[]),
@@ -412,7 +418,7 @@ SYNC_CONFLICT = Collection(
 
 #: Reference collections are pulled, never pushed. Their fields are the server's API
 #: representation and are not validated here.
-REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form")
+REFERENCE_COLLECTIONS = ("admin_unit", "procedure", "survey_form", "day_off")
 
 COLLECTIONS: dict[str, Collection] = {
     c.name: c

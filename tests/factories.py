@@ -69,6 +69,8 @@ def procedure(session: Session, processing_days: int = 3, **kw: Any) -> Procedur
         "name_en": f"Test procedure {n}",
         "field": "ho_tich",
         "processing_days": processing_days,
+        # Same-day civil-status procedures have the 15:00 rule (see the catalog).
+        "cutoff_15h": processing_days == 0,
         "required_documents": [
             {"name_vi": "Tờ khai", "name_en": "Declaration form", "required": True},
             {"name_vi": "CCCD", "name_en": "Citizen ID card", "required": True},

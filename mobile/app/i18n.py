@@ -195,6 +195,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No procedure catalog on the tablet yet. Sync when there is a connection.",
     ),
     "intake.days": ("{days} ngày làm việc", "{days} working days"),
+    "intake.calendar_days": ("{days} ngày", "{days} days"),
+    "intake.verification": (
+        "Cần xác minh (thêm {days} ngày làm việc, hẹn trả {date})",
+        "Verification needed ({days} more working days, due {date})",
+    ),
     "intake.same_day": ("Trả trong ngày", "Same day"),
     "intake.choose_procedure": ("Hãy chọn một thủ tục", "Choose a procedure"),
     "intake.chosen": ("Thủ tục: {name}", "Procedure: {name}"),
@@ -220,6 +225,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.photo_missing": ("Không đọc được ảnh {name}", "Cannot read the photo {name}"),
     "intake.remove_photo": ("Bỏ ảnh", "Remove"),
     "intake.due": ("Ngày hẹn trả kết quả: {date}", "Result due on: {date}"),
+    "intake.due_at": (
+        "Ngày hẹn trả kết quả: {time}, ngày {date}",
+        "Result due: {time} on {date}",
+    ),
     "intake.due_unknown": ("Thủ tục chưa có thời hạn giải quyết", "No statutory time set"),
     "intake.save": ("Lưu và cấp giấy tiếp nhận", "Save and issue the receipt"),
     "intake.missing_docs": (
@@ -274,6 +283,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dossier.received": ("Tiếp nhận lúc {time}", "Received at {time}"),
     "dossier.due": ("Hẹn trả: {date}", "Due: {date}"),
     "dossier.overdue": ("QUÁ HẠN {days} ngày làm việc", "OVERDUE by {days} working days"),
+    "dossier.record_verification": (
+        "Ghi nhận cần xác minh",
+        "Record that verification is needed",
+    ),
+    "dossier.verification_due": (
+        "Cần xác minh: hẹn trả {date}",
+        "Verification needed: due {date}",
+    ),
+    "dossier.verification_if": (
+        "Nếu cần xác minh: hẹn trả {date}",
+        "If verification is needed: due {date}",
+    ),
     "dossier.new_due": ("Đã hẹn lại: {date}", "New appointment: {date}"),
     "dossier.returned": ("Đã trả kết quả lúc {time}", "Result returned at {time}"),
     "dossier.photos": ("Ảnh giấy tờ: {count}", "Photos: {count}"),

@@ -2,7 +2,7 @@
 
 from server.models.audit import AuditEntry
 from server.models.base import Base, SyncRecord, utcnow
-from server.models.catalog import Procedure
+from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "DayOffDecision",
     "Device",
     "Dossier",
     "DossierApology",

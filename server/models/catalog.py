@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import String, Text
@@ -18,8 +19,12 @@ class Procedure(GlobalSyncRecord):
     name_vi: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
     field: Mapped[str] = mapped_column(String(40), index=True)  # lĩnh vực
-    # Statutory processing time in working days; 0 means the same day.
+    # Statutory processing time limit; 0 means the same day ("trong ngày").
     processing_days: Mapped[int]
+    # Unit of processing_days: "working_days" or "calendar_days" (sync.workdays.TimeUnit).
+    time_unit: Mapped[str] = mapped_column(String(20), default="working_days")
+    # Whether the 15:00 rule applies (received after 15:00 -> next working day).
+    cutoff_15h: Mapped[bool] = mapped_column(default=False)
     extension_days: Mapped[int] = mapped_column(default=0)
     extension_when_vi: Mapped[str] = mapped_column(Text, default="")
     extension_when_en: Mapped[str] = mapped_column(Text, default="")
@@ -30,4 +35,22 @@ class Procedure(GlobalSyncRecord):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     result_vi: Mapped[str] = mapped_column(String(300), default="")
     result_en: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class DayOffDecision(GlobalSyncRecord):
+    """An official day-off decision layered over the ``holidays`` calendar.
+
+    ``working`` False: an extra day off (e.g. Fri 02/01/2026, notice 12729/VPCP-KGVX);
+    True: a make-up working day (e.g. Sat 10/01/2026). Managed by administrators,
+    pulled by tablets as reference data; a withdrawn decision is kept inactive so that
+    tablets learn of it. Only due dates computed afterwards use it.
+    """
+
+    __tablename__ = "day_off_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    working: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, case, event, false
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.models.base import SyncRecord, Timestamped, str_enum
 from server.models.catalog import Procedure
@@ -51,6 +53,10 @@ class Dossier(SyncRecord):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 20))
     received_at: Mapped[datetime]
     due_date: Mapped[date]  # ngày hẹn trả kết quả
+    # "Trường hợp cần xác minh" recorded by the officer (at intake or later), and the
+    # longer appointment that then applies (computed at intake, None without extension).
+    verification_needed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    verification_due_date: Mapped[date | None]
     status: Mapped[DossierStatus] = mapped_column(
         str_enum(DossierStatus, 24), default=DossierStatus.RECEIVED
     )
@@ -77,6 +83,28 @@ class Dossier(SyncRecord):
     apologies: Mapped[list[DossierApology]] = relationship(
         back_populates="dossier", order_by="DossierApology.issued_at"
     )
+
+    @hybrid_property
+    def effective_due_date(self) -> date:
+        """The due date that applies: the longer one once verification is recorded.
+
+        A dossier needing verification is never overdue by the shorter limit (Law on
+        Civil Status 2014 art. 18(2): marriage, "không quá 05 ngày làm việc").
+        """
+        if self.verification_needed and self.verification_due_date is not None:
+            return self.verification_due_date
+        return self.due_date
+
+    @effective_due_date.inplace.expression
+    @classmethod
+    def _effective_due_date_expression(cls) -> ColumnElement[date]:
+        return case(
+            (
+                cls.verification_needed & cls.verification_due_date.is_not(None),
+                cls.verification_due_date,
+            ),
+            else_=cls.due_date,
+        )
 
 
 class DossierEvent(SyncRecord):

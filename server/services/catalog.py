@@ -15,6 +15,7 @@ from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
 from sync.text import fold
+from sync.workdays import TimeUnit
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 DEFAULT_CATALOG = CATALOG_DIR / "procedures.json"
@@ -25,6 +26,8 @@ _FIELDS = (
     "name_en",
     "field",
     "processing_days",
+    "time_unit",
+    "cutoff_15h",
     "extension_days",
     "extension_when_vi",
     "extension_when_en",
@@ -104,6 +107,9 @@ class ProcedureInput:
     fee_note_vi: str = ""
     fee_note_en: str = ""
     active: bool = True
+    #: The deadline rule (sync.workdays.DeadlineRule); None = unchanged.
+    time_unit: str | None = None
+    cutoff_15h: bool | None = None
     #: (name_vi, name_en, required) per document; rows with no names are dropped.
     documents: list[tuple[str, str, bool]] = field(default_factory=list)
 
@@ -141,6 +147,12 @@ def procedure_values(data: ProcedureInput) -> dict[str, Any]:
         "fee_note_en": _text(data.fee_note_en, "fee_note_en", MAX_NOTE, errors, required=False),
         "active": bool(data.active),
     }
+    if data.time_unit is not None:
+        if data.time_unit not in {unit.value for unit in TimeUnit}:
+            errors["time_unit"] = "Đơn vị thời hạn không hợp lệ (unknown time unit)"
+        values["time_unit"] = data.time_unit
+    if data.cutoff_15h is not None:
+        values["cutoff_15h"] = bool(data.cutoff_15h)
     documents = []
     for index, (vi, en, required) in enumerate(data.documents):
         vi, en = vi.strip(), en.strip()

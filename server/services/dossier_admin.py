@@ -32,9 +32,25 @@ from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
-from sync.domain import OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus, can_transition
+from server.sync.store import ServerFieldStore
+from sync.domain import (
+    CLOCK_RUNNING,
+    OPEN_STATUSES,
+    AttachmentOwner,
+    Channel,
+    DossierStatus,
+    can_transition,
+)
 from sync.ids import new_id
-from sync.slips import Applicant, DossierSlipData, LogRow, Office, TimelineRow, status_url
+from sync.slips import (
+    Applicant,
+    DossierSlipData,
+    LogRow,
+    Office,
+    TimelineRow,
+    appointment_hour,
+    status_url,
+)
 from sync.text import fold, plain
 from sync.workdays import add_working_days, days_overdue, is_working_day
 
@@ -144,9 +160,13 @@ def _filtered(stmt: SelectT, scope: Scope, filters: DossierListFilter, *, today:
     if filters.procedure_id is not None:
         stmt = stmt.where(Dossier.procedure_id == filters.procedure_id)
     if filters.overdue:
-        stmt = stmt.where(Dossier.status.in_(list(OPEN_STATUSES)), Dossier.due_date < today)
+        stmt = stmt.where(
+            Dossier.status.in_(list(CLOCK_RUNNING)), Dossier.effective_due_date < today
+        )
     if filters.due_today:
-        stmt = stmt.where(Dossier.status.in_(list(OPEN_STATUSES)), Dossier.due_date == today)
+        stmt = stmt.where(
+            Dossier.status.in_(list(CLOCK_RUNNING)), Dossier.effective_due_date == today
+        )
     if filters.received_from is not None:
         stmt = stmt.where(Dossier.received_at >= day_start(filters.received_from))
     if filters.received_to is not None:
@@ -159,8 +179,9 @@ def _filtered(stmt: SelectT, scope: Scope, filters: DossierListFilter, *, today:
 def _rows(result: Any, *, today: date) -> list[DossierRow]:
     rows = []
     for dossier, apology_date, apologies in result:
-        expected = max(dossier.due_date, apology_date) if apology_date else dossier.due_date
-        late = days_overdue(dossier.due_date, today) if dossier.status in OPEN_STATUSES else 0
+        due = dossier.effective_due_date
+        expected = max(due, apology_date) if apology_date else due
+        late = days_overdue(due, today) if dossier.status in CLOCK_RUNNING else 0
         rows.append(DossierRow(dossier, expected, late, int(apologies or 0)))
     return rows
 
@@ -272,8 +293,8 @@ def expected_date(dossier: Dossier) -> date:
     """The later of the due date and the latest apology's new appointment date."""
     apologies = live_apologies(dossier)
     if not apologies:
-        return dossier.due_date
-    return max(dossier.due_date, apologies[-1].new_due_date)
+        return dossier.effective_due_date
+    return max(dossier.effective_due_date, apologies[-1].new_due_date)
 
 
 def _events(dossier: Dossier) -> list[DossierEvent]:
@@ -329,7 +350,8 @@ def dossier_detail(
         o.id: o.full_name
         for o in session.scalars(select(Officer).where(Officer.id.in_(officer_ids)))
     }
-    late = days_overdue(dossier.due_date, today) if dossier.status in OPEN_STATUSES else 0
+    running = dossier.status in CLOCK_RUNNING
+    late = days_overdue(dossier.effective_due_date, today) if running else 0
     return DossierDetail(
         dossier=dossier,
         expected_date=expected_date(dossier),
@@ -442,35 +464,91 @@ def issue_apology(
     )
     session.add(apology)
     stamp(session, apology)
+    data = {"apology_id": apology.id, "new_due_date": new_due_date.isoformat()}
+    _log_step(session, dossier, "apology", now, officer, apology.reason, data, remote_addr)
+    session.flush()
+    session.refresh(dossier, ["apologies", "events"])
+    return apology
+
+
+def _log_step(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    now: datetime,
+    officer: Officer,
+    note: str,
+    data: dict[str, Any],
+    remote_addr: str | None,
+) -> None:
+    """A step done on the web: a timeline event (synced) and an audit entry."""
     event = DossierEvent(
         id=new_id(),
         commune_id=dossier.commune_id,
         dossier_id=dossier.id,
-        kind="apology",
+        kind=kind,
         occurred_at=now,
         officer_id=officer.id,
-        note=apology.reason,
-        data={"apology_id": apology.id, "new_due_date": new_due_date.isoformat()},
+        note=note,
+        data=data,
     )
     session.add(event)
     stamp(session, event)
+    action = {"verification_needed": "dossier.verification"}.get(kind, f"dossier.{kind}")
     audit.record(
         session,
-        "dossier.apology",
+        action,
         officer_id=officer.id,
         commune_id=dossier.commune_id,
         entity="dossier",
         entity_id=dossier.id,
-        detail={
-            "apology_id": apology.id,
-            "new_due_date": new_due_date.isoformat(),
-            "receipt_number": dossier.receipt_number,
-        },
+        detail={**data, "receipt_number": dossier.receipt_number},
         remote_addr=remote_addr,
     )
+
+
+def record_verification(
+    session: Session,
+    scope: Scope,
+    dossier_id: str,
+    *,
+    officer: Officer,
+    now: datetime,
+    note: str = "",
+    remote_addr: str | None = None,
+) -> Dossier:
+    """Record that verification is needed ("trường hợp cần xác minh"), after intake.
+
+    The longer appointment computed at intake (``verification_due_date``) then applies:
+    the dossier is not overdue by the shorter limit (Law on Civil Status 2014 art. 18(2):
+    marriage, up to 5 working days; art. 34(2): death, 3). Written with a server stamp,
+    so tablets pull it; a timeline event and an audit entry record who and when.
+    """
+    dossier = get_dossier(session, scope, dossier_id)
+    scope.require(dossier.commune_id)
+    if dossier.verification_due_date is None:
+        raise Invalid(
+            "Thủ tục này không có thời hạn xác minh (this procedure has no extension for "
+            "verification)",
+            errors={"verification_needed": "no extension"},
+        )
+    if dossier.status not in OPEN_STATUSES:
+        raise Invalid(
+            "Hồ sơ đã giải quyết xong (the dossier is no longer open)",
+            errors={"verification_needed": "closed"},
+        )
+    if dossier.verification_needed:
+        return dossier
+    ServerFieldStore(session, dossier.commune_id).server_write(
+        "dossier", dossier.id, {"verification_needed": True}
+    )
+    data = {"verification_due_date": dossier.verification_due_date.isoformat()}
+    _log_step(
+        session, dossier, "verification_needed", now, officer, note.strip(), data, remote_addr
+    )
     session.flush()
-    session.refresh(dossier, ["apologies", "events"])
-    return apology
+    session.refresh(dossier, ["events"])
+    return dossier
 
 
 def stop_problems(dossier: Dossier, reason: str) -> dict[str, str]:
@@ -508,7 +586,6 @@ def stop_processing(
     reach the commune's tablets (``stopped`` is final: it wins merges with concurrent
     decisions, PROTOCOL.md §3).
     """
-    from server.sync.store import ServerFieldStore
 
     dossier = get_dossier(session, scope, dossier_id)
     scope.require(dossier.commune_id)
@@ -638,6 +715,11 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         fee_vnd=dossier.procedure.fee_vnd,
         status_url=status_url(public_base_url, dossier.receipt_number),
         working_days=dossier.procedure.processing_days,
+        due_hour=appointment_hour(dossier.procedure),
+        time_unit=dossier.procedure.time_unit,
+        verification_due_date=dossier.verification_due_date,
+        verification_needed=dossier.verification_needed,
+        extension_days=dossier.procedure.extension_days,
     )
 
 

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Dossier, DossierEvent, Officer, Procedure, UnitLevel, utcnow
 from server.scoping import Scope, restrict
+from server.services import day_offs
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
 from sync.ids import new_id
 from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
 from sync.schema import OLDEST_EVENT
-from sync.workdays import OFFICE_TZ, due_date
+from sync.workdays import OFFICE_TZ
 
 OLDEST_BIRTH = date(1900, 1, 1)
 #: How far in the future a receipt time may be before it is called impossible.
@@ -43,6 +44,8 @@ class DossierInput:
     received_at: datetime | None = None
     provided_documents: list[int] = field(default_factory=list)  # indexes into the checklist
     note: str = ""
+    #: "Trường hợp cần xác minh": the longer limit applies (Law on Civil Status art. 18(2)).
+    verification_needed: bool = False
 
 
 def validate_applicant(applicant: ApplicantInput, *, today: date) -> dict[str, str]:
@@ -115,6 +118,7 @@ def create_dossier(
         for index, doc in enumerate(procedure.required_documents)
     ]
     local_year = received_at.astimezone(OFFICE_TZ).year
+    due, verification_due = day_offs.due_dates(session, procedure, received_at)
     dossier = Dossier(
         id=new_id(),
         commune_id=commune.id,
@@ -128,7 +132,9 @@ def create_dossier(
         village_id=data.village_id,
         channel=data.channel,
         received_at=received_at,
-        due_date=due_date(received_at, procedure.processing_days),
+        due_date=due,
+        verification_needed=data.verification_needed and verification_due is not None,
+        verification_due_date=verification_due,
         status=DossierStatus.RECEIVED,
         handler_id=officer.id if officer else None,
         documents=checklist,
@@ -161,14 +167,15 @@ class DossierFilter:
 
 
 def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
-    from sync.domain import OPEN_STATUSES
+    from sync.domain import CLOCK_RUNNING
 
     stmt = restrict(select(Dossier), Dossier.commune_id, scope).where(Dossier.deleted.is_(False))
     if filters.status is not None:
         stmt = stmt.where(Dossier.status == filters.status)
     if filters.overdue_on is not None:
         stmt = stmt.where(
-            Dossier.due_date < filters.overdue_on, Dossier.status.in_(list(OPEN_STATUSES))
+            Dossier.effective_due_date < filters.overdue_on,
+            Dossier.status.in_(list(CLOCK_RUNNING)),
         )
     if filters.q:
         term = filters.q.strip()

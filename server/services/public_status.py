@@ -20,7 +20,7 @@ from server.scoping import Scope, restrict
 from server.services.dossier_admin import expected_date
 from server.services.errors import Invalid, NotFound
 from server.services.reports import local_day
-from sync.domain import OPEN_STATUSES, DossierStatus
+from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, DossierStatus
 
 #: The page is not tied to a commune: the receipt number is the key to one dossier.
 PUBLIC = Scope(None)
@@ -89,7 +89,7 @@ def lookup(session: Session, receipt_number: str, *, today: date) -> PublicStatu
         expected_date=expected,
         returned_on=local_day(returned) if returned is not None else None,
         apologised=any(not a.deleted for a in dossier.apologies),
-        late=dossier.status in OPEN_STATUSES and expected < today,
+        late=dossier.status in CLOCK_RUNNING and expected < today,
     )
 
 

@@ -49,7 +49,7 @@ from server.models import (
 from server.scoping import Scope, SelectT, restrict
 from server.services.errors import Invalid, NotFound
 from server.services.sipas import SipasIndex, index_questions
-from sync.domain import OPEN_STATUSES, DossierStatus, FeedbackStatus
+from sync.domain import CLOCK_RUNNING, DossierStatus, FeedbackStatus
 from sync.workdays import OFFICE_TZ, working_days_between
 
 PERIOD_THIS_MONTH = "this_month"
@@ -227,7 +227,7 @@ def classify(
             counts.on_time = 1
         else:
             counts.overdue = 1
-    elif status in OPEN_STATUSES and due < today:
+    elif status in CLOCK_RUNNING and due < today:
         counts.overdue = 1
     return counts
 
@@ -252,7 +252,7 @@ def dossier_stats(
         procedure_id,
         select(
             Dossier.received_at,
-            Dossier.due_date,
+            Dossier.effective_due_date,
             Dossier.status,
             Dossier.result_returned_at,
             Dossier.procedure_id,
@@ -283,14 +283,14 @@ def dossier_stats(
         for pid in top_ids
     ]
     open_now = _dossier_base(scope, procedure_id, select(func.count())).where(
-        Dossier.status.in_(list(OPEN_STATUSES))
+        Dossier.status.in_(list(CLOCK_RUNNING))
     )
     return DossierStats(
         total=total,
         by_month=[MonthCounts(y, m, c) for (y, m), c in months.items()],
         top_procedures=top,
-        overdue_now=session.scalar(open_now.where(Dossier.due_date < today)) or 0,
-        due_today=session.scalar(open_now.where(Dossier.due_date == today)) or 0,
+        overdue_now=session.scalar(open_now.where(Dossier.effective_due_date < today)) or 0,
+        due_today=session.scalar(open_now.where(Dossier.effective_due_date == today)) or 0,
     )
 
 

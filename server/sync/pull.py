@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from server.models import (
     AdminUnit,
+    DayOffDecision,
     Device,
     Procedure,
     SurveyForm,
@@ -60,6 +61,8 @@ PROCEDURE_FIELDS = (
     "name_en",
     "field",
     "processing_days",
+    "time_unit",
+    "cutoff_15h",
     "extension_days",
     "extension_when_vi",
     "extension_when_en",
@@ -72,6 +75,9 @@ PROCEDURE_FIELDS = (
     "result_en",
     "active",
 )
+#: An official day-off decision: ``working`` False = extra day off, True = make-up working
+#: day; ``active`` False = withdrawn (sync.workdays.DayOffDecisions).
+DAY_OFF_FIELDS = ("day", "working", "note", "active")
 SURVEY_FORM_FIELDS = (
     "key",
     "version",
@@ -276,10 +282,16 @@ def _reference_queries(device: Device, commune: AdminUnit, low: int, high: int) 
         )
         .order_by(SurveyForm.seq, SurveyForm.id)
     )
+    days_off = (
+        select(DayOffDecision.__table__)
+        .where(DayOffDecision.seq > low, DayOffDecision.seq <= high)
+        .order_by(DayOffDecision.seq, DayOffDecision.id)
+    )
     return [
         (units, AdminUnit, _reference_change("admin_unit", ADMIN_UNIT_FIELDS)),
         (procedures, Procedure, _reference_change("procedure", PROCEDURE_FIELDS)),
         (forms, SurveyForm, _reference_change("survey_form", SURVEY_FORM_FIELDS)),
+        (days_off, DayOffDecision, _reference_change("day_off", DAY_OFF_FIELDS)),
     ]
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import insert, select
@@ -55,13 +55,13 @@ from server.models import (
 )
 from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
-from server.services import audit
+from server.services import audit, day_offs
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
-from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind
+from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.hlc import Timestamp
-from sync.merge import LostWrite, Refused, plan_operation
+from sync.merge import LostWrite, RecordState, Refused, plan_operation
 from sync.ops import Operation, Outcome, OutcomeKind, Reason
 from sync.receipts import parse_receipt_number
 from sync.schema import (
@@ -70,7 +70,7 @@ from sync.schema import (
     SYNC_CONFLICT,
     Collection,
 )
-from sync.workdays import due_date
+from sync.workdays import OFFICE_TZ, due_date, resume_due_date
 
 #: Fields naming an officer; the officer must belong to the device's commune.
 OFFICER_FIELDS = frozenset(
@@ -406,6 +406,8 @@ class Pusher:
         if plan.created:
             self._check_creation(spec, op)
             self._server_values(spec, op, writes, lost)
+        elif spec.name == "dossier" and current is not None:
+            self._resume_after_supplement(current, writes)
 
         if writes:
             row = self.store.write(op.collection, op.record_id, writes)
@@ -676,7 +678,11 @@ class Pusher:
             if spec.name == "dossier":
                 procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
-                values["due_date"] = due_date(received, procedure.processing_days).isoformat()
+                due, verification_due = day_offs.due_dates(self.session, procedure, received)
+                values["due_date"] = due.isoformat()
+                values["verification_due_date"] = (
+                    None if verification_due is None else verification_due.isoformat()
+                )
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (
@@ -698,6 +704,34 @@ class Pusher:
                 lost.append(
                     LostWrite(name, "server_value", value, server_stamp, proposed, op.stamp)
                 )
+
+    def _resume_after_supplement(self, current: RecordState, writes: dict[str, Any]) -> None:
+        """Restart the stopped clock when a dossier leaves ``needs_supplement``.
+
+        Form 02 stops the clock (Decree 61/2018 art. 16(3), kept under Decree
+        118/2025/NĐ-CP): the working days left when the supplement was requested count
+        again from the day the dossier goes back to work (``sync.workdays.resume_due_date``).
+        The new dates are server values, written with the server's stamp.
+        """
+        status = writes.get("status")
+        if status is None or current.fields.get("status") != DossierStatus.NEEDS_SUPPLEMENT:
+            return
+        if status[0] not in {s.value for s in CLOCK_RUNNING}:
+            return
+        paused_clock, resumed_clock = current.clocks.get("status"), status[1]
+        if not paused_clock:
+            return
+        paused_on = _office_day(paused_clock)
+        resumed_on = _office_day(resumed_clock)
+        decisions = day_offs.current(self.session)
+        server_stamp = self.clock.now().encode()
+        for name in ("due_date", "verification_due_date"):
+            old = current.fields.get(name)
+            if not old:
+                continue
+            new = resume_due_date(date.fromisoformat(str(old)), paused_on, resumed_on, decisions)
+            if new.isoformat() != old:
+                writes[name] = (new.isoformat(), server_stamp)
 
     def _device_for(self, clock: str) -> Device | None:
         """The device that made a stamp (None for the server or an unknown node)."""
@@ -765,3 +799,9 @@ def push(
     if app_version:
         device.app_version = app_version[:32]
     return result
+
+
+def _office_day(clock: str) -> date:
+    """The office-time day of a stamp's wall clock."""
+    wall = Timestamp.decode(clock).wall_ms
+    return datetime.fromtimestamp(wall / 1000, UTC).astimezone(OFFICE_TZ).date()

@@ -12,7 +12,7 @@ answer 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -22,7 +22,7 @@ from flask_login import current_user
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import AdminUnit, Procedure, Role, UnitLevel
-from server.services import audit, catalog, devices, officers, reports, units
+from server.services import audit, catalog, day_offs, devices, officers, reports, units
 from server.services.errors import Invalid, NotFound
 from server.web.access import ADMINS, LEADERS, roles_required
 from server.web.args import arg_date, arg_int
@@ -37,6 +37,7 @@ SECTIONS: list[tuple[str, Any, frozenset[Role]]] = [
     ("web_admin.officers_page", lazy_gettext("Cán bộ, tài khoản"), LEADERS),
     ("web_admin.devices_page", lazy_gettext("Thiết bị"), LEADERS),
     ("web_admin.procedures", lazy_gettext("Danh mục thủ tục"), ADMINS),
+    ("web_admin.days_off", lazy_gettext("Lịch nghỉ bù, làm bù"), ADMINS),
     ("web_admin.audit_log", lazy_gettext("Nhật ký hệ thống"), LEADERS),
 ]
 
@@ -367,6 +368,56 @@ def device_reinstate(device_id: str) -> Any:
 
 
 # ---------------------------------------------------------------------------------------
+# Official day-off decisions (nghỉ bù, làm bù)
+# ---------------------------------------------------------------------------------------
+
+
+def _days_off_page(errors: dict[str, str] | None = None, code: int = 200) -> Any:
+    return render_template(
+        "admin/days_off.html",
+        rows=day_offs.listing(db_session()),
+        errors=errors or {},
+        form=request.form if errors else {},
+    ), code
+
+
+@bp.get("/days-off")
+@roles_required(ADMINS)
+def days_off() -> Any:
+    return _days_off_page()
+
+
+@bp.post("/days-off")
+@roles_required(ADMINS)
+def day_off_save() -> Any:
+    form = request.form
+    try:
+        day = date.fromisoformat(form.get("day", "").strip())
+    except ValueError:
+        day = None  # the service names the missing day
+    data = day_offs.DecisionInput(
+        day=day, working=form.get("working") == "1", note=form.get("note", "")
+    )
+    _row, failed = _attempt(
+        lambda: day_offs.save(db_session(), data, by=current_user, remote_addr=request.remote_addr),
+        lambda errors, message: _days_off_page(errors or {"day": message}, 422),
+    )
+    if failed is not None:
+        return failed
+    return _done(
+        gettext("Đã lưu. Chỉ các hạn trả tính từ nay dùng lịch mới; hạn đã hẹn không đổi."),
+        "web_admin.days_off",
+    )
+
+
+@bp.post("/days-off/<int:decision_id>/withdraw")
+@roles_required(ADMINS)
+def day_off_withdraw(decision_id: int) -> Any:
+    day_offs.withdraw(db_session(), decision_id, by=current_user, remote_addr=request.remote_addr)
+    return _done(gettext("Đã huỷ quyết định."), "web_admin.days_off")
+
+
+# ---------------------------------------------------------------------------------------
 # Procedure catalog
 # ---------------------------------------------------------------------------------------
 
@@ -403,6 +454,8 @@ def _procedure_input() -> catalog.ProcedureInput:
         fee_note_vi=form.get("fee_note_vi", ""),
         fee_note_en=form.get("fee_note_en", ""),
         active=form.get("active") == "1",
+        time_unit=form.get("time_unit", "working_days"),
+        cutoff_15h=form.get("cutoff_15h") == "1",
         documents=documents,
     )
 

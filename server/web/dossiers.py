@@ -31,6 +31,7 @@ from server.services import reports
 from server.services.errors import Invalid
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
+from server.web.formatting import vn_date
 from server.web.nav import nav_item
 from sync import slips
 from sync.domain import DossierStatus, can_transition
@@ -172,6 +173,35 @@ def stop(dossier_id: str) -> Any:
     return render_template("dossiers/stop.html", form=form, dossier=dossier), status
 
 
+@bp.post("/<dossier_id>/verification")
+@roles_required(APOLOGY_ROLES)
+def verification(dossier_id: str) -> Any:
+    """Record that verification is needed: the longer appointment applies."""
+    try:
+        dossier = service.record_verification(
+            db_session(),
+            current_scope(),
+            dossier_id,
+            officer=current_user,
+            now=datetime.now(UTC),
+            remote_addr=request.remote_addr,
+        )
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".detail", dossier_id=dossier_id))
+    db.session.commit()
+    assert dossier.verification_due_date is not None
+    flash(
+        gettext(
+            "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
+            d=vn_date(dossier.verification_due_date),
+        ),
+        "ok",
+    )
+    return redirect(url_for(".detail", dossier_id=dossier_id))
+
+
 @bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
 @roles_required(APOLOGY_ROLES)
 def apology(dossier_id: str) -> Any:
@@ -207,7 +237,7 @@ def apology(dossier_id: str) -> Any:
         form=form,
         dossier=dossier,
         expected_date=service.expected_date(dossier),
-        days_overdue=days_overdue(dossier.due_date, today),
+        days_overdue=days_overdue(dossier.effective_due_date, today),
         today=today,
     ), status
 

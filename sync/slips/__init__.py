@@ -28,6 +28,7 @@ from sync.slips.data import (
     Office,
     Party,
     TimelineRow,
+    appointment_hour,
     status_url,
 )
 from sync.slips.fonts import FontNotFoundError, register_fonts
@@ -50,6 +51,7 @@ __all__ = [
     "Party",
     "TimelineRow",
     "apology_slip",
+    "appointment_hour",
     "control_sheet",
     "receipt_slip",
     "refusal_slip",

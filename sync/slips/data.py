@@ -6,9 +6,12 @@ into these dataclasses, so the PDF code can be used and tested on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import Any
+
+from sync.workdays import OFFICE_CLOSES, DeadlineRule, TimeUnit
 
 
 def status_url(public_base_url: str, receipt_number: str) -> str:
@@ -117,8 +120,26 @@ class DossierSlipData:
     check_code: str = ""
     #: The other parties of the procedure (both spouses, the child…), in form order.
     parties: Sequence[Party] = ()
-    #: A verification extension applies: slip 01 says so beside the appointment.
-    extension_note: str = ""
+    #: Hour of the appointment, for same-day procedures (sync.workdays.Appointment.hour).
+    due_hour: time | None = None
+    #: "working_days" or "calendar_days" (sync.workdays.TimeUnit).
+    time_unit: str = "working_days"
+    #: The longer appointment when verification is needed (Law on Civil Status art. 18(2)),
+    #: None when the procedure has no extension; ``verification_needed`` once recorded.
+    verification_due_date: date | None = None
+    verification_needed: bool = False
+    extension_days: int = 0
+
+    @property
+    def appointment_date(self) -> date:
+        """The date that applies: the longer one once verification is recorded."""
+        if self.verification_needed and self.verification_due_date is not None:
+            return self.verification_due_date
+        return self.due_date
+
+    @property
+    def appointment_hour(self) -> time | None:
+        return None if self.appointment_date != self.due_date else self.due_hour
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:
@@ -160,3 +181,14 @@ class LogRow:
     returned_on: date | None = None  # trả kết quả: ngày, tháng, năm
     returned_to: str = ""  # trả kết quả: ký nhận (name of whoever signed for it)
     note: str = ""
+
+
+def appointment_hour(procedure: Mapping[str, Any] | Any) -> time | None:
+    """The hour printed with a same-day appointment (sync.workdays.appointment)."""
+    try:
+        rule = DeadlineRule.of(procedure)
+    except (TypeError, ValueError):
+        return None
+    if rule.days == 0 and rule.unit is TimeUnit.WORKING_DAYS:
+        return OFFICE_CLOSES
+    return None

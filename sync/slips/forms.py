@@ -57,7 +57,10 @@ def _today() -> date:
 def _working_days(data: DossierSlipData) -> int:
     if data.working_days is not None:
         return data.working_days
-    return max(0, working_days_between(effective_receipt_day(data.received_at), data.due_date))
+    # A limit of N working days counts from the day after receipt (sync.workdays).
+    if data.due_date <= effective_receipt_day(data.received_at):
+        return 0
+    return max(0, working_days_between(_received_on(data), data.due_date))
 
 
 def _due_text(d: date) -> str:
@@ -204,16 +207,39 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
             )
         )
     days = _working_days(data)
-    limit = "trả kết quả trong ngày" if days == 0 else f"{fmt.two_digits(days)} ngày làm việc"
+    if days == 0:
+        limit = "trả kết quả trong ngày"
+    elif data.time_unit == "calendar_days":
+        limit = f"{fmt.two_digits(days)} ngày"
+    else:
+        limit = f"{fmt.two_digits(days)} ngày làm việc"
+    if data.verification_due_date is not None and data.extension_days:
+        total = days + data.extension_days
+        limit += f"; trường hợp cần xác minh: không quá {fmt.two_digits(total)} ngày làm việc"
+    due = _due_text(data.appointment_date)
+    if data.appointment_hour is not None:
+        due = fmt.nobreak(f"{data.appointment_hour:%H} giờ {data.appointment_hour:%M} phút, ") + due
+    if data.verification_needed:
+        due += " (hồ sơ cần xác minh)"
     place = data.result_place or office.desk
     story += [
         Paragraph(f"2. Số lượng hồ sơ: {fmt.two_digits(data.copies)} (bộ)", s.body),
         Paragraph(f"3. Thời gian giải quyết hồ sơ theo quy định là: {limit}", s.body),
         Paragraph(f"4. Thời gian nhận hồ sơ: {fmt.moment_text(data.received_at)}", s.body),
         Paragraph(
-            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_due_text(data.due_date)}</b>"
-            + (f" <i>({fmt.x(data.extension_note)})</i>" if data.extension_note else ""),
+            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{due}</b>",
             s.body,
+        ),
+        *(
+            [
+                Paragraph(
+                    "&nbsp;&nbsp;&nbsp;Trường hợp cần xác minh, thời gian trả kết quả: "
+                    f"<b>{_due_text(data.verification_due_date)}</b>",
+                    s.body,
+                )
+            ]
+            if data.verification_due_date is not None and not data.verification_needed
+            else []
         ),
         Paragraph(f"6. Đăng ký nhận kết quả tại: {fmt.x(place)}", s.body),
         Paragraph(f"7. Hình thức nộp hồ sơ: {fmt.x(data.channel_label)}", s.body),
@@ -347,7 +373,9 @@ def _letter_opening(
         )
     )
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
-    story.append(Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.due_date)}", s.body))
+    story.append(
+        Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.appointment_date)}", s.body)
+    )
     return story
 
 

@@ -8,7 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from server.models import Dossier
+from server.scoping import Scope
 from server.services.changes import commune_scope, current_seq
+from server.services.dossiers import DossierFilter, dossier_query
 from sync.receipts import parse_receipt_number
 from sync.workdays import OFFICE_TZ
 from tests import factories
@@ -86,3 +88,65 @@ def test_overdue_filter(client: FlaskClient, world: World, session: Session) -> 
     session.commit()
     body = client.get("/api/v1/dossiers?overdue=true", headers=world.a.headers).get_json()
     assert [d["id"] for d in body["items"]] == [old.id]
+
+
+def test_verification_due_date_and_overdue(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    # A marriage-like procedure: same day, +5 working days when verification is needed
+    # (Law on Civil Status 2014 art. 18(2)). Received Thu 12/02/2026 10:00: due the same
+    # day; with verification Thu 26/02/2026 (Fri 13, then Tết, Mon 23 - Thu 26).
+    marriage = factories.procedure(session, processing_days=0, extension_days=5)
+    received = datetime(2026, 2, 12, 10, 0, tzinfo=OFFICE_TZ)
+    plain = add_dossier(session, world.a, marriage, received_at=received)
+    checked = add_dossier(
+        session, world.a, marriage, received_at=received, verification_needed=True
+    )
+    assert (plain.due_date, plain.verification_due_date) == (date(2026, 2, 12), date(2026, 2, 26))
+    assert plain.verification_needed is False and plain.effective_due_date == date(2026, 2, 12)
+    assert checked.verification_needed is True
+    assert checked.effective_due_date == date(2026, 2, 26)
+    session.commit()
+    # On Mon 23/02 the plain one is overdue, the one needing verification is not.
+    overdue = session.scalars(
+        dossier_query(Scope(None), DossierFilter(overdue_on=date(2026, 2, 23)))
+    ).all()
+    assert plain in overdue
+    assert checked not in overdue
+    body = client.get(f"/api/v1/dossiers/{checked.id}", headers=world.a.headers).get_json()
+    assert body["verification_due_date"] == "2026-02-26"
+    assert body["effective_due_date"] == "2026-02-26"
+
+
+def test_day_off_decisions_apply_to_new_dossiers_only(world: World, session: Session) -> None:
+    from server.services import day_offs
+
+    three = factories.procedure(session, processing_days=3)
+    received = datetime(2025, 12, 31, 16, 0, tzinfo=OFFICE_TZ)
+    before = add_dossier(session, world.a, three, received_at=received)
+    # Without the notice: Fri 02/01 (1), Mon 05 (2), Tue 06/01/2026 (3).
+    assert before.due_date == date(2026, 1, 6)
+    day_offs.save(
+        session,
+        day_offs.DecisionInput(date(2026, 1, 2), False, "Văn bản 12729/VPCP-KGVX"),
+        by=world.province_admin,
+    )
+    after = add_dossier(session, world.a, three, received_at=received)
+    # With Fri 02/01/2026 off: Mon 05, Tue 06, Wed 07/01/2026.
+    assert after.due_date == date(2026, 1, 7)
+    session.refresh(before)
+    assert before.due_date == date(2026, 1, 6)  # a printed date is not silently changed
+
+
+def test_waiting_for_a_supplement_is_not_overdue(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    from sync.domain import DossierStatus
+
+    old = add_dossier(
+        session, world.a, world.procedure, received_at=datetime(2025, 1, 6, 9, 0, tzinfo=OFFICE_TZ)
+    )
+    old.status = DossierStatus.NEEDS_SUPPLEMENT
+    session.commit()
+    body = client.get("/api/v1/dossiers?overdue=true", headers=world.a.headers).get_json()
+    assert old.id not in [d["id"] for d in body["items"]]

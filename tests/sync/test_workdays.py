@@ -80,6 +80,10 @@ def test_due_date_strictly_increasing_in_n(received_at: datetime, n1: int, n2: i
     lo, hi = sorted((n1, n2))
     if lo == hi:
         assert due_date(received_at, lo) == due_date(received_at, hi)
+    elif lo == 0:
+        # A same-day dossier received after 15:00 is due the next working day, which is
+        # also the end of a 1-working-day limit: not strictly later.
+        assert due_date(received_at, lo) <= due_date(received_at, hi)
     else:
         assert due_date(received_at, lo) < due_date(received_at, hi)
 
@@ -87,13 +91,16 @@ def test_due_date_strictly_increasing_in_n(received_at: datetime, n1: int, n2: i
 @settings(max_examples=200, deadline=None)
 @given(RECEIVED, N_DAYS)
 def test_due_date_counts_n_working_days_after_receipt(received_at: datetime, n: int) -> None:
-    receipt = effective_receipt_day(received_at)
+    # Civil Code 2015 art. 147(1): an N-day limit counts from the day after the day of
+    # receipt, whatever the hour; only a same-day limit has the 15:00 rule.
+    received_day = received_at.astimezone(OFFICE_TZ).date()
     due = due_date(received_at, n)
     if n == 0:
-        assert due == receipt
+        assert due == effective_receipt_day(received_at)
     else:
-        assert due > receipt
-    assert working_days_between(receipt, due) == n
+        assert due > received_day
+        assert working_days_between(received_day, due) == n
+        assert working_days_between(received_day, due - timedelta(days=1)) == n - 1
 
 
 @settings(max_examples=200, deadline=None)
@@ -102,7 +109,8 @@ def test_effective_receipt_day(received_at: datetime) -> None:
     local = received_at.astimezone(OFFICE_TZ)
     receipt = effective_receipt_day(received_at)
     assert_is_working_day(receipt)
-    if is_working_day(local.date()) and local.time() < LATE_CUTOFF:
+    minute = local.time().replace(second=0, microsecond=0)
+    if is_working_day(local.date()) and minute <= LATE_CUTOFF:
         assert receipt == local.date()
     else:
         # The first working day after the local calendar day.
@@ -194,10 +202,13 @@ def test_three_day_procedure_received_thursday_before_tet_2026() -> None:
     assert due_date(at(2026, 2, 12, 9, 0), 3) == date(2026, 2, 24)
 
 
-def test_cutoff_is_inclusive_and_configurable() -> None:
-    # Exactly 15:00 counts as late: Thu 12/02/2026 15:00 -> receipt Fri 13.
-    assert effective_receipt_day(at(2026, 2, 12, 15, 0)) == date(2026, 2, 13)
-    # One minute before is on time.
+def test_cutoff_is_strictly_after_15h_and_configurable() -> None:
+    # Decree 23/2015/NĐ-CP art. 7: "nếu tiếp nhận yêu cầu sau 15 giờ" - strictly after.
+    # Exactly 15:00 (to the minute printed on the slip) stays the same day.
+    assert effective_receipt_day(at(2026, 2, 12, 15, 0)) == date(2026, 2, 12)
+    assert effective_receipt_day(at(2026, 2, 12, 15, 0).replace(second=59)) == date(2026, 2, 12)
+    # 15:01 is after 15:00: the next working day, Fri 13.
+    assert effective_receipt_day(at(2026, 2, 12, 15, 1)) == date(2026, 2, 13)
     assert effective_receipt_day(at(2026, 2, 12, 14, 59)) == date(2026, 2, 12)
     # An office with a 16:30 cutoff keeps 16:00 the same day.
     assert effective_receipt_day(at(2026, 2, 12, 16, 0), cutoff=time(16, 30)) == date(2026, 2, 12)
@@ -217,17 +228,18 @@ def test_one_day_procedure_before_tet_2027() -> None:
     # Wed 03/02/2027 14:59 -> receipt Wed 3. Thu 4 - Wed 10 is Tết (29 Tết .. mùng 5,
     # including Sat 6 / Sun 7) -> day 1 = Thu 11/02/2027.
     assert due_date(at(2027, 2, 3, 14, 59), 1) == date(2027, 2, 11)
-    # Same day at 15:00 -> receipt is the next working day, Thu 11; 0 days -> Thu 11;
-    # 1 day -> Fri 12.
-    assert due_date(at(2027, 2, 3, 15, 0), 0) == date(2027, 2, 11)
-    assert due_date(at(2027, 2, 3, 15, 0), 1) == date(2027, 2, 12)
+    # Same day at 15:01: a same-day limit moves to the next working day, Thu 11; a
+    # 1-day limit still counts from the day after receipt (Civil Code art. 147): Thu 11.
+    assert due_date(at(2027, 2, 3, 15, 1), 0) == date(2027, 2, 11)
+    assert due_date(at(2027, 2, 3, 15, 1), 1) == date(2027, 2, 11)
 
 
 def test_received_during_tet_2027() -> None:
-    # Received on Mon 08/02/2027 (mùng 3 Tết, a holiday) at 09:00 -> receipt Thu 11.
-    # 5 working days: Fri 12, Mon 15, Tue 16, Wed 17, Thu 18.
+    # Received on Mon 08/02/2027 (mùng 3 Tết, a holiday) at 09:00 (online): a same-day
+    # limit ends the next working day, Thu 11. 5 working days count from the day after
+    # receipt: Thu 11, Fri 12, Mon 15, Tue 16, Wed 17.
     assert effective_receipt_day(at(2027, 2, 8, 9, 0)) == date(2027, 2, 11)
-    assert due_date(at(2027, 2, 8, 9, 0), 5) == date(2027, 2, 18)
+    assert due_date(at(2027, 2, 8, 9, 0), 5) == date(2027, 2, 17)
 
 
 def test_two_day_procedure_over_30_april_1_may_2026() -> None:
@@ -239,11 +251,12 @@ def test_two_day_procedure_over_30_april_1_may_2026() -> None:
 def test_late_friday_before_hung_kings_observed_2026() -> None:
     # Giỗ Tổ Hùng Vương 2026 falls on Sun 26/04, observed Mon 27/04.
     # Received Fri 24/04/2026 16:00 (late) -> Sat 25, Sun 26, Mon 27 are not working days
-    # -> receipt Tue 28. 1 working day -> Wed 29 (Thu 30/04 is a holiday anyway).
+    # -> a same-day limit ends Tue 28. An N-day limit counts from Sat 25 whatever the
+    # hour: day 1 = Tue 28, day 2 = Wed 29, day 3 = Mon 04/05 (30/04, 01/05 holidays).
     assert effective_receipt_day(at(2026, 4, 24, 16, 0)) == date(2026, 4, 28)
-    assert due_date(at(2026, 4, 24, 16, 0), 1) == date(2026, 4, 29)
-    # 2 working days -> Thu 30, Fri 1 holidays, weekend -> Mon 04/05.
-    assert due_date(at(2026, 4, 24, 16, 0), 2) == date(2026, 5, 4)
+    assert due_date(at(2026, 4, 24, 16, 0), 1) == date(2026, 4, 28)
+    assert due_date(at(2026, 4, 24, 16, 0), 2) == date(2026, 4, 29)
+    assert due_date(at(2026, 4, 24, 16, 0), 3) == date(2026, 5, 4)
 
 
 def test_vietnam_culture_day_24_november_2026() -> None:

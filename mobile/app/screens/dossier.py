@@ -109,6 +109,11 @@ class DossierScreen(BaseScreen):
             button.action = action.status
             button.bind(on_release=lambda b, a=action: self.ask(a))
             box.add_widget(button)
+        if model.can_record_verification():
+            button = Factory.BigButton()
+            button.text = self.t("dossier.record_verification")
+            button.bind(on_release=lambda _b: self.record_verification())
+            box.add_widget(button)
         self._render_photos(model)
 
     def _render_photos(self, model: DossierModel) -> None:
@@ -195,6 +200,26 @@ class DossierScreen(BaseScreen):
                 self.popup.show_errors(error.errors)
             return error.message
         self.ok(message)
+        self._changed()
+        return None
+
+    def record_verification(self) -> None:
+        """Verification is needed: the longer appointment applies from now on."""
+        self.popup = FormPopup(
+            title=self.t("dossier.record_verification"),
+            fields=[{"name": "note", "label": self.t("dossier.note"), "multiline": True}],
+            on_submit=self._verification,
+            ok_text=self.t("common.save"),
+            cancel_text=self.t("common.cancel"),
+        )
+        self.popup.open()
+
+    def _verification(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            self.model.record_verification(values.get("note", ""))
+        except UserError as error:
+            return error.message
         self._changed()
         return None
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from kivy.factory import Factory
 from kivy.metrics import dp
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.app.fmt import fmt_date
 from mobile.app.screens.base import BaseScreen, load_kv
@@ -29,6 +29,9 @@ _FIELDS = {
 class IntakeScreen(BaseScreen):
     step_title = StringProperty("")
     due_text = StringProperty("")
+    verification_text = StringProperty("")
+    can_verify = BooleanProperty(False)
+    verification_needed = BooleanProperty(False)
     warnings = StringProperty("")
     receipt_number = StringProperty("")
     receipt_due = StringProperty("")
@@ -135,6 +138,9 @@ class IntakeScreen(BaseScreen):
             grid.add_widget(Factory.Muted(text=label, bold=True, size_hint_x=None, width=dp(260)))
             grid.add_widget(Factory.Txt(text=value))
         self.due_text = self.model.due_text()
+        self.can_verify = self.model.can_verify()
+        self.verification_needed = self.model.verification_needed
+        self.verification_text = self.model.verification_text()
         notes = list(self.model.applicant_warnings())
         missing = self.model.missing_required()
         if missing:
@@ -213,6 +219,11 @@ class IntakeScreen(BaseScreen):
     def _remove_photo(self, index: int) -> None:
         self.model.remove_photo(index)
         self._render_photos()
+
+    def toggle_verification(self) -> None:
+        """The officer knows at intake that verification is needed (or not)."""
+        self.model.verification_needed = not self.model.verification_needed
+        self._render_review()
 
     def save(self) -> None:
         try:

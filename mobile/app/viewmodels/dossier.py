@@ -32,7 +32,7 @@ from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, Wan
 from mobile.security import VaultError
 from mobile.store import SQLiteDeviceStore, StoreError
 from mobile.tablet import InvalidInput
-from sync.domain import DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
+from sync.domain import CLOCK_RUNNING, DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
 from sync.errors import TransportError
 from sync.workdays import add_working_days, days_overdue
 
@@ -162,7 +162,7 @@ class DossierModel:
 
     def is_overdue(self) -> bool:
         due = self.due()
-        return self.status in OPEN_STATUSES and due is not None and due < self.today()
+        return self.status in CLOCK_RUNNING and due is not None and due < self.today()
 
     def procedure(self) -> dict[str, Any] | None:
         procedure_id = self.record.get("procedure_id")
@@ -202,6 +202,13 @@ class DossierModel:
             + " · "
             + tr("dossier.photos", count=len(self.photos())),
         ]
+        if record.get("verification_due_date"):
+            key = (
+                "dossier.verification_due"
+                if record.get("verification_needed")
+                else ("dossier.verification_if")
+            )
+            lines.append(tr(key, date=fmt_date(record.get("verification_due_date"))))
         moved = self.new_due_date()
         if moved is not None:
             lines.append(tr("dossier.new_due", date=fmt_date(moved)))
@@ -335,6 +342,23 @@ class DossierModel:
             self.ctx.tablet.add_note(self.dossier_id, note.strip())
         except InvalidInput as error:
             raise from_invalid_input(error, tr.message) from error
+
+    def can_record_verification(self) -> bool:
+        """Open, with a verification date, and not recorded yet."""
+        return (
+            self.status in OPEN_STATUSES
+            and bool(self.record.get("verification_due_date"))
+            and not self.record.get("verification_needed")
+        )
+
+    def record_verification(self, note: str = "") -> None:
+        """Record that verification is needed: the longer appointment then applies."""
+        tr = self.ctx.tr
+        try:
+            self.ctx.tablet.record_verification(self.dossier_id, note.strip() or None)
+        except InvalidInput as error:
+            raise from_invalid_input(error, tr.message) from error
+        self.load()
 
     def suggested_new_date(self) -> date:
         """Today plus the procedure's statutory time (at least one working day)."""

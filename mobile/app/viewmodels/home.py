@@ -19,6 +19,7 @@ from typing import Any
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_iso_datetime
 from sync.domain import (
+    CLOCK_RUNNING,
     FEEDBACK_RESPONSE_DAYS,
     OPEN_STATUSES,
     DossierStatus,
@@ -32,12 +33,22 @@ __all__ = ["BUCKETS", "BucketView", "HomeModel", "effective_due", "feedback_due"
 
 BUCKETS = ("overdue", "today", "supplement", "to_return", "open", "feedback")
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+#: Open and the clock running: waiting for a supplement (form 02) is never overdue.
+_RUNNING = frozenset(s.value for s in CLOCK_RUNNING)
 _TO_RETURN = frozenset({DossierStatus.APPROVED.value, DossierStatus.REJECTED.value})
 _FEEDBACK_WAITING = frozenset(
     {FeedbackStatus.NEW.value, FeedbackStatus.IN_HANDLING.value, FeedbackStatus.FORWARDED.value}
 )
 #: What a refresh reads of each dossier: what its row shows.
-_DOSSIER_FIELDS = ("status", "due_date", "procedure_id", "receipt_number", "applicant_name")
+_DOSSIER_FIELDS = (
+    "status",
+    "due_date",
+    "verification_needed",
+    "verification_due_date",
+    "procedure_id",
+    "receipt_number",
+    "applicant_name",
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,14 @@ class BucketView:
 
 
 def effective_due(dossier: dict[str, Any], new_dates: dict[str, date]) -> date | None:
-    """The due date, moved by the latest apology's new appointment if any."""
+    """The due date, moved by the latest apology's new appointment if any.
+
+    Once verification is recorded the longer date applies (Law on Civil Status 2014
+    art. 18(2)): the dossier is never shown overdue by the shorter limit.
+    """
     due = parse_iso_date(dossier.get("due_date"))
+    if dossier.get("verification_needed"):
+        due = parse_iso_date(dossier.get("verification_due_date")) or due
     moved = new_dates.get(str(dossier.get("id")))
     if moved is not None and (due is None or moved > due):
         return moved
@@ -130,7 +147,7 @@ class HomeModel:
     def _dossier_buckets(self, status: str, due: date | None) -> Iterable[str]:
         if status in _OPEN:
             yield "open"
-            if due is not None and due < self.today:
+            if due is not None and due < self.today and status in _RUNNING:
                 yield "overdue"
             elif due == self.today:
                 yield "today"
@@ -152,7 +169,7 @@ class HomeModel:
         procedures, new_dates, unsent = self._procedures, self._new_dates, self._unsent
         status = str(dossier.get("status"))
         due = effective_due(dossier, new_dates)
-        overdue = status in _OPEN and due is not None and due < self.today
+        overdue = status in _RUNNING and due is not None and due < self.today
         procedure = tr.pick(procedures.get(str(dossier.get("procedure_id"))), "name")
         parts = [procedure or str(dossier.get("procedure_id", "")), tr.enum("status", status)]
         if overdue and due is not None:

@@ -3,7 +3,7 @@
 Everything is checked here before it reaches ``Tablet.create_dossier`` (which checks
 again with the server's rules): the citizen ID with ``sync.domain.cccd_problem``, the
 phone with ``phone_problem``, the birth date typed the Vietnamese way. The due date
-shown before saving is ``sync.workdays.due_date`` — the same computation the tablet
+shown before saving is ``sync.workdays.appointment`` — the same computation the tablet
 stores and the server confirms.
 """
 
@@ -21,7 +21,6 @@ from mobile.app.viewmodels.base import UserError, from_invalid_input
 from mobile.tablet import InvalidInput
 from sync.domain import Channel, cccd_matches_birth, cccd_problem, phone_problem
 from sync.text import fold
-from sync.workdays import due_date
 
 __all__ = ["STEPS", "Applicant", "IntakeModel", "Receipt"]
 
@@ -73,6 +72,8 @@ class IntakeModel:
     provided: set[int] = field(default_factory=set)
     photos: list[Path] = field(default_factory=list)
     receipt: Receipt | None = None
+    #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
+    verification_needed: bool = False
 
     def reset(self) -> None:
         for photo in self.photos:  # an intake given up: its camera photos go too
@@ -83,6 +84,7 @@ class IntakeModel:
         self.provided = set()
         self.photos = []
         self.receipt = None
+        self.verification_needed = False
 
     def _discard_camera_file(self, photo: Path) -> None:
         """Delete a photo the app's camera saved (in plain); files picked elsewhere stay."""
@@ -120,6 +122,8 @@ class IntakeModel:
         days = procedure.get("processing_days")
         if days == 0:
             return self.ctx.tr("intake.same_day")
+        if procedure.get("time_unit") == "calendar_days" and isinstance(days, int):
+            return self.ctx.tr("intake.calendar_days", days=days)
         return self.ctx.tr("intake.days", days=days) if isinstance(days, int) else ""
 
     def choose_procedure(self, procedure_id: str | int) -> None:
@@ -246,16 +250,38 @@ class IntakeModel:
     # -- step 4: check -------------------------------------------------------------------------
 
     def due_preview(self) -> date | None:
-        """The due date if saved now (``sync.workdays.due_date``)."""
-        days = (self.procedure or {}).get("processing_days")
-        if not isinstance(days, int):
+        """The due date if saved now: ``Tablet.due_dates`` (``sync.workdays.appointment``
+        with the procedure's rule and the pulled day-off decisions), as saved."""
+        if self.procedure is None:
             return None
-        return due_date(self.ctx.tablet.now(), days)
+        return self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[0]
+
+    def can_verify(self) -> bool:
+        """Whether the chosen procedure has a verification extension."""
+        days = (self.procedure or {}).get("extension_days")
+        return isinstance(days, int) and not isinstance(days, bool) and days > 0
+
+    def verification_text(self) -> str:
+        """The toggle's label: the longer appointment if verification is needed."""
+        if not self.can_verify() or self.procedure is None:
+            return ""
+        longer = self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[1]
+        return self.ctx.tr(
+            "intake.verification", date=fmt_date(longer), days=self.procedure["extension_days"]
+        )
 
     def due_text(self) -> str:
+        if self.verification_needed and self.can_verify() and self.procedure is not None:
+            longer = self.ctx.tablet.due_dates(self.procedure, self.ctx.tablet.now())[1]
+            return self.ctx.tr("intake.due", date=fmt_date(longer))
         due = self.due_preview()
         if due is None:
             return self.ctx.tr("intake.due_unknown")
+        from sync.slips.data import appointment_hour  # not at start-up: sync.slips loads PDF code
+
+        hour = appointment_hour(self.procedure or {})
+        if hour is not None:  # same-day procedures: the slip carries the hour too
+            return self.ctx.tr("intake.due_at", time=f"{hour:%H:%M}", date=fmt_date(due))
         return self.ctx.tr("intake.due", date=fmt_date(due))
 
     def summary(self) -> list[tuple[str, str]]:
@@ -338,6 +364,7 @@ class IntakeModel:
                 channel=person.channel,
                 village_id=person.village_id,
                 provided_documents=sorted(self.provided),
+                verification_needed=self.verification_needed and self.can_verify(),
             )
         except InvalidInput as error:
             refused = from_invalid_input(error, tr.message)

@@ -113,7 +113,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
     ``SlipUnavailable`` when the dossier, its procedure or its due date is not on the
     tablet.
     """
-    from sync.slips import Applicant, DossierSlipData, status_url
+    from sync.slips import Applicant, DossierSlipData, appointment_hour, status_url
 
     dossier = tablet.dossier(dossier_id)
     if dossier is None:
@@ -153,7 +153,16 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         fee_vnd=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
         status_url=status_url(public_base_url, number),
         working_days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+        due_hour=appointment_hour(procedure),
+        time_unit=str(procedure.get("time_unit") or "working_days"),
+        verification_due_date=parse_iso_date(dossier.get("verification_due_date")),
+        verification_needed=bool(dossier.get("verification_needed")),
+        extension_days=_whole(procedure.get("extension_days")),
     )
+
+
+def _whole(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 @dataclass(frozen=True)

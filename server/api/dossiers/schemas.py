@@ -27,6 +27,10 @@ class DossierCreateSchema(StrictSchema):
         ma.fields.Integer(validate=ma.validate.Range(min=0, max=100)), load_default=list
     )
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    verification_needed = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Verification needed (the extension of the procedure applies)"},
+    )
 
 
 class DossierListArgs(PageArgs):
@@ -58,6 +62,11 @@ class DossierSchema(ma.Schema):
     channel = ma.fields.Enum(Channel, by_value=True)
     received_at = ma.fields.AwareDateTime()
     due_date = ma.fields.Date()
+    verification_needed = ma.fields.Boolean()
+    verification_due_date = ma.fields.Date(allow_none=True)
+    effective_due_date = ma.fields.Date(
+        metadata={"description": "The due date that applies (the longer one with verification)"}
+    )
     status = ma.fields.Enum(DossierStatus, by_value=True)
     handler_id = ma.fields.Integer(allow_none=True)
     documents = ma.fields.List(ma.fields.Nested(DocumentItemSchema))

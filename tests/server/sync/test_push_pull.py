@@ -16,6 +16,7 @@ from server.services.changes import commune_scope, current_seq
 from sync.ids import new_id
 from sync.ops import Cursor
 from sync.workdays import due_date
+from tests import factories
 from tests.server.conftest import World
 from tests.server.sync.conftest import (
     FlaskHttp,
@@ -372,9 +373,96 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: W
     tablet_a.push([create, event])
     changes, _cursor = tablet_a.pull_all()
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # Only what the server itself wrote (its due date, when it differs) may come back.
+    # Only what the server itself wrote (its due dates) may come back.
     for change in own:
-        assert set(change["f"]) <= {"due_date"}, change
+        assert set(change["f"]) <= {"due_date", "verification_due_date"}, change
+
+
+def test_verification_and_day_off_decisions_over_sync(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """A tablet records verification (at intake or later); the server computes the
+    longer date; the day-off decisions are pulled as reference data."""
+    from datetime import date, datetime
+
+    from server.services import day_offs
+    from sync.workdays import OFFICE_TZ
+
+    day_offs.save(
+        session,
+        day_offs.DecisionInput(date(2026, 1, 2), False, "Văn bản 12729/VPCP-KGVX"),
+        by=world.province_admin,
+    )
+    marriage = factories.procedure(session, processing_days=0, extension_days=5)
+    session.commit()
+    # Received Wed 31/12/2025 10:00: due the same day; with verification 5 working days
+    # from Thu 01/01 (holiday), Fri 02/01 (off by the notice): Mon 05 ... Fri 09/01/2026.
+    received = datetime(2025, 12, 31, 10, 0, tzinfo=OFFICE_TZ)
+    dossier_id, create = tablet_a.new_dossier(marriage, received=received)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None
+    assert (dossier.due_date, dossier.verification_due_date) == (
+        date(2025, 12, 31),
+        date(2026, 1, 9),
+    )
+    assert dossier.verification_needed is False
+    later = tablet_a.op("dossier", dossier_id, {"verification_needed": True})
+    assert tablet_a.push_one(later)["o"] == "applied"
+    session.refresh(dossier)
+    assert dossier.verification_needed is True
+    assert dossier.effective_due_date == date(2026, 1, 9)
+    changes, _cursor = tablet_a.pull_all()
+    days_off = [c for c in changes if c["c"] == "day_off"]
+    assert [c["f"] for c in days_off] == [
+        {"day": "2026-01-02", "working": False, "note": "Văn bản 12729/VPCP-KGVX", "active": True}
+    ]
+
+
+def test_supplement_stops_the_clock_over_sync(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """Form 02 stops the clock; when the dossier goes back to work the working days left
+    count again (Decree 61/2018 art. 16(3), kept under Decree 118/2025/NĐ-CP)."""
+    from datetime import date, datetime
+
+    from sync.hlc import Timestamp
+    from sync.workdays import OFFICE_TZ
+
+    def stamp(y: int, m: int, d: int, counter: int) -> str:
+        wall = int(datetime(y, m, d, 10, 0, tzinfo=OFFICE_TZ).timestamp() * 1000)
+        return Timestamp(wall, counter, tablet_a.node).encode()
+
+    ten = factories.procedure(session, processing_days=10)
+    session.commit()
+    # Received Mon 04/05/2026: 10 working days -> Mon 18/05/2026.
+    received = datetime(2026, 5, 4, 9, 0, tzinfo=OFFICE_TZ)
+    dossier_id, create = tablet_a.new_dossier(ten, received=received)
+    create["t"] = stamp(2026, 5, 4, 0)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    # Thu 07/05: supplement requested (Tue 5, Wed 6, Thu 7 used; 7 left).
+    ask = tablet_a.op(
+        "dossier",
+        dossier_id,
+        {"status": "needs_supplement"},
+        stamp=stamp(2026, 5, 7, 0),
+        base={"status": create["t"]},
+    )
+    assert tablet_a.push_one(ask)["o"] == "applied"
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.due_date == date(2026, 5, 18)
+    # Mon 25/05: the complete supplement; 7 working days from Tue 26/05 -> Wed 03/06/2026.
+    back = tablet_a.op(
+        "dossier",
+        dossier_id,
+        {"status": "in_progress"},
+        stamp=stamp(2026, 5, 25, 0),
+        base={"status": ask["t"]},
+    )
+    assert tablet_a.push_one(back)["o"] == "applied"
+    session.refresh(dossier)
+    assert dossier.due_date == date(2026, 6, 3)
+    assert dossier.status == "in_progress"
 
 
 def test_stopped_travels_both_ways_and_beats_a_concurrent_approval(

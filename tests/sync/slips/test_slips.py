@@ -197,9 +197,10 @@ def test_01_receipt_slip(tmp_path: Path) -> None:
     assert text.count(RECEIPT) >= 2  # in the heading and under the QR code
     assert "Giấy chứng sinh do Trạm Y tế xã Tả Van cấp (bản chính)" in flat(text)
     assert "Thời gian nhận hồ sơ: 15 giờ 30 phút, ngày 12 tháng 3 năm 2026" in text
-    # 15:30 is after the cutoff: five working days from Friday 13/3 is Friday 20/3.
-    assert data.due_date == date(2026, 3, 20)
-    assert "Thời gian trả kết quả giải quyết hồ sơ: ngày 20 tháng 3 năm 2026 (Thứ Sáu)" in flat(
+    # A 5-working-day limit counts from the day after receipt whatever the hour (Civil
+    # Code 2015 art. 147): Fri 13, Mon 16, Tue 17, Wed 18, Thu 19/3/2026. No hour.
+    assert data.due_date == date(2026, 3, 19)
+    assert "Thời gian trả kết quả giải quyết hồ sơ: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat(
         text
     )
     assert "05 ngày làm việc" in text
@@ -333,7 +334,7 @@ def test_04_apology_asks_for_an_extension(tmp_path: Path) -> None:
     assert "Số: ……/……" in text
     assert "Tả Van, ngày 20 tháng 3 năm 2026" in text
     assert "Kính gửi: Ông/Bà Hoàng Thị Thu Hương" in text
-    assert "Thời hạn trả kết quả đã hẹn: ngày 20 tháng 3 năm 2026" in flat_text
+    assert "Thời hạn trả kết quả đã hẹn: ngày 19 tháng 3 năm 2026" in flat_text
     assert (
         "đề nghị Ông/Bà đồng ý gia hạn thời gian giải quyết hồ sơ đến ngày 26 tháng 3 năm "
         "2026 (Thứ Năm)" in flat_text
@@ -373,7 +374,7 @@ def test_05_stop_notice(tmp_path: Path) -> None:
     assert "Kính gửi: Ông/Bà Hoàng Thị Thu Hương" in text
     assert "Ngày 12 tháng 3 năm 2026, Trung tâm Phục vụ hành chính công xã Tả Van" in flat_text
     assert "(mã TTHC: 1.001193)" in flat_text
-    assert "Thời hạn trả kết quả đã hẹn: ngày 20 tháng 3 năm 2026 (Thứ Sáu)" in flat_text
+    assert "Thời hạn trả kết quả đã hẹn: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat_text
     assert "Ủy ban nhân dân xã Tả Van thông báo dừng giải quyết hồ sơ" in flat_text
     assert reason in flat_text
     assert "0214 3871 234" in text
@@ -439,7 +440,7 @@ def test_06_control_sheet(tmp_path: Path) -> None:
     assert "thường trú)" in text
     assert "Trước hạn" in text
     assert "Thào Seo Lìn" in text
-    assert "hẹn trả kết quả: ngày 20 tháng 3 năm 2026 (Thứ Sáu)" in flat_text
+    assert "hẹn trả kết quả: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat_text
     render(pdf, "mau-06-phieu-kiem-soat")
 
 
