@@ -40,8 +40,8 @@ DOSSIER_TRANSITIONS: dict[DossierStatus, frozenset[DossierStatus]] = {
             S.STOPPED,
         }
     ),
-    # Processing can be stopped (form 05) only once the dossier was accepted for
-    # processing; before that the counter refuses it instead (form 03).
+    # Processing can be stopped (form 05) while the dossier is being handled; once it is
+    # decided, the result is returned instead.
     S.NEEDS_SUPPLEMENT: frozenset({S.IN_PROGRESS, S.REFUSED, S.WITHDRAWN, S.STOPPED}),
     S.IN_PROGRESS: frozenset({S.NEEDS_SUPPLEMENT, S.APPROVED, S.REJECTED, S.WITHDRAWN, S.STOPPED}),
     S.APPROVED: frozenset({S.RESULT_RETURNED}),
