@@ -471,6 +471,7 @@ PAST_SCENARIOS = (
     ("refused", 5),
     ("supplement_refused", 2),
     ("withdrawn", 4),
+    ("stopped", 2),
     ("approved_waiting", 3),
 )
 #: Dossiers not yet due.
@@ -509,12 +510,17 @@ STATUS_NOTES: dict[DossierStatus, tuple[str, ...]] = {
         "Kết quả xác minh tại thôn không khớp với nội dung đề nghị",
     ),
     S.RESULT_RETURNED: (
-        "Công dân đã nhận kết quả tại bộ phận một cửa",
+        "Công dân đã nhận kết quả tại Trung tâm Phục vụ hành chính công",
         "Công dân đã nhận kết quả, ký sổ theo dõi",
     ),
     S.WITHDRAWN: (
         "Công dân có đơn xin rút hồ sơ",
         "Công dân chuyển nơi cư trú, xin rút hồ sơ",
+    ),
+    # Thông báo dừng giải quyết hồ sơ (form 05, Circular 03/2025/TT-VPCP).
+    S.STOPPED: (
+        "Công dân có đơn đề nghị dừng giải quyết hồ sơ",
+        "Hồ sơ có tranh chấp, đã chuyển Tòa án nhân dân giải quyết theo thẩm quyền",
     ),
 }
 
@@ -607,6 +613,9 @@ def _life(
     if scenario == "withdrawn":
         end = until(_between(rng, first, due))
         return _spread(rng, first, end, [*work[: rng.randint(0, 1)], S.WITHDRAWN]), None
+    if scenario == "stopped":
+        end = until(_between(rng, first, due))
+        return _spread(rng, first, end, [*work[: rng.randint(0, 1)], S.STOPPED]), None
     if scenario == "approved_waiting":
         end = until(_between(rng, first, due))
         return _spread(rng, first, end, [*work, S.APPROVED]), None
