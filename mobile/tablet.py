@@ -30,6 +30,7 @@ from typing import Any
 from mobile.security import FieldCipher
 from mobile.store import SQLiteDeviceStore
 from mobile.transport import DEFAULT_TIMEOUT, HttpTransport, register_device
+from sync.checkcode import new_check_code
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -508,6 +509,8 @@ class Tablet:
             "handler_id": registration.officer_id,
             "documents": documents,
             "note": note or None,
+            # The citizen's secret for the status page, made here, offline (slip 01).
+            "check_code": new_check_code(),
         }
         if verification_due is not None:
             # A server value: proposed only when there is one (PROTOCOL.md §3 server).

@@ -20,13 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from server import cli, db_setup, errors
+    from server import cli, db_setup, errors, security_headers
     from server.api import register_api
     from server.auth import context as auth
     from server.web import register_web
 
     db_setup.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     auth.init_app(app)
     register_api(app)
     register_web(app)

@@ -1,6 +1,7 @@
 """Command line: ``motcua <command>`` (or ``flask --app server <command>``).
 
-Commands are thin wrappers over service functions.
+Commands are thin wrappers over service functions. They speak Vietnamese, or English
+with ``MOTCUA_LANG=en`` (server.messages.for_cli), one language per run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import run_simple
 
 from server.extensions import db, db_session
-from server.models import AdminUnit, Device, Officer, Procedure, Role
+from server.messages import for_cli
+from server.models import AdminUnit, Officer, Procedure, Role
 from server.services import catalog, day_offs, devices, officers
 from server.services.errors import ServiceError
 from sync.workdays import DayOffDecisions, DeadlineRule, appointment, parse_received_at
@@ -35,7 +37,7 @@ def service_errors_as_messages(func: F) -> F:
             return func(*args, **kwargs)
         except ServiceError as error:
             db.session.rollback()
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(for_cli(error.message)) from error
 
     return wrapper  # type: ignore[return-value]
 
@@ -61,7 +63,11 @@ def create_admin(
     if unit_code:
         unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
         if unit is None:
-            raise click.ClickException(f"No administrative unit with code {unit_code}")
+            raise click.ClickException(
+                for_cli(
+                    f"Không có đơn vị hành chính mã {unit_code} (no unit with code {unit_code})"
+                )
+            )
     officer = officers.create_officer(
         db_session(),
         username=username,
@@ -71,7 +77,7 @@ def create_admin(
         unit=unit,
     )
     db.session.commit()
-    click.echo(f"Created {officer.role.value} {officer.username}")
+    click.echo(for_cli(f"Đã tạo tài khoản {officer.username} (created {officer.username})"))
 
 
 @click.command("load-catalog")
@@ -81,8 +87,15 @@ def load_catalog() -> None:
     created, updated = catalog.load_catalog(db_session())
     days_off = day_offs.load_default(db_session())
     db.session.commit()
-    click.echo(f"Procedures: {created} created, {updated} updated")
-    click.echo(f"Day-off decisions: {days_off} added")
+    click.echo(
+        for_cli(
+            f"Thủ tục: thêm {created}, cập nhật {updated} "
+            f"(procedures: {created} created, {updated} updated)"
+        )
+    )
+    click.echo(
+        for_cli(f"Quyết định nghỉ, làm bù: thêm {days_off} (day-off decisions: {days_off} added)")
+    )
 
 
 @click.command("due-date")
@@ -108,7 +121,11 @@ def due_date_command(procedure_code: str, received_at: str, verification: bool) 
         raise click.BadParameter(str(error), param_hint="RECEIVED_AT") from None
     procedure, decisions = _deadline_data(procedure_code)
     if procedure is None:
-        raise click.ClickException(f"Unknown procedure code {procedure_code}")
+        raise click.ClickException(
+            for_cli(
+                f"Không có thủ tục mã {procedure_code} (unknown procedure code {procedure_code})"
+            )
+        )
     try:
         rule = DeadlineRule.of(procedure)
         result = appointment(moment, rule, verification=verification, decisions=decisions)
@@ -153,7 +170,12 @@ def seed_demo(dossiers_per_commune: int, seed: int) -> None:
     from server.demo import seed_demo_province
 
     if db.session.scalar(select(func.count()).select_from(Officer)):
-        raise click.ClickException("The database already has officers; demo data not added.")
+        raise click.ClickException(
+            for_cli(
+                "Cơ sở dữ liệu đã có tài khoản; không thêm dữ liệu mẫu "
+                "(the database already has officers; demo data not added)"
+            )
+        )
     summary = seed_demo_province(db_session(), seed=seed, dossiers_per_commune=dossiers_per_commune)
     db.session.commit()
     for key, value in summary.items():
@@ -163,27 +185,27 @@ def seed_demo(dossiers_per_commune: int, seed: int) -> None:
 @click.command("revoke-device")
 @click.argument("device_id")
 @with_appcontext
+@service_errors_as_messages
 def revoke_device(device_id: str) -> None:
     """Revoke a lost or stolen tablet; it is refused at its next request."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"No device {device_id}")
+    device = devices.find_device(db_session(), device_id)
     devices.revoke_device(db_session(), device, by=None)
     db.session.commit()
-    click.echo(f"Revoked device {device.id} ({device.name})")
+    label = devices.device_label(device)
+    click.echo(for_cli(f"Đã thu hồi máy {label} (revoked device {label})"))
 
 
 @click.command("reinstate-device")
 @click.argument("device_id")
 @with_appcontext
+@service_errors_as_messages
 def reinstate_device(device_id: str) -> None:
     """Accept a revoked tablet again; its unsent changes go out at its next sync."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException(f"No device {device_id}")
+    device = devices.find_device(db_session(), device_id)
     devices.reinstate_device(db_session(), device, by=None)
     db.session.commit()
-    click.echo(f"Reinstated device {device.id} ({device.name})")
+    label = devices.device_label(device)
+    click.echo(for_cli(f"Đã cho phép lại máy {label} (reinstated device {label})"))
 
 
 @click.command("demo")

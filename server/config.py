@@ -70,6 +70,14 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed log-ins from one address across all accounts (an office shares one
+        # address behind its router, so this is generous); each account also backs off
+        # on its own after repeated failures (server.services.login_guard).
+        "LOGIN_ADDRESS_RATE_LIMIT": env.get("MOTCUA_LOGIN_ADDRESS_RATE_LIMIT", "60 per minute"),
+        # Officers' sessions (server.auth.sessions): idle timeout and absolute lifetime.
+        "SESSION_IDLE_MINUTES": float(env.get("MOTCUA_SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": float(env.get("MOTCUA_SESSION_MAX_HOURS", 12)),
+        "PERMANENT_SESSION_LIFETIME": int(float(env.get("MOTCUA_SESSION_MAX_HOURS", 12)) * 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("MOTCUA_SECURE_COOKIES", "0") == "1",

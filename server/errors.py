@@ -15,13 +15,18 @@ from sync import wire
 
 def _service_error(error: ServiceError) -> Any:
     if is_api_request():
+        from server.messages import for_api
+
         body: dict[str, Any] = {
             "code": error.http_status,
             "status": error.code,
-            "message": error.message,
+            "message": for_api(error.message),
         }
         if error.errors:
-            body["errors"] = error.errors
+            body["errors"] = {
+                key: for_api(value) if isinstance(value, str) else value
+                for key, value in error.errors.items()
+            }
         body.update(error.extra)
         response = jsonify(body)
         response.status_code = error.http_status

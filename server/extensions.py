@@ -47,13 +47,19 @@ class MotCuaApi(Api):
             from server.web.errors import render_error_page
 
             return render_error_page(error)
+        from server.messages import HTTP_MESSAGES, for_api, status_name
+
         payload, code, headers = super().handle_http_exception(error)
+        payload["status"] = status_name(error.name)  # "not_found", as our own errors say
         errors = payload.get("errors")
         if errors:
             # Werkzeug's generic description names nothing; say what was wrong instead.
             payload["message"] = _summarise(errors)
         elif "message" not in payload:
-            payload["message"] = error.description
+            default = type(error).description
+            described = error.description != default and error.description
+            payload["message"] = described or HTTP_MESSAGES.get(code or 500, error.description)
+        payload["message"] = for_api(str(payload["message"]))
         return payload, code, headers
 
 

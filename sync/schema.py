@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sync.checkcode import check_code_problem
 from sync.domain import (
     AttachmentOwner,
     Channel,
@@ -30,10 +31,11 @@ from sync.domain import (
 from sync.ids import is_valid_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
-#: ``verification_due_date`` and the ``day_off`` reference collection; 3 = dossier status
+#: ``verification_due_date`` and the ``day_off`` reference collection; 3 =
+#: ``dossier.check_code`` (the citizen's check code, made at intake); 4 = dossier status
 #: ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can neither
 #: show nor merge.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Rule(enum.StrEnum):
@@ -301,6 +303,9 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # Made on the device at intake, printed on slip 01; when a creation carries none
+        # (null) the server makes one. Never changes after (sync/checkcode.py).
+        "check_code": F(check_code_problem, Rule.IMMUTABLE),
     },
 )
 

@@ -61,3 +61,39 @@ def matches(query: str, *texts: str | None) -> bool:
     """Whether every word of ``query`` occurs in the search key of ``texts``."""
     haystack = search_key(*texts)
     return all(word in haystack for word in query_words(query))
+
+
+_LABELLED = re.compile(r"([^()]*\S) \(([^()]+)\)(: .*)", re.DOTALL)
+
+
+def bilingual(text: str, lang: str) -> str:
+    """One language of a ``"Tiếng Việt (English)"`` message from the shared library.
+
+    The server, ``sync`` and ``mobile.tablet`` write messages as Vietnamese followed by
+    the English in brackets; each reader gets the language they chose (the tablet, the
+    web, API answers to ``Accept-Language``, the CLI). A message without the bracketed
+    part is returned as is.
+    """
+    stripped = text.strip()
+    if not stripped.endswith(")"):
+        # "Không tìm thấy cán bộ (officer not found): 42" — the detail after the brackets
+        # belongs to both languages.
+        match = _LABELLED.fullmatch(stripped)
+        if match is None:
+            return stripped
+        vietnamese, english, detail = match.groups()
+        return (english if lang == "en" else vietnamese) + detail
+    depth = 0
+    for index in range(len(stripped) - 1, -1, -1):
+        char = stripped[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            depth -= 1
+            if depth == 0:
+                vietnamese = stripped[:index].rstrip()
+                english = stripped[index + 1 : -1].strip()
+                if not vietnamese or not english:
+                    return stripped
+                return english if lang == "en" else vietnamese
+    return stripped

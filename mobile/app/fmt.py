@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from sync.text import bilingual
 from sync.workdays import OFFICE_TZ
 
 __all__ = [
@@ -26,32 +27,6 @@ __all__ = [
 NONE = "—"
 _USER_DATE = re.compile(r"\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
-
-
-def bilingual(text: str, lang: str) -> str:
-    """One language of a ``"Tiếng Việt (English)"`` message from the shared library.
-
-    The server and ``mobile.tablet`` write messages as Vietnamese followed by the
-    English in brackets; the officer reads the language they chose. A message without
-    the bracketed part is returned as is.
-    """
-    stripped = text.strip()
-    if not stripped.endswith(")"):
-        return stripped
-    depth = 0
-    for index in range(len(stripped) - 1, -1, -1):
-        char = stripped[index]
-        if char == ")":
-            depth += 1
-        elif char == "(":
-            depth -= 1
-            if depth == 0:
-                vietnamese = stripped[:index].rstrip()
-                english = stripped[index + 1 : -1].strip()
-                if not vietnamese or not english:
-                    return stripped
-                return english if lang == "en" else vietnamese
-    return stripped
 
 
 def parse_iso_date(value: Any) -> date | None:

@@ -7,9 +7,11 @@ from pathlib import Path
 __all__ = ["make_qr_png", "qr_available", "status_url"]
 
 
-def status_url(server_url: str, receipt_number: str) -> str:
-    """``{server}/tra-cuu/{receipt_number}``: where the citizen follows the dossier."""
-    return f"{server_url.rstrip('/')}/tra-cuu/{receipt_number}"
+def status_url(server_url: str, receipt_number: str, check_code: str = "") -> str:
+    """``{server}/tra-cuu/{receipt_number}?k={check_code}``: where the citizen follows the
+    dossier; the check code in the link opens it without typing (sync/checkcode.py)."""
+    url = f"{server_url.rstrip('/')}/tra-cuu/{receipt_number}"
+    return f"{url}?k={check_code}" if check_code else url
 
 
 def qr_available() -> bool:

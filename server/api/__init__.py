@@ -17,9 +17,9 @@ API_PREFIX = "/api/v1"
 _DOCS_PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>Một Cửa Field API</title>
 <link rel="stylesheet" href="{{ url_for('api_docs.asset', filename='swagger-ui.css') }}">
-</head><body><div id="swagger-ui"></div>
+</head><body><div id="swagger-ui" data-spec-url="{{ spec_url }}"></div>
 <script src="{{ url_for('api_docs.asset', filename='swagger-ui-bundle.js') }}"></script>
-<script>SwaggerUIBundle({url: "{{ spec_url }}", dom_id: "#swagger-ui"});</script>
+<script src="{{ url_for('static', filename='api-docs.js') }}"></script>
 </body></html>"""
 
 docs_blp = Blueprint("api_docs", __name__, url_prefix=f"{API_PREFIX}/docs")

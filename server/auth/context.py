@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from server.auth import sessions
 from server.extensions import babel, csrf, db, db_session, limiter, login_manager
-from server.models import Device, Officer
+from server.models import Device
 from server.scoping import Scope, scope_for_device, scope_for_officer
 from server.services.devices import authenticate_device
 from server.services.errors import Unauthorized
-
-
-def _load_officer(user_id: str) -> Officer | None:
-    officer = db.session.get(Officer, int(user_id)) if user_id.isdigit() else None
-    return officer if officer is not None and officer.active else None
 
 
 def _locale() -> str:
@@ -28,9 +25,9 @@ def _locale() -> str:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.user_loader(_load_officer)
+    login_manager.user_loader(sessions.load)
     login_manager.login_view = "web.login"
-    login_manager.login_message = "Vui lòng đăng nhập (please log in)"
+    login_manager.login_message = lazy_gettext("Vui lòng đăng nhập.")
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)

@@ -6,7 +6,7 @@ from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
 from server.models.people import Device, Officer, Role
-from server.models.ratings import ServiceRating
+from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
 from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "CommentStatus",
     "DayOffDecision",
     "Device",
     "Dossier",

@@ -16,6 +16,7 @@ from server.models.base import SyncRecord, Timestamped, str_enum
 from server.models.catalog import Procedure
 from server.models.people import Officer
 from server.models.units import AdminUnit
+from sync.checkcode import new_check_code
 from sync.domain import Channel, DossierStatus
 from sync.text import search_key
 
@@ -65,6 +66,9 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    #: The citizen's check code (sync/checkcode.py): printed on slip 01 and in its QR
+    #: link, asked for by the citizens' page. Made on the tablet at intake, or here.
+    check_code: Mapped[str] = mapped_column(String(8), default=new_check_code)
     # Kept up to date from the fields above on every insert and update, whoever writes
     # (web, API or sync): see the listeners below and ``dossier_search_key``.
     search_key: Mapped[str] = mapped_column(

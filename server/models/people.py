@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Timestamped, str_enum
@@ -34,6 +34,15 @@ class Officer(Timestamped):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    #: Raised by log-out, a password change or reset: every session cookie carrying an
+    #: older number stops working (server.auth.sessions).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set on accounts an administrator created or reset: the officer must choose their
+    #: own password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Failed log-ins in a row, and until when the account refuses log-ins (back-off).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    login_blocked_until: Mapped[datetime | None]
 
     unit: Mapped[AdminUnit | None] = relationship()
 
@@ -51,7 +60,9 @@ class Officer(Timestamped):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The generation is part of the id Flask-Login keeps in the session cookie, so a
+        # cookie from before a log-out or password change no longer loads the officer.
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<Officer {self.username} {self.role}>"

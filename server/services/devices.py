@@ -11,7 +11,7 @@ from server.auth.tokens import hash_token, new_token
 from server.models import AdminUnit, Device, Officer, Role, utcnow
 from server.scoping import Scope, get_scoped, restrict
 from server.services import audit
-from server.services.errors import DeviceRevoked, Forbidden, NotFound, Unauthorized
+from server.services.errors import DeviceRevoked, Forbidden, Invalid, NotFound, Unauthorized
 from sync.ids import new_id
 
 DEVICE_ROLES = frozenset({Role.OFFICER, Role.COMMUNE_LEADER})
@@ -183,3 +183,40 @@ def revoke_in_scope(session: Session, scope: Scope, device_id: str, *, by: Offic
     revoke_device(session, device, by=by)
     session.flush()
     return device
+
+
+# ---------------------------------------------------------------------------------------
+# How a tablet is named to people (the web, logs, the CLI)
+# ---------------------------------------------------------------------------------------
+
+#: The web shows a tablet as its name, its number in the commune and the last
+#: characters of its id ("Máy tính bảng #02 (…7fbdfad3)"): two tablets with the same
+#: name still look different, and the CLI accepts that short id.
+SHORT_ID_LENGTH = 8
+
+
+def short_id(device_id: str) -> str:
+    return device_id[-SHORT_ID_LENGTH:]
+
+
+def device_label(device: Device) -> str:
+    return f"{device.name} #{device.device_no:02d} (…{short_id(device.id)})"
+
+
+def find_device(session: Session, reference: str) -> Device:
+    """The tablet a person means: its full id, or the short id the web shows (…7fbdfad3)."""
+    ref = reference.strip().lstrip("…").lstrip(".").strip().lower()
+    device = session.get(Device, ref) if ref else None
+    if device is not None:
+        return device
+    if len(ref) >= 6 and all(ch in "0123456789abcdef-" for ch in ref):
+        matches = list(session.scalars(select(Device).where(Device.id.endswith(ref)).limit(5)))
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(device_label(d) for d in matches)
+            raise Invalid(
+                f"Mã {reference} khớp với nhiều máy: {names}; nhập mã đầy đủ "
+                f"({reference} matches several tablets: {names}; give the full id)"
+            )
+    raise NotFound(f"Không có máy tính bảng {reference} (no tablet {reference})")

@@ -244,6 +244,8 @@ def create_officer_by(
         )
     except Conflict as error:
         raise Invalid(error.message, errors={"username": error.message}) from None
+    # The administrator knows this password: the officer replaces it at first log-in.
+    officer.must_change_password = True
     _audit(session, "officer.create", actor, officer, remote_addr, {"role": role.value})
     return officer
 
@@ -311,9 +313,45 @@ def reset_password(
             errors={"password": f"≥ {MIN_PASSWORD_LENGTH}"},
         )
     target.password_hash = hash_password(password)
+    # Whoever had the account is logged out everywhere, and the officer chooses their
+    # own password at the next log-in (the administrator knows this one).
+    target.session_generation = (target.session_generation or 0) + 1
+    target.must_change_password = target.id != actor.id
     session.flush()
     _audit(session, "officer.password", actor, target, remote_addr)
     return target
+
+
+def change_own_password(
+    session: Session,
+    officer: Officer,
+    *,
+    current: str,
+    new: str,
+    again: str,
+    remote_addr: str | None = None,
+) -> Officer:
+    """An officer replaces their own password; every other session of theirs ends."""
+    errors: dict[str, str] = {}
+    if not verify_password(officer.password_hash, current):
+        errors["current"] = "Mật khẩu hiện tại không đúng (the current password is wrong)"
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors["new"] = (
+            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
+            f"(at least {MIN_PASSWORD_LENGTH} characters)"
+        )
+    elif new == current:
+        errors["new"] = "Mật khẩu mới phải khác mật khẩu cũ (choose a different password)"
+    if new != again:
+        errors["again"] = "Hai lần nhập mật khẩu không khớp (the two entries differ)"
+    if errors:
+        raise Invalid("Chưa đổi được mật khẩu (the password was not changed)", errors=errors)
+    officer.password_hash = hash_password(new)
+    officer.session_generation = (officer.session_generation or 0) + 1
+    officer.must_change_password = False
+    session.flush()
+    _audit(session, "officer.password_change", officer, officer, remote_addr)
+    return officer
 
 
 def _audit(

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from server.models import (
     AdminUnit,
+    CommentStatus,
     Device,
     Dossier,
     Feedback,
@@ -458,7 +459,8 @@ def feedback_stats(
 class RatingStats:
     count: int
     average: float | None
-    recent: list[tuple[ServiceRating, str]]  # (rating, receipt number)
+    recent: list[tuple[ServiceRating, str]]  # (rating, receipt number), approved comments
+    pending: int = 0  # comments waiting for a leader's approval
 
 
 def rating_stats(session: Session, scope: Scope, period: Period, *, recent: int = 5) -> RatingStats:
@@ -469,16 +471,25 @@ def rating_stats(session: Session, scope: Scope, period: Period, *, recent: int 
     count, average = session.execute(
         base.with_only_columns(func.count(), func.avg(ServiceRating.stars))
     ).one()
+    # Comments reach the dashboard only once a leader approved them (the stars count
+    # at once): a citizen's free text is not shown to everyone unread.
     latest = session.execute(
         base.add_columns(Dossier.receipt_number)
         .join(Dossier, Dossier.id == ServiceRating.dossier_id)
-        .order_by(ServiceRating.created_at.desc(), ServiceRating.id.desc())
+        .where(ServiceRating.comment != "", ServiceRating.comment_status == CommentStatus.APPROVED)
+        .order_by(ServiceRating.updated_at.desc(), ServiceRating.id.desc())
         .limit(recent)
     ).all()
+    pending = session.scalar(
+        restrict(
+            select(func.count()).select_from(ServiceRating), ServiceRating.commune_id, scope
+        ).where(ServiceRating.comment != "", ServiceRating.comment_status == CommentStatus.PENDING)
+    )
     return RatingStats(
         count=int(count or 0),
         average=float(average) if average is not None else None,
         recent=[(rating, number) for rating, number in latest],
+        pending=int(pending or 0),
     )
 
 

@@ -281,7 +281,8 @@ def linked_dossier(
     expected = getattr(dossier, "check_code", None)
     if expected:
         given = answers.get(links.get("check_code", ""))
-        if not isinstance(given, str) or given.strip().upper() != str(expected).upper():
+        typed = "".join(given.split()).replace("-", "").upper() if isinstance(given, str) else ""
+        if typed != str(expected).upper():
             return None
     return dossier
 

@@ -769,6 +769,17 @@ def _answer_cell(question: dict[str, Any], value: Any, english: bool) -> Any:
     return str(value)
 
 
+#: The respondent's gender as the tablet stores it, in words (the tablet's own labels).
+GENDER_WORDS = {"male": ("Nam", "Male"), "female": ("Nữ", "Female")}
+
+
+def _gender(value: str | None, english: bool) -> str:
+    if not value:
+        return ""
+    words = GENDER_WORDS.get(value)
+    return (words[1] if english else words[0]) if words else value
+
+
 def response_table(
     session: Session,
     scope: Scope,
@@ -808,7 +819,7 @@ def response_table(
             r.collected_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M"),
             officers.get(r.officer_id, "") if r.officer_id else "",
             r.age_band or "",
-            r.gender or "",
+            _gender(r.gender, english),
             r.ethnic_group or "",
             r.latitude if r.latitude is not None else "",
             r.longitude if r.longitude is not None else "",

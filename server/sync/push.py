@@ -59,6 +59,7 @@ from server.services import audit, day_offs
 from server.services.changes import commune_scope, numbers_held
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
+from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, RecordState, Refused, plan_operation
@@ -683,6 +684,9 @@ class Pusher:
                 values["verification_due_date"] = (
                     None if verification_due is None else verification_due.isoformat()
                 )
+                if op.fields.get("check_code") is None:
+                    # An app that made no check code: the server makes one (PROTOCOL.md §9).
+                    values["check_code"] = new_check_code()
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (

@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
         formatting,
         nav,
         public,
+        ratings,
         surveys,
     )
     from server.web.views import bp
@@ -31,3 +32,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(conflicts.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(ratings.bp)

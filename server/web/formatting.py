@@ -82,5 +82,8 @@ def init_app(app: Flask) -> None:
         number=number,
     )
     app.jinja_env.globals.update(jinja_globals())
+    from server.web import audit_labels
+
+    app.jinja_env.globals.update(audit_labels.jinja_globals())
     app.jinja_env.globals["url_with_args"] = url_with_args
     app.jinja_env.globals["is_english"] = lambda: str(get_locale()) == "en"

@@ -172,6 +172,12 @@ FIELD = {
     "anonymous": lazy_gettext("Ẩn danh"),
 }
 
+COMMENT_STATUS = {
+    "pending": lazy_gettext("Chờ duyệt"),
+    "approved": lazy_gettext("Đã cho hiển thị"),
+    "hidden": lazy_gettext("Đã ẩn"),
+}
+
 SLIPS = {
     "01": lazy_gettext("Giấy tiếp nhận và hẹn trả kết quả"),
     "02": lazy_gettext("Phiếu yêu cầu bổ sung hồ sơ"),
@@ -211,6 +217,7 @@ def jinja_globals() -> dict[str, Any]:
         "conflict_reason_label": lambda r: label(CONFLICT_REASON, r),
         "collection_label": lambda c: label(COLLECTION, c),
         "field_label": lambda f: label(FIELD, f),
+        "comment_status_label": lambda s: label(COMMENT_STATUS, str(getattr(s, "value", s))),
     }
 
 

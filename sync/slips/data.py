@@ -14,9 +14,14 @@ from typing import Any
 from sync.workdays import OFFICE_CLOSES, DeadlineRule, TimeUnit
 
 
-def status_url(public_base_url: str, receipt_number: str) -> str:
-    """The citizen's status page of a dossier, encoded in the QR code of slip 01."""
-    return f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+def status_url(public_base_url: str, receipt_number: str, check_code: str = "") -> str:
+    """The citizen's status page of a dossier, encoded in the QR code of slip 01.
+
+    With the dossier's check code (``?k=``) the link opens the page at once; without
+    it the page asks for the code (sync/checkcode.py).
+    """
+    url = f"{public_base_url.rstrip('/')}/tra-cuu/{receipt_number}"
+    return f"{url}?k={check_code}" if check_code else url
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from sync.checkcode import display_check_code
 from sync.slips import fmt
 from sync.slips.data import DossierSlipData, Office, Party, TimelineRow
 from sync.slips.layout import (
@@ -172,10 +173,13 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         qr_image(data.status_url, qr_size),
         Spacer(1, 2),
         Paragraph(f"<b>{fmt.x(data.receipt_number)}</b>", s.cell_head),
+        *(
+            [Paragraph(f"Mã kiểm tra: <b>{display_check_code(data.check_code)}</b>", s.cell_center)]
+            if data.check_code
+            else []
+        ),
+        Paragraph("<i>Quét mã để tra cứu<br/>tình trạng hồ sơ</i>", s.cell_center),
     ]
-    if data.check_code:
-        qr_block.append(Paragraph(f"Mã kiểm tra: <b>{fmt.x(data.check_code)}</b>", s.cell_center))
-    qr_block.append(Paragraph("<i>Quét mã để tra cứu<br/>tình trạng hồ sơ</i>", s.cell_center))
     top = make_table(
         [[who, qr_block]],
         [width - qr_w, qr_w],

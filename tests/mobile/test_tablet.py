@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mobile.tablet import InvalidInput, NotRegistered, Tablet
 from server.models import Attachment, Blob, Device, Dossier, DossierEvent
 from server.services.devices import revoke_device
+from sync.checkcode import CHECK_CODE_RE
 from sync.hlc import ManualClock
 from sync.ids import is_valid_id
 from sync.receipts import parse_receipt_number
@@ -73,6 +74,10 @@ def test_g1_dossier_received_offline_with_a_final_receipt_number(
     assert event["occurred_at"] == dossier["received_at"]
     creation = first.store.pending_operations()[0]
     assert creation.create and "note" not in creation.fields  # no empty fields sent
+    # The citizen's check code is made here, offline, and differs per dossier (§11).
+    codes = {first.dossier(i)["check_code"] for i in (a1, a2)} | {second.dossier(b1)["check_code"]}  # type: ignore[index]
+    assert len(codes) == 3 and all(CHECK_CODE_RE.fullmatch(c) for c in codes)
+    assert creation.fields["check_code"] == dossier["check_code"]
     # After sync the numbers stay what they were (G1).
     sync(first, fake_server)
     assert fake_server.get("dossier", a1)["receipt_number"] == dossier["receipt_number"]  # type: ignore[index]

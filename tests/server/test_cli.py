@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,10 +15,10 @@ from tests.server.conftest import World
 def test_load_catalog(app: Flask, session: Session) -> None:
     result = app.test_cli_runner().invoke(args=["load-catalog"])
     assert result.exit_code == 0, result.output
-    assert "created" in result.output
+    assert "Thủ tục: thêm" in result.output
     assert session.scalar(select(func.count()).select_from(Procedure)) >= 15
     again = app.test_cli_runner().invoke(args=["load-catalog"])
-    assert "0 created, 0 updated" in again.output
+    assert "thêm 0, cập nhật 0" in again.output
 
 
 def test_create_admin(app: Flask, session: Session) -> None:
@@ -61,7 +63,8 @@ def test_create_province_admin_needs_existing_unit(app: Flask) -> None:
         ]
     )
     assert result.exit_code != 0
-    assert "No administrative unit with code nope" in result.output
+    assert "Không có đơn vị hành chính mã nope" in result.output
+    assert "no unit" not in result.output  # one language per run (issue 10 §16)
 
 
 def test_revoke_device(app: Flask, world: World, session: Session) -> None:
@@ -72,7 +75,32 @@ def test_revoke_device(app: Flask, world: World, session: Session) -> None:
     assert device is not None and device.revoked
     missing = app.test_cli_runner().invoke(args=["revoke-device", "no-such-device"])
     assert missing.exit_code != 0
-    assert "No device" in missing.output
+    assert "Error: Không có máy tính bảng no-such-device\n" in missing.output
+
+
+def test_revoke_device_by_the_short_id_the_web_shows(
+    app: Flask, world: World, session: Session
+) -> None:
+    """Issue 10 §16: the web shows "…7fbdfad3"; the CLI accepts exactly that."""
+    shown = f"…{world.a.device.id[-8:]}"
+    result = app.test_cli_runner().invoke(args=["revoke-device", shown])
+    assert result.exit_code == 0, result.output
+    assert f"#{world.a.device.device_no:02d}" in result.output and shown in result.output
+    session.expire_all()
+    device = session.get(Device, world.a.device.id)
+    assert device is not None and device.revoked
+    again = app.test_cli_runner().invoke(args=["reinstate-device", world.a.device.id[-8:]])
+    assert again.exit_code == 0, again.output
+
+
+def test_cli_speaks_one_language(app: Flask, monkeypatch: Any) -> None:
+    short = ["create-admin", "--username", "a", "--password", "short", "--full-name", "A"]
+    vi = app.test_cli_runner().invoke(args=short)
+    assert "Mật khẩu phải có ít nhất 8 ký tự" in vi.output and "password" not in vi.output
+    monkeypatch.setenv("MOTCUA_LANG", "en")
+    en = app.test_cli_runner().invoke(args=short)
+    assert "Error: password needs at least 8 characters" in en.output
+    assert "Mật khẩu" not in en.output
 
 
 def test_due_date_prints_the_appointment(app: Flask, session: Session) -> None:
@@ -109,7 +137,7 @@ def test_due_date_refuses_bad_input(app: Flask) -> None:
     runner = app.test_cli_runner()
     unknown = runner.invoke(args=["due-date", "9.999999", "2026-04-29T10:00"])
     assert unknown.exit_code == 1
-    assert "Unknown procedure code 9.999999" in unknown.output
+    assert "Không có thủ tục mã 9.999999" in unknown.output  # one language (issue 10 §16)
     bad = runner.invoke(args=["due-date", "2.000815", "29/04/2026"])
     assert bad.exit_code == 2
     assert "RECEIVED_AT" in bad.output

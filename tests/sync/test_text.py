@@ -1,5 +1,6 @@
 """Search keys for Vietnamese names, with the spellings of the Mông, Dao, Thái and Tày
-peoples: i/y, apostrophes and hyphens, spaces, and the placement of tone marks."""
+peoples: i/y, apostrophes and hyphens, spaces, and the placement of tone marks; one
+language of a bilingual message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.text import fold, matches, plain, query_words, search_key
+from sync.text import bilingual, fold, matches, plain, query_words, search_key
 
 #: Real names as they are written on papers in Lào Cai, Hà Giang, Sơn La and Cao Bằng.
 NAMES = {
@@ -121,3 +122,20 @@ def test_fold_is_idempotent(text: str) -> None:
 @given(st.text())
 def test_a_text_always_finds_itself(text: str) -> None:
     assert matches(text, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "vi", "en"),
+    [
+        ("Mật khẩu sai (wrong password)", "Mật khẩu sai", "wrong password"),
+        (
+            "Không tìm thấy cán bộ (officer not found): 42",
+            "Không tìm thấy cán bộ: 42",
+            "officer not found: 42",
+        ),
+        ("Số (một (1)) sai (number (one) wrong)", "Số (một (1)) sai", "number (one) wrong"),
+        ("Chỉ một ngôn ngữ", "Chỉ một ngôn ngữ", "Chỉ một ngôn ngữ"),
+    ],
+)
+def test_bilingual_gives_one_language(text: str, vi: str, en: str) -> None:
+    assert (bilingual(text, "vi"), bilingual(text, "en")) == (vi, en)

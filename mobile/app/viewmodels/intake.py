@@ -383,7 +383,7 @@ class IntakeModel:
                 self._discard_camera_file(photo)
         dossier = tablet.dossier(dossier_id) or {}
         number = str(dossier.get("receipt_number", ""))
-        url = status_url(self.ctx.server_url(), number)
+        url = status_url(self.ctx.server_url(), number, str(dossier.get("check_code") or ""))
         qr = make_qr_png(url, self.ctx.receipts_dir() / f"{number}.png")
         self.receipt = Receipt(
             dossier_id=dossier_id,

@@ -217,11 +217,12 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     receipt = intake.model.receipt
     assert receipt is not None and receipt.qr_path is not None and receipt.qr_path.exists()
     assert intake.ids.qr.texture is not None
-    assert intake.receipt_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}"
     h.screenshot("09-intake-receipt")
     world.ids["new"] = receipt.dossier_id
     dossier = world.ctx.tablet.dossier(receipt.dossier_id)
     assert dossier is not None and dossier["channel"] == "village_visit"
+    code = dossier["check_code"]  # made on the tablet at intake; the QR link carries it
+    assert intake.receipt_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}?k={code}"
     assert dossier["applicant_cccd"] == "010085123456"
     [photo] = world.ctx.tablet.photos("dossier", receipt.dossier_id)
     assert photo["filename"] == world.photo.name

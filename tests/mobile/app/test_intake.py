@@ -13,6 +13,7 @@ from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.intake import IntakeModel
 from mobile.app.viewmodels.setup import FirstRunModel
+from sync.checkcode import CHECK_CODE_RE
 from sync.workdays import due_date
 from tests.mobile.app.conftest import FIXED_NOW, PIN, fixed_clock
 from tests.sync.fake_server import COMMUNE_CODE
@@ -77,7 +78,9 @@ def test_the_whole_wizard(make_ctx: Callable[..., AppContext], photo_file: Path)
     assert model.step == "receipt"
     assert receipt.receipt_number == f"{COMMUNE_CODE}-2601-00001"
     assert receipt.due_date == expected_due
-    assert receipt.status_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}"
+    code = (ctx.tablet.dossier(receipt.dossier_id) or {})["check_code"]
+    assert CHECK_CODE_RE.fullmatch(code)  # made on the tablet, offline (issue 10 §11)
+    assert receipt.status_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}?k={code}"
     assert receipt.qr_path is not None
     with Image.open(receipt.qr_path) as image:
         assert image.size[0] == image.size[1] >= 200

@@ -120,7 +120,9 @@ def test_the_slip_data_comes_from_the_tablets_records(
     assert data.working_days == 5 and data.fee_vnd is None
     assert data.officer_name == "Sùng Thị Mai"
     assert data.channel_label == "Tiếp nhận lưu động tại thôn, bản"
-    assert data.status_url == f"http://motcua.test/tra-cuu/{data.receipt_number}"
+    code = (ctx.tablet.dossier(dossier_id) or {})["check_code"]
+    assert data.check_code == code and len(code) == 6
+    assert data.status_url == f"http://motcua.test/tra-cuu/{data.receipt_number}?k={code}"
 
 
 def test_a_colleagues_dossier_leaves_the_receiver_blank(

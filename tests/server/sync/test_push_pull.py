@@ -373,9 +373,10 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: W
     tablet_a.push([create, event])
     changes, _cursor = tablet_a.pull_all()
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # Only what the server itself wrote (its due dates) may come back.
+    # Only what the server itself wrote (its due dates, and the check code this creation
+    # did not carry) may come back.
     for change in own:
-        assert set(change["f"]) <= {"due_date", "verification_due_date"}, change
+        assert set(change["f"]) <= {"due_date", "verification_due_date", "check_code"}, change
 
 
 def test_verification_and_day_off_decisions_over_sync(

@@ -10,6 +10,7 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from server.auth import sessions
 from server.models import Dossier, Officer, Procedure
 from server.services.reports import office_today
 from sync.workdays import OFFICE_TZ, is_working_day
@@ -30,8 +31,11 @@ def log_in(client: FlaskClient, officer: Officer | None) -> FlaskClient:
         for key in ("_user_id", "_fresh", "_id"):  # the CSRF secret stays
             flask_session.pop(key, None)
         if officer is not None:
-            flask_session["_user_id"] = str(officer.id)
+            flask_session["_user_id"] = officer.get_id()
             flask_session["_fresh"] = True
+            flask_session[sessions.LOGIN_AT] = flask_session[sessions.SEEN_AT] = datetime.now(
+                UTC
+            ).timestamp()
     return client
 
 

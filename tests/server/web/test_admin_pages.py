@@ -201,10 +201,11 @@ def test_accounts_within_the_managers_rights(
         == 302
     )
     assert client.get(f"/admin/officers/{world.system_admin.id}").status_code == 404
-    log_in(client, world.a.officer)
     world.a.officer.active = True
     world.a.officer.role = Role.OFFICER
+    world.a.officer.must_change_password = False  # set by the reset above
     session.commit()
+    log_in(client, world.a.officer)
     assert client.get("/admin/officers").status_code == 403
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "officer")).all()
     assert sorted(actions) == [

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from server.models import (
+    CommentStatus,
     Feedback,
     FormStatus,
     ServiceRating,
@@ -113,7 +114,11 @@ def figures(world: World, session: Session) -> dict[str, Any]:
     stamp(session, conflict)
     session.add(
         ServiceRating(
-            commune_id=world.a.commune.id, dossier_id=overdue.id, stars=4, comment="Tốt lắm"
+            commune_id=world.a.commune.id,
+            dossier_id=overdue.id,
+            stars=4,
+            comment="Tốt lắm",
+            comment_status=CommentStatus.APPROVED,
         )
     )
     world.a.device.last_sync_at = datetime.now(UTC) - timedelta(hours=3)
@@ -201,8 +206,15 @@ def test_empty_scope_has_no_figures(session: Session, world: World) -> None:
 
 
 def test_dashboard_page_for_a_leader(
-    client: FlaskClient, world: World, figures: dict[str, Any]
+    client: FlaskClient, world: World, figures: dict[str, Any], session: Session
 ) -> None:
+    unread = add_dossier(session, world.a, world.procedure)
+    session.add(
+        ServiceRating(
+            commune_id=world.a.commune.id, dossier_id=unread.id, stars=1, comment="Chưa ai đọc"
+        )
+    )
+    session.commit()
     log_in(client, world.a.leader)
     response = client.get("/dashboard")
     assert response.status_code == 200
@@ -210,7 +222,9 @@ def test_dashboard_page_for_a_leader(
     assert html.count('class="pygal-chart"') == 3
     assert "<script" not in html
     assert "75 %" in html  # satisfaction of commune A
-    assert "Tốt lắm" in html  # the rating's comment
+    assert "Tốt lắm" in html  # the rating's approved comment
+    assert "Chưa ai đọc" not in html  # a comment waiting for approval (issue 10 §12)
+    assert "1 góp ý chờ duyệt" in html
     assert "Chưa trả kết quả đúng hẹn" in html  # open feedback
     assert world.a.device.name in html
     assert world.b.commune.name not in html

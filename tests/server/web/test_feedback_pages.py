@@ -222,7 +222,8 @@ def test_assign_forward_answer_close_sync_to_tablets(
         "feedback.close",
     ]
     detail = _html(client, base)
-    assert "feedback.close" in detail and "Xã đã sửa đường." in detail
+    assert "Đóng phản ánh" in detail and "Xã đã sửa đường." in detail
+    assert "feedback.close" not in detail  # words, not action codes (issue 10 §16)
 
 
 def test_who_may_answer_and_close(client: FlaskClient, world: World, session: Session) -> None:

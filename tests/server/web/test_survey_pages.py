@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -197,6 +198,8 @@ def test_results_and_exports_count_only_the_viewers_communes(
     injected = [row for row in rows if row[-1].startswith("'=")]
     assert len(injected) == 1  # a formula typed by a citizen stays text
     assert "Tiếng Mông" in text and "Loa; Zalo" in text
+    assert [row[6] for row in rows[1:]] == ["Nữ", "Nữ"]  # words, not "female" (§16)
+    assert "female" not in text
 
     response = client.get(f"/surveys/{form.id}/responses.xlsx")
     assert response.status_code == 200
@@ -359,3 +362,15 @@ def test_a_publication_made_by_someone_else_meanwhile_is_a_409(
     session.expire_all()
     assert service.form_commune_ids(session, draft.id) == {world.a.commune.id}
     assert session.get(SurveyForm, draft.id).status == FormStatus.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_english_export_says_female(client: FlaskClient, world: World, session: Session) -> None:
+    form = survey_form(session, [world.a.commune])
+    survey_response(session, form, world.a, {"q1": 5})
+    session.commit()
+    log_in(client, world.a.leader)
+    client.get("/lang/en")
+    refresh()  # the locale is cached in the test's shared app context
+    text = client.get(f"/surveys/{form.id}/responses.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][6] == "Gender" and rows[1][6] == "Female"

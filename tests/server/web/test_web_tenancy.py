@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, Officer
+from server.models import Attachment, Blob, Officer, ServiceRating
 from server.services.reports import office_today
 from sync.domain import DossierStatus
 from sync.ids import new_id
@@ -43,6 +43,8 @@ COVERED = {
     ("GET", "/tra-cuu"),
     ("GET", "/tra-cuu/<receipt_number>"),
     ("POST", "/tra-cuu/<receipt_number>/danh-gia"),
+    ("GET", "/ratings"),
+    ("POST", "/ratings/<int:rating_id>"),
 }
 
 
@@ -90,6 +92,38 @@ def data(world: World, session: Session) -> dict[str, Any]:
         made[f"attachment_{key}"] = attachment
     session.commit()
     return made
+
+
+RATINGS = {
+    "anonymous": 302,
+    "officer_a": 403,
+    "leader_a": 200,
+    "province_admin": 200,
+    "system_admin": 200,
+}
+
+
+def test_rating_comments_follow_the_commune(
+    client: FlaskClient, world: World, session: Session, data: dict[str, Any]
+) -> None:
+    rating = ServiceRating(
+        commune_id=world.b.commune.id, dossier_id=data["dossier_b"].id, stars=3, comment="Ở Y Tý"
+    )
+    session.add(rating)
+    session.commit()
+    for role in ROLES:
+        log_in(client, _who(world, role))
+        response = client.get("/ratings")
+        assert response.status_code == RATINGS[role], role
+        if role == "leader_a":
+            assert "Ở Y Tý" not in response.get_data(as_text=True)
+            token = csrf_token(client, "/ratings")
+            post = client.post(
+                f"/ratings/{rating.id}", data={"csrf_token": token, "status": "approved"}
+            )
+            assert post.status_code == 404
+        if role == "province_admin":
+            assert "Ở Y Tý" in response.get_data(as_text=True)
 
 
 # (role, commune of the dossier) → expected status of the dossier's own pages.
@@ -244,14 +278,11 @@ def test_public_page_needs_no_log_in(
     for role in ROLES:
         log_in(client, _who(world, role))
         for commune in ("a", "b"):
-            number = data[f"dossier_{commune}"].receipt_number
+            dossier = data[f"dossier_{commune}"]
+            number = dossier.receipt_number
+            assert client.get(f"/tra-cuu/{number}?k={dossier.check_code}").status_code == 302
             assert client.get(f"/tra-cuu/{number}").status_code == 200
         assert client.get("/tra-cuu").status_code == 200
-        url = f"/tra-cuu/{data['dossier_b'].receipt_number}"
-        response = client.post(
-            f"{url}/danh-gia", data={"csrf_token": csrf_token(client, url), "stars": "5"}
-        )
-        assert response.status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -290,8 +321,7 @@ def test_attachment_bytes_follow_the_commune(
     client = app_factory(MOTCUA_BLOB_DIR=str(tmp_path)).test_client()
     a, b = data["dossier_a"], data["dossier_b"]
     attachment_a, attachment_b = data["attachment_a"], data["attachment_b"]
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(world.a.officer.id)
+    log_in(client, world.a.officer)
     detail = client.get(f"/dossiers/{a.id}").get_data(as_text=True)
     assert f"/dossiers/{a.id}/attachments/{attachment_a.id}" in detail
     with client.get(f"/dossiers/{a.id}/attachments/{attachment_a.id}") as response:
@@ -299,7 +329,6 @@ def test_attachment_bytes_follow_the_commune(
         assert response.mimetype == "image/jpeg"
     assert client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}").status_code == 404
     assert client.get(f"/dossiers/{a.id}/attachments/{attachment_b.id}").status_code == 404
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(world.province_admin.id)
+    log_in(client, world.province_admin)
     with client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}") as response:
         assert (response.status_code, response.data) == (200, b"bbb")

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import DossierApology, Feedback, ServiceRating
+from server.models import CommentStatus, DossierApology, Feedback, ServiceRating
 from server.services.changes import stamp
 from sync.domain import Channel, FeedbackKind, FeedbackSubject
 from sync.ids import new_id
@@ -59,8 +59,14 @@ def hostile(world: World, session: Session) -> dict[str, str]:
     stamp(session, apology)
     session.add_all(
         [
-            ServiceRating(commune_id=world.a.commune.id, dossier_id=img.id, stars=1, comment=c)
-            for c in (HOSTILE_SCRIPT, HOSTILE_IMG)
+            ServiceRating(
+                commune_id=world.a.commune.id,
+                dossier_id=dossier.id,
+                stars=1,
+                comment=c,
+                comment_status=CommentStatus.APPROVED,
+            )
+            for c, dossier in ((HOSTILE_SCRIPT, img), (HOSTILE_IMG, quotes))
         ]
     )
     session.commit()
@@ -70,6 +76,8 @@ def hostile(world: World, session: Session) -> dict[str, str]:
         "quotes": quotes.id,
         "script_number": script.receipt_number,
         "img_number": img.receipt_number,
+        "script_code": script.check_code,
+        "img_code": img.check_code,
     }
 
 
@@ -114,11 +122,14 @@ def test_dashboard_escapes_feedback_and_rating_comments(
 def test_citizens_page_escapes_the_masked_name(
     client: FlaskClient, world: World, hostile: dict[str, str]
 ) -> None:
+    for name in ("script", "img"):
+        opened = client.get(f"/tra-cuu/{hostile[name + '_number']}?k={hostile[name + '_code']}")
+        assert opened.status_code == 302
     html = client.get(f"/tra-cuu/{hostile['script_number']}").get_data(as_text=True)
     assert_escaped(html)
     html = client.get(f"/tra-cuu/{hostile['img_number']}").get_data(as_text=True)
     assert "<img" not in html
     assert "Lò &#34;** s** o**" in html  # masked, and the quote escaped
-    response = client.get("/tra-cuu", query_string={"ma": HOSTILE_SCRIPT})
+    response = client.get("/tra-cuu", query_string={"ma": HOSTILE_SCRIPT, "k": HOSTILE_SCRIPT})
     assert response.status_code == 404
     assert_escaped(response.get_data(as_text=True))

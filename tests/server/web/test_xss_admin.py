@@ -110,5 +110,5 @@ def test_management_pages_escape_names_and_audit_details(
     assert ESCAPED_SCRIPT in _get(client, "/admin/officers")
     assert ESCAPED_SCRIPT in _get(client, "/admin/units")
     audit_html = _get(client, "/admin/audit")
-    assert "forwarded_to&#34;: &#34;" + ESCAPED_SCRIPT in audit_html  # the detail, readable
+    assert "Chuyển đến: " + ESCAPED_SCRIPT in audit_html  # the detail, in words
     assert ESCAPED_IMG in audit_html  # the address

@@ -238,7 +238,7 @@ def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> 
     assert "Bên nam: Giàng A Páo; Số CCCD: 010099001234; ngày sinh: 03/02/1999" in text
     assert "địa chỉ: Thôn Hầu Thào" in text
     assert "Bên nữ: Lò Thị Mỷ; Số CCCD: 010301005678; ngày sinh: 09/08/2001" in text
-    assert "Mã kiểm tra: K7M2Q9" in text
+    assert "Mã kiểm tra: K7M-2Q9" in text
     assert "Mã hồ sơ: 000.00.21.H37-260312-0007" in text
     assert f"Số biên nhận tại xã: {RECEIPT}" in text
     render(pdf, "mau-01-ket-hon-hai-ben")
@@ -249,6 +249,17 @@ def test_01_is_reproducible_and_the_status_url_is_printed(tmp_path: Path) -> Non
     assert receipt_slip(OFFICE, data) == receipt_slip(OFFICE, data)
     assert data.status_url == f"https://motcua.laocai.gov.vn/tra-cuu/{RECEIPT}"
     assert data.status_url in flat(pdf_text(receipt_slip(OFFICE, data), tmp_path)).replace(" ", "")
+
+
+def test_01_prints_the_check_code_and_its_qr_link_carries_it(tmp_path: Path) -> None:
+    """Issue 10 §11: the citizen's secret is on the slip, readable and in the QR link."""
+    url = status_url("https://motcua.laocai.gov.vn/", RECEIPT, "K7M4QX")
+    assert url == f"https://motcua.laocai.gov.vn/tra-cuu/{RECEIPT}?k=K7M4QX"
+    text = flat(
+        pdf_text(receipt_slip(OFFICE, make_data(status_url=url, check_code="K7M4QX")), tmp_path)
+    )
+    assert "Mã kiểm tra:" in text and "K7M-4QX" in text  # columns interleave in the text
+    assert "K7M" not in flat(pdf_text(receipt_slip(OFFICE, make_data()), tmp_path))
 
 
 def test_02_supplement_slip(tmp_path: Path) -> None:

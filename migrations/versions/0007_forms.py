@@ -1,7 +1,7 @@
 """dossier search keys: names folded the 2025 way (i = y, no apostrophes, spaces optional)
 
-Revision ID: 0006_forms
-Revises: 0005_law
+Revision ID: 0007_forms
+Revises: 0006_web
 Create Date: 2026-12-07 21:30:00
 
 Hand-written, data only. ``sync.text.search_key`` now also treats i and y, apostrophes
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006_forms"
-down_revision = "0005_law"
+revision = "0007_forms"
+down_revision = "0006_web"
 branch_labels = None
 depends_on = None
 
