@@ -257,9 +257,9 @@ def linked_dossier(
 ) -> Dossier | None:
     """The completed dossier a response is about, from the receipt number it gives.
 
-    The dossier must be of the response's commune and completed. Where dossiers carry a
-    citizen check code (``Dossier.check_code``), the response's check code must match it:
-    a receipt number alone is printed on papers others see.
+    The dossier must be of the response's commune and completed, and the response's
+    check code must match the dossier's (``Dossier.check_code``, typed as printed, with
+    or without the dash): a receipt number alone is printed on papers others see.
     """
     links = {
         str(q.get("link")): str(q.get("id"))
@@ -278,7 +278,7 @@ def linked_dossier(
     )
     if dossier is None or dossier.status not in COMPLETED:
         return None
-    expected = getattr(dossier, "check_code", None)
+    expected = dossier.check_code
     if expected:
         given = answers.get(links.get("check_code", ""))
         typed = "".join(given.split()).replace("-", "").upper() if isinstance(given, str) else ""

@@ -118,15 +118,20 @@ def test_a_response_is_tied_to_a_completed_dossier(world: World, session: Sessio
     def link(answers: dict[str, Any], commune_id: int = a) -> Any:
         return sipas.linked_dossier(session, commune_id, answers, QUESTIONS)
 
-    assert link({"receipt_number": f" {done.receipt_number} "}) is done
-    assert link({"receipt_number": still_open.receipt_number}) is None  # not completed
-    assert link({"receipt_number": done.receipt_number}, world.b.commune.id) is None
-    assert link({"receipt_number": "08305-2699-99999"}) is None
+    done.check_code = "K7M2Q9"
+    session.commit()
+    number = done.receipt_number
+    # The receipt number with its check code, typed as printed (dash, lower case).
+    assert link({"receipt_number": f" {number} ", "check_code": "k7m-2q9"}) is done
+    assert link({"receipt_number": number, "check_code": "K7M2Q9"}) is done
+    # A receipt number alone is printed on papers others see: not enough.
+    assert link({"receipt_number": number}) is None
+    assert link({"receipt_number": number, "check_code": "XXXXXX"}) is None
+    open_code = still_open.check_code
+    assert link({"receipt_number": still_open.receipt_number, "check_code": open_code}) is None
+    assert link({"receipt_number": number, "check_code": "K7M2Q9"}, world.b.commune.id) is None
+    assert link({"receipt_number": "08305-2699-99999", "check_code": "K7M2Q9"}) is None
     assert link({}) is None
-    if hasattr(done, "check_code"):  # the citizen's check code, where dossiers carry one
-        done.check_code = "K7M2Q9"
-        assert link({"receipt_number": done.receipt_number, "check_code": "k7m-2q9"}) is done
-        assert link({"receipt_number": done.receipt_number, "check_code": "XXXXXX"}) is None
 
 
 def test_editing_keeps_the_element_markers(world: World, session: Session) -> None:
