@@ -39,7 +39,9 @@ T = TypeVar("T")
 #: Photos announced in one request (the server takes up to 500).
 ANNOUNCE_BATCH = 200
 
-#: Progress callback: (phase, done, total). Phases: "photos", "push", "pull".
+#: Progress callback: (phase, done, total). Phases: "photos" (done and total in bytes:
+#: photos differ a hundredfold in size, so a count would stand still on a big one),
+#: "push" (operations), "pull" (changes).
 Progress = Callable[[str, int, int], None]
 
 
@@ -181,22 +183,32 @@ class SyncEngine:
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
         chunks = Adaptive(self.chunk_size, self.min_chunk_size, self.chunk_size)
-        done = 0
+        total = sum(blob.size for blob in blobs)
+        done = 0  # bytes of the photos before this one
         # All pending photos are announced at once; each then goes up from the offset
         # the server gave (PROTOCOL.md §8.1).
         for start in range(0, len(blobs), ANNOUNCE_BATCH):
             group = blobs[start : start + ANNOUNCE_BATCH]
             statuses = self._call(report, partial(self.transport.start_blobs, group))
             for blob, status in zip(group, statuses, strict=True):
-                self._report("photos", done, len(blobs))
-                self._upload_blob(report, blob, status, chunks)
+                self._report("photos", done + min(status.offset, blob.size), total)
+                self._upload_blob(report, blob, status, chunks, partial(self._sent, done, total))
                 self.store.mark_blob_uploaded(blob.sha256)
                 report.photos_uploaded += 1
-                done += 1
-        self._report("photos", len(blobs), len(blobs))
+                done += blob.size
+        self._report("photos", total, total)
+
+    def _sent(self, before: int, total: int, offset: int) -> None:
+        """Progress in bytes: the photos before this one, and this one up to ``offset``."""
+        self._report("photos", min(total, before + offset), total)
 
     def _upload_blob(
-        self, report: SyncReport, blob: BlobRef, status: BlobStatus, chunks: Adaptive
+        self,
+        report: SyncReport,
+        blob: BlobRef,
+        status: BlobStatus,
+        chunks: Adaptive,
+        sent: Callable[[int], None] | None = None,
     ) -> None:
         """Upload one photo from ``status``, where the server stands (PROTOCOL.md §8).
 
@@ -221,6 +233,8 @@ class SyncEngine:
                 continue
             failures = 0
             chunks.grow()
+            if sent is not None:
+                sent(status.offset)
 
     def _push(self, report: SyncReport) -> None:
         pending = self.store.pending_operations()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.errors import WireError
-from sync.ids import is_valid_id
+from sync.ids import is_record_id, is_valid_id
 
 PROTOCOL_VERSION = 1
 
@@ -81,7 +81,7 @@ class Operation:
         _require(isinstance(op_id, str) and is_valid_id(op_id), f"bad operation id {op_id!r}")
         _require(isinstance(collection, str) and 0 < len(collection) <= 40, "bad collection")
         _require(
-            isinstance(record_id, str) and is_valid_id(record_id), f"bad record id {record_id!r}"
+            isinstance(record_id, str) and is_record_id(record_id), f"bad record id {record_id!r}"
         )
         _require(isinstance(stamp, str) and 0 < len(stamp) <= 64, "bad stamp")
         _require(isinstance(fields, dict) and bool(fields), "an operation needs fields")

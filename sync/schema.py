@@ -28,7 +28,7 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
-from sync.ids import is_valid_id
+from sync.ids import is_record_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
 #: ``verification_due_date`` and the ``day_off`` reference collection; 3 =
@@ -171,7 +171,7 @@ def _ref(*, required: bool = False) -> Checker:
     def check(value: Any) -> str | None:
         if value is None:
             return "Không được để trống (required)" if required else None
-        if not isinstance(value, str) or not is_valid_id(value):
+        if not isinstance(value, str) or not is_record_id(value):
             return f"Mã bản ghi không hợp lệ: {value!r} (not a record id)"
         return None
 

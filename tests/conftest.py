@@ -7,7 +7,10 @@ skipping, so a green CI always means both databases were tested.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +34,15 @@ from tests.faults.tally import TALLY as FAULT_TALLY
 from tests.faults.tally import WORKER_KEY as FAULT_TALLY_KEY
 
 use_fast_hashing_for_tests()
+
+#: The checkout's instance folder (the demo's database, photos and secret): no test may
+#: write there (``_instance_folder_is_untouched``).
+INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+#: Where the apps the tests make keep their files: a temporary folder per process.
+TEST_FILES = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
+atexit.register(shutil.rmtree, TEST_FILES, ignore_errors=True)
+# Apps made outside ``make_app`` (CLI runs, servers in child processes) inherit this.
+os.environ.setdefault("MOTCUA_BLOB_DIR", str(TEST_FILES / "blobs"))
 
 POSTGRES_URL = os.environ.get(
     "MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -117,13 +129,46 @@ def _empty_all_tables(engine: Engine) -> None:
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
+    """A test app; its photos go to a fresh temporary folder unless ``overrides`` say."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "MOTCUA_BLOB_DIR": tempfile.mkdtemp(prefix="blobs-", dir=TEST_FILES),
         **overrides,
     }
     return create_app(config)
+
+
+def instance_state() -> dict[str, tuple[int, int]]:
+    """Every path under ``instance/`` with its size and modification time."""
+    if not INSTANCE.exists():
+        return {}
+    state = {".": (0, INSTANCE.stat().st_mtime_ns)}
+    for path in INSTANCE.rglob("*"):
+        info = path.lstat()
+        state[str(path.relative_to(INSTANCE))] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_folder_is_untouched() -> Iterator[None]:
+    """Fails the run if any test created, changed or removed something in ``instance/``.
+
+    (A demo server running from the same checkout during the tests would trip it too.)
+    """
+    before = instance_state()
+    yield
+    after = instance_state()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    if changed:
+        pytest.fail(
+            f"tests touched {INSTANCE}: {', '.join(changed[:20])}"
+            + (f" and {len(changed) - 20} more" if len(changed) > 20 else ""),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

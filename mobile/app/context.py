@@ -4,7 +4,7 @@
 without a window. Files in the data folder:
 
 - ``tablet.db`` (+ ``tablet.db-blobs/``, the photos, sealed): the local store
-  (``mobile.store``);
+  (``mobile.store``), with the drafts of work being typed (``mobile.drafts``, sealed);
 - ``vault.json``: the PIN-wrapped data key (``mobile.security.Vault``), next to it;
 - ``app-settings.json``: language, text size, server address, the "revoked" flag;
 - ``receipts/``: QR code images of the receipts issued;
@@ -27,6 +27,7 @@ from typing import Any
 
 from mobile.app.i18n import LANGUAGES, Translator
 from mobile.app.platform import Platform
+from mobile.drafts import DraftStore
 from mobile.security import SCRYPT_N, FieldCipher, Vault
 from mobile.tablet import Tablet
 from sync.storage import Transport
@@ -104,6 +105,7 @@ class AppContext:
     #: How the sync reaches the server; None = HTTP to ``server_url()`` (tests inject).
     transport_factory: Callable[[], Transport] | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _drafts: DraftStore | None = None
 
     @classmethod
     def open(
@@ -161,6 +163,13 @@ class AppContext:
         """Forget the key: sealed data can no longer be read or written until the PIN."""
         self.tablet.store.cipher = None
         self.cipher = None
+
+    @property
+    def drafts(self) -> DraftStore:
+        """Work being typed, kept encrypted in the store (``mobile.drafts``)."""
+        if self._drafts is None:
+            self._drafts = DraftStore(self.tablet.store)
+        return self._drafts
 
     def save_prefs(self) -> None:
         self.prefs.save(self.data_dir / PREFS_NAME)

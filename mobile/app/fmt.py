@@ -15,6 +15,7 @@ from sync.workdays import OFFICE_TZ
 
 __all__ = [
     "bilingual",
+    "fmt_bytes",
     "fmt_date",
     "fmt_datetime",
     "office_today",
@@ -100,3 +101,12 @@ def short(text: Any, limit: int = 80) -> str:
         return NONE
     value = str(text).replace("\n", " ").strip()
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def fmt_bytes(size: int) -> str:
+    """A size as an officer reads it: ``850 B``, ``120 KB``, ``3,4 MB`` (decimal comma)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB".replace(".", ",")

@@ -23,7 +23,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bar.online": ("Trực tuyến", "Online"),
     "bar.offline": ("Ngoại tuyến", "Offline"),
     "bar.syncing": ("Đang đồng bộ…", "Syncing…"),
+    "app.menu": ("Chức năng", "Menu"),
     "bar.pending": ("Chưa gửi: {count}", "Not sent: {count}"),
+    "bar.synced": ("Đồng bộ lúc {time}", "Synced {time}"),
+    "bar.never_synced": ("Chưa đồng bộ lần nào", "Never synced"),
     "bar.conflicts": ("Xung đột: {count}", "Conflicts: {count}"),
     "bar.rejected": ("Bị từ chối: {count}", "Refused: {count}"),
     "nav.home": ("Việc hôm nay", "Today"),
@@ -106,7 +109,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Nhập sai quá nhiều lần. Thử lại sau {seconds} giây.",
         "Too many wrong PINs. Try again in {seconds} s.",
     ),
-    "unlock.clear": ("Xóa", "Delete"),
+    "unlock.clear": ("Xóa 1 số", "Delete a digit"),
     # -- home -----------------------------------------------------------------------------------
     "home.title": ("Việc hôm nay, {day}", "Today's work, {day}"),
     "home.search": (
@@ -250,6 +253,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt.open": ("Xem hồ sơ", "Open the dossier"),
     # -- PDF slips --------------------------------------------------------------------------------
     "slip.export": ("Xuất phiếu 01 (PDF)", "Export receipt (PDF)"),
+    "paper.open": ("Phiếu cho công dân…", "Paper for the citizen…"),
+    "paper.title": ("Phiếu 01 · {number}", "Receipt · {number}"),
+    "paper.loading": ("Đang vẽ phiếu…", "Drawing the slip…"),
+    "paper.share": ("Chia sẻ", "Share"),
+    "paper.print": ("In phiếu", "Print"),
+    "paper.thermal": ("In biên nhận (máy in nhiệt)", "Thermal receipt"),
+    "paper.close": ("Đóng", "Close"),
+    "paper.shared": ("Đã chia sẻ: {where}", "Shared: {where}"),
+    "paper.printed": ("Đã gửi in: {printer}", "Sent to {printer}"),
+    "paper.kept_for_later": (
+        "Chưa in được ({reason}); đã thêm vào danh sách in sau",
+        "Not printed ({reason}); kept in the print-later list",
+    ),
+    "paper.later_count": ("Chờ in: {count}", "To print: {count}"),
+    "paper.no_preview": ("Không xem trước được (thiếu {what})", "No preview (missing {what})"),
+    "paper.no_thermal": (
+        "Không tạo được biên nhận nhiệt (thiếu {what})",
+        "Cannot make the thermal receipt (missing {what})",
+    ),
     "slip.exporting": ("Đang tạo phiếu 01…", "Making the receipt…"),
     "slip.saved": ("Đã lưu phiếu 01: {path}", "Receipt saved: {path}"),
     "slip.no_procedure": (
@@ -306,6 +328,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dossier.add_note": ("Thêm ghi chú", "Add a note"),
     "dossier.note": ("Ghi chú / lý do", "Note / reason"),
     "dossier.reason": ("Lý do chậm trễ", "Reason for the delay"),
+    # Each step that needs a reason asks for its own (not "the delay"'s).
+    "dossier.reason.needs_supplement": (
+        "Giấy tờ cần bổ sung và lý do",
+        "Papers to add, and why",
+    ),
+    "dossier.reason.refused": ("Lý do từ chối tiếp nhận", "Why the dossier is refused"),
+    "dossier.reason.rejected": ("Lý do không đồng ý", "Why the request is rejected"),
     "dossier.new_date": ("Ngày hẹn mới (ngày/tháng/năm)", "New date (dd/mm/yyyy)"),
     "dossier.reason_required": (
         "Cần ghi lý do cho thao tác này",
@@ -389,6 +418,33 @@ STRINGS: dict[str, tuple[str, str]] = {
     "likert.5": ("Rất hài lòng", "Very satisfied"),
     "survey.number": ("Nhập số", "Type a number"),
     "survey.text": ("Ghi ý kiến (không bắt buộc)", "Comments (optional)"),
+    "survey.choose_village": (
+        "Chọn thôn, bản đang khảo sát",
+        "Choose the village being surveyed",
+    ),
+    "survey.header": ("{form} · {village}", "{form} · {village}"),
+    "survey.finish_confirm": (
+        "Người đang trả lời chưa được lưu. Bỏ các câu trả lời này?",
+        "This respondent is not saved. Drop these answers?",
+    ),
+    "survey.finish_drop": ("Bỏ và kết thúc", "Drop them and finish"),
+    # -- drafts (work being typed, kept encrypted) ----------------------------------------------
+    "draft.offer": ("Có việc đang làm dở", "Unfinished work"),
+    "draft.offer_line": ("{kind}: {summary} (lưu lúc {time})", "{kind}: {summary} (saved {time})"),
+    "draft.continue": ("Tiếp tục làm", "Continue"),
+    "draft.later": ("Để sau", "Later"),
+    "draft.restored": (
+        "Đã mở lại phần đang nhập dở (lưu lúc {time})",
+        "Unfinished work reopened (saved {time})",
+    ),
+    "draft.kind.intake": ("Tiếp nhận hồ sơ", "Intake"),
+    "draft.kind.feedback": ("Phản ánh, kiến nghị", "Feedback"),
+    "draft.kind.survey": ("Khảo sát", "Survey"),
+    "intake.photo_working": ("Đang xử lý ảnh…", "Preparing the photo…"),
+    "intake.photo_light": (
+        "Ảnh {name}: {before} → {after}",
+        "Photo {name}: {before} → {after}",
+    ),
     # -- sync -----------------------------------------------------------------------------------
     "sync.title": ("Đồng bộ với máy chủ", "Sync with the server"),
     "sync.now": ("Đồng bộ ngay", "Sync now"),

@@ -18,6 +18,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_datetime
 from mobile.app.sync_runner import ConnState, SyncRunner, kivy_dispatch
 from mobile.app.viewmodels.status import StatusBarModel
 from sync.engine import SyncReport
@@ -28,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 #: Lock the app after this long without a touch (a tablet left on a table).
 AUTO_LOCK_SECONDS = 10 * 60
 STATUS_REFRESH_SECONDS = 3.0
+#: How often the screen being used keeps its draft (``mobile.drafts``).
+DRAFT_SECONDS = 2.0
 SNACK_SECONDS = 5.0
 #: Screens shown without the navigation rail (before unlocking, or when revoked).
 LOCKED_SCREENS = ("setup", "unlock", "revoked")
@@ -40,10 +43,16 @@ class MotCuaApp(App):  # type: ignore[misc]
     unlocked = BooleanProperty(False)
     #: The navigation rail shows once unlocked, except on the locked screens.
     rail_visible = BooleanProperty(False)
+    #: The window is taller than wide: the rail folds away behind "Menu".
+    portrait = BooleanProperty(False)
+    rail_open = BooleanProperty(False)
+    #: Whether the rail takes its place now (visible, and landscape or opened).
+    rail_shown = BooleanProperty(False)
     section = StringProperty("")
     connection = StringProperty(ConnState.OFFLINE.value)
     bar_commune = StringProperty("")
     bar_pending = StringProperty("")
+    bar_synced = StringProperty("")
     bar_problems = StringProperty("")
     bar_connection = StringProperty("")
     snack = StringProperty("")
@@ -64,6 +73,7 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.auto_lock_seconds = auto_lock_seconds
         self._idle_lock: Any = None
         self._snack_clear: Any = None
+        self.draft_popup: Any = None
         self.lang = ctx.tr.lang
         self.font_scale = ctx.prefs.font_scale
 
@@ -82,11 +92,28 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.runner.progress.connect(self._sync_progress)
         self.runner.finished.connect(self._sync_finished)
         Clock.schedule_interval(lambda _dt: self.refresh_status(), STATUS_REFRESH_SECONDS)
-        Window.bind(on_touch_down=self._touched)
+        Clock.schedule_interval(lambda _dt: self.keep_draft(), DRAFT_SECONDS)
+        Window.bind(on_touch_down=self._touched, size=self._resized)
+        self._resized(Window, Window.size)
         Window.clearcolor = (0.96, 0.96, 0.97, 1)
         self._idle_lock = Clock.create_trigger(self._lock_when_idle, self.auto_lock_seconds)
         self.show_start()
         return root
+
+    def _resized(self, _window: Any, size: tuple[int, int]) -> None:
+        self.portrait = size[0] < size[1]
+
+    def on_portrait(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def on_rail_open(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def on_rail_visible(self, *_args: Any) -> None:
+        self._place_rail()
+
+    def _place_rail(self) -> None:
+        self.rail_shown = self.rail_visible and (not self.portrait or self.rail_open)
 
     def show_start(self) -> None:
         """First run, or the PIN: whatever the tablet needs before work can start."""
@@ -94,7 +121,59 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.go("setup" if first_run else "unlock")
 
     def on_stop(self) -> None:
+        self.keep_draft()
         self.runner.stop(timeout=2.0)
+
+    def on_pause(self) -> bool:
+        """Android sends the app to the background (another app, the screen off): the
+        draft is saved now, since the system may kill a paused app without a word."""
+        self.keep_draft()
+        return True
+
+    # -- drafts --------------------------------------------------------------------------------
+
+    def keep_draft(self) -> None:
+        """The screen being used saves what is typed (nothing when it has no draft)."""
+        if not self.unlocked:
+            return
+        screen = self.screens.current_screen
+        if screen is not None and hasattr(screen, "keep_draft"):
+            screen.keep_draft()
+
+    def offer_drafts(self) -> None:
+        """After the PIN: say what was left unfinished, and open it on "Tiếp tục làm"."""
+        from mobile.app.widgets import FormPopup
+
+        waiting = [d for d in self.ctx.drafts.drafts() if self.screens.has_screen(d.key)]
+        if not waiting:
+            return
+        lines = []
+        for info in waiting:
+            draft = self.ctx.drafts.load(info.key)
+            if draft is not None:
+                lines.append(
+                    self.t(
+                        "draft.offer_line",
+                        kind=self.t(f"draft.kind.{info.key}"),
+                        summary=draft.summary,
+                        time=fmt_datetime(draft.saved_at),
+                    )
+                )
+        first = waiting[0].key
+
+        def go_on(_values: dict[str, str]) -> None:
+            self.go(first)
+
+        popup = FormPopup(
+            title=self.t("draft.offer"),
+            fields=[],
+            on_submit=go_on,
+            ok_text=self.t("draft.continue"),
+            cancel_text=self.t("draft.later"),
+        )
+        popup.ids.fields.add_widget(Factory.Txt(text="\n".join(lines)))
+        popup.open()
+        self.draft_popup = popup
 
     # -- texts ---------------------------------------------------------------------------------
 
@@ -128,6 +207,7 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.screens.current = name
         self.section = name if name != "dossier" else "home"
         self.rail_visible = self.unlocked and name not in LOCKED_SCREENS
+        self.rail_open = False  # a destination chosen: the folded rail closes
         self.refresh_status()
 
     def open_record(self, kind: str, record_id: str) -> None:
@@ -144,8 +224,11 @@ class MotCuaApp(App):  # type: ignore[misc]
         self.runner.start()
         self._idle_lock()
         self.go("revoked" if self.ctx.prefs.revoked else "home")
+        if not self.ctx.prefs.revoked:
+            self.offer_drafts()
 
     def lock(self) -> None:
+        self.keep_draft()  # while the key is still there
         self.runner.stop(timeout=0.5)
         self.ctx.lock()
         self.unlocked = False
@@ -166,6 +249,7 @@ class MotCuaApp(App):  # type: ignore[misc]
         view = self.status_model.view()
         self.bar_commune = " · ".join(p for p in (view.commune, view.officer) if p)
         self.bar_pending = view.pending_label if self.ctx.registered else ""
+        self.bar_synced = view.last_sync_label
         self.bar_problems = view.problems_label
         self.bar_connection = view.connection_label
         self.connection = view.connection.value

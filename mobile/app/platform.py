@@ -9,7 +9,13 @@
   desktop ``<data folder>/exports/``;
 - fonts of the PDF slips: ``fonts/`` shipped beside the code in the APK (Android has no
   DejaVu Serif), else the system's (``sync.slips.fonts``);
-- connectivity: ``GET {server}/api/v1/health`` with a short timeout, everywhere.
+- connectivity: ``GET {server}/api/v1/health`` with a short timeout, everywhere;
+- paper (``Paper``): a slip's preview (pypdfium2 on a desktop, Android's ``PdfRenderer``),
+  sharing (the Android share sheet; a file in ``exports/`` elsewhere), printing (Android's
+  print service; CUPS ``lp`` on a desktop where a printer is configured) and the
+  portable ESC/POS thermal printer (Bluetooth RFCOMM on Android; on a desktop the
+  device file of a USB or Bluetooth-bound printer, ``$MOTCUA_THERMAL_DEVICE``, e.g.
+  ``/dev/usb/lp0`` or ``/dev/rfcomm0``).
 
 Nothing here imports Kivy at module level: the desktop camera opens the file chooser
 popup lazily, when the officer asks for a photo.
@@ -26,14 +32,18 @@ from typing import Any, Protocol
 import requests
 
 __all__ = [
+    "AndroidPaper",
     "Camera",
     "ConnectivityProbe",
     "DesktopCamera",
+    "DesktopPaper",
     "Exports",
     "LocalExports",
     "Location",
     "NoLocation",
+    "Paper",
     "Platform",
+    "PrintFailed",
     "default_data_dir",
     "is_android",
     "use_bundled_fonts",
@@ -270,6 +280,176 @@ def use_bundled_fonts(folder: Path = BUNDLED_FONTS) -> Path | None:
     return folder
 
 
+class PrintFailed(RuntimeError):
+    """Nothing was printed; the message says why (it goes to the "print later" list)."""
+
+
+class Paper(Protocol):
+    def preview_png(self, pdf: bytes, width_px: int) -> bytes:
+        """The first page of ``pdf`` as a PNG (``mobile.paper.PaperUnavailable`` if none)."""
+        ...
+
+    def share(self, path: Path, mime: str) -> str:
+        """Hand the file to another app (or leave it where the officer takes it); says where."""
+        ...
+
+    def print_pdf(self, path: Path) -> str:
+        """Print a slip; says to which printer. ``PrintFailed`` with the reason otherwise."""
+        ...
+
+    def print_thermal(self, stream: bytes) -> str:
+        """Send an ESC/POS stream to the thermal printer; ``PrintFailed`` otherwise."""
+        ...
+
+
+class DesktopPaper:
+    """A laptop at the office: CUPS for slips, a device file for the thermal printer."""
+
+    def __init__(
+        self,
+        *,
+        lp_printer: str | None = None,
+        thermal_device: str | None = None,
+        run: Callable[..., Any] | None = None,
+    ) -> None:
+        import subprocess
+
+        self.lp_printer = lp_printer or os.environ.get("MOTCUA_LP_PRINTER", "")
+        self.thermal_device = thermal_device or os.environ.get("MOTCUA_THERMAL_DEVICE", "")
+        self._run = run or subprocess.run
+
+    def preview_png(self, pdf: bytes, width_px: int) -> bytes:
+        from mobile.paper import pdf_page_png
+
+        return pdf_page_png(pdf, 0, width_px)
+
+    def share(self, path: Path, mime: str) -> str:
+        return str(path)  # already in exports/: the officer copies or mails it from there
+
+    def print_pdf(self, path: Path) -> str:
+        import shutil
+
+        lp = shutil.which("lp")
+        if lp is None:
+            raise PrintFailed("không có CUPS (lệnh lp) trên máy này (no CUPS lp on this computer)")
+        command = [lp, *(["-d", self.lp_printer] if self.lp_printer else []), str(path)]
+        try:
+            done = self._run(command, capture_output=True, text=True, timeout=20, check=False)
+        except (OSError, ValueError) as error:
+            raise PrintFailed(str(error)) from error
+        if done.returncode != 0:
+            raise PrintFailed(
+                (done.stderr or done.stdout or "lp không in được (lp failed)").strip()
+            )
+        return self.lp_printer or "CUPS"
+
+    def print_thermal(self, stream: bytes) -> str:
+        if not self.thermal_device:
+            raise PrintFailed(
+                "chưa cài đặt máy in nhiệt (no thermal printer configured: MOTCUA_THERMAL_DEVICE)"
+            )
+        try:
+            with open(self.thermal_device, "ab", buffering=0) as device:
+                device.write(stream)
+        except OSError as error:
+            raise PrintFailed(f"{self.thermal_device}: {error.strerror or error}") from error
+        return self.thermal_device
+
+
+#: The Serial Port Profile of Bluetooth thermal printers.
+SPP_UUID = "00001101-0000-1000-8000-00805F9B34FB"
+
+
+class AndroidPaper(DesktopPaper):  # pragma: no cover - needs a device
+    """Android: PdfRenderer, the share sheet, the print service, Bluetooth RFCOMM."""
+
+    def preview_png(self, pdf: bytes, width_px: int) -> bytes:
+        try:
+            return super().preview_png(pdf, width_px)
+        except Exception:  # no pypdfium2 in the APK: Android's own renderer
+            return _android_pdf_png(pdf, width_px)
+
+    def share(self, path: Path, mime: str) -> str:
+        from jnius import autoclass, cast
+
+        activity = autoclass("org.kivy.android.PythonActivity").mActivity
+        intent_class = autoclass("android.content.Intent")
+        provider = autoclass("androidx.core.content.FileProvider")
+        uri = provider.getUriForFile(
+            activity,
+            activity.getPackageName() + ".fileprovider",
+            autoclass("java.io.File")(str(path)),
+        )
+        intent = intent_class(intent_class.ACTION_SEND)
+        intent.setType(mime)
+        intent.putExtra(intent_class.EXTRA_STREAM, cast("android.os.Parcelable", uri))
+        intent.addFlags(intent_class.FLAG_GRANT_READ_URI_PERMISSION)
+        activity.startActivity(intent_class.createChooser(intent, None))
+        return path.name
+
+    def print_pdf(self, path: Path) -> str:
+        # The print service takes a PDF through the share sheet's "Print" target (the
+        # system print dialog then picks the printer); a PrintDocumentAdapter in Java
+        # would skip the sheet. Checked only on a device (docs/TABLET.md).
+        return self.share(path, "application/pdf")
+
+    def print_thermal(self, stream: bytes) -> str:
+        from jnius import autoclass
+
+        adapter = autoclass("android.bluetooth.BluetoothAdapter").getDefaultAdapter()
+        if adapter is None or not adapter.isEnabled():
+            raise PrintFailed("Bluetooth đang tắt (Bluetooth off)")
+        ask_android_permissions("BLUETOOTH_CONNECT", "BLUETOOTH_SCAN")
+        uuid = autoclass("java.util.UUID").fromString(SPP_UUID)
+        wanted = os.environ.get("MOTCUA_THERMAL_NAME", "")
+        for device in adapter.getBondedDevices().toArray():
+            if wanted and wanted not in device.getName():
+                continue
+            socket = device.createRfcommSocketToServiceRecord(uuid)
+            try:
+                socket.connect()
+                output = socket.getOutputStream()
+                output.write(stream)
+                output.flush()
+            except Exception as error:
+                raise PrintFailed(f"{device.getName()}: {error}") from error
+            finally:
+                socket.close()
+            return str(device.getName())
+        raise PrintFailed("chưa ghép đôi máy in Bluetooth (no paired Bluetooth printer)")
+
+
+def _android_pdf_png(pdf: bytes, width_px: int) -> bytes:  # pragma: no cover - device
+    import io
+    import tempfile
+
+    from jnius import autoclass
+    from PIL import Image
+
+    file_class = autoclass("java.io.File")
+    descriptor = autoclass("android.os.ParcelFileDescriptor")
+    renderer_class = autoclass("android.graphics.pdf.PdfRenderer")
+    bitmap_class = autoclass("android.graphics.Bitmap")
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
+        handle.write(pdf)
+    opened = descriptor.open(file_class(handle.name), descriptor.MODE_READ_ONLY)
+    renderer = renderer_class(opened)
+    page = renderer.openPage(0)
+    height = int(width_px * page.getHeight() / page.getWidth())
+    config = autoclass("android.graphics.Bitmap$Config").ARGB_8888
+    bitmap = bitmap_class.createBitmap(width_px, height, config)
+    bitmap.eraseColor(-1)
+    page.render(bitmap, None, None, page.RENDER_MODE_FOR_DISPLAY)
+    page.close()
+    renderer.close()
+    stream = autoclass("java.io.ByteArrayOutputStream")()
+    bitmap.compress(autoclass("android.graphics.Bitmap$CompressFormat").PNG, 100, stream)
+    Path(handle.name).unlink(missing_ok=True)
+    data = bytes(stream.toByteArray())
+    Image.open(io.BytesIO(data)).verify()
+    return data
+
+
 class Platform:
     """The facades the app uses; tests pass their own."""
 
@@ -280,9 +460,11 @@ class Platform:
         location: Location | None = None,
         probe: Callable[[str], bool] | None = None,
         exports: Exports | None = None,
+        paper: Paper | None = None,
     ) -> None:
         android = is_android()
         self.camera: Camera = camera or (AndroidCamera() if android else DesktopCamera())
         self.location: Location = location or (AndroidLocation() if android else NoLocation())
         self.probe: Callable[[str], bool] = probe or ConnectivityProbe()
         self.exports: Exports = exports or (AndroidExports() if android else LocalExports())
+        self.paper: Paper = paper or (AndroidPaper() if android else DesktopPaper())

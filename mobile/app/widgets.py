@@ -171,7 +171,9 @@ class FormPopup(Popup):  # type: ignore[misc]
         values = {name: field.text for name, field in self._fields.items()}
         problem = self._on_submit(values)
         if problem:
-            self.message = problem
+            # Said once: under its field when a field shows it, else above the buttons.
+            shown = any(field.error == problem for field in self._fields.values())
+            self.message = "" if shown else problem
             return
         self.dismiss()
 

@@ -41,6 +41,9 @@ class Found:
     path: str
     body: Any  # JSON payload, or a function of the world that makes it
     cause: str  # what the server raised when it was found
+    #: What the answer must name: a field or the offending character, in the message or
+    #: the errors of a 4xx, or in the reason of the rejected operation of a push.
+    names: str
     token: bool = True
 
 
@@ -84,6 +87,7 @@ FOUND = [
         "ValueError: year 2 is outside the Vietnamese holiday calendar (1901-2100) "
         "(sync/workdays.py _year, from services/dossiers.py create_dossier → due_date); "
         "both databases",
+        names="received_at",
     ),
     Found(
         "dossier_procedure_id_beyond_int64",
@@ -92,6 +96,7 @@ FOUND = [
         {"applicant": {"name": "A"}, "procedure_id": 26079409976569798656},
         "SQLite: OverflowError: Python int too large to convert to SQLite INTEGER; "
         "PostgreSQL: DataError NumericValueOutOfRange (session.get(Procedure, id))",
+        names="procedure_id",
     ),
     Found(
         "dossier_procedure_id_beyond_int32",
@@ -99,6 +104,7 @@ FOUND = [
         "/api/v1/dossiers",
         {"applicant": {"name": "A"}, "procedure_id": -265321040415818},
         "PostgreSQL: DataError NumericValueOutOfRange: integer out of range",
+        names="procedure_id",
     ),
     Found(
         "dossier_village_id_beyond_int32",
@@ -106,6 +112,7 @@ FOUND = [
         "/api/v1/dossiers",
         {"applicant": {"name": "A"}, "procedure_id": "<procedure>", "village_id": 2**40},
         "PostgreSQL: DataError NumericValueOutOfRange: integer out of range",
+        names="village_id",
     ),
     Found(
         "blob_content_type_with_nul",
@@ -113,6 +120,7 @@ FOUND = [
         "/api/v1/blobs",
         {"sha256": SHA, "size": 257, "content_type": "\u0000image/jpeg"},
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "register_username_with_nul",
@@ -120,6 +128,7 @@ FOUND = [
         "/api/v1/devices",
         {"username": "can\u0000bo", "password": "x", "device_name": "Máy", "app_version": "0.1.0"},
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
         token=False,
     ),
     Found(
@@ -128,6 +137,7 @@ FOUND = [
         "/api/v1/dossiers",
         {"applicant": {"name": "Giàng\u0000A Páo"}, "procedure_id": "<procedure>"},
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "dossier_search_with_nul",
@@ -135,6 +145,7 @@ FOUND = [
         "/api/v1/dossiers?q=a%00b",
         None,
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "dossier_id_with_nul",
@@ -142,6 +153,7 @@ FOUND = [
         "/api/v1/dossiers/a%00b",
         None,
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "feedback_id_with_nul",
@@ -149,6 +161,7 @@ FOUND = [
         "/api/v1/feedback/a%00b",
         None,
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "conflict_id_with_nul",
@@ -156,6 +169,7 @@ FOUND = [
         "/api/v1/conflicts/a%00b/resolve",
         {"choice": "kept"},
         "PostgreSQL: DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes",
+        names="NUL",
     ),
     Found(
         "sync_push_procedure_id_beyond_int64",
@@ -165,6 +179,7 @@ FOUND = [
         "SQLite: OverflowError: Python int too large to convert to SQLite INTEGER, not caught "
         "by server/sync/push.py (which turns DataError/IntegrityError into `invalid`); "
         "PostgreSQL answers 200 with the operation rejected `invalid`",
+        names="procedure_id",
     ),
 ]
 
@@ -191,6 +206,18 @@ def test_a_request_the_fuzzer_found_gets_no_5xx(
         body = json.dumps(_fill(payload, world.procedure.id)).encode()
         headers["Content-Type"] = "application/json"
     response = client.open(found.path, method=found.method, data=body, headers=headers)
-    assert response.status_code < 500, (
-        f"{found.method} {found.path} {body!r} -> {response.status_code}; found with: {found.cause}"
-    )
+    seen = f"{found.method} {found.path} {body!r} -> {response.status_code}"
+    assert response.status_code < 500, f"{seen}; found with: {found.cause}"
+    answer = response.get_json()
+    if found.path == "/api/v1/sync/push":
+        # A push answers 200; the bad operation is rejected with the field it names.
+        assert response.status_code == 200, seen
+        [result] = answer["results"]
+        assert (result["o"], result["r"]) == ("rejected", "invalid"), result
+        assert found.names in result["e"], result
+        return
+    # Anything else: a 4xx in the API's error form, naming the problem.
+    assert 400 <= response.status_code < 500, seen
+    assert answer["code"] == response.status_code, answer
+    said = answer["message"] + json.dumps(answer.get("errors", {}))
+    assert found.names in said, f"{seen}: {answer}"

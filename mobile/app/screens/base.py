@@ -1,5 +1,6 @@
 """What every screen shares: the app, its context, kv loading, work off the UI thread,
-and the export of slip 01 as a PDF (the intake's receipt and the dossier screen)."""
+the drafts of work being typed (``mobile.drafts``), and the export of slip 01 as a PDF
+(the intake's receipt and the dossier screen)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from typing import Any, TypeVar
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.logger import Logger
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_datetime
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.slips import prepare_receipt_export, prepare_stop_notice_export
+from mobile.drafts import Drafted
+from mobile.security import VaultError
+from mobile.store import StoreError
 
 __all__ = ["BaseScreen", "in_background", "load_kv"]
 
@@ -54,6 +60,8 @@ class BaseScreen(Screen):  # type: ignore[misc]
     exporting = BooleanProperty(False)
     #: The path of the last PDF exported from this screen.
     last_export = StringProperty("")
+    #: The paper dialog last opened from this screen (tests look at it).
+    paper_popup: Any = None
 
     @property
     def app(self) -> Any:
@@ -75,6 +83,51 @@ class BaseScreen(Screen):  # type: ignore[misc]
 
     def on_pre_enter(self, *args: Any) -> None:
         self.render()
+
+    # -- drafts --------------------------------------------------------------------------------
+
+    #: The key of the draft this screen keeps ("" = none). The app saves it every few
+    #: seconds while the screen is shown, when it is left, paused or locked.
+    draft_key = ""
+
+    def draft_model(self) -> Drafted | None:
+        """The view model with what is on screen copied into it (screens with drafts)."""
+        return None
+
+    def keep_draft(self) -> None:
+        """Save the draft now (or drop it when there is nothing left to keep)."""
+        model = self.draft_model() if self.draft_key else None
+        if model is None or not self.ctx.unlocked:
+            return
+        try:
+            self.ctx.drafts.keep(self.draft_key, model)
+        except (VaultError, StoreError, OSError, ValueError) as error:  # a full disk…
+            Logger.warning("Draft: %s not kept (%s)", self.draft_key, error)
+
+    def restore_draft_if_blank(self) -> bool:
+        """Nothing typed here and a draft kept (the app was killed): put it back."""
+        model = self.draft_model() if self.draft_key else None
+        if model is None or model.draft_state() is not None or not self.ctx.unlocked:
+            return False
+        try:
+            draft = self.ctx.drafts.load(self.draft_key)
+        except (VaultError, StoreError) as error:
+            Logger.warning("Draft: %s not read (%s)", self.draft_key, error)
+            return False
+        if draft is None:
+            return False
+        model.restore_draft(draft.state)
+        self.draft_restored()
+        Clock.schedule_once(
+            lambda _dt: self.ok(self.t("draft.restored", time=fmt_datetime(draft.saved_at))), 0
+        )
+        return True
+
+    def draft_restored(self) -> None:
+        """Show the restored state (screens copy the model into their widgets here)."""
+
+    def on_leave(self, *args: Any) -> None:
+        self.keep_draft()
 
     def fail(self, error: UserError) -> None:
         self.app.notify(error.message, error=True)
@@ -113,6 +166,21 @@ class BaseScreen(Screen):  # type: ignore[misc]
         self.exporting = True
         self.ok(self.t("slip.exporting"))
         in_background(job.write, self._receipt_exported)
+
+    def open_paper(self, dossier_id: str) -> Any:
+        """The slip's preview with share, print and the thermal receipt (a dialog)."""
+        from mobile.app.paper_popup import PaperPopup  # loads its kv once, when first used
+        from mobile.app.viewmodels.paper import open_paper
+
+        try:
+            job = open_paper(self.ctx, dossier_id)
+        except UserError as error:
+            self.fail(error)
+            return None
+        popup = PaperPopup(job, in_background)
+        popup.open()
+        self.paper_popup = popup
+        return popup
 
     def _receipt_exported(self, path: Path | None, error: BaseException | None) -> None:
         self.exporting = False

@@ -180,7 +180,11 @@ class DossierScreen(BaseScreen):
 
     def ask(self, action: ActionView) -> None:
         """Confirm a step, with its reason (required for refusals and supplements)."""
-        label = self.t("dossier.reason") if action.needs_reason else self.t("dossier.note")
+        label = (
+            self.t(f"dossier.reason.{action.status}")
+            if action.needs_reason
+            else self.t("dossier.note")
+        )
         self.popup = FormPopup(
             title=action.label,
             fields=[{"name": "note", "label": label, "multiline": True, "lines": 3}],

@@ -24,6 +24,7 @@ class FeedbackScreen(BaseScreen):
     detail_text = StringProperty("")
     detail_server = StringProperty("")
     can_answer = BooleanProperty(False)
+    draft_key = "feedback"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="feedback", **kwargs)
@@ -40,6 +41,26 @@ class FeedbackScreen(BaseScreen):
         if feedback_id is not None:
             self.model.select(feedback_id)
             self.mode = "detail"
+        if self.restore_draft_if_blank():
+            self.mode = "new"
+
+    # -- the draft -----------------------------------------------------------------------------
+
+    def draft_model(self) -> FeedbackModel:
+        """The new feedback's fields, copied into the model (kept as they are typed)."""
+        ids, form = self.ids, self.model.form
+        form.kind, form.anonymous = self.kind, self.anonymous
+        form.content, form.citizen_name = ids.content.text, ids.citizen_name.text
+        form.citizen_phone, form.receipt_number = ids.citizen_phone.text, ids.receipt.text
+        form.channel = self._channels.get(ids.channel.text, form.channel)
+        return self.model
+
+    def draft_restored(self) -> None:
+        ids, form = self.ids, self.model.form
+        self.kind, self.anonymous = form.kind, form.anonymous
+        ids.content.text, ids.citizen_name.text = form.content, form.citizen_name
+        ids.citizen_phone.text, ids.receipt.text = form.citizen_phone, form.receipt_number
+        ids.channel.text = self.ctx.tr.enum("channel", form.channel)
 
     def on_mode(self, _screen: Any, mode: str) -> None:
         self.ids.panels.current = mode
@@ -126,6 +147,7 @@ class FeedbackScreen(BaseScreen):
         for field in (ids.content, ids.citizen_name, ids.citizen_phone, ids.receipt):
             field.text = ""
         self.anonymous = False
+        self.keep_draft()  # saved: the draft goes at once
         self.mode = "detail"
         self.render()
         self.app.runner.poke()

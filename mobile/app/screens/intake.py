@@ -9,10 +9,14 @@ from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 
-from mobile.app.fmt import fmt_date
-from mobile.app.screens.base import BaseScreen, load_kv
+from mobile.app.fmt import fmt_bytes, fmt_date
+from mobile.app.screens.base import BaseScreen, in_background, load_kv
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.intake import STEPS, IntakeModel
+from mobile.app.widgets import texture_from_bytes
+from mobile.photo_resize import PreparedPhoto
+from mobile.security import VaultError
+from mobile.store import StoreError
 
 __all__ = ["IntakeScreen"]
 
@@ -43,6 +47,8 @@ class IntakeScreen(BaseScreen):
         super().__init__(name="intake", **kwargs)
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
+        #: The thread lightening the last photo taken (tests wait for it).
+        self.photo_job: Any = None
 
     @property
     def model(self) -> IntakeModel:
@@ -50,16 +56,37 @@ class IntakeScreen(BaseScreen):
             self._model = IntakeModel(self.ctx)
         return self._model
 
+    draft_key = "intake"
+
     def prepare(self, fresh: bool = False, **_options: Any) -> None:
-        if fresh or self.model.step == "receipt":
+        # "Tiếp nhận hồ sơ" again in the middle of an intake continues it: nothing typed
+        # is thrown away by a tap on the menu.
+        if self.model.step == "receipt" or (fresh and self.model.draft_state() is None):
             self.model.reset()
-            for widget_id in (*_FIELDS.values(), "procedure_search"):
-                field = self.ids[widget_id]
-                field.text = ""
-                if hasattr(field, "error"):
-                    field.error = ""
-            self.ids.village.text = self.t("common.none")
-            self.warnings = ""
+            self._clear_fields()
+        self.restore_draft_if_blank()
+
+    def _clear_fields(self) -> None:
+        for widget_id in (*_FIELDS.values(), "procedure_search"):
+            field = self.ids[widget_id]
+            field.text = ""
+            if hasattr(field, "error"):
+                field.error = ""
+        self.ids.village.text = self.t("common.none")
+        self.warnings = ""
+
+    # -- the draft -----------------------------------------------------------------------------
+
+    def draft_model(self) -> IntakeModel:
+        if self.model.step == "applicant":
+            self._collect_applicant()
+        return self.model
+
+    def draft_restored(self) -> None:
+        """The fields show the applicant the draft kept."""
+        self._clear_fields()
+        for name, widget_id in _FIELDS.items():
+            self.ids[widget_id].text = str(getattr(self.model.applicant, name) or "")
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -125,9 +152,12 @@ class IntakeScreen(BaseScreen):
         self.ids.photo_count.text = self.t("intake.photos", count=len(self.model.photos))
         box = self.ids.photos
         box.clear_widgets()
-        for index, path in enumerate(self.model.photos):
+        for index, photo in enumerate(self.model.photos):
             tile = Factory.PhotoTile()
-            tile.source, tile.caption, tile.index = str(path), path.name, index
+            tile.caption, tile.index = photo.filename, index
+            texture = texture_from_bytes(self.model.photo_bytes(photo) or b"", photo.extension)
+            if texture is not None:  # decoded in memory: no plain copy on disk
+                tile.ids.image.texture = texture
             tile.ids.remove_button.bind(on_release=lambda _b, i=index: self._remove_photo(i))
             box.add_widget(tile)
 
@@ -207,14 +237,36 @@ class IntakeScreen(BaseScreen):
         self.ctx.platform.camera.take_photo(self.ctx.camera_dir(), self._photo_taken)
 
     def _photo_taken(self, path: Path | None) -> None:
+        """Lighten the photo off the UI thread (a 12 MP photo takes a moment), then seal
+        it in the store on the UI thread (the store's connection lives there)."""
         if path is None:
             return
-        try:
-            self.model.add_photo(path)
-        except UserError as error:
-            self.fail(error)
-            return
-        self._render_photos()
+        self.ok(self.t("intake.photo_working"))
+
+        def done(prepared: PreparedPhoto | None, error: BaseException | None) -> None:
+            if isinstance(error, UserError):
+                self.fail(error)
+                return
+            if prepared is None or error is not None:
+                self.fail(UserError(str(error)))
+                return
+            try:
+                self.model.keep_photo(prepared, path)
+            except (OSError, VaultError, StoreError) as failure:
+                self.fail(UserError(str(failure)))
+                return
+            self.ok(
+                self.t(
+                    "intake.photo_light",
+                    name=prepared.filename,
+                    before=fmt_bytes(prepared.original_size),
+                    after=fmt_bytes(len(prepared.data)),
+                )
+            )
+            self._render_photos()
+            self.keep_draft()
+
+        self.photo_job = in_background(lambda: self.model.prepare_photo(path), done)
 
     def _remove_photo(self, index: int) -> None:
         self.model.remove_photo(index)
@@ -233,6 +285,7 @@ class IntakeScreen(BaseScreen):
             self.fail(error)
             self.render()
             return
+        self.keep_draft()  # saved: the draft goes at once (a kill now must not bring it back)
         self.ok(self.t("common.saved") + " · " + receipt.receipt_number)
         self.app.runner.poke()
         self.app.refresh_status()

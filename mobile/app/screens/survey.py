@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from mobile.app.screens.base import BaseScreen, load_kv
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.survey import AGE_BANDS, ETHNIC_GROUPS, GENDERS, SurveyModel
+from mobile.app.widgets import FormPopup
 
 __all__ = ["SurveyScreen"]
 
@@ -20,6 +21,8 @@ class SurveyScreen(BaseScreen):
     count_text = StringProperty("")
     location = StringProperty("")
     note = StringProperty("")
+    header = StringProperty("")
+    draft_key = "survey"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="survey", **kwargs)
@@ -27,6 +30,7 @@ class SurveyScreen(BaseScreen):
         self._forms: dict[str, int] = {}
         self._villages: dict[str, int | None] = {}
         self._buttons: dict[str, list[Any]] = {}
+        self.confirm: FormPopup | None = None
 
     @property
     def model(self) -> SurveyModel:
@@ -34,8 +38,15 @@ class SurveyScreen(BaseScreen):
             self._model = SurveyModel(self.ctx)
         return self._model
 
+    def prepare(self, **_options: Any) -> None:
+        self.restore_draft_if_blank()
+
+    def draft_model(self) -> SurveyModel:
+        return self.model
+
     def render(self) -> None:
         self.running = self.model.started
+        self.header = self.model.header_text()
         self.location = self.model.location_text()
         if self.running:
             self._render_questions()
@@ -51,13 +62,12 @@ class SurveyScreen(BaseScreen):
         forms.values = list(self._forms)
         if forms.text not in self._forms:
             forms.text = next(iter(self._forms), "")
-        none = self.t("common.none")
-        self._villages = {none: None}
-        self._villages.update({name: vid for vid, name in self.model.villages()})
+        # No "none": a survey is always of one village (``SurveyModel.start``).
+        self._villages = {name: vid for vid, name in self.model.villages()}
         villages = self.ids.village
         villages.values = list(self._villages)
         if villages.text not in self._villages:
-            villages.text = next(iter(self._villages))
+            villages.text = self.t("survey.choose_village")
         self.note = "" if self._forms else self.t("survey.no_forms")
 
     def _render_questions(self) -> None:
@@ -164,6 +174,7 @@ class SurveyScreen(BaseScreen):
             self.fail(error)
             self._render_questions()
             return
+        self.keep_draft()
         self.ok(self.t("survey.saved", number=self.model.saved_count))
         self._render_questions()
         self.ids.scroller.scroll_y = 1
@@ -171,7 +182,24 @@ class SurveyScreen(BaseScreen):
         self.app.refresh_status()
 
     def finish(self) -> None:
+        """ "Kết thúc khảo sát": asks first when this respondent has unsaved answers."""
+        if not self.model.half_answered:
+            self._finish()
+            return
+        self.confirm = FormPopup(
+            title=self.t("survey.finish"),
+            fields=[],
+            on_submit=lambda _values: self._finish(),
+            ok_text=self.t("survey.finish_drop"),
+            cancel_text=self.t("common.cancel"),
+            danger=True,
+        )
+        self.confirm.ids.fields.add_widget(Factory.Txt(text=self.t("survey.finish_confirm")))
+        self.confirm.open()
+
+    def _finish(self) -> None:
         count = self.model.finish()
+        self.keep_draft()  # finished: the draft goes
         self.ok(self.t("survey.count", count=count))
         self.render()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.app.screens.base import BaseScreen, load_kv
@@ -21,6 +22,7 @@ class UnlockScreen(BaseScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="unlock", **kwargs)
         self._model: UnlockModel | None = None
+        self._countdown: Any = None
 
     @property
     def model(self) -> UnlockModel:
@@ -44,10 +46,23 @@ class UnlockScreen(BaseScreen):
             self.model.backspace()
             self.render()
             return
+        if self.model.tick():  # locked out: the keypad waits for the countdown
+            self.render()
+            return
         unlocked = self.model.press(key)
         self.render()
         if unlocked:
             self.app.unlocked_now()
+        elif self.model.locked_until is not None and self._countdown is None:
+            self._countdown = Clock.schedule_interval(self._tick, 1.0)
+
+    def _tick(self, _dt: float) -> bool:
+        """The lock-out message counts down each second, then the keypad opens again."""
+        still = self.model.tick()
+        self.render()
+        if not still:
+            self._countdown = None
+        return still
 
 
 load_kv(__file__)

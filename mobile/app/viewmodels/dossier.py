@@ -27,7 +27,7 @@ from mobile.app.fmt import (
     parse_user_date,
 )
 from mobile.app.viewmodels.base import UserError, from_invalid_input
-from mobile.app.viewmodels.home import effective_due
+from mobile.app.viewmodels.home import effective_due, unsent_records
 from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from mobile.security import VaultError
 from mobile.store import SQLiteDeviceStore, StoreError
@@ -220,7 +220,8 @@ class DossierModel:
             assert due is not None
             late = days_overdue(due, self.today())
             overdue = tr("dossier.overdue", days=late) if late else tr("home.row_late_short")
-        on_server = self.ctx.tablet.on_server("dossier", self.dossier_id)
+        # The same rule as the home list: the dossier and all its parts (unsent_records).
+        on_server = ("dossier", self.dossier_id) not in unsent_records(self.ctx.tablet)
         return HeaderView(
             title=tr("dossier.title", receipt=record.get("receipt_number", "")),
             lines=lines,

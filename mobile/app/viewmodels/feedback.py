@@ -7,6 +7,7 @@ days from receipt).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from mobile.app.viewmodels.home import feedback_due
 from mobile.tablet import InvalidInput
 from sync.domain import Channel, FeedbackKind, FeedbackStatus, phone_problem
 
-__all__ = ["FeedbackDetail", "FeedbackModel"]
+__all__ = ["FeedbackDetail", "FeedbackForm", "FeedbackModel"]
 
 _WAITING = (
     FeedbackStatus.NEW.value,
@@ -36,10 +37,46 @@ class FeedbackDetail:
     on_server_label: str
 
 
+@dataclass
+class FeedbackForm:
+    """New feedback as typed (the screen copies its fields here)."""
+
+    kind: str = FeedbackKind.REPORT.value
+    content: str = ""
+    anonymous: bool = False
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    receipt_number: str = ""
+    channel: str = Channel.COUNTER.value
+
+    def empty(self) -> bool:
+        return (
+            not any(v.strip() for v in (self.content, self.citizen_name, self.citizen_phone))
+            and not self.receipt_number.strip()
+        )
+
+
 class FeedbackModel:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.selected: str | None = None
+        self.form = FeedbackForm()
+
+    # -- the draft (mobile.drafts) ---------------------------------------------------------------
+
+    def draft_state(self) -> dict[str, Any] | None:
+        if self.form.empty():
+            return None
+        return {"version": 1, "form": dict(vars(self.form))}
+
+    def draft_summary(self) -> str:
+        kind = self.ctx.tr.enum("feedback_kind", self.form.kind)
+        return f"{kind} · {' '.join(self.form.content.split())[:40]}"
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None:
+        typed = state.get("form") or {}
+        known = set(vars(FeedbackForm()))
+        self.form = FeedbackForm(**{k: v for k, v in typed.items() if k in known})
 
     def kinds(self) -> list[tuple[str, str]]:
         return [(k.value, self.ctx.tr.enum("feedback_kind", k.value)) for k in FeedbackKind]
@@ -145,6 +182,7 @@ class FeedbackModel:
         except InvalidInput as error:
             raise from_invalid_input(error, tr.message) from error
         self.selected = feedback_id
+        self.form = FeedbackForm()
         return feedback_id
 
     def saved_text(self, feedback_id: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_iso_datetime
+from mobile.tablet import Tablet
 from sync.domain import (
     CLOCK_RUNNING,
     FEEDBACK_RESPONSE_DAYS,
@@ -49,6 +50,24 @@ _DOSSIER_FIELDS = (
     "receipt_number",
     "applicant_name",
 )
+
+
+def unsent_records(tablet: Tablet) -> set[tuple[str, str]]:
+    """(collection, id) of the records with a change not yet on the server.
+
+    A dossier counts as not sent while any of its parts is not (a timeline event, an
+    apology, a photo), so its row on the home list and its dossier screen say the same.
+    """
+    unsent: set[tuple[str, str]] = set()
+    for entry in tablet.store.outbox():
+        op = entry.op
+        unsent.add((op.collection, op.record_id))
+        if op.collection in ("dossier_event", "dossier_apology") and op.fields.get("dossier_id"):
+            unsent.add(("dossier", str(op.fields["dossier_id"])))
+        elif op.collection == "attachment" and op.fields.get("owner_id"):
+            owner = str(op.fields.get("owner_collection") or "")
+            unsent.add((owner, str(op.fields["owner_id"])))
+    return unsent
 
 
 @dataclass(frozen=True)
@@ -111,7 +130,7 @@ class HomeModel:
         """Reload from the store (on entering the screen and after a sync)."""
         tablet = self.ctx.tablet
         self.today = office_today(tablet.now())
-        unsent = {(e.op.collection, e.op.record_id) for e in tablet.store.outbox()}
+        unsent = unsent_records(tablet)
         procedures = {str(p["id"]): p for p in tablet.store.list_records("procedure")}
         new_dates: dict[str, date] = {}
         for apology in tablet.store.list_records("dossier_apology"):

@@ -5,11 +5,19 @@ again with the server's rules): the citizen ID with ``sync.domain.cccd_problem``
 phone with ``phone_problem``, the birth date typed the Vietnamese way. The due date
 shown before saving is ``sync.workdays.appointment`` — the same computation the tablet
 stores and the server confirms.
+
+Photos are made light when taken (``mobile.photo_resize``: upright, long edge 1600 px,
+no EXIF or location) and sealed in the store at once (``add_blob``; uploaded only once
+the dossier's attachment references them); the camera's plain file is deleted then.
+The intake holds their SHA-256, so its draft (``draft_state``, kept encrypted by
+``mobile.drafts``) names them and survives the app being killed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,11 +26,14 @@ from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_user_date
 from mobile.app.qr import make_qr_png, status_url
 from mobile.app.viewmodels.base import UserError, from_invalid_input
+from mobile.photo_resize import PhotoOptions, PreparedPhoto, prepare_photo
+from mobile.security import VaultError
+from mobile.store import StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import Channel, cccd_matches_birth, cccd_problem, phone_problem
 from sync.text import fold
 
-__all__ = ["STEPS", "Applicant", "IntakeModel", "Receipt"]
+__all__ = ["STEPS", "Applicant", "IntakeModel", "IntakePhoto", "Receipt"]
 
 STEPS = ("procedure", "applicant", "documents", "review", "receipt")
 
@@ -52,6 +63,22 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class IntakePhoto:
+    """A photo taken for this intake, prepared and sealed in the store."""
+
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+    #: What the camera gave (to say how much was saved).
+    original_size: int
+
+    @property
+    def extension(self) -> str:
+        return Path(self.filename).suffix.lstrip(".").lower()
+
+
+@dataclass(frozen=True)
 class Receipt:
     """What the citizen takes home (phiếu 01): number, due date and the QR code."""
 
@@ -70,14 +97,13 @@ class IntakeModel:
     procedure: dict[str, Any] | None = None
     applicant: Applicant = field(default_factory=Applicant)
     provided: set[int] = field(default_factory=set)
-    photos: list[Path] = field(default_factory=list)
+    photos: list[IntakePhoto] = field(default_factory=list)
     receipt: Receipt | None = None
+    photo_options: PhotoOptions = field(default_factory=PhotoOptions)
     #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
     verification_needed: bool = False
 
     def reset(self) -> None:
-        for photo in self.photos:  # an intake given up: its camera photos go too
-            self._discard_camera_file(photo)
         self.step = "procedure"
         self.procedure = None
         self.applicant = Applicant()
@@ -236,16 +262,47 @@ class IntakeModel:
     def missing_required(self) -> int:
         return sum(1 for d in self.documents() if d["required"] and not d["provided"])
 
-    def add_photo(self, path: str | Path) -> None:
+    def prepare_photo(self, path: str | Path) -> PreparedPhoto:
+        """Read and lighten a photo (no store access: may run off the UI thread)."""
         photo = Path(path)
-        if not photo.is_file():
+        try:
+            data = photo.read_bytes()
+        except OSError:
+            data = b""
+        if not data:
             message = self.ctx.tr("intake.photo_missing", name=photo.name)
             raise UserError(message, {"photo": message})
+        return prepare_photo(data, photo.name, self.photo_options)
+
+    def keep_photo(self, prepared: PreparedPhoto, source: Path | None = None) -> IntakePhoto:
+        """Seal the prepared photo in the store; the camera's plain file goes."""
+        self.ctx.tablet.store.add_blob(prepared.data, prepared.content_type)
+        photo = IntakePhoto(
+            sha256=hashlib.sha256(prepared.data).hexdigest(),
+            filename=prepared.filename,
+            content_type=prepared.content_type,
+            size=len(prepared.data),
+            original_size=prepared.original_size,
+        )
         self.photos.append(photo)
+        if source is not None:
+            self._discard_camera_file(source)
+        return photo
+
+    def add_photo(self, path: str | Path) -> IntakePhoto:
+        """Prepare and keep a photo in one go (the screen splits it around a thread)."""
+        return self.keep_photo(self.prepare_photo(path), Path(path))
+
+    def photo_bytes(self, photo: IntakePhoto) -> bytes | None:
+        """The photo's plain bytes, opened from the store in memory (to show it)."""
+        try:
+            return self.ctx.tablet.store.blob_bytes(photo.sha256)
+        except (OSError, StoreError, VaultError):  # locked, or a damaged file
+            return None
 
     def remove_photo(self, index: int) -> None:
         if 0 <= index < len(self.photos):
-            self._discard_camera_file(self.photos.pop(index))
+            self.photos.pop(index)
 
     # -- step 4: check -------------------------------------------------------------------------
 
@@ -375,12 +432,15 @@ class IntakeModel:
         warnings: list[str] = []
         for photo in self.photos:
             try:
-                tablet.attach_photo("dossier", dossier_id, photo)
-            except (OSError, InvalidInput) as error:
+                data = self.ctx.tablet.store.blob_bytes(photo.sha256)
+                if data is None:
+                    raise OSError(tr("intake.photo_missing", name=photo.filename))
+                tablet.attach_photo(
+                    "dossier", dossier_id, data, photo.content_type, filename=photo.filename
+                )
+            except (OSError, StoreError, InvalidInput) as error:
                 message = error.message if isinstance(error, InvalidInput) else str(error)
-                warnings.append(f"{photo.name}: {tr.message(message)}")
-            else:  # sealed in the store now: no plain copy left behind
-                self._discard_camera_file(photo)
+                warnings.append(f"{photo.filename}: {tr.message(message)}")
         dossier = tablet.dossier(dossier_id) or {}
         number = str(dossier.get("receipt_number", ""))
         url = status_url(self.ctx.server_url(), number, str(dossier.get("check_code") or ""))
@@ -395,3 +455,43 @@ class IntakeModel:
         )
         self.step = "receipt"
         return self.receipt
+
+    # -- the draft (mobile.drafts) ---------------------------------------------------------------
+
+    def draft_state(self) -> dict[str, Any] | None:
+        """What was typed so far, JSON-ready; None before anything worth keeping."""
+        if self.step == "receipt" or self.procedure is None:
+            return None
+        return {
+            "version": 1,
+            "step": self.step,
+            "procedure_id": self.procedure["id"],
+            "applicant": asdict(self.applicant),
+            "provided": sorted(self.provided),
+            "photos": [asdict(photo) for photo in self.photos],
+            "verification_needed": self.verification_needed,
+        }
+
+    def draft_summary(self) -> str:
+        name = self.applicant.name or "…"
+        return f"{self.procedure_name()} · {name}"
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None:
+        """Back to where the draft was (a procedure gone from the catalog: step 1)."""
+        self.reset()
+        procedure = self.ctx.tablet.procedure(int(state.get("procedure_id") or 0))
+        if procedure is None:
+            return
+        self.procedure = procedure
+        known = {f.name for f in fields(Applicant)}
+        typed = state.get("applicant") or {}
+        self.applicant = Applicant(**{k: v for k, v in typed.items() if k in known})
+        self.provided = {int(i) for i in state.get("provided") or []}
+        self.verification_needed = state.get("verification_needed") is True
+        names = {f.name for f in fields(IntakePhoto)}
+        for photo in state.get("photos") or []:
+            kept = IntakePhoto(**{k: v for k, v in photo.items() if k in names})
+            if self.ctx.tablet.store.blob_info(kept.sha256) is not None:
+                self.photos.append(kept)
+        step = str(state.get("step") or "applicant")
+        self.step = step if step in STEPS[:-1] else "applicant"

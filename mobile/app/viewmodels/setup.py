@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import platform as _platform
+import time
+from collections.abc import Callable
 
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError, from_invalid_input
@@ -108,11 +111,26 @@ class FirstRunModel:
 class UnlockModel:
     """The PIN keypad: digits in, unlock at the sixth digit, wrong tries counted."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, clock: Callable[[], float] = time.monotonic) -> None:
         self.ctx = ctx
         self.pin = ""
         self.message = ""
         self.failed = False
+        self.clock = clock
+        #: While locked out: when the keypad opens again (``clock`` time), else None.
+        self.locked_until: float | None = None
+
+    def tick(self) -> bool:
+        """Count the lock-out down (called every second); True while still locked."""
+        if self.locked_until is None:
+            return False
+        left = math.ceil(self.locked_until - self.clock())
+        if left <= 0:
+            self.locked_until = None
+            self.message, self.failed = "", False
+            return False
+        self.message = self.ctx.tr("unlock.locked", seconds=left)
+        return True
 
     @property
     def masked(self) -> str:
@@ -141,6 +159,7 @@ class UnlockModel:
             return False
         except LockedOut as error:
             self.failed = True
+            self.locked_until = self.clock() + error.seconds
             self.message = tr("unlock.locked", seconds=error.seconds)
             return False
         except VaultError as error:  # the vault's key does not open this store

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mobile.app.context import AppContext
+from mobile.app.fmt import fmt_datetime
 from mobile.app.sync_runner import ConnState
 
 __all__ = ["StatusBarModel", "StatusView"]
@@ -20,6 +21,8 @@ class StatusView:
     pending_label: str
     problems_label: str  # conflicts and refusals, empty when there are none
     warning: str  # the clock warning, empty when the clock is fine
+    #: When the last sync succeeded ("Đồng bộ lúc 21:05 07/12"), empty before registering.
+    last_sync_label: str = ""
 
 
 class StatusBarModel:
@@ -31,6 +34,7 @@ class StatusBarModel:
         tr = self.ctx.tr
         tablet = self.ctx.tablet
         problems: list[str] = []
+        last_sync = ""
         if tablet.registered and not self.ctx.unlocked:
             # Locked: refusals may quote sealed values; only what needs no key is shown.
             registration = tablet.registration
@@ -48,6 +52,11 @@ class StatusBarModel:
             if status.rejected:
                 problems.append(tr("bar.rejected", count=len(status.rejected)))
             warning = tr.message(status.clock_warning) if status.clock_warning else ""
+            last_sync = (
+                tr("bar.synced", time=fmt_datetime(status.last_sync_at))
+                if status.last_sync_at
+                else tr("bar.never_synced")
+            )
         else:
             commune, officer, pending, warning = tr("bar.not_registered"), "", 0, ""
         return StatusView(
@@ -59,4 +68,5 @@ class StatusBarModel:
             pending_label=tr("bar.pending", count=pending),
             problems_label=" · ".join(problems),
             warning=warning,
+            last_sync_label=last_sync,
         )

@@ -8,6 +8,7 @@ the answers. Answers are checked with the form's rules before saving
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,9 @@ class SurveyModel:
         form = self.ctx.tablet.store.get("survey_form", str(form_id))
         if form is None:
             raise UserError(self.ctx.tr("survey.no_forms"))
+        if village_id is None:  # results are read by village: an answer without one is lost
+            message = self.ctx.tr("survey.choose_village")
+            raise UserError(message, {"village": message})
         self.form = form
         self.village_id = village_id
         self.saved_count = 0
@@ -80,6 +84,52 @@ class SurveyModel:
         self.form = None
         self.clear()
         return count
+
+    def village_name(self) -> str:
+        names = dict(self.villages())
+        return names.get(self.village_id, "") if self.village_id is not None else ""
+
+    def header_text(self) -> str:
+        """The form and the village being surveyed, for the header."""
+        if self.form is None:
+            return ""
+        title = self.ctx.tr.pick(self.form, "title")
+        return self.ctx.tr("survey.header", form=title, village=self.village_name() or "—")
+
+    @property
+    def half_answered(self) -> bool:
+        """This respondent has answers not saved yet (finishing would drop them)."""
+        return bool(self.answers or self.profile)
+
+    # -- the draft (mobile.drafts) ---------------------------------------------------------------
+
+    def draft_state(self) -> dict[str, Any] | None:
+        if self.form is None:
+            return None
+        return {
+            "version": 1,
+            "form_id": self.form["id"],
+            "village_id": self.village_id,
+            "answers": dict(self.answers),
+            "profile": dict(self.profile),
+            "saved_count": self.saved_count,
+        }
+
+    def draft_summary(self) -> str:
+        return self.header_text()
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None:
+        form = self.ctx.tablet.store.get("survey_form", str(state.get("form_id")))
+        if form is None:
+            return
+        self.form = form
+        village = state.get("village_id")
+        self.village_id = int(village) if village is not None else None
+        self.answers = dict(state.get("answers") or {})
+        self.profile = {str(k): str(v) for k, v in (state.get("profile") or {}).items()}
+        self.saved_count = int(state.get("saved_count") or 0)
+        self.show_missing = False
+        self.ctx.platform.location.start()
 
     def location_text(self) -> str:
         tr = self.ctx.tr

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mobile.app.context import AppContext
-from mobile.app.fmt import fmt_datetime, short
+from mobile.app.fmt import fmt_bytes, fmt_datetime, short
 from mobile.app.viewmodels.base import from_invalid_input
 from mobile.tablet import InvalidInput
 from sync.domain import ConflictResolution
@@ -52,8 +52,12 @@ class SyncModel:
 
     def on_progress(self, phase: str, done: int, total: int) -> None:
         tr = self.ctx.tr
+        if phase == "photos":  # bytes (sync.engine): a big photo moves the bar too
+            done_text, total_text = fmt_bytes(done), fmt_bytes(total)
+        else:
+            done_text, total_text = str(done), str(total)
         self.progress_text = tr(
-            "sync.progress", phase=tr.enum("sync.phase", phase), done=done, total=total
+            "sync.progress", phase=tr.enum("sync.phase", phase), done=done_text, total=total_text
         )
         weights = {"photos": (0.0, 0.3), "push": (0.3, 0.6), "pull": (0.6, 1.0)}
         start, end = weights.get(phase, (0.0, 1.0))
@@ -82,6 +86,7 @@ class SyncModel:
             )
         else:
             self.result_ok = False
+            self.progress_value = 0.0  # a failed sync leaves no half-full bar behind
             self.progress_text = tr("sync.idle")
             error = tr.message(report.error or "?")
             self.result_text = tr("sync.failed", error=error)

@@ -225,7 +225,9 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert intake.receipt_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}?k={code}"
     assert dossier["applicant_cccd"] == "010085123456"
     [photo] = world.ctx.tablet.photos("dossier", receipt.dossier_id)
-    assert photo["filename"] == world.photo.name
+    # Re-encoded when taken (``mobile.photo_resize``): a JPEG now, without metadata.
+    assert photo["filename"] == world.photo.with_suffix(".jpg").name
+    assert photo["content_type"] == "image/jpeg"
     assert h.app.bar_pending != "Chưa gửi: 0"
 
 
@@ -269,7 +271,10 @@ def test_follow_up_to_the_result_returned(h: Harness, world: World) -> None:
         popup = _popup(h)
         if label == "Yêu cầu bổ sung":
             h.tap(popup.ids.ok)  # a reason is required
-            assert popup.message == "Cần ghi lý do cho thao tác này"
+            # Its own label, and the error said once: under the field, not again above.
+            assert popup.field("note").label == "Giấy tờ cần bổ sung và lý do"
+            assert popup.field("note").error == "Cần ghi lý do cho thao tác này"
+            assert popup.message == ""
             h.type(popup.field("note"), "Thiếu giấy xác nhận tình trạng hôn nhân")
         h.tap(popup.ids.ok)
         h.wait(lambda p=popup: p.parent is None, what="the dialog to close")
@@ -394,8 +399,19 @@ def test_survey_of_several_respondents(h: Harness, world: World) -> None:
     responses = world.ctx.tablet.store.list_records("survey_response")
     assert [r["answers"]["q1"] for r in responses] == [5, 4, 5]
     assert {r["village_id"] for r in responses} == {73}
+    assert screen.header.endswith(" · Thôn Thôn 3")  # the village, in the header
+    # A fourth respondent half answered: "Kết thúc khảo sát" asks before dropping it.
+    first = screen.model.questions()[0]
+    screen.ids.scroller.scroll_to(screen._buttons[first.id][0].parent.parent, animate=False)
+    h.frames(2)
+    h.tap(screen._buttons[first.id][2])
     h.tap(screen.ids.finish)
+    confirm = _popup(h)
+    assert screen.running
+    h.screenshot("14b-survey-finish-asks")
+    h.tap(confirm.ids.ok)  # "Bỏ và kết thúc"
     assert not screen.running
+    assert len(world.ctx.tablet.store.list_records("survey_response")) == 3
 
 
 def test_sync_then_a_conflict_resolved_on_screen(h: Harness, world: World) -> None:

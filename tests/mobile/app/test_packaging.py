@@ -26,7 +26,7 @@ def test_the_apk_requires_every_runtime_dependency_of_the_tablet() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime = {_name(r) for r in project["dependencies"]}
     runtime |= {_name(r) for r in project["optional-dependencies"]["mobile"]}
-    runtime |= {"qrcode", "pillow", "plyer", "python3", "sqlite3", "openssl"}
+    runtime |= {"qrcode", "pillow", "plyer", "python3", "sqlite3", "openssl", "pyjnius"}
     assert runtime - required == set()
     assert "flask" not in required and "sqlalchemy" not in required
 
@@ -36,7 +36,9 @@ def test_the_apk_is_built_from_the_staged_tablet_code() -> None:
     assert spec["source.dir"] == "build/android"
     assert "kv" in spec["source.include_exts"].split(",")
     permissions = set(spec["android.permissions"].split(","))
-    assert {"INTERNET", "CAMERA", "ACCESS_FINE_LOCATION"} <= permissions
+    assert {"INTERNET", "CAMERA", "ACCESS_FINE_LOCATION", "BLUETOOTH_CONNECT"} <= permissions
+    assert "(name=android.permission.BLUETOOTH;maxSdkVersion=30)" in permissions
+    assert "androidx.core:core" in spec["android.gradle_dependencies"]
     guide = (ROOT / "docs" / "TABLET.md").read_text(encoding="utf-8")
     assert "cp -r mobile sync build/android/" in guide
     assert "buildozer android debug" in guide

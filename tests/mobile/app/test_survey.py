@@ -61,7 +61,7 @@ def test_several_respondents_one_after_another(ctx: AppContext) -> None:
 
 def test_taps_toggle(ctx: AppContext) -> None:
     model = SurveyModel(ctx)
-    model.start(model.forms()[0][0], None)
+    model.start(model.forms()[0][0], model.villages()[0][0])  # a survey needs its village
     model.answer("q1", 4)
     model.answer("q1", 4)
     assert "q1" not in model.answers

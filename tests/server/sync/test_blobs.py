@@ -108,6 +108,32 @@ def test_g11_resumable_upload_over_several_patches(
     assert not (blob_dir / "partial" / f"{digest}.part").exists()
 
 
+def _tcp_queues(local_port: int, remote_port: int) -> tuple[int, int] | None:
+    """(send queue, receive queue) of the loopback TCP socket ``local → remote`` as the
+    kernel reports it in /proc/net/tcp, or None if there is no such socket."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, queues = fields[1], fields[2], fields[4]
+        if int(local.split(":")[1], 16) == local_port and (
+            int(remote.split(":")[1], 16) == remote_port
+        ):
+            send, receive = queues.split(":")
+            return int(send, 16), int(receive, 16)
+    return None
+
+
+def _wait_until_read(client_port: int, server_port: int, timeout: float = 20) -> None:
+    """Wait until every byte the client sent was delivered and read by the server."""
+    deadline = time.monotonic() + timeout
+    while True:
+        client = _tcp_queues(client_port, server_port)
+        server = _tcp_queues(server_port, client_port)
+        if client is not None and server is not None and client[0] == 0 and server[1] == 0:
+            return
+        assert time.monotonic() < deadline, f"not read by the server: {client}, {server}"
+        time.sleep(0.005)
+
+
 def _send_cut_chunk(
     base_url: str, tablet: Tablet, digest: str, declared: int, part: bytes, *, reset: bool
 ) -> None:
@@ -124,7 +150,9 @@ def _send_cut_chunk(
     ]
     with socket.create_connection((host, int(port)), timeout=10) as conn:
         conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + part)
-        time.sleep(0.2)  # let the server read what was sent before the cut
+        # A reset discards what the server's kernel holds unread: wait until the server
+        # has read every byte sent before the cut.
+        _wait_until_read(conn.getsockname()[1], int(port))
         if reset:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return  # closing now resets the connection

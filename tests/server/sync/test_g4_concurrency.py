@@ -11,16 +11,18 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.models import Dossier, DossierEvent
+from server.sync import push as push_module
 from server.sync.clock import server_clock
 from server.sync.store import ServerFieldStore, lock_commune
 from sync.ids import new_id
@@ -75,13 +77,21 @@ class Puller(threading.Thread):
         self.cursors: list[tuple[float, int]] = []
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
+        self.pulled = threading.Condition()
 
     def pull_once(self) -> bool:
         page = self.tablet.pull(self.cursor, self.budget)
         self.seen.update(c["r"] for c in page["changes"] if c["c"] in COMMUNE_KINDS)
         self.cursor = page["cursor"]
-        self.cursors.append((time.monotonic(), Cursor.decode(self.cursor).commune))
+        with self.pulled:
+            self.cursors.append((time.monotonic(), Cursor.decode(self.cursor).commune))
+            self.pulled.notify_all()
         return bool(page["more"])
+
+    def wait_until(self, done: Callable[[], bool], timeout: float = 20) -> bool:
+        """Wait, pull by pull, until ``done()`` holds or the puller failed."""
+        with self.pulled:
+            return self.pulled.wait_for(lambda: done() or bool(self.errors), timeout)
 
     def run(self) -> None:
         try:
@@ -89,6 +99,8 @@ class Puller(threading.Thread):
                 self.pull_once()
         except BaseException as error:  # reported by the test
             self.errors.append(error)
+            with self.pulled:
+                self.pulled.notify_all()
 
     def drain(self) -> None:
         while self.pull_once():
@@ -103,8 +115,18 @@ def _committed_records(session: Session, commune_id: int) -> set[str]:
     }
 
 
+def _someone_waits_for(engine: Engine, holder_pid: int) -> bool:
+    """Whether a PostgreSQL backend waits for a lock that backend ``holder_pid`` holds."""
+    with engine.connect() as connection:
+        waiting = connection.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+            {"pid": holder_pid},
+        )
+    return bool(waiting)
+
+
 def test_g4_a_pull_never_passes_an_uncommitted_seq(
-    live_server: Any, world: World, session: Session
+    live_server: Any, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     http = LiveHttp(live_server.url)
     writer = make_tablet(world.a.device, world.a.token, http)
@@ -112,9 +134,18 @@ def test_g4_a_pull_never_passes_an_uncommitted_seq(
     first_id, first = writer.new_dossier(world.procedure)
     assert writer.push_one(first)["o"] == "applied"
 
+    # The push tells when it asks for the commune's counter lock.
+    at_the_lock = threading.Event()
+
+    def lock_and_tell(lock_session: Session, commune_id: int) -> int:
+        at_the_lock.set()
+        return lock_commune(lock_session, commune_id)
+
+    monkeypatch.setattr(push_module, "lock_commune", lock_and_tell)
     slow, slow_id, slow_seq = _slow_write(
         db.engine, world.a.commune.id, world.procedure.id, serial=1
     )
+    holder_pid = slow.connection().scalar(text("SELECT pg_backend_pid()"))
     pushed_id, pushed = writer.new_dossier(world.procedure)
     push_result: list[Any] = []
     pusher = threading.Thread(
@@ -123,28 +154,34 @@ def test_g4_a_pull_never_passes_an_uncommitted_seq(
     puller = Puller(reader)
     try:
         pusher.start()
+        assert at_the_lock.wait(20), "the push never reached the commune's counter lock"
+        # ...and waits there, on the row the open transaction holds (seen in pg_locks).
+        deadline = time.monotonic() + 20
+        while not _someone_waits_for(db.engine, holder_pid):
+            assert time.monotonic() < deadline, "the push does not wait for the lock"
         puller.start()
-        deadline = time.monotonic() + 10
-        time.sleep(0.5)
-        while len(puller.cursors) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        # The push waits on the commune counter held by the open transaction.
+        assert puller.wait_until(lambda: len(puller.cursors) >= 5), puller.errors
+        # Five pulls went through while the push was still held.
         assert pusher.is_alive()
         assert push_result == []
-        assert puller.cursors, "the puller must not wait for the writer"
         committed_at = time.monotonic()
         slow.commit()
     finally:
         slow.close()
-    pusher.join(timeout=10)
+    pusher.join(timeout=20)
+    assert not pusher.is_alive()
     assert push_result and push_result[0]["o"] == "applied"
-    assert push_result[0]["s"] > slow_seq
-    time.sleep(0.3)
+    pushed_seq = push_result[0]["s"]
+    assert pushed_seq > slow_seq
+    # The puller carries on past both writes once they are committed.
+    assert puller.wait_until(
+        lambda: any(at > committed_at and seq >= pushed_seq for at, seq in puller.cursors)
+    ), puller.errors
     puller.stop.set()
-    puller.join(timeout=10)
+    puller.join(timeout=20)
     assert not puller.errors, puller.errors
     before = [seq for at, seq in puller.cursors if at < committed_at]
-    assert before and max(before) < slow_seq
+    assert len(before) >= 5 and max(before) < slow_seq
     # Every cursor only ever moved forward.
     seqs = [seq for _at, seq in puller.cursors]
     assert seqs == sorted(seqs)

@@ -139,7 +139,7 @@ def test_g6_a_sequential_impossible_transition_is_rejected(tablet_a: Tablet, wor
     assert (result["o"], result["r"]) == ("rejected", "invalid_transition")
 
 
-def test_g7_tombstones_sync_like_any_field(
+def test_a_deletion_reaches_other_tablets_as_a_tombstone(
     tablet_a: Tablet, world: World, session: Session, client: FlaskClient
 ) -> None:
     colleague = second_tablet(session, world.a, FlaskHttp(client))
@@ -154,7 +154,7 @@ def test_g7_tombstones_sync_like_any_field(
     assert change["k"]["deleted"] == delete["t"]
 
 
-def test_g2_datetimes_in_other_offsets_are_the_same_value(
+def test_a_datetime_in_another_offset_is_the_same_instant_not_a_change(
     tablet_a: Tablet, world: World, session: Session, client: FlaskClient
 ) -> None:
     from datetime import datetime, timedelta, timezone

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -13,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from server.models import AppliedOperation, AuditEntry, Dossier, DossierEvent, Feedback
 from server.services.changes import commune_scope, current_seq
+from server.sync.clock import is_server_node
+from sync.hlc import Timestamp
 from sync.ids import new_id
 from sync.ops import Cursor
-from sync.workdays import due_date
 from tests import factories
 from tests.server.conftest import World
 from tests.server.sync.conftest import (
@@ -29,7 +32,7 @@ from tests.server.sync.conftest import (
 )
 
 
-def test_g2_push_applies_and_pull_returns_over_http_with_gzip(
+def test_g10_push_applies_and_a_colleague_pulls_it_over_http_with_gzip(
     live_server: Any, world: World, session: Session
 ) -> None:
     tablet = make_tablet(world.a.device, world.a.token, LiveHttp(live_server.url))
@@ -99,23 +102,34 @@ def test_g10_pull_sends_records_changed_since_the_cursor_whole(
 
 
 def test_g6_server_computes_due_dates(tablet_a: Tablet, world: World, session: Session) -> None:
-    dossier_id, create = tablet_a.new_dossier(world.procedure)
-    feedback_id, feedback = tablet_a.new_feedback(kind="complaint")
+    # Worked example: received Thursday 12/02/2026 09:00 office time (02:00 UTC). The day
+    # of receipt is not counted (Civil Code 2015 art. 147); Friday 13/02 is working day 1;
+    # the Tết Bính Ngọ break runs from Saturday 14/02 to Sunday 22/02/2026; Monday 23/02
+    # is day 2 and Tuesday 24/02 day 3: a 3-working-day procedure is due 24/02/2026.
+    received = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)
+    assert world.procedure.processing_days == 3
+    dossier_id, create = tablet_a.new_dossier(world.procedure, received=received)
+    # A complaint received Monday 02/03/2026 10:00 is answered within 30 working days
+    # (sync.domain.FEEDBACK_RESPONSE_DAYS): 3rd to 31st March are 21 working days, 1st to
+    # 10th April 8 more, Monday 13/04 is the 30th: due 13/04/2026.
+    feedback_id, feedback = tablet_a.new_feedback(
+        kind="complaint", received_at=datetime(2026, 3, 2, 3, 0, tzinfo=UTC).isoformat()
+    )
+    before_ms = int(time.time() * 1000)
     results = tablet_a.push([create, feedback])["results"]
     assert [r["o"] for r in results] == ["applied", "applied"]
-    from datetime import datetime
 
     dossier = session.get(Dossier, dossier_id)
     assert dossier is not None
-    received = datetime.fromisoformat(create["f"]["received_at"])
-    assert dossier.due_date == due_date(received, world.procedure.processing_days)
-    assert dossier.field_clocks["due_date"][0].startswith(dossier.field_clocks["due_date"][0][:12])
-    assert not dossier.field_clocks["due_date"][0][12:].isdigit()  # the server's node
+    assert dossier.due_date == date(2026, 2, 24)
+    # The due date is the server's write: its stamp has the server's node, made now.
+    due_stamp = Timestamp.decode(dossier.field_clocks["due_date"][0])
+    assert is_server_node(due_stamp.node)
+    assert due_stamp.node != tablet_a.node
+    assert before_ms - 60_000 <= due_stamp.wall_ms <= int(time.time() * 1000) + 60_000
     item = session.get(Feedback, feedback_id)
     assert item is not None
-    assert item.response_due_date == due_date(
-        datetime.fromisoformat(feedback["f"]["received_at"]), 30
-    )
+    assert item.response_due_date == date(2026, 4, 13)
 
 
 def test_g6_a_different_proposed_due_date_becomes_a_server_value_conflict(
@@ -317,7 +331,9 @@ def test_pull_rejects_a_bad_cursor(tablet_a: Tablet) -> None:
     assert "cursor" in reply.json()["message"]
 
 
-def test_g4_a_cursor_ahead_of_the_server_starts_again(tablet_a: Tablet, world: World) -> None:
+def test_a_cursor_ahead_of_the_server_after_a_restore_starts_again(
+    tablet_a: Tablet, world: World
+) -> None:
     dossier_id, create = tablet_a.new_dossier(world.procedure)
     tablet_a.push([create])
     page = tablet_a.pull(Cursor(10**9, 10**9).encode())
@@ -325,7 +341,9 @@ def test_g4_a_cursor_ahead_of_the_server_starts_again(tablet_a: Tablet, world: W
     assert commune_cursor(page["cursor"]) < 10**9
 
 
-def test_g1_unknown_and_reference_collections_are_refused(tablet_a: Tablet, world: World) -> None:
+def test_unknown_reference_and_server_only_collections_are_refused(
+    tablet_a: Tablet, world: World
+) -> None:
     record_id = new_id()
     unknown = tablet_a.op("spaceship", record_id, {"x": 1}, create=True)
     reference = tablet_a.op("procedure", record_id, {"name_vi": "x"})
@@ -334,7 +352,7 @@ def test_g1_unknown_and_reference_collections_are_refused(tablet_a: Tablet, worl
     assert [r["r"] for r in results] == ["unknown_collection", "forbidden", "forbidden"]
 
 
-def test_g2_null_for_a_field_the_server_keeps_non_empty_is_its_empty_value(
+def test_null_for_a_field_the_server_keeps_non_empty_is_stored_and_pulled_as_its_empty(
     tablet_a: Tablet, world: World, session: Session, client: FlaskClient
 ) -> None:
     dossier_id, create = tablet_a.new_dossier(world.procedure, note=None, documents=None)
@@ -367,16 +385,29 @@ def test_g12_a_database_error_rejects_only_its_operation(
     assert session.get(AppliedOperation, duplicate["i"]) is not None
 
 
-def test_g10_a_device_is_not_sent_back_its_own_writes(tablet_a: Tablet, world: World) -> None:
+def test_g10_a_device_is_not_sent_back_its_own_writes(
+    tablet_a: Tablet, world: World, session: Session, client: FlaskClient
+) -> None:
     dossier_id, create = tablet_a.new_dossier(world.procedure)
     event_id, event = tablet_a.new_event(dossier_id)
-    tablet_a.push([create, event])
-    changes, _cursor = tablet_a.pull_all()
+    results = tablet_a.push([create, event])["results"]
+    assert [r["o"] for r in results] == ["applied", "applied"]
+    changes, cursor = tablet_a.pull_all()
+    # The pull went past both records...
+    assert commune_cursor(cursor) >= max(r["s"] for r in results)
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # Only what the server itself wrote (its due dates, and the check code this creation
-    # did not carry) may come back.
-    for change in own:
-        assert set(change["f"]) <= {"due_date", "verification_due_date", "check_code"}, change
+    # ...and sent back only what the server itself wrote: the due dates it computed and
+    # the check code this creation did not carry.
+    server_made = {"due_date", "verification_due_date"}
+    if "check_code" not in create["f"]:
+        server_made.add("check_code")
+    assert [c["r"] for c in own] == [dossier_id], own
+    assert set(own[0]["f"]) == server_made
+    assert set(own[0]["k"]) == server_made
+    # A colleague's tablet gets both records whole.
+    colleague, _ = second_tablet(session, world.a, FlaskHttp(client)).pull_all()
+    assert latest(colleague, "dossier", dossier_id)["f"]["applicant_name"] == "Vàng Thị Mỷ"
+    assert latest(colleague, "dossier_event", event_id)["f"]["dossier_id"] == dossier_id
 
 
 def test_verification_and_day_off_decisions_over_sync(

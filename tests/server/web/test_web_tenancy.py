@@ -38,6 +38,7 @@ COVERED = {
     ("POST", "/dossiers/<dossier_id>/apology"),
     ("GET", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/stop"),
+    ("POST", "/dossiers/<dossier_id>/verification"),
     ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf"),
     ("GET", "/dossiers/<dossier_id>/attachments/<attachment_id>"),
     ("GET", "/tra-cuu"),
@@ -202,6 +203,28 @@ def test_apology_follows_role_and_commune(
             assert response.status_code == (302 if expected == 200 else expected), (role, commune)
         session.expire_all()
         assert not data["dossier_b"].apologies
+
+
+def test_verification_follows_role_and_commune(
+    client: FlaskClient, world: World, data: dict[str, Any], session: Session
+) -> None:
+    """Recording "verification needed" is an officer's or leader's act on their own
+    commune's dossier; nobody else changes another commune's appointment."""
+    for role in ROLES:
+        log_in(client, world.a.officer)
+        token = csrf_token(client, f"/dossiers/{data['dossier_a'].id}/apology")
+        log_in(client, _who(world, role))
+        for commune in ("a", "b"):
+            dossier = data[f"dossier_{commune}"]
+            expected = APOLOGY[(role, commune)]
+            response = client.post(
+                f"/dossiers/{dossier.id}/verification", data={"csrf_token": token}
+            )
+            assert response.status_code == (302 if expected == 200 else expected), (role, commune)
+            if expected == 302:
+                assert "/login" in response.headers["Location"]
+        session.expire_all()
+        assert not data["dossier_b"].verification_needed
 
 
 LISTS = {

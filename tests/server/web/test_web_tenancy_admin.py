@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,10 +20,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.models import AuditEntry, FormStatus, Officer, SyncConflict
+from server.models import AuditEntry, DayOffDecision, FormStatus, Officer, SyncConflict
 from server.services.changes import stamp
 from sync.domain import FeedbackStatus
 from sync.ids import new_id
+from sync.workdays import is_working_day
 from tests import factories
 from tests.server.conftest import CommuneKit, World, add_dossier
 from tests.server.web.admin_helpers import feedback, survey_form
@@ -194,6 +196,22 @@ def a_procedure(session: Session, world: World, kit: CommuneKit) -> tuple[str, d
     }
 
 
+def a_day_off(session: Session, world: World, kit: CommuneKit) -> tuple[str, dict[str, Any]]:
+    # Day-off decisions are the province's, not a commune's: a fresh day for every case.
+    decision = DayOffDecision(day=date(2030, 1, 1) + timedelta(days=next(_unique)), note="Nghỉ")
+    session.add(decision)
+    session.flush()
+    return f"/admin/days-off/{decision.id}/withdraw", {}
+
+
+def new_day_off(session: Session, world: World, kit: CommuneKit) -> tuple[str, dict[str, Any]]:
+    # A working day to give off (a Tuesday, or the next working day): one per case.
+    day = date(2031, 3, 4) + timedelta(weeks=next(_unique))
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return "/admin/days-off", {"day": day.isoformat(), "working": "0", "note": "Nghỉ bù"}
+
+
 ASSIGN = {"assignee_id": "kit"}
 FEEDBACK_HANDLER = per_role(302, (403, 403), (302, 404), (403, 403), (403, 403))
 FEEDBACK_READ = per_role(302, (200, 404), (200, 404), (200, 200), (200, 200))
@@ -311,6 +329,9 @@ CASES = [
     Case("GET", "/admin/procedures", url("/admin/procedures"), admins(200)),
     Case("GET", "/admin/procedures/<int:procedure_id>", the_procedure, admins(200)),
     Case("POST", "/admin/procedures/<int:procedure_id>", a_procedure, admins(302)),
+    Case("GET", "/admin/days-off", url("/admin/days-off"), admins(200)),
+    Case("POST", "/admin/days-off", new_day_off, admins(302)),
+    Case("POST", "/admin/days-off/<int:decision_id>/withdraw", a_day_off, admins(302)),
     Case("GET", "/admin/audit", url("/admin/audit"), leaders(200) | {"leader_a": (200, 200)}),
 ]
 
@@ -371,7 +392,7 @@ def test_every_form_needs_the_csrf_token(
     recorded = select(func.count()).where(AuditEntry.action != "device.register")
     before = session.scalar(recorded)
     posts = [case for case in CASES if case.method == "POST"]
-    assert len(posts) == 18
+    assert len(posts) == 20
     for case in posts:
         # Someone who may do it: the leader for feedback, an administrator otherwise.
         allowed = "leader_a" if case.rule.startswith("/feedback") else "system_admin"
