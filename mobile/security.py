@@ -51,7 +51,7 @@ _TAG_SIZE = 16
 #: Fields whose values are encrypted at rest, by collection.
 SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "dossier": frozenset(
-        {"applicant_cccd", "applicant_dob", "applicant_phone", "applicant_address"}
+        {"applicant_cccd", "applicant_dob", "applicant_phone", "applicant_address", "notify_email"}
     ),
     "feedback": frozenset({"citizen_name", "citizen_phone"}),
     "survey_response": frozenset({"latitude", "longitude"}),

@@ -257,6 +257,49 @@ class _ThreadState(threading.local):
     depth: int = 0
 
 
+def _rewind_operations(
+    collection: Any, record_id: str, fields: dict[str, Any], clocks: dict[str, str], node: str
+) -> list[tuple[str, Operation]]:
+    """This node's writes to one record as operations keyed by clock (see
+    :meth:`SQLiteDeviceStore.resend_after_rewind`)."""
+    from sync.hlc import Timestamp
+    from sync.ids import new_id
+    from sync.schema import Rule
+
+    def own(stamp: str) -> bool:
+        try:
+            return Timestamp.decode(stamp).node == node
+        except ValueError:
+            return False
+
+    def sendable(name: str) -> bool:
+        spec = collection.fields.get(name)
+        if spec is not None and spec.rule is Rule.SERVER:
+            return False
+        return name in fields and (spec is not None or name == "deleted")
+
+    groups: dict[str, dict[str, Any]] = {}
+    for name, stamp in clocks.items():
+        if own(stamp) and sendable(name) and collection.writable_by_device(name):
+            groups.setdefault(stamp, {})[name] = fields[name]
+    if not groups:
+        return []
+    stamps = sorted(groups)
+    created_here = own(min(clocks.values()))
+    operations = []
+    for index, stamp in enumerate(stamps):
+        values = dict(groups[stamp])
+        create = created_here and index == 0
+        if create:
+            for name, spec in collection.fields.items():
+                if spec.required and name not in values and fields.get(name) is not None:
+                    values[name] = fields[name]
+        base = dict.fromkeys(values, stamp)
+        op = Operation(new_id(), collection.name, record_id, stamp, values, base, create)
+        operations.append((stamp, op))
+    return operations
+
+
 class SQLiteDeviceStore:
     """The tablet's ``DeviceStore`` on SQLite (see the module docs)."""
 
@@ -605,41 +648,81 @@ class SQLiteDeviceStore:
 
     def record_local(self, op: Operation) -> None:
         """Apply a local edit and append it to the outbox, in one transaction (G2)."""
-        blob_sha = op.fields.get("sha256") if op.collection == "attachment" else None
         with self.transaction() as conn:
-            row = self._load(conn, op.collection, op.record_id)
-            for name, value in op.fields.items():
-                row.fields[name] = json.loads(_dumps(value))
-                row.clocks[name] = op.stamp
-            collection = COLLECTIONS.get(op.collection)
-            if op.create and collection is not None:
-                # Fields left out of a creation hold their empty value, unstamped, exactly
-                # as on the server (sync.schema.Collection.canonical).
-                for name, value in collection.canonical({}, create=True).items():
-                    row.fields.setdefault(name, value)
-            self._save(conn, op.collection, op.record_id, row)
-            wire = op.to_wire()
-            wire["f"] = self._seal(
-                conn,
+            self._record_local(conn, op)
+
+    def _record_local(self, conn: sqlite3.Connection, op: Operation) -> None:
+        blob_sha = op.fields.get("sha256") if op.collection == "attachment" else None
+        row = self._load(conn, op.collection, op.record_id)
+        for name, value in op.fields.items():
+            row.fields[name] = json.loads(_dumps(value))
+            row.clocks[name] = op.stamp
+        collection = COLLECTIONS.get(op.collection)
+        if op.create and collection is not None:
+            # Fields left out of a creation hold their empty value, unstamped, exactly
+            # as on the server (sync.schema.Collection.canonical).
+            for name, value in collection.canonical({}, create=True).items():
+                row.fields.setdefault(name, value)
+        self._save(conn, op.collection, op.record_id, row)
+        wire = op.to_wire()
+        wire["f"] = self._seal(
+            conn,
+            op.collection,
+            json.loads(_dumps(op.fields)),
+            {**row.server_fields, **row.fields},
+        )
+        conn.execute(
+            "INSERT INTO outbox (op_id, collection, record_id, field_names, is_create,"
+            " blob_sha256, op, state, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                op.op_id,
                 op.collection,
-                json.loads(_dumps(op.fields)),
-                {**row.server_fields, **row.fields},
-            )
-            conn.execute(
-                "INSERT INTO outbox (op_id, collection, record_id, field_names, is_create,"
-                " blob_sha256, op, state, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    op.op_id,
-                    op.collection,
-                    op.record_id,
-                    _dumps(sorted(op.fields)),
-                    1 if op.create else 0,
-                    blob_sha if isinstance(blob_sha, str) else None,
-                    _dumps(wire),
-                    PENDING,
-                    _now_iso(),
-                ),
-            )
+                op.record_id,
+                _dumps(sorted(op.fields)),
+                1 if op.create else 0,
+                blob_sha if isinstance(blob_sha, str) else None,
+                _dumps(wire),
+                PENDING,
+                _now_iso(),
+            ),
+        )
+
+    def resend_after_rewind(self, node: str) -> int:
+        """Queue this node's writes again after the server went back in time (§12).
+
+        For each record, the fields whose clock this device made are grouped by clock;
+        each group becomes an operation with that same clock (so the merge on the server
+        keeps whichever write is newer, as it did the first time), in clock order. A
+        record this device created is re-created by its first operation (which also
+        carries its required fields). Server-owned fields are left to the server. The
+        pull cursor goes back to the start, and every photo is announced again (the
+        server says which ones it still has: those are not re-sent).
+        """
+        made: list[tuple[str, Operation]] = []
+        clocks: dict[tuple[str, str], dict[str, str]] = {}
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT collection, id FROM record ORDER BY collection, id")
+            for collection_name, record_id in rows.fetchall():
+                collection = COLLECTIONS.get(collection_name)
+                if collection is None or collection.scope.value != "commune":
+                    continue
+                row = self._load(conn, collection_name, record_id)
+                found = _rewind_operations(collection, record_id, row.fields, row.clocks, node)
+                if found:
+                    clocks[(collection_name, record_id)] = dict(row.clocks)
+                    made += found
+            made.sort(key=lambda item: item[0])
+            for _, op in made:
+                self._record_local(conn, op)
+            # Values are unchanged; keep each field's own clock (a creation re-sent with
+            # a required field written later, or by a colleague, must not date it back).
+            for (collection_name, record_id), original in clocks.items():
+                row = self._load(conn, collection_name, record_id)
+                row.clocks = original
+                self._save(conn, collection_name, record_id, row)
+            conn.execute("DELETE FROM pull_cursor")
+            conn.execute("UPDATE blob SET uploaded = 0")
+        return len(made)
 
     def pending_operations(self, limit: int | None = None) -> list[Operation]:
         sql = "SELECT op FROM outbox WHERE state = ? ORDER BY seq"

@@ -470,8 +470,13 @@ class Tablet:
         received_at: datetime | None = None,
         note: str | None = None,
         verification_needed: bool = False,
+        notify_consent: bool | None = None,
+        notify_email: str | None = None,
     ) -> str:
-        """Receive a dossier offline; returns its id. Its receipt number is final (G1)."""
+        """Receive a dossier offline; returns its id. Its receipt number is final (G1).
+
+        ``notify_consent``: the citizen agreed to be told of the result, a supplement or
+        a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``)."""
         registration = self.registration
         procedure = self.procedure(procedure_id)
         if procedure is None:
@@ -515,6 +520,10 @@ class Tablet:
         if verification_due is not None:
             # A server value: proposed only when there is one (PROTOCOL.md §3 server).
             fields["verification_due_date"] = verification_due
+        if notify_consent is not None:
+            fields["notify_consent"] = notify_consent
+        if notify_email:
+            fields["notify_email"] = notify_email.strip()
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(

@@ -355,6 +355,7 @@ class HttpTransport:
                 changes=[Change.from_wire(item) for item in body["changes"]],
                 cursor=Cursor.decode(body["cursor"]),
                 more=bool(body.get("more", False)),
+                epoch=str(body["e"]) if body.get("e") else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise WireError(f"malformed pull response: {error}") from error

@@ -20,11 +20,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from server import cli, db_setup, errors, security_headers
+    from server import cli, db_setup, errors, metrics, observability, security_headers
     from server.api import register_api
     from server.auth import context as auth
+    from server.jobs import tasks  # noqa: F401  (registers the jobs)
     from server.web import register_web
 
+    observability.init_app(app)
+    metrics.init_app(app)
     db_setup.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
@@ -32,4 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_api(app)
     register_web(app)
     cli.init_app(app)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app

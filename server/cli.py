@@ -234,11 +234,80 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     click.echo("Demo log-ins (username / password):")
     for username, password, what in DEMO_LOGINS:
         click.echo(f"  {username:<14} {password:<12} {what}")
+    # The background jobs run in this process on the demo (production: motcua-worker and
+    # motcua-scheduler): the same schedule and the same queue, on SQLite.
+    from server.jobs.schedule import start_in_process
+
+    start_in_process(app)
+    click.echo("Background jobs: running in this process (motcua jobs list)")
     # Flask's app.run() refuses to start inside its own CLI; serve with werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+@click.command("backup")
+@click.option("--dir", "target", help="Where to write (default: MOTCUA_BACKUP_DIR).")
+@click.option(
+    "--prune/--no-prune",
+    default=True,
+    show_default=True,
+    help="Remove the copies past the retention afterwards.",
+)
+@with_appcontext
+def backup_command(target: str | None, prune: bool) -> None:
+    """Back up the database and the photos, consistently, into one folder."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from server import backup
+
+    config = current_app.config
+    folder = Path(target or config["BACKUP_DIR"])
+    db.session.commit()  # hold no transaction open during the dump
+    try:
+        made = backup.make_backup(
+            config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), folder
+        )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup: {made}")
+    if prune:
+        for old in backup.prune(folder, backup.Retention.from_config(config)):
+            click.echo(f"Removed (past retention): {old.name}")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(folder: str, yes: bool) -> None:
+    """Replace the database and add back the photos from a backup folder."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from server import backup
+
+    if not yes:
+        click.confirm("Replace this server's database with the backup?", abort=True)
+    config = current_app.config
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        result = backup.restore(
+            config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), Path(folder)
+        )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Restored {result['database']} database, {result['photos_restored']} photo(s); "
+        f"new epoch {result['epoch']}: tablets will re-send what they pushed since."
+    )
+
+
 def init_app(app: Flask) -> None:
+    from server.jobs.cli import jobs_cli
+
     commands = (
         create_admin,
         load_catalog,
@@ -248,6 +317,9 @@ def init_app(app: Flask) -> None:
         reinstate_device,
         demo,
         due_date_command,
+        backup_command,
+        restore_command,
+        jobs_cli,
     )
     for command in commands:
         app.cli.add_command(command)

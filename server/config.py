@@ -67,7 +67,32 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Uploads larger than this are refused with 413 before the view runs.
         "MAX_CONTENT_LENGTH": int(env.get("MOTCUA_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
+        # Several gunicorn workers share their counts through Redis
+        # (``redis://127.0.0.1:6379/0``); the demo counts in memory. When Redis is
+        # unreachable the limits go on in memory instead of failing the request.
         "RATELIMIT_STORAGE_URI": env.get("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": env.get("MOTCUA_RATELIMIT_KEY_PREFIX", "motcua"),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto
+        # are then trusted for the client's address (rate limits, audit) and https.
+        # "json": one JSON object per log line with the request id (server/observability.py).
+        "LOG_FORMAT": env.get("MOTCUA_LOG_FORMAT", "text"),
+        # Backups (server/backup.py): where `motcua backup` and the nightly job write, and
+        # how many daily and monthly copies are kept.
+        "BACKUP_DIR": env.get("MOTCUA_BACKUP_DIR", str(instance_path / "backups")),
+        "BACKUP_KEEP_DAILY": int(env.get("MOTCUA_BACKUP_KEEP_DAILY", 14)),
+        "BACKUP_KEEP_MONTHLY": int(env.get("MOTCUA_BACKUP_KEEP_MONTHLY", 12)),
+        # Addresses (besides this machine) that may read /metrics: the Prometheus host.
+        "METRICS_ALLOW": env.get("MOTCUA_METRICS_ALLOW", ""),
+        # Notices to citizens (server/notices/providers.py): MOTCUA_NOTICE_SMS_URL,
+        # _SMS_API_KEY, _SMS_SECRET_KEY, _SMS_BRANDNAME, _SMTP_HOST, _SMTP_PORT,
+        # _SMTP_USER, _SMTP_PASSWORD, _SMTP_FROM, _ZALO_URL, _ZALO_TOKEN, _ZALO_TEMPLATE_ID.
+        **{
+            key[len("MOTCUA_") :]: value
+            for key, value in env.items()
+            if key.startswith("MOTCUA_NOTICE_")
+        },
+        "PROXY_COUNT": int(env.get("MOTCUA_PROXY_COUNT", 0)),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
         # Failed log-ins from one address across all accounts (an office shares one

@@ -108,6 +108,8 @@ class SyncReport:
     skew_ms: int = 0
     revoked: bool = False
     outcomes: dict[str, int] = field(default_factory=dict)
+    #: Operations queued again because the server went back in time (PROTOCOL.md §12).
+    resent: int = 0
 
 
 @dataclass
@@ -277,6 +279,8 @@ class SyncEngine:
         while True:
             cursor = self.store.cursor()
             page = self._sized_call(report, size, partial(self.transport.pull, cursor))
+            if self._server_rewound(report, page.epoch):
+                continue  # pull again from the start
             for change in page.changes:
                 for stamp in change.clocks.values():
                     self.clock.observe(Timestamp.decode(stamp))
@@ -285,6 +289,29 @@ class SyncEngine:
             self._report("pull", report.pulled, report.pulled + (1 if page.more else 0))
             if not page.more:
                 return
+
+    def _server_rewound(self, report: SyncReport, epoch: str | None) -> bool:
+        """Whether the server's epoch changed (it was restored from a backup).
+
+        If so, what it acknowledged since the backup may be gone: this device's writes
+        are queued again and pushed (with their photos), and the pull restarts from the
+        start (PROTOCOL.md §12). The first epoch a device sees is only remembered.
+        """
+        if not epoch:
+            return False
+        known = self.store.get_setting(self.settings.epoch_key)
+        if known == epoch:
+            return False
+        if known is None:
+            self.store.set_setting(self.settings.epoch_key, epoch)
+            return False
+        report.resent = self.store.resend_after_rewind(self.clock.node)
+        self.store.set_setting(self.settings.epoch_key, epoch)
+        refused = self._upload_photos_or_say_why(report)
+        if refused:
+            report.error = refused
+        self._push(report)
+        return True
 
     # -- helpers ---------------------------------------------------------------------------
 

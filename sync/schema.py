@@ -32,10 +32,11 @@ from sync.ids import is_record_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
 #: ``verification_due_date`` and the ``day_off`` reference collection; 3 =
-#: ``dossier.check_code`` (the citizen's check code, made at intake); 4 = dossier status
-#: ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can neither
-#: show nor merge.
-SCHEMA_VERSION = 4
+#: ``dossier.check_code`` (the citizen's check code, made at intake); 4 =
+#: ``dossier.notify_consent`` and ``notify_email`` (notices to citizens); 5 = dossier
+#: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
+#: neither show nor merge.
+SCHEMA_VERSION = 5
 
 
 class Rule(enum.StrEnum):
@@ -186,6 +187,17 @@ def _cccd(value: Any) -> str | None:
     return cccd_problem(value)
 
 
+def _email(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 120:
+        return "Phải là địa chỉ e-mail tối đa 120 ký tự (must be an e-mail address, ≤ 120)"
+    local, at, domain = value.partition("@")
+    if not (at and local and "." in domain and " " not in value and "@" not in domain):
+        return "Địa chỉ e-mail không hợp lệ (not a valid e-mail address)"
+    return None
+
+
 def _phone(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -303,6 +315,10 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # The citizen agreed at intake to be told of the result, a supplement or a new
+        # date by SMS (applicant_phone) or e-mail (notify_email); nothing is sent without.
+        "notify_consent": F(_bool),
+        "notify_email": F(_email),
         # Made on the device at intake, printed on slip 01; when a creation carries none
         # (null) the server makes one. Never changes after (sync/checkcode.py).
         "check_code": F(check_code_problem, Rule.IMMUTABLE),

@@ -77,6 +77,12 @@ class DeviceStore(FieldStore, Protocol):
 
     def pending_count(self) -> int: ...
 
+    def resend_after_rewind(self, node: str) -> int:
+        """The server went back in time (a restore): queue this node's writes again as
+        operations, mark every photo as not uploaded and pull again from the start, in
+        one transaction. Returns how many operations were queued (PROTOCOL.md §12)."""
+        ...
+
     def apply_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         """Record the server's verdicts, in one transaction.
 
@@ -128,6 +134,8 @@ class PullPage:
     changes: list[Change]
     cursor: Cursor
     more: bool
+    #: The server's epoch (PROTOCOL.md §12); a new one means it went back in time.
+    epoch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,7 @@ class SyncSettings:
     last_sync_key: str = "last_sync_at"
     offset_key: str = "clock_offset_ms"
     hlc_key: str = "hlc_last"
+    epoch_key: str = "server_epoch"
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -5,6 +5,7 @@ from server.models.base import Base, SyncRecord, utcnow
 from server.models.catalog import DayOffDecision, Procedure
 from server.models.dossiers import Attachment, Blob, Dossier, DossierApology, DossierEvent
 from server.models.feedback import Feedback
+from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
 from server.models.people import Device, Officer, Role
 from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Blob",
     "CommentStatus",
+    "DailyReport",
     "DayOffDecision",
     "Device",
     "Dossier",
@@ -26,9 +28,13 @@ __all__ = [
     "DossierEvent",
     "Feedback",
     "FormStatus",
+    "JobRun",
+    "Notice",
     "Officer",
+    "OfficerAlert",
     "Procedure",
     "Role",
+    "ServerMeta",
     "ServiceRating",
     "SurveyForm",
     "SurveyResponse",

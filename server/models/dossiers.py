@@ -66,6 +66,11 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # The citizen agreed at intake to be told of the result, a supplement or a new date
+    # (server/notices): by SMS/Zalo to applicant_phone, by e-mail to notify_email.
+    # None (not asked, as on older tablets) and False both mean: no notices.
+    notify_consent: Mapped[bool | None]
+    notify_email: Mapped[str | None] = mapped_column(String(120))
     #: The citizen's check code (sync/checkcode.py): printed on slip 01 and in its QR
     #: link, asked for by the citizens' page. Made on the tablet at intake, or here.
     check_code: Mapped[str] = mapped_column(String(8), default=new_check_code)

@@ -12,7 +12,7 @@ answer 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -39,6 +39,7 @@ SECTIONS: list[tuple[str, Any, frozenset[Role]]] = [
     ("web_admin.procedures", lazy_gettext("Danh mục thủ tục"), ADMINS),
     ("web_admin.days_off", lazy_gettext("Lịch nghỉ bù, làm bù"), ADMINS),
     ("web_admin.audit_log", lazy_gettext("Nhật ký hệ thống"), LEADERS),
+    ("web_admin.system_page", lazy_gettext("Vận hành"), ADMINS),
 ]
 
 
@@ -545,4 +546,38 @@ def audit_log() -> Any:
         actions=audit.actions(session, unit_ids),
         people=audit.officers(session, unit_ids),
         units=units_shown,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# System: the fleet, the jobs, the notices, the disk (server/services/system.py)
+# ---------------------------------------------------------------------------------------
+
+
+@bp.get("/system")
+@roles_required(ADMINS)
+def system_page() -> Any:
+    from pathlib import Path
+
+    from flask import current_app
+
+    from server.services import system
+
+    session = db_session()
+    scope = current_scope()
+    tablets = system.tablets(session, scope)
+    names = {u.id: u.full_name for u in reports.communes_in_scope(session, scope)}
+    return render_template(
+        "admin/system.html",
+        tablets=tablets,
+        commune_names=names,
+        versions=system.app_versions(tablets),
+        conflicts=system.open_conflicts(session, scope),
+        jobs=system.job_lines(session),
+        queued=system.count_jobs(session, "queued"),
+        failed=system.count_jobs(session, "failed"),
+        notices=system.notices_by_state(session),
+        photo_bytes=system.photo_disk_bytes(Path(current_app.config["MOTCUA_BLOB_DIR"])),
+        silent_after=timedelta(days=system.SILENT_DAYS),
+        now=datetime.now(UTC),
     )

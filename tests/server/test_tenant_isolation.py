@@ -18,6 +18,7 @@ from server.scoping import scope_for_officer
 from server.services.changes import stamp
 from sync.domain import Channel, FeedbackKind
 from sync.ids import new_id
+from sync.ops import PROTOCOL_VERSION
 from sync.schema import SCHEMA_VERSION
 from tests.server.conftest import World, add_dossier
 
@@ -173,7 +174,7 @@ def test_scopes_by_role(world: World, session: Session) -> None:
 # --- sync endpoints ----------------------------------------------------------------------
 
 SYNC_HEADERS = {
-    "X-Motcua-Protocol": "1",
+    "X-Motcua-Protocol": str(PROTOCOL_VERSION),
     "X-Motcua-App": "0.1.0",
     "X-Motcua-Schema": str(SCHEMA_VERSION),
 }

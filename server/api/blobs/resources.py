@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import ClientDisconnected
 
+from server import metrics
 from server.api.blobs.schemas import (
     BlobAnnounceSchema,
     BlobCreateSchema,
@@ -213,6 +214,7 @@ class BlobResource(MethodView):
             db.session.commit()  # the upload restarts at 0
             raise
         db.session.commit()
+        metrics.PHOTO_BYTES.inc(len(chunk))
         if cut:  # nobody is listening; the bytes that arrived are kept
             current_app.logger.info(
                 "blob %s: connection cut, kept %d bytes (upload at %d of %d)",

@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from server import metrics
 from server.api.common import BEARER
 from server.api.sync.schemas import (
     PullRequestSchema,
@@ -25,6 +26,7 @@ from server.api.sync.schemas import (
 from server.auth.context import current_device
 from server.extensions import db, db_session
 from server.models import Device
+from server.services import epochs
 from server.services.errors import Invalid, ServiceError
 from server.sync import pull as pull_service
 from server.sync import push as push_service
@@ -198,6 +200,7 @@ def push() -> Any:
         app_version=versions.app,
     )
     db.session.commit()
+    metrics.count_push(result.outcomes)
     return sync_response(result.to_wire())
 
 
@@ -228,5 +231,8 @@ def pull() -> Any:
         ) from error
     page = pull_service.pull(db_session(), device, cursor, body["budget"])
     device.app_version = versions.app[:32]
+    wire = page.to_wire()
+    wire["e"] = epochs.current(db_session())  # PROTOCOL.md §12
     db.session.commit()
-    return sync_response(page.to_wire())
+    metrics.PULLS.inc()
+    return sync_response(wire)

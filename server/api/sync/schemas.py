@@ -92,6 +92,9 @@ class PullResponseSchema(ma.Schema):
     cursor = ma.fields.String()
     more = ma.fields.Boolean()
     changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
+    e = ma.fields.String(
+        metadata={"description": "the server's epoch: a new one means it was restored (§12)"}
+    )
 
 
 class UpgradeRequiredSchema(ma.Schema):

@@ -333,6 +333,7 @@ CASES = [
     Case("POST", "/admin/days-off", new_day_off, admins(302)),
     Case("POST", "/admin/days-off/<int:decision_id>/withdraw", a_day_off, admins(302)),
     Case("GET", "/admin/audit", url("/admin/audit"), leaders(200) | {"leader_a": (200, 200)}),
+    Case("GET", "/admin/system", url("/admin/system"), admins(200)),
 ]
 
 COVERED = {(case.method, case.rule) for case in CASES}

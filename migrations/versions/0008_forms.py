@@ -1,7 +1,7 @@
 """dossier search keys: names folded the 2025 way (i = y, no apostrophes, spaces optional)
 
-Revision ID: 0007_forms
-Revises: 0006_web
+Revision ID: 0008_forms
+Revises: 0007_ops
 Create Date: 2026-12-07 21:30:00
 
 Hand-written, data only. ``sync.text.search_key`` now also treats i and y, apostrophes
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007_forms"
-down_revision = "0006_web"
+revision = "0008_forms"
+down_revision = "0007_ops"
 branch_labels = None
 depends_on = None
 
