@@ -52,6 +52,12 @@ if str(ROOT) not in sys.path:
 
 from bench.netlab.lab import NetLab, _install_handlers  # noqa: E402
 from bench.netlab.profiles import PROFILES, Profile, get_profile, physical_limit  # noqa: E402
+from bench.netlab.proxy import (  # noqa: E402
+    ProxiedSite,
+    make_certificate,
+    nginx_command,
+    nginx_conf,
+)
 
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
@@ -61,10 +67,17 @@ KINTO_USER = ("agent-a", "bench-password")
 KINTO_COLLEAGUE = ("agent-b", "bench-password")
 KINTO_BUCKET = "commune"
 POUCH_PORT = 9200
+#: nginx listens on each server's port + this (``--direct`` leaves nginx out).
+PROXY_OFFSET = 1
 #: Where ``npm install pouchdb-server pouchdb pouchdb-adapter-memory`` was run (not the repo).
 POUCH_DIR = Path(os.environ.get("MOTCUA_POUCH_DIR") or Path(tempfile.gettempdir()) / "pouchlab")
-#: Minimal round trips of a sync: one exchange up (everything), one down (the changes).
+#: Minimal round trips of a sync: one exchange up (everything), one down (the changes);
+#: a connection costs one more (the TCP handshake) and TLS 1.3 one more again.
 MIN_ROUND_TRIPS = 2
+
+
+def floor_round_trips(tls: bool) -> int:
+    return MIN_ROUND_TRIPS + 1 + (1 if tls else 0)
 
 
 def _json_out(path: Path, data: Any) -> None:
@@ -423,7 +436,8 @@ def cmd_kinto_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_kinto_sync(args: argparse.Namespace) -> int:
-    """Tablet A's field day through kinto-http: batches up, attachments up, one batch down."""
+    """Tablet A's field day through kinto-http: one batch down (kinto.js pulls first), then
+    batches up, then attachments up."""
     workdir = Path(args.workdir)
     workload = json.loads((workdir / "workload.json").read_text())
     state = json.loads((workdir / "kinto-state.json").read_text())
@@ -434,6 +448,37 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
     client = _kinto_client(args.url, KINTO_USER)
     result: dict[str, Any] = {"ok": False, "phases": {}}
     try:
+        # Pull first, then push, as kinto.js does: the tablet's own records are not
+        # downloaded back.
+        counter.phase = "pull"
+        t0 = time.perf_counter()
+        requests_ = [
+            {
+                "method": "GET",
+                "path": f"/buckets/{KINTO_BUCKET}/collections/{c}/records?_since={since}",
+            }
+            for c, since in state["since"].items()
+        ]
+
+        def pull() -> Any:
+            body, _ = client.session.request("post", "/batch", payload={"requests": requests_})
+            return body
+
+        body = _retrying(pull, deadline, counter)
+        changes = sum(len(r["body"].get("data", [])) for r in body["responses"])
+        pulled = {
+            r["id"]: r for response in body["responses"] for r in response["body"].get("data", [])
+        }
+        seen = sum(
+            1
+            for rid, fields in workload["colleague_edits"].items()
+            if pulled.get(rid, {}).get("note") == fields["note"]
+        )
+        result["phases"]["pull"] = {
+            "seconds": round(time.perf_counter() - t0, 3),
+            "changes": changes,
+        }
+        result["colleague_edits_seen"] = seen
         counter.phase = "records"
         t0 = time.perf_counter()
         items = [(r["c"], r["r"], r["f"]) for r in workload["records"] if r["c"] != "attachment"]
@@ -466,35 +511,6 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
             done += 1
             result["photos_done"] = done
         result["phases"]["photos"] = {"seconds": round(time.perf_counter() - t0, 3), "photos": done}
-        counter.phase = "pull"
-        t0 = time.perf_counter()
-        requests_ = [
-            {
-                "method": "GET",
-                "path": f"/buckets/{KINTO_BUCKET}/collections/{c}/records?_since={since}",
-            }
-            for c, since in state["since"].items()
-        ]
-
-        def pull() -> Any:
-            body, _ = client.session.request("post", "/batch", payload={"requests": requests_})
-            return body
-
-        body = _retrying(pull, deadline, counter)
-        changes = sum(len(r["body"].get("data", [])) for r in body["responses"])
-        pulled = {
-            r["id"]: r for response in body["responses"] for r in response["body"].get("data", [])
-        }
-        seen = sum(
-            1
-            for rid, fields in workload["colleague_edits"].items()
-            if pulled.get(rid, {}).get("note") == fields["note"]
-        )
-        result["phases"]["pull"] = {
-            "seconds": round(time.perf_counter() - t0, 3),
-            "changes": changes,
-        }
-        result["colleague_edits_seen"] = seen
         result["ok"] = True
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {error}"
@@ -523,7 +539,13 @@ def _client(lab: NetLab, argv: list[str], timeout: float, log: Path) -> int:
 
 
 def _measure(
-    lab: NetLab, profile: Profile, argv: list[str], timeout: float, log: Path, out: Path
+    lab: NetLab,
+    profile: Profile,
+    argv: list[str],
+    timeout: float,
+    log: Path,
+    out: Path,
+    round_trips: int = MIN_ROUND_TRIPS + 1,
 ) -> dict[str, Any]:
     lab.apply(profile)
     relay0, link0 = lab.relay_stats(), lab.counters()
@@ -549,7 +571,7 @@ def _measure(
         link_packets_down=link.rx_packets,
     )
     if data.get("body_up") is not None:
-        limit = physical_limit(profile, data["body_up"], data["body_down"], MIN_ROUND_TRIPS)
+        limit = physical_limit(profile, data["body_up"], data["body_down"], round_trips)
         data["physical_limit_s"] = round(limit, 3)
         data["ratio_to_limit"] = round(data["wall_s"] / limit, 3) if limit > 0 else None
     return data
@@ -618,7 +640,7 @@ def _measure_pouch(
             link_up=link.tx_bytes,
             link_down=link.rx_bytes,
         )
-        limit = physical_limit(profile, relay.bytes_up, relay.bytes_down, MIN_ROUND_TRIPS)
+        limit = physical_limit(profile, relay.bytes_up, relay.bytes_down, MIN_ROUND_TRIPS + 1)
         data["physical_limit_s"] = round(limit, 3)
         data["physical_limit_basis"] = "HTTP bytes through the relay (bodies not counted apart)"
         data["ratio_to_limit"] = round(data["wall_s"] / limit, 3) if limit > 0 else None
@@ -630,6 +652,11 @@ def _measure_pouch(
         proc.wait(10)
 
 
+def _url(lab: NetLab, name: str, args: argparse.Namespace) -> str:
+    url = lab.url(name)
+    return "https://" + url.removeprefix("http://") if args.tls and not args.direct else url
+
+
 def cmd_one(args: argparse.Namespace) -> int:
     """One run on one lab: set-up, ours, Kinto (see the module doc)."""
     profile = get_profile(args.profile)
@@ -638,8 +665,24 @@ def cmd_one(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"profile": profile.name, "index": args.index, "seed": args.seed}
     try:
         with NetLab(args.index, emulate=args.emulate) as lab:
-            lab.start_relay([("motcua", OUR_PORT), ("kinto", KINTO_PORT), ("pouchdb", POUCH_PORT)])
+            servers = [("motcua", OUR_PORT), ("kinto", KINTO_PORT), ("pouchdb", POUCH_PORT)]
+            if args.direct:
+                lab.start_relay(servers)
+            else:
+                # The fair lab: every system behind the same nginx (keep-alive, gzip,
+                # unbuffered uploads; TLS with --tls), as each would be deployed.
+                sites = [ProxiedSite(port + PROXY_OFFSET, port) for _, port in servers]
+                lab.start_relay([(name, port + PROXY_OFFSET) for name, port in servers])
+                tls = make_certificate(workdir, lab.relay_host) if args.tls else None
+                if tls is not None:
+                    # the clients (requests, node) trust the lab's certificate
+                    os.environ["REQUESTS_CA_BUNDLE"] = str(tls[0])
+                    os.environ["NODE_EXTRA_CA_CERTS"] = str(tls[0])
+                conf = nginx_conf(workdir / "nginx", sites, tls)
+                nginx_log = (workdir / "nginx.log").open("ab")
+                lab.spawn_server(nginx_command(workdir / "nginx", conf), log=nginx_log)
             lab.apply(PROFILES["lan"])
+            result["fair"] = {"proxy": not args.direct, "tls": bool(args.tls)}
             result["lab"] = {"emulated": lab.emulated, "fallback_reason": lab.fallback_reason}
             server_log = (workdir / "server.log").open("ab")
             lab.spawn_server(
@@ -687,7 +730,7 @@ def cmd_one(args: argparse.Namespace) -> int:
                         log=pouch_log.open("ab"),
                     )
             lab.wait_port(OUR_PORT, 120)
-            our_url, kinto_url = lab.url("motcua"), lab.url("kinto")
+            our_url, kinto_url = _url(lab, "motcua", args), _url(lab, "kinto", args)
             t0 = time.perf_counter()
             if _client(
                 lab,
@@ -723,7 +766,13 @@ def cmd_one(args: argparse.Namespace) -> int:
                 sync_argv += ["--push-batch", str(args.push_batch)]
             if "motcua" in systems:
                 result["motcua"] = _measure(
-                    lab, profile, sync_argv, args.deadline + 600, log, workdir / "motcua.json"
+                    lab,
+                    profile,
+                    sync_argv,
+                    args.deadline + 600,
+                    log,
+                    workdir / "motcua.json",
+                    floor_round_trips(args.tls),
                 )
             if "kinto" in systems:
                 result["kinto"] = _measure(
@@ -741,6 +790,7 @@ def cmd_one(args: argparse.Namespace) -> int:
                     (args.kinto_deadline or args.deadline) + 600,
                     log,
                     workdir / "kinto.json",
+                    floor_round_trips(args.tls),
                 )
             if "pouchdb" in systems:
                 lab.wait_port(POUCH_PORT, 60)
@@ -748,7 +798,7 @@ def cmd_one(args: argparse.Namespace) -> int:
                     lab,
                     profile,
                     workdir,
-                    lab.url("pouchdb"),
+                    _url(lab, "pouchdb", args),
                     args.kinto_deadline or args.deadline,
                     pouch_log,
                 )
@@ -940,6 +990,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                     argv.append("--emulate")
                 if args.keepalive:
                     argv.append("--keepalive")
+                if args.direct:
+                    argv.append("--direct")
+                if args.tls:
+                    argv.append("--tls")
                 proc = subprocess.Popen(argv, cwd=ROOT)  # noqa: S603
                 running.append((n, proc, out))
                 time.sleep(args.stagger)
@@ -1004,6 +1058,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(
             "--keepalive", action="store_true", help="gunicorn gthread workers (keep-alive)"
         )
+        p.add_argument(
+            "--direct",
+            action="store_true",
+            help="no nginx in front of the servers (the lab before it was made fair)",
+        )
+        p.add_argument("--tls", action="store_true", help="TLS at nginx for every system")
 
     p = sub.add_parser("run", help="runs, medians, results JSON")
     common(p)

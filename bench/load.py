@@ -20,8 +20,9 @@ For each N, on loopback:
    150 answers to the 12-question survey — about 510 operations (photos are left out:
    they are uploads of bytes, not operations);
 5. **measured**: the devices, in random order with at most ``--concurrency`` at once,
-   each push their field day in batches of 500 operations (as ``sync.engine`` does),
-   gzip-compressed, then pull until ``more`` is false. Every request's latency is kept.
+   each push their field day in batches of ``SyncEngine.push_batch`` operations (1,000,
+   as ``sync.engine`` does), gzip-compressed, then pull until ``more`` is false. Every
+   request's latency is kept.
 
 Meanwhile ``pg_stat_activity`` is sampled every 0.2 s (what backends wait on) and the CPU
 time of the workers, their PostgreSQL backends, the client and everything else on this
@@ -69,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 
 from mobile.simulator import random_answers, random_person  # noqa: E402
 from sync import wire  # noqa: E402
+from sync.engine import SyncEngine  # noqa: E402
 from sync.hlc import HybridClock, SystemClock  # noqa: E402
 from sync.ids import new_id  # noqa: E402
 from sync.ops import PROTOCOL_VERSION, Operation  # noqa: E402
@@ -90,7 +92,8 @@ HEADERS = {
     "X-Motcua-App": APP_VERSION,
     "X-Motcua-Schema": str(SCHEMA_VERSION),
 }
-PUSH_BATCH = 500
+#: Operations per push: the engine's own batch size, so the load is what tablets send.
+PUSH_BATCH = SyncEngine.push_batch
 PULL_BUDGET = 256 * 1024
 TIMEOUT = (10.0, 600.0)
 

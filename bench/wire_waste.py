@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -59,6 +60,15 @@ def _compact_documents(change: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="motcua-waste-"))
+    try:
+        return measure(work)
+    finally:
+        # the bootstrap-sized database is tens of MB: nothing stays behind in /tmp
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(work: Path) -> int:
     from bench.bootstrap import COUNTS, build_database
     from bench.field_day import _server_config
     from server import create_app
@@ -66,7 +76,6 @@ def main() -> int:
     from sync.ops import PROTOCOL_VERSION
     from sync.schema import SCHEMA_VERSION
 
-    work = Path(tempfile.mkdtemp(prefix="motcua-waste-"))
     counts = {k: v // 5 for k, v in COUNTS.items()}
     db_path = work / "server.sqlite3"
     build_database(db_path, counts)

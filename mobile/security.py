@@ -51,7 +51,15 @@ _TAG_SIZE = 16
 #: Fields whose values are encrypted at rest, by collection.
 SENSITIVE_FIELDS: dict[str, frozenset[str]] = {
     "dossier": frozenset(
-        {"applicant_cccd", "applicant_dob", "applicant_phone", "applicant_address", "notify_email"}
+        # ``parties`` holds each party's citizen ID, birth date and residence.
+        {
+            "applicant_cccd",
+            "applicant_dob",
+            "applicant_phone",
+            "applicant_address",
+            "notify_email",
+            "parties",
+        }
     ),
     "feedback": frozenset({"citizen_name", "citizen_phone"}),
     "survey_response": frozenset({"latitude", "longitude"}),

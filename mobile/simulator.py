@@ -32,6 +32,7 @@ from mobile.transport import HttpTransport
 from sync.domain import Channel, DossierStatus, FeedbackKind, FeedbackSubject
 from sync.engine import SyncReport
 from sync.errors import SyncError
+from sync.forms import example_values
 from sync.schema import COLLECTIONS
 
 __all__ = ["FieldDaySummary", "Person", "main", "random_person", "record_field_day"]
@@ -140,6 +141,23 @@ def fake_jpeg(rng: random.Random, size: int) -> bytes:
     return header + rng.randbytes(max(0, size - len(header) - 2)) + b"\xff\xd9"
 
 
+def random_form_values(
+    rng: random.Random, form: dict[str, Any] | None, today: date, place: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Parties and facts for a procedure's form: a made-up villager per party."""
+
+    def person() -> dict[str, Any]:
+        someone = random_person(rng, today)
+        return {
+            "full_name": someone.name,
+            "dob": someone.dob.isoformat(),
+            "cccd": someone.cccd,
+            "ethnicity": someone.ethnic_group,
+        }
+
+    return example_values(form, person, today=today, place=place, pick=rng.choice)
+
+
 # -- actions ---------------------------------------------------------------------------------
 
 
@@ -171,17 +189,21 @@ def new_random_dossier(
     provided = [i for i in range(len(documents)) if rng.random() < 0.9]
     place = f"{village['name']}, " if village else ""
     commune = tablet.registration.commune_name
+    address = f"{place}{tablet.registration.commune_kind} {commune}"
+    parties, facts = random_form_values(rng, chosen.get("form"), tablet.now().date(), address)
     return tablet.create_dossier(
         int(chosen["id"]),
         name or person.name,
         applicant_cccd=person.cccd,
         applicant_dob=person.dob,
         applicant_phone=person.phone,
-        applicant_address=f"{place}{tablet.registration.commune_kind} {commune}",
+        applicant_address=address,
         channel=Channel.VILLAGE_VISIT,
         village_id=int(village["id"]) if village else None,
         provided_documents=provided,
         received_at=received_at,
+        parties=parties,
+        facts=facts,
     )
 
 

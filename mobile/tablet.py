@@ -43,6 +43,13 @@ from sync.domain import (
 )
 from sync.engine import Progress, SyncEngine, SyncReport
 from sync.errors import SyncError
+from sync.forms import (
+    CORRECTABLE,
+    changed_paths,
+    clean_parties,
+    clean_values,
+    value_problems,
+)
 from sync.hlc import ZERO, Clock, HybridClock, SystemClock, Timestamp
 from sync.ids import new_id
 from sync.merge import RecordState, Refused, plan_operation
@@ -369,6 +376,8 @@ class Tablet:
         dob = op.fields.get("applicant_dob")
         if isinstance(dob, str) and date.fromisoformat(dob) > self.now().date():
             errors["applicant_dob"] = "Ngày sinh ở tương lai (date of birth in the future)"
+        if op.collection == "dossier" and ("parties" in op.fields or "facts" in op.fields):
+            errors.update(self._form_problems(op, current))
         if collection.parent is not None:
             parent_field, parent_collection = collection.parent
             parent_id = op.fields.get(parent_field)
@@ -389,6 +398,19 @@ class Tablet:
         if errors:
             names = ", ".join(sorted(errors))
             raise InvalidInput(f"Dữ liệu không hợp lệ: {names} (invalid: {names})", errors)
+
+    def _form_problems(self, op: Operation, current: RecordState | None) -> dict[str, str]:
+        """Parties and facts as the procedure's form asks (``sync.forms``, as the server)."""
+        before = current.fields if current is not None else {}
+        procedure_id = op.fields.get("procedure_id", before.get("procedure_id"))
+        procedure = self.procedure(procedure_id) if isinstance(procedure_id, int) else None
+        problems = value_problems(
+            (procedure or {}).get("form"),
+            op.fields.get("parties", before.get("parties")),
+            op.fields.get("facts", before.get("facts")),
+            today=self.now().astimezone(OFFICE_TZ).date(),
+        )
+        return {k: v for k, v in problems.items() if k.split(".")[0] in op.fields}
 
     def _op(
         self,
@@ -469,6 +491,8 @@ class Tablet:
         provided_documents: Sequence[int] = (),
         received_at: datetime | None = None,
         note: str | None = None,
+        parties: Mapping[str, Mapping[str, Any]] | None = None,
+        facts: Mapping[str, Any] | None = None,
         verification_needed: bool = False,
         notify_consent: bool | None = None,
         notify_email: str | None = None,
@@ -476,7 +500,11 @@ class Tablet:
         """Receive a dossier offline; returns its id. Its receipt number is final (G1).
 
         ``notify_consent``: the citizen agreed to be told of the result, a supplement or
-        a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``)."""
+        a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``).
+
+        ``parties`` and ``facts`` are the values of the procedure's form (``sync.forms``),
+        checked here as the server checks them.
+        """
         registration = self.registration
         procedure = self.procedure(procedure_id)
         if procedure is None:
@@ -514,6 +542,8 @@ class Tablet:
             "handler_id": registration.officer_id,
             "documents": documents,
             "note": note or None,
+            "parties": clean_parties(parties),
+            "facts": clean_values(facts),
             # The citizen's secret for the status page, made here, offline (slip 01).
             "check_code": new_check_code(),
         }
@@ -584,6 +614,42 @@ class Tablet:
         if op is None:
             return None
         self._save(op)
+        return op.op_id
+
+    def correct_dossier(self, dossier_id: str, **changes: Any) -> str | None:
+        """Correct what was typed: applicant fields, ``parties`` and ``facts``.
+
+        Allowed until the result is returned (``result_returned_at``); each correction is
+        a ``corrected`` timeline event naming the fields (not their values: the timeline
+        is not sealed). Returns the operation id, or None when nothing changed.
+        """
+        unknown = set(changes) - CORRECTABLE
+        if unknown:
+            raise InvalidInput(
+                f"Không sửa được: {', '.join(sorted(unknown))} (not correctable here)",
+                dict.fromkeys(unknown, "not correctable"),
+            )
+        current = self._current("dossier", dossier_id)
+        if (
+            current.fields.get("result_returned_at")
+            or current.fields.get("status") == DossierStatus.RESULT_RETURNED.value
+        ):
+            raise InvalidInput(
+                "Hồ sơ đã trả kết quả, không sửa được thông tin người nộp "
+                "(the result has been returned; the applicant can no longer be corrected)",
+                {"status": "returned"},
+            )
+        if "parties" in changes:
+            changes["parties"] = clean_parties(changes["parties"])
+        if "facts" in changes:
+            changes["facts"] = clean_values(changes["facts"])
+        with self.store.transaction():
+            op = self._update_op("dossier", dossier_id, changes)
+            if op is None:
+                return None
+            paths = changed_paths(current.fields, op.fields)
+            event = self._event(dossier_id, "corrected", self.now(), data={"fields": paths})
+            self._save(op, event)
         return op.op_id
 
     def change_status(

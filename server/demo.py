@@ -17,6 +17,7 @@ is meant to be real.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from sync.domain import (
     FeedbackStatus,
     FeedbackSubject,
 )
+from sync.forms import example_values
 from sync.ids import new_id
 from sync.workdays import (
     OFFICE_TZ,
@@ -333,6 +335,21 @@ class _Person:
     dob: date
     cccd: str | None
     phone: str | None
+
+
+def _form_person(
+    rng: random.Random, ethnic_mix: Sequence[tuple[str, int]], received_at: datetime
+) -> dict[str, Any]:
+    """A party of a demo dossier's form (``sync.forms.example_values``), with a valid CCCD."""
+    someone = _person(rng, ethnic_mix, received_at.astimezone(OFFICE_TZ).date())
+    century_sex = 2 * ((someone.dob.year - 1900) // 100) + (0 if someone.male else 1)
+    cccd = someone.cccd or f"010{century_sex}{someone.dob.year % 100:02d}{rng.randrange(10**6):06d}"
+    return {
+        "full_name": someone.name,
+        "dob": someone.dob.isoformat(),
+        "cccd": cccd,
+        "ethnicity": someone.ethnic_group,
+    }
 
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[T, int | float]]) -> T:
@@ -756,6 +773,19 @@ def _create_dossiers(
             else None
         )
         person = plan.person
+        address = (
+            f"{plan.village.full_name}, {commune.unit.kind.lower()} "
+            f"{commune.unit.name}, {province_name}"
+        )
+        # Its own generator, so the rest of the demo stays the same draw for draw.
+        forms_rng = random.Random(f"{commune.unit.id}-{plan.received_at.isoformat()}")  # noqa: S311 demo data
+        parties, facts = example_values(
+            plan.procedure.form,
+            functools.partial(_form_person, forms_rng, commune.spec.ethnic_mix, plan.received_at),
+            today=plan.received_at.astimezone(OFFICE_TZ).date(),
+            place=address,
+            pick=forms_rng.choice,
+        )
         dossier = create_dossier(
             session,
             DossierInput(
@@ -766,11 +796,10 @@ def _create_dossiers(
                     cccd=person.cccd,
                     dob=person.dob,
                     phone=person.phone,
-                    address=(
-                        f"{plan.village.full_name}, {commune.unit.kind.lower()} "
-                        f"{commune.unit.name}, {province_name}"
-                    ),
+                    address=address,
                 ),
+                parties=parties,
+                facts=facts,
                 channel=plan.channel,
                 village_id=plan.village.id,
                 received_at=plan.received_at,

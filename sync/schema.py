@@ -33,10 +33,11 @@ from sync.ids import is_record_id
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
 #: ``verification_due_date`` and the ``day_off`` reference collection; 3 =
 #: ``dossier.check_code`` (the citizen's check code, made at intake); 4 =
-#: ``dossier.notify_consent`` and ``notify_email`` (notices to citizens); 5 = dossier
+#: ``dossier.notify_consent`` and ``notify_email`` (notices to citizens); 5 = dossiers
+#: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Rule(enum.StrEnum):
@@ -219,6 +220,35 @@ def _json(max_items: int) -> Checker:
     return check
 
 
+def _object(max_items: int, *, nested: bool) -> Checker:
+    """A JSON object of scalars (or, when ``nested``, of objects of scalars)."""
+
+    def scalar_problem(value: Any) -> str | None:
+        if value is None or (isinstance(value, str | int) and not isinstance(value, bool)):
+            return None
+        return "Giá trị phải là chuỗi hoặc số nguyên (values must be text or integers)"
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            return "Phải là đối tượng JSON (must be a JSON object)"
+        if len(value) > max_items:
+            return f"Nhiều quá {max_items} mục (more than {max_items} items)"
+        for inner in value.values():
+            if nested:
+                if not isinstance(inner, dict) or len(inner) > 30:
+                    return "Mỗi bên phải là đối tượng JSON (each party must be a JSON object)"
+                problem = next(filter(None, map(scalar_problem, inner.values())), None)
+            else:
+                problem = scalar_problem(inner)
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
 def _any(value: Any) -> str | None:
     return None
 
@@ -315,6 +345,10 @@ DOSSIER = Collection(
         "documents": F(_json(50), empty=[]),
         "note": F(_text(2000), empty=""),
         "result_returned_at": F(_datetime(), legal_time=True),
+        # The procedure's form (sync.forms): role → field → value, and key → value.
+        # Each is one field for merging: see PROTOCOL.md §Parties.
+        "parties": F(_object(8, nested=True), empty={}),
+        "facts": F(_object(12, nested=False), empty={}),
         # The citizen agreed at intake to be told of the result, a supplement or a new
         # date by SMS (applicant_phone) or e-mail (notify_email); nothing is sent without.
         "notify_consent": F(_bool),

@@ -4,6 +4,13 @@ The relay accepts the client's connection, opens one to the real server and copi
 bytes both ways; every chunk it reads waits ``RTT/2`` before it is written on, so the
 two directions add up to the profile's RTT on top of whatever the link (``tc``) adds.
 
+A new connection costs what it costs on a real link: the client's first bytes wait one
+round trip (the TCP handshake, ``connect_rtts``) before their one-way delay, as if the
+SYN and SYN-ACK had crossed the link. (The relay terminates the client's TCP on this
+machine, so without this charge connecting would be free and a client that opens one
+connection per request would be flattered.) A TLS handshake is real bytes through the
+relay, so its round trips are paid like any others.
+
 ``flapping``: the link is down ``flap_down_s`` of every ``flap_period_s``. At the start
 of each outage every open connection is reset (RST both ways) and connections made
 during the outage are reset at once: a walk out of coverage, as the tablet's TCP sees
@@ -48,6 +55,8 @@ class Shape:
     down_bytes_per_s: float | None = None
     loss_pct: float = 0.0
     rtt_s: float = 0.0
+    #: Round trips a new connection costs before its first byte (1: the TCP handshake).
+    connect_rtts: float = 1.0
 
     @classmethod
     def for_profile(cls, profile: Profile, *, emulate: bool = False) -> Shape:
@@ -72,6 +81,7 @@ class RelayStats:
     bytes_down: int = 0
     outages: int = 0
     requests: int = 0  # HTTP/1.1 request lines seen going up (any client)
+    handshake_s: float = 0.0  # time charged for connecting (connect_rtts × RTT each)
 
     def copy(self) -> RelayStats:
         return RelayStats(**vars(self))
@@ -231,6 +241,15 @@ class Relay:
             conn.reset()
             return
         self.stats.connections += 1
+        handshake = self.shape.connect_rtts * self.shape.rtt_s
+        if handshake > 0:
+            # The SYN/SYN-ACK round trip: nothing the client sent moves on before it.
+            self.stats.handshake_s += handshake
+            await asyncio.sleep(handshake)
+            if not self.link_is_up():
+                self.stats.refused += 1
+                conn.reset()
+                return
         try:
             up_reader, up_writer = await asyncio.open_connection(
                 route.upstream_host, route.upstream_port

@@ -36,6 +36,8 @@ class Procedure(GlobalSyncRecord):
     result_vi: Mapped[str] = mapped_column(String(300), default="")
     result_en: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The people and facts an intake records (``sync.forms``; server/catalog/forms.json).
+    form: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class DayOffDecision(GlobalSyncRecord):

@@ -18,6 +18,7 @@ from server.models.people import Officer
 from server.models.units import AdminUnit
 from sync.checkcode import new_check_code
 from sync.domain import Channel, DossierStatus
+from sync.forms import party_names
 from sync.text import search_key
 
 #: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
@@ -25,14 +26,19 @@ SEARCH_KEY_LENGTH = 300
 
 
 def dossier_search_key(
-    applicant_name: str | None, receipt_number: str | None, applicant_cccd: str | None
+    applicant_name: str | None,
+    receipt_number: str | None,
+    applicant_cccd: str | None,
+    parties: Any = None,
 ) -> str:
-    """What the dossier search matches: name, receipt number and citizen ID, folded.
+    """What the dossier search matches: name, receipt number, citizen ID and every
+    party's name (``sync.forms.party_names``), folded.
 
     Folding (``sync.text.search_key``: no diacritics, i = y, no apostrophes or hyphens,
     spaces optional) lets "nguyen van" find "Nguyễn Văn" and "hmong" find "H'Mông".
     """
-    return search_key(applicant_name, receipt_number, applicant_cccd)[:SEARCH_KEY_LENGTH]
+    parts = (applicant_cccd, *party_names(parties))
+    return search_key(applicant_name, receipt_number, *parts)[:SEARCH_KEY_LENGTH]
 
 
 class Dossier(SyncRecord):
@@ -66,6 +72,9 @@ class Dossier(SyncRecord):
     documents: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     result_returned_at: Mapped[datetime | None]
+    # The procedure's form (``sync.forms``): role → field → value, and key → value.
+    parties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The citizen agreed at intake to be told of the result, a supplement or a new date
     # (server/notices): by SMS/Zalo to applicant_phone, by e-mail to notify_email.
     # None (not asked, as on older tablets) and False both mean: no notices.
@@ -186,7 +195,10 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
     """Column default for Core and bulk inserts, which skip the ORM listeners."""
     row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
     return dossier_search_key(
-        row.get("applicant_name"), row.get("receipt_number"), row.get("applicant_cccd")
+        row.get("applicant_name"),
+        row.get("receipt_number"),
+        row.get("applicant_cccd"),
+        row.get("parties"),
     )
 
 
@@ -194,5 +206,5 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
 @event.listens_for(Dossier, "before_update")
 def _refresh_search_key(_mapper: Mapper[Dossier], _connection: Connection, target: Dossier) -> None:
     target.search_key = dossier_search_key(
-        target.applicant_name, target.receipt_number, target.applicant_cccd
+        target.applicant_name, target.receipt_number, target.applicant_cccd, target.parties
     )

@@ -14,11 +14,14 @@ from server.models import Officer, Procedure, Role
 from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
+from sync.forms import definition_problems
 from sync.text import fold
 from sync.workdays import TimeUnit
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 DEFAULT_CATALOG = CATALOG_DIR / "procedures.json"
+#: Procedure code → form definition (``sync.forms``): the parties and facts of an intake.
+DEFAULT_FORMS = CATALOG_DIR / "forms.json"
 CATALOG_EDITORS = frozenset({Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN})
 
 _FIELDS = (
@@ -46,6 +49,16 @@ def read_catalog(path: Path = DEFAULT_CATALOG) -> list[dict[str, Any]]:
     return entries
 
 
+def read_forms(path: Path = DEFAULT_FORMS) -> dict[str, dict[str, Any]]:
+    """Procedure code → form definition; a broken definition stops the load (ValueError)."""
+    forms: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    for code, form in forms.items():
+        problems = definition_problems(form)
+        if problems:
+            raise ValueError(f"{path.name} {code}: {'; '.join(problems)}")
+    return forms
+
+
 def field_names() -> dict[str, dict[str, str]]:
     """Field slug → ``{"name_vi", "name_en"}`` (lĩnh vực)."""
     names: dict[str, dict[str, str]] = json.loads(
@@ -54,17 +67,25 @@ def field_names() -> dict[str, dict[str, str]]:
     return names
 
 
-def load_catalog(session: Session, entries: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+def load_catalog(
+    session: Session,
+    entries: list[dict[str, Any]] | None = None,
+    forms: dict[str, dict[str, Any]] | None = None,
+) -> tuple[int, int]:
     """Insert or update procedures by national code; returns (created, updated).
 
-    Only procedures whose content changed get a new sequence number, so loading the
-    same file twice sends nothing new to tablets.
+    Each procedure gets its form from ``forms`` (default: forms.json) by code. Only
+    procedures whose content changed get a new sequence number, so loading the same
+    files twice sends nothing new to tablets.
     """
     entries = read_catalog() if entries is None else entries
+    forms = read_forms() if forms is None else forms
     existing = {p.code: p for p in session.scalars(select(Procedure))}
     created = updated = 0
     for entry in entries:
         values = {name: entry[name] for name in _FIELDS if name in entry}
+        if entry["code"] in forms:
+            values["form"] = forms[entry["code"]]
         procedure = existing.get(entry["code"])
         if procedure is None:
             procedure = Procedure(code=entry["code"], **values)
@@ -112,6 +133,8 @@ class ProcedureInput:
     cutoff_15h: bool | None = None
     #: (name_vi, name_en, required) per document; rows with no names are dropped.
     documents: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: The form definition as JSON text (``sync.forms``); None leaves it unchanged.
+    form_json: str | None = None
 
 
 def _whole(value: str | int, name: str, limit: int, errors: dict[str, str]) -> int:
@@ -132,6 +155,28 @@ def _text(value: str, name: str, limit: int, errors: dict[str, str], *, required
     elif len(text) > limit:
         errors[name] = f"Tối đa {limit} ký tự (at most {limit} characters)"
     return text
+
+
+MAX_FORM_JSON = 50_000
+
+
+def _form(text: str, errors: dict[str, str]) -> dict[str, Any]:
+    if len(text) > MAX_FORM_JSON:
+        errors["form"] = f"Tối đa {MAX_FORM_JSON} ký tự (at most {MAX_FORM_JSON} characters)"
+        return {}
+    if not text.strip():
+        return {}
+    try:
+        form = json.loads(text)
+    except ValueError as error:
+        errors["form"] = f"JSON không hợp lệ: {error} (not valid JSON)"
+        return {}
+    problems = definition_problems(form)
+    if problems:
+        errors["form"] = "; ".join(problems[:5])
+        return {}
+    result: dict[str, Any] = form
+    return result
 
 
 def procedure_values(data: ProcedureInput) -> dict[str, Any]:
@@ -166,6 +211,8 @@ def procedure_values(data: ProcedureInput) -> dict[str, Any]:
     if len(documents) > MAX_DOCUMENTS:
         errors["documents"] = f"Tối đa {MAX_DOCUMENTS} giấy tờ (at most {MAX_DOCUMENTS})"
     values["required_documents"] = documents
+    if data.form_json is not None:
+        values["form"] = _form(data.form_json, errors)
     if errors:
         raise Invalid("Thủ tục chưa hợp lệ (the procedure is not valid)", errors=errors)
     return values
@@ -197,7 +244,7 @@ def update_procedure(
     changed = sorted(k for k, v in values.items() if getattr(procedure, k) != v)
     if not changed:
         return []
-    before = {k: getattr(procedure, k) for k in changed if k != "required_documents"}
+    before = {k: getattr(procedure, k) for k in changed if k not in ("required_documents", "form")}
     for key in changed:
         setattr(procedure, key, values[key])
     stamp_global(session, procedure)

@@ -41,6 +41,7 @@ from sync.domain import (
     DossierStatus,
     can_transition,
 )
+from sync.forms import party_rows
 from sync.ids import new_id
 from sync.slips import (
     Applicant,
@@ -716,6 +717,7 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         status_url=status_url(public_base_url, dossier.receipt_number, dossier.check_code),
         check_code=dossier.check_code,
         working_days=dossier.procedure.processing_days,
+        parties=party_rows(dossier.procedure.form, dossier.parties, dossier.facts),
         due_hour=appointment_hour(dossier.procedure),
         time_unit=dossier.procedure.time_unit,
         verification_due_date=dossier.verification_due_date,

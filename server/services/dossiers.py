@@ -15,9 +15,11 @@ from server.services import day_offs
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
+from sync.forms import clean_parties, clean_values, value_problems
 from sync.ids import new_id
 from sync.receipts import SERVER_DEVICE_NO, format_receipt_number
 from sync.schema import OLDEST_EVENT
+from sync.text import fold
 from sync.workdays import OFFICE_TZ
 
 OLDEST_BIRTH = date(1900, 1, 1)
@@ -44,6 +46,9 @@ class DossierInput:
     received_at: datetime | None = None
     provided_documents: list[int] = field(default_factory=list)  # indexes into the checklist
     note: str = ""
+    #: The procedure form's values (``sync.forms``): role → field → value; key → value.
+    parties: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     #: "Trường hợp cần xác minh": the longer limit applies (Law on Civil Status art. 18(2)).
     verification_needed: bool = False
 
@@ -101,6 +106,11 @@ def create_dossier(
     procedure = session.get(Procedure, data.procedure_id)
     if procedure is None or not procedure.active:
         problems["procedure_id"] = f"Thủ tục {data.procedure_id} không tồn tại (unknown procedure)"
+    else:
+        parties, facts = clean_parties(data.parties), clean_values(data.facts)
+        problems.update(
+            value_problems(procedure.form, parties, facts, today=now.astimezone(OFFICE_TZ).date())
+        )
     commune = session.get(AdminUnit, data.commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE:
         problems["commune_id"] = "Xã không tồn tại (unknown commune)"
@@ -139,6 +149,8 @@ def create_dossier(
         handler_id=officer.id if officer else None,
         documents=checklist,
         note=data.note,
+        parties=clean_parties(data.parties),
+        facts=clean_values(data.facts),
         origin_device_id=device_id,
     )
     session.add(dossier)
@@ -184,6 +196,8 @@ def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
                 Dossier.receipt_number == term,
                 Dossier.applicant_cccd == term,
                 func.lower(Dossier.applicant_name).contains(term.lower()),
+                # every party's name too, without diacritics (``dossier_search_key``)
+                Dossier.search_key.contains(fold(term), autoescape=True),
             )
         )
     return stmt.order_by(Dossier.received_at.desc(), Dossier.id)

@@ -74,6 +74,7 @@ PROCEDURE_FIELDS = (
     "result_vi",
     "result_en",
     "active",
+    "form",
 )
 #: An official day-off decision: ``working`` False = extra day off, True = make-up working
 #: day; ``active`` False = withdrawn (sync.workdays.DayOffDecisions).

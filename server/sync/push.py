@@ -61,6 +61,7 @@ from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
 from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
+from sync.forms import value_problems
 from sync.hlc import Timestamp
 from sync.merge import LostWrite, RecordState, Refused, plan_operation
 from sync.ops import Operation, Outcome, OutcomeKind, Reason
@@ -402,6 +403,8 @@ class Pusher:
         if isinstance(plan, Refused):
             raise self._refuse(op, plan.reason, plan.message, plan.errors)
         self._check_references(op)
+        if spec.name == "dossier" and ("parties" in op.fields or "facts" in op.fields):
+            self._check_form_values(op, row)
         writes = dict(plan.writes)
         lost = list(plan.lost)
         if plan.created:
@@ -552,6 +555,29 @@ class Pusher:
                 owner = OWNER_MODELS.get(str(op.fields.get("owner_collection")))
                 if owner is not None:
                     self._check_parent(op, owner, value, name)
+
+    def _check_form_values(self, op: Operation, row: Any) -> None:
+        """Parties and facts as the procedure's form asks (``sync.forms``), field by field."""
+        procedure_id = op.fields.get("procedure_id", getattr(row, "procedure_id", None))
+        procedure = (
+            self._reference(Procedure, procedure_id) if isinstance(procedure_id, int) else None
+        )
+        form = procedure.form if procedure is not None else {}
+        today = datetime.fromtimestamp(self.server_now_ms / 1000, UTC).astimezone(OFFICE_TZ)
+        problems = value_problems(
+            form,
+            op.fields.get("parties", getattr(row, "parties", None)),
+            op.fields.get("facts", getattr(row, "facts", None)),
+            today=today.date(),
+        )
+        # Only what this operation writes: an edit of one party is not refused for a
+        # fact written under an older form.
+        errors = {k: v for k, v in problems.items() if k.split(".")[0] in op.fields}
+        if errors:
+            names = ", ".join(sorted(errors))
+            raise self._refuse(
+                op, Reason.INVALID, f"Dữ liệu không hợp lệ: {names} (invalid: {names})", errors
+            )
 
     def _invalid(self, op: Operation, name: str, message: str) -> NoReturn:
         raise self._refuse(op, Reason.INVALID, message, {name: message})

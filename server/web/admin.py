@@ -458,6 +458,7 @@ def _procedure_input() -> catalog.ProcedureInput:
         time_unit=form.get("time_unit", "working_days"),
         cutoff_15h=form.get("cutoff_15h") == "1",
         documents=documents,
+        form_json=form.get("form_json"),
     )
 
 

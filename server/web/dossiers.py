@@ -27,6 +27,7 @@ from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import Role
 from server.services import dossier_admin as service
+from server.services import dossier_corrections as corrections
 from server.services import reports
 from server.services.errors import Invalid
 from server.web.access import roles_required
@@ -138,8 +139,10 @@ def detail(dossier_id: str) -> Any:
         dossier=detail.dossier,
         new_apology=request.args.get("new_apology"),
         can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
+        can_correct=current_user.role in APOLOGY_ROLES and corrections.correctable(detail.dossier),
         can_stop=current_user.role in APOLOGY_ROLES
         and can_transition(detail.dossier.status, DossierStatus.STOPPED),
+        parties=corrections.form_rows(detail.dossier),
     )
 
 
@@ -171,6 +174,44 @@ def stop(dossier_id: str) -> Any:
             return redirect(url_for(".detail", dossier_id=dossier.id))
     status = 422 if request.method == "POST" else 200
     return render_template("dossiers/stop.html", form=form, dossier=dossier), status
+
+
+@bp.route("/<dossier_id>/correct", methods=["GET", "POST"])
+@roles_required(APOLOGY_ROLES)
+def correct(dossier_id: str) -> Any:
+    """Correct the applicant, the parties and the facts until the result is returned."""
+    session = db_session()
+    scope = current_scope()
+    dossier = service.get_dossier(session, scope, dossier_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        try:
+            changed = corrections.correct_dossier(
+                session,
+                scope,
+                dossier,
+                typed,
+                officer=current_user,
+                now=datetime.now(UTC),
+                remote_addr=request.remote_addr,
+            )
+        except Invalid as error:
+            db.session.rollback()
+            errors = dict(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi."), "ok"
+            )
+            return redirect(url_for(".detail", dossier_id=dossier.id))
+    return render_template(
+        "dossiers/correct.html",
+        dossier=dossier,
+        sections=corrections.form_rows(dossier),
+        typed=request.form if request.method == "POST" else None,
+        errors=errors,
+    ), (422 if errors else 200)
 
 
 @bp.post("/<dossier_id>/verification")

@@ -12,10 +12,19 @@ from flask_babel import get_locale
 from sync.workdays import OFFICE_TZ
 
 
-def vn_date(value: date | datetime | None) -> str:
-    """dd/mm/yyyy, the way Vietnamese forms write dates (a datetime in office time)."""
+def vn_date(value: date | datetime | str | None) -> str:
+    """dd/mm/yyyy, the way Vietnamese forms write dates (a datetime in office time).
+
+    ISO text (a party's date of birth in a dossier's JSON) is read; other text is shown
+    as it is.
+    """
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = value.astimezone(OFFICE_TZ)
     return value.strftime("%d/%m/%Y")

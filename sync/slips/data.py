@@ -78,21 +78,6 @@ class Applicant:
 
 
 @dataclass(frozen=True)
-class Party:
-    """Someone else the dossier is about, printed in the parties block of slip 01.
-
-    A marriage registration names both spouses, a birth registration the child and the
-    parents: the procedure's form definition says which roles there are.
-    """
-
-    role: str  # "Bên nam", "Bên nữ", "Người được khai sinh", …
-    name: str
-    cccd: str | None = None
-    dob: date | None = None
-    address: str | None = None
-
-
-@dataclass(frozen=True)
 class DossierSlipData:
     """One dossier as printed on slips 01 to 06."""
 
@@ -120,11 +105,11 @@ class DossierSlipData:
     #: be issued offline (see PROTOCOL.md "Dossier code"), so the receipt number, issued
     #: offline and never changed, is always printed and this one beside it when known.
     official_code: str = ""
-    #: The citizen's check code (printed under the QR code of slip 01 and needed, with
-    #: the receipt number, to look the dossier up); "" = none.
+    #: The procedure form's parties and facts (``sync.forms.party_rows``):
+    #: (label, [(field label, value)]), e.g. ("Bên nữ", [("Họ, chữ đệm và tên", "…")]).
+    parties: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()
+    #: The citizen's check code, printed on slip 01 beside the QR ("" = none known).
     check_code: str = ""
-    #: The other parties of the procedure (both spouses, the child…), in form order.
-    parties: Sequence[Party] = ()
     #: Hour of the appointment, for same-day procedures (sync.workdays.Appointment.hour).
     due_hour: time | None = None
     #: "working_days" or "calendar_days" (sync.workdays.TimeUnit).

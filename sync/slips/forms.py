@@ -18,7 +18,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from sync.checkcode import display_check_code
 from sync.slips import fmt
-from sync.slips.data import DossierSlipData, Office, Party, TimelineRow
+from sync.slips.data import DossierSlipData, Office, TimelineRow
 from sync.slips.layout import (
     A5_SLIP,
     Signer,
@@ -33,6 +33,7 @@ from sync.slips.layout import (
     signatures,
     title,
 )
+from sync.slips.parties import parties_block
 from sync.workdays import OFFICE_TZ, effective_receipt_day, working_days_between
 
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
@@ -88,26 +89,6 @@ def codes(data: DossierSlipData) -> str:
         f"Mã hồ sơ: <b>{fmt.x(data.official_code)}</b><br/>"
         f"Số biên nhận tại xã: {fmt.nobreak(receipt)}"
     )
-
-
-def _party_line(party: Party) -> str:
-    parts = [f"{fmt.x(party.role)}: <b>{fmt.x(party.name)}</b>"]
-    if party.cccd:
-        parts.append(f"Số CCCD: {fmt.x(party.cccd)}")
-    if party.dob:
-        parts.append(f"ngày sinh: {fmt.short_date(party.dob)}")
-    if party.address:
-        parts.append(f"địa chỉ: {fmt.x(party.address)}")
-    return ";&nbsp; ".join(parts)
-
-
-def parties_block(styles: Styles, data: DossierSlipData) -> list[Flowable]:
-    """Every other party of the procedure (both spouses, the child…), one line each."""
-    if not data.parties:
-        return []
-    out: list[Flowable] = [Paragraph("Thông tin các bên trong hồ sơ:", styles.body)]
-    out += [Paragraph(_party_line(party), styles.item, bulletText="-") for party in data.parties]
-    return out
 
 
 def _contact_lines(styles: Styles, data: DossierSlipData) -> list[Flowable]:

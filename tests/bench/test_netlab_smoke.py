@@ -263,6 +263,31 @@ def test_relay_adds_the_round_trip_and_counts_bytes() -> None:
         server.close()
 
 
+def test_relay_charges_a_round_trip_for_each_new_connection() -> None:
+    """A TCP handshake costs one RTT on a real link: the first exchange on a new
+    connection takes two round trips, the next ones one (QUALITY.md, fair lab)."""
+    server, port = _echo_server()
+    listen = _free_port()
+    relay = Relay(
+        [Route("127.0.0.1", listen, "127.0.0.1", port, "echo")],
+        Shape(one_way_delay_s=0.05, rtt_s=0.1),
+    ).start()
+    try:
+        with socket.create_connection(("127.0.0.1", listen), timeout=5) as sock:
+            started = time.perf_counter()
+            assert _talk(sock) == b"ping"
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            assert _talk(sock) == b"ping"
+            second = time.perf_counter() - started
+        assert 0.19 <= first < 0.6
+        assert 0.09 <= second < 0.19
+        assert relay.stats.handshake_s == pytest.approx(0.1)
+    finally:
+        relay.stop()
+        server.close()
+
+
 def test_relay_refuses_connections_while_the_link_is_cut() -> None:
     server, port = _echo_server()
     listen = _free_port()

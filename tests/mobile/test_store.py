@@ -243,7 +243,7 @@ def test_g12_rejected_creation_stays_as_typed(store: SQLiteDeviceStore) -> None:
     typed = store.get("dossier", rid)
     assert typed is not None
     assert typed["applicant_name"] == "Vàng Seo Chứ"
-    assert {k: v for k, v in typed.items() if v not in (None, "", []) and v is not False} == {
+    assert {k: v for k, v in typed.items() if v not in (None, "", [], {}) and v is not False} == {
         "id": rid,
         "applicant_name": "Vàng Seo Chứ",
     }
@@ -420,7 +420,7 @@ def test_everything_survives_reopening(tmp_path: Path) -> None:
     with SQLiteDeviceStore(path) as again:
         kept = again.get("dossier", rid)
         assert kept is not None
-        assert {k: v for k, v in kept.items() if v not in (None, []) and v is not False} == {
+        assert {k: v for k, v in kept.items() if v not in (None, [], {}) and v is not False} == {
             "id": rid,
             "note": "giữ lại",
         }

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sync.errors import DeviceRevoked, ServerRefused, TransportError
@@ -29,6 +30,10 @@ COMMUNE_ID = 7
 COMMUNE_CODE = "02965"
 VILLAGE_IDS = (71, 72, 73)
 OTHER_VILLAGE_ID = 99
+#: The catalog's form definitions (procedure code → parties and facts, ``sync.forms``).
+SHIPPED_FORMS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "server/catalog/forms.json").read_text(encoding="utf-8")
+)
 
 
 @dataclass
@@ -135,6 +140,8 @@ class FakeServer:
             (1, "1.001193", "Đăng ký khai sinh", 0),
             (2, "2.000815", "Chứng thực bản sao từ bản chính", 1),
             (3, "1.004946", "Đăng ký kết hôn", 5),
+            # With its form (server/catalog/forms.json): bên nữ and bên nam.
+            (4, "1.000894", "Đăng ký kết hôn trong nước", 0),
         ):
             self.add_reference(
                 "procedure",
@@ -146,6 +153,7 @@ class FakeServer:
                     "processing_days": days,
                     "required_documents": documents,
                     "active": True,
+                    "form": SHIPPED_FORMS.get(code, {}) if pid == 4 else {},
                 },
             )
         self.add_reference(
@@ -244,8 +252,12 @@ class FakeServer:
                 "reason": lost.reason,
                 "kept_value": lost.kept_value,
                 "kept_clock": lost.kept_clock,
+                "kept_device_id": _device_id(lost.kept_clock),
                 "lost_value": lost.lost_value,
                 "lost_clock": lost.lost_clock,
+                "lost_device_id": _device_id(lost.lost_clock),
+                # As the real server: the officer registered on the losing tablet.
+                "lost_officer_id": 10 + int(node) if (node := _node(lost.lost_clock)) else None,
                 "status": "open",
             }
             server_stamp = self.clock.now().encode()
@@ -430,3 +442,14 @@ class FakeTransport:
 
     def count(self, method: str) -> int:
         return sum(1 for name, _ in self.calls if name == method)
+
+
+def _node(clock: str | None) -> str | None:
+    """The tablet number that wrote ``clock`` (None for the server's own stamps)."""
+    node = Timestamp.decode(clock).node if clock else ""
+    return node if node.isdigit() else None
+
+
+def _device_id(clock: str | None) -> str | None:
+    node = _node(clock)
+    return f"00000000-0000-7000-8000-{int(node):012d}" if node else None

@@ -8,11 +8,15 @@ tries again (so does a successful sync: the connection is back).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.popup import Popup
 
+from mobile.app import style as C
 from mobile.app.fmt import fmt_date
 from mobile.app.screens.base import BaseScreen, load_kv
 from mobile.app.sync_runner import kivy_dispatch
@@ -23,7 +27,8 @@ from mobile.app.viewmodels.dossier import (
     photo_fetcher,
     photo_placeholder,
 )
-from mobile.app.widgets import FormPopup, texture_from_bytes
+from mobile.app.viewmodels.intake import FormField
+from mobile.app.widgets import Field, FormPopup, texture_from_bytes
 from mobile.photos import FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from sync.domain import DossierStatus
 from sync.engine import SyncReport
@@ -41,11 +46,12 @@ class DossierScreen(BaseScreen):
     can_apologise = BooleanProperty(False)
     #: The dossier's processing was stopped: form 05 can be exported.
     stopped = BooleanProperty(False)
+    can_correct = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="dossier", **kwargs)
         self.model: DossierModel | None = None
-        self.popup: FormPopup | None = None
+        self.popup: FormPopup | CorrectionPopup | None = None
         #: Decoded photos of the dossier shown, by SHA-256 (in memory only).
         self._textures: dict[str, Any] = {}
         self._textures_of: str | None = None
@@ -97,6 +103,7 @@ class DossierScreen(BaseScreen):
         self.server_label = header.on_server_label
         self.can_apologise = model.is_overdue()
         self.stopped = model.status is DossierStatus.STOPPED
+        self.can_correct = model.can_correct()
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
         box = self.ids.actions
         box.clear_widgets()
@@ -281,6 +288,28 @@ class DossierScreen(BaseScreen):
         self._changed()
         return None
 
+    def correct(self) -> None:
+        """Open the correction form (applicant, parties, facts)."""
+        assert self.model is not None
+        if not self.model.can_correct():
+            self.fail(UserError(self.t("dossier.correct_closed")))
+            return
+        popup = CorrectionPopup(self.model.correction_sections(), on_submit=self._correct)
+        self.popup = popup
+        popup.open()
+
+    def _correct(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        try:
+            changed = self.model.correct(values)
+        except UserError as error:
+            if isinstance(self.popup, CorrectionPopup):
+                self.popup.show_errors(error.errors)
+            return error.message
+        self.ok(self.t("common.saved") if changed else self.t("dossier.correct_none"))
+        self._changed()
+        return None
+
     def export_pdf(self) -> None:
         if self.model is not None:
             self.export_receipt(self.model.dossier_id)
@@ -294,6 +323,49 @@ class DossierScreen(BaseScreen):
         self.render()
         self.app.runner.poke()
         self.app.refresh_status()
+
+
+class CorrectionPopup(Popup):  # type: ignore[misc]
+    """The correction form: one ``Field`` per path (``parties.bride.full_name``…)."""
+
+    message = StringProperty("")
+
+    def __init__(
+        self,
+        sections: list[tuple[str, list[FormField]]],
+        *,
+        on_submit: Callable[[dict[str, str]], str | None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._on_submit = on_submit
+        self.fields: dict[str, Any] = {}
+        box = self.ids.sections
+        for title, items in sections:
+            box.add_widget(Factory.Txt(text=title, bold=True, color=C.primary))
+            grid = Factory.GridLayout(cols=2, spacing=(dp(16), dp(4)), size_hint_y=None)
+            grid.bind(minimum_height=grid.setter("height"))
+            for item in items:
+                label = f"{item.label} *" if item.required else item.label
+                field = Field(label=label, text=item.value)
+                if item.kind in ("cccd", "int"):
+                    field.input_filter = "int"
+                if item.kind == "choice":
+                    field.hint = " / ".join(f"{v} = {t}" for v, t in item.choices)
+                self.fields[item.key] = field
+                grid.add_widget(field)
+            box.add_widget(grid)
+
+    def submit(self) -> None:
+        problem = self._on_submit({key: field.text for key, field in self.fields.items()})
+        if problem:
+            self.message = problem
+            return
+        self.dismiss()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, field in self.fields.items():
+            field.error = errors.get(key, "")
 
 
 load_kv(__file__)

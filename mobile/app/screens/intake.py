@@ -12,7 +12,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from mobile.app.fmt import fmt_bytes, fmt_date
 from mobile.app.screens.base import BaseScreen, in_background, load_kv
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.intake import STEPS, IntakeModel
+from mobile.app.viewmodels.intake import FACTS_STEP, PARTY_STEP, FormField, IntakeModel
 from mobile.app.widgets import texture_from_bytes
 from mobile.photo_resize import PreparedPhoto
 from mobile.security import VaultError
@@ -47,6 +47,9 @@ class IntakeScreen(BaseScreen):
         super().__init__(name="intake", **kwargs)
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
+        #: The party or facts step drawn now: field key → its input (or choice row).
+        self._form_widgets: dict[str, Any] = {}
+        self._form_step = ""
         #: The thread lightening the last photo taken (tests wait for it).
         self.photo_job: Any = None
 
@@ -93,15 +96,20 @@ class IntakeScreen(BaseScreen):
     def render(self) -> None:
         model = self.model
         step = model.step
+        is_form = step.startswith(PARTY_STEP) or step == FACTS_STEP
         if step == "receipt":
             self.step_title = self.t("receipt.title")
         else:
+            name = model.form_title(step) if is_form else self.t(f"intake.step.{step}")
             self.step_title = self.t(
-                "intake.step", number=model.step_number(), name=self.t(f"intake.step.{step}")
+                "intake.step", number=model.step_number(), total=model.step_count(), name=name
             )
-        self.ids.steps.current = step
+        self.ids.steps.current = "form" if is_form else step
         self.ids.back.disabled = step == "procedure"
-        getattr(self, f"_render_{step}")()
+        if is_form:
+            self._render_form(step)
+        else:
+            getattr(self, f"_render_{step}")()
 
     def _render_procedure(self) -> None:
         rows = self.model.procedure_rows(self.ids.procedure_search.text)
@@ -129,6 +137,85 @@ class IntakeScreen(BaseScreen):
             button.channel = value
             button.bind(on_release=lambda b: self.model.set_applicant(channel=b.channel))
             box.add_widget(button)
+
+    def _render_form(self, step: str) -> None:
+        """One input per field of the party (or facts), built from the procedure's form."""
+        self.ids.form_chosen.text = self.t("intake.chosen", name=self.model.procedure_name())
+        self.ids.copy_applicant.opacity = 1 if step.startswith(PARTY_STEP) else 0
+        self.ids.copy_applicant.disabled = not step.startswith(PARTY_STEP)
+        grid = self.ids.form_fields
+        grid.clear_widgets()
+        self._form_widgets = {}
+        self._form_step = step
+        for item in self.model.form_fields(step):
+            widget = self._form_widget(item)
+            self._form_widgets[item.key] = widget
+            grid.add_widget(widget)
+        self.ids.form_scroll.scroll_y = 1
+
+    def _form_widget(self, item: FormField) -> Any:
+        label = f"{item.label} *" if item.required else item.label
+        if item.kind == "choice":
+            box = Factory.BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+            box.bind(minimum_height=box.setter("height"))
+            box.add_widget(Factory.Muted(text=label, bold=True))
+            row = Factory.BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+            for value, text in item.choices:
+                button = Factory.ChoiceButton(
+                    text=text,
+                    group=f"form-{item.key}",
+                    state="down" if value == item.value else "normal",
+                )
+                button.value = value
+                row.add_widget(button)
+            box.add_widget(row)
+            box.add_widget(Factory.ErrorText(size_hint_y=None, height=dp(22)))
+            box.choice_row = row
+            return box
+        field = Factory.Field(label=label)
+        field.text = item.value
+        if item.kind == "date":
+            field.hint = self.t("common.example", value="17/05/1990")
+            field.text = _as_typed_date(item.value)
+        elif item.kind in ("cccd", "int"):
+            field.input_filter = "int"
+        return field
+
+    def _form_typed(self) -> dict[str, str]:
+        values = {}
+        for key, widget in self._form_widgets.items():
+            row = getattr(widget, "choice_row", None)
+            if row is not None:
+                chosen = [b.value for b in row.children if b.state == "down"]
+                values[key] = chosen[0] if chosen else ""
+            else:
+                values[key] = widget.text
+        return values
+
+    def _collect_form(self) -> None:
+        if self._form_step and self._form_step == self.model.step:
+            self.model.set_form_values(self._form_step, **self._form_typed())
+
+    def _show_form_errors(self, errors: dict[str, str]) -> None:
+        for key, widget in self._form_widgets.items():
+            if getattr(widget, "choice_row", None) is not None:
+                widget.children[0].text = errors.get(key, "")
+            else:
+                widget.error = errors.get(key, "")
+
+    def copy_applicant(self) -> None:
+        """The applicant is often one of the parties (the bride registering herself)."""
+        person = self.model.applicant
+        copied = {
+            "full_name": person.name,
+            "cccd": person.cccd,
+            "dob": person.dob,
+            "residence": person.address,
+        }
+        for key, value in copied.items():
+            widget = self._form_widgets.get(key)
+            if widget is not None and value and not getattr(widget, "choice_row", None):
+                widget.text = value
 
     def _render_documents(self) -> None:
         box = self.ids.documents
@@ -219,6 +306,9 @@ class IntakeScreen(BaseScreen):
         if self.model.step == "applicant":
             self._collect_applicant()
             self._show_field_errors(self.model.applicant_errors())
+        elif self.ids.steps.current == "form":
+            self._collect_form()
+            self._show_form_errors(self.model.form_errors())
         try:
             self.model.next()
         except UserError as error:
@@ -230,6 +320,8 @@ class IntakeScreen(BaseScreen):
     def back(self) -> None:
         if self.model.step == "applicant":
             self._collect_applicant()
+        elif self.ids.steps.current == "form":
+            self._collect_form()
         self.model.back()
         self.render()
 
@@ -281,9 +373,12 @@ class IntakeScreen(BaseScreen):
         try:
             receipt = self.model.save()
         except UserError as error:
-            self._show_field_errors(error.errors)
-            self.fail(error)
             self.render()
+            if self.ids.steps.current == "form":
+                self._show_form_errors(error.errors)
+            else:
+                self._show_field_errors(error.errors)
+            self.fail(error)
             return
         self.keep_draft()  # saved: the draft goes at once (a kill now must not bring it back)
         self.ok(self.t("common.saved") + " · " + receipt.receipt_number)
@@ -306,7 +401,15 @@ class IntakeScreen(BaseScreen):
             self.export_receipt(receipt.dossier_id)
 
     def steps(self) -> tuple[str, ...]:
-        return STEPS
+        return self.model.steps()
+
+
+def _as_typed_date(value: str) -> str:
+    """A stored ``YYYY-MM-DD`` shown the Vietnamese way; anything else as it is."""
+    parts = value.split("-")
+    if len(parts) == 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts):
+        return f"{parts[2]}/{parts[1]}/{parts[0]}"
+    return value
 
 
 load_kv(__file__)

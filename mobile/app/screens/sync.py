@@ -23,6 +23,7 @@ class SyncScreen(BaseScreen):
     result_text = StringProperty("")
     result_ok = BooleanProperty(True)
     syncing = BooleanProperty(False)
+    conflicts_heading = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="sync", **kwargs)
@@ -48,19 +49,26 @@ class SyncScreen(BaseScreen):
     def _render_conflicts(self) -> None:
         box = self.ids.conflicts
         box.clear_widgets()
-        for conflict in self.model.conflicts():
+        cards = self.model.conflicts()
+        self.conflicts_heading = self.model.conflicts_heading(cards)
+        for conflict in cards:
             card = Factory.ConflictCard()
             card.ids.title.text = conflict.title
-            card.ids.kept.text = conflict.kept
-            card.ids.lost.text = conflict.lost
+            card.ids.kept_by.text = conflict.kept_by
+            card.ids.lost_by.text = conflict.lost_by
+            for row in conflict.rows:
+                for side, value in ((card.ids.kept, row.kept), (card.ids.lost, row.lost)):
+                    shown = Factory.ConflictValue()
+                    shown.label, shown.value = row.label, value
+                    side.add_widget(shown)
             card.ids.note.text = conflict.note
             card.ids.keep_kept.bind(
-                on_release=lambda _b, cid=conflict.conflict_id: self.resolve(cid, "kept")
+                on_release=lambda _b, ids=conflict.conflict_ids: self.resolve(ids, "kept")
             )
             keep_lost = card.ids.keep_lost
             keep_lost.disabled = not conflict.can_overturn
             keep_lost.bind(
-                on_release=lambda _b, cid=conflict.conflict_id: self.resolve(cid, "lost")
+                on_release=lambda _b, ids=conflict.conflict_ids: self.resolve(ids, "lost")
             )
             box.add_widget(card)
         if not box.children:
@@ -106,9 +114,9 @@ class SyncScreen(BaseScreen):
         screen, record_id = target
         self.app.open_record(screen, record_id)
 
-    def resolve(self, conflict_id: str, keep: str) -> None:
+    def resolve(self, conflict_ids: str | tuple[str, ...], keep: str) -> None:
         try:
-            self.model.resolve(conflict_id, keep)
+            self.model.resolve(conflict_ids, keep)
         except UserError as error:
             self.fail(error)
             return

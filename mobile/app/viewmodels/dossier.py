@@ -28,12 +28,14 @@ from mobile.app.fmt import (
 )
 from mobile.app.viewmodels.base import UserError, from_invalid_input
 from mobile.app.viewmodels.home import effective_due, unsent_records
+from mobile.app.viewmodels.intake import FormField, stored_value
 from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, WantedPhoto
 from mobile.security import VaultError
 from mobile.store import SQLiteDeviceStore, StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import CLOCK_RUNNING, DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
 from sync.errors import TransportError
+from sync.forms import changed_paths, field_label
 from sync.workdays import add_working_days, days_overdue
 
 __all__ = [
@@ -214,6 +216,7 @@ class DossierModel:
             lines.append(tr("dossier.new_due", date=fmt_date(moved)))
         if record.get("result_returned_at"):
             lines.append(tr("dossier.returned", time=fmt_datetime(record["result_returned_at"])))
+        lines += [f"{label}: {value}" for label, value in self.people_lines()]
         overdue = ""
         if self.is_overdue():
             due = self.due()
@@ -230,6 +233,192 @@ class DossierModel:
             on_server=on_server,
             on_server_label=tr("common.on_server" if on_server else "common.not_on_server"),
         )
+
+    # -- the people and facts, and correcting them ---------------------------------------------
+
+    def _path_label(self, form: dict[str, Any], path: str) -> str:
+        if path.startswith(("parties.", "facts.")):
+            return field_label(form, path, self.ctx.tr.lang)
+        return self.ctx.tr.enum("field", path)
+
+    def people_lines(self) -> list[tuple[str, str]]:
+        """Each party as one line ("Bên nữ", "Giàng Thị Mai · 05/04/2001 · …"), then facts."""
+        tr = self.ctx.tr
+        form = (self.procedure() or {}).get("form") or {}
+        parties = self.record.get("parties") or {}
+        lines = []
+        for party in form.get("parties") or []:
+            values = parties.get(party.get("role")) or {}
+            shown = [
+                _shown(spec, values.get(spec.get("key")), tr)
+                for spec in party.get("fields") or []
+                if values.get(spec.get("key")) not in (None, "")
+            ]
+            if shown:
+                lines.append((tr.pick(party, "label"), " · ".join(shown)))
+        facts = self.record.get("facts") or {}
+        for spec in form.get("facts") or []:
+            value = facts.get(spec.get("key"))
+            if value not in (None, ""):
+                lines.append((tr.pick(spec, "label"), _shown(spec, value, tr)))
+        return lines
+
+    def can_correct(self) -> bool:
+        """Until the result is returned (and not for a dossier that ended otherwise)."""
+        return not self.record.get("result_returned_at") and self.status in OPEN_STATUSES | {
+            DossierStatus.APPROVED,
+            DossierStatus.REJECTED,
+        }
+
+    def correction_sections(self) -> list[tuple[str, list[FormField]]]:
+        """(title, fields) for the correction form: the applicant, each party, the facts.
+
+        Field keys are paths: ``applicant_name``, ``parties.bride.full_name``, ``facts.copies``.
+        """
+        tr = self.ctx.tr
+        record = self.record
+        applicant = [
+            FormField(
+                "applicant_name",
+                tr("field.applicant_name"),
+                "text",
+                True,
+                str(record.get("applicant_name") or ""),
+            ),
+            FormField(
+                "applicant_cccd",
+                tr("field.applicant_cccd"),
+                "cccd",
+                False,
+                str(record.get("applicant_cccd") or ""),
+            ),
+            FormField(
+                "applicant_dob",
+                tr("field.applicant_dob"),
+                "date",
+                False,
+                _typed_date(record.get("applicant_dob")),
+            ),
+            FormField(
+                "applicant_phone",
+                tr("field.applicant_phone"),
+                "text",
+                False,
+                str(record.get("applicant_phone") or ""),
+            ),
+            FormField(
+                "applicant_address",
+                tr("field.applicant_address"),
+                "text",
+                False,
+                str(record.get("applicant_address") or ""),
+            ),
+        ]
+        sections = [(tr("intake.step.applicant"), applicant)]
+        form = (self.procedure() or {}).get("form") or {}
+        parties = record.get("parties") or {}
+        for party in form.get("parties") or []:
+            role = str(party.get("role"))
+            values = parties.get(role) or {}
+            sections.append(
+                (
+                    tr.pick(party, "label"),
+                    self._form_fields(f"parties.{role}.", party.get("fields"), values),
+                )
+            )
+        if form.get("facts"):
+            sections.append(
+                (
+                    tr("intake.step.facts"),
+                    self._form_fields("facts.", form["facts"], record.get("facts") or {}),
+                )
+            )
+        return sections
+
+    def _form_fields(self, prefix: str, specs: Any, values: dict[str, Any]) -> list[FormField]:
+        tr = self.ctx.tr
+        out = []
+        for spec in specs or []:
+            key = str(spec.get("key"))
+            value = values.get(key)
+            text = (
+                _typed_date(value)
+                if spec.get("type") == "date"
+                else ("" if value is None else str(value))
+            )
+            out.append(
+                FormField(
+                    prefix + key,
+                    tr.pick(spec, "label"),
+                    str(spec.get("type", "text")),
+                    bool(spec.get("required")),
+                    text,
+                    tuple(
+                        (str(c.get("value")), tr.pick(c, "label"))
+                        for c in spec.get("choices") or []
+                    ),
+                )
+            )
+        return out
+
+    def correct(self, typed: dict[str, str]) -> list[str]:
+        """Save what the officer corrected (path → text as typed); returns the changed paths.
+
+        Raises ``UserError`` with errors keyed by path (``parties.bride.cccd``…).
+        """
+        tr = self.ctx.tr
+        form = (self.procedure() or {}).get("form") or {}
+        specs = {
+            f"parties.{p.get('role')}.{s.get('key')}": s
+            for p in form.get("parties") or []
+            for s in p.get("fields") or []
+        } | {f"facts.{s.get('key')}": s for s in form.get("facts") or []}
+        changes: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        parties = {r: dict(v) for r, v in (self.record.get("parties") or {}).items()}
+        facts = dict(self.record.get("facts") or {})
+        for path, text in typed.items():
+            text = text.strip()
+            if path.startswith("applicant_"):
+                if path == "applicant_dob":
+                    try:
+                        born = parse_user_date(text) if text else None
+                    except ValueError:
+                        errors[path] = tr("common.bad_date")
+                        continue
+                    changes[path] = born.isoformat() if born else None
+                else:
+                    changes[path] = text or None
+                continue
+            spec = specs.get(path)
+            if spec is None:
+                continue
+            value = stored_value(spec, text)
+            if spec.get("type") == "date" and value == text:  # not a date: left as typed
+                errors[path] = tr("common.bad_date")
+                continue
+            parts = path.split(".")
+            target = parties.setdefault(parts[1], {}) if parts[0] == "parties" else facts
+            if value is None:
+                target.pop(parts[-1], None)
+            else:
+                target[parts[-1]] = value
+        if form.get("parties"):
+            changes["parties"] = parties
+        if form.get("facts"):
+            changes["facts"] = facts
+        if not changes.get("applicant_name"):
+            errors["applicant_name"] = tr("common.required")
+        if errors:
+            raise UserError(next(iter(errors.values())), errors)
+        before = dict(self.record)
+        try:
+            self.ctx.tablet.correct_dossier(self.dossier_id, **changes)
+        except InvalidInput as error:
+            refused = from_invalid_input(error, tr.message)
+            raise UserError(refused.message, refused.errors) from error
+        self.load()
+        return changed_paths(before, {k: self.record.get(k) for k in changes})
 
     def timeline_rows(self) -> list[dict[str, Any]]:
         tr = self.ctx.tr
@@ -251,6 +440,10 @@ class DossierModel:
                 details.append(tr.enum("status", event["to_status"]))
             raw = event.get("data")
             data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            if kind == "corrected" and isinstance(data.get("fields"), list):
+                form = (self.procedure() or {}).get("form") or {}
+                names = [self._path_label(form, str(p)) for p in data["fields"]]
+                details.append(tr("dossier.corrected_fields", fields=", ".join(names)))
             if kind == "apology" and data.get("new_due_date"):
                 details.append(tr("dossier.new_due", date=fmt_date(data["new_due_date"])))
             if event.get("note"):
@@ -437,3 +630,18 @@ def photo_placeholder(ctx: AppContext, result: FetchResult) -> str:
     if result.failed:
         text += "\n" + tr("photo.tap_to_retry")
     return text
+
+
+def _typed_date(value: Any) -> str:
+    parsed = parse_iso_date(value) if value else None
+    return parsed.strftime("%d/%m/%Y") if parsed else ("" if value is None else str(value))
+
+
+def _shown(spec: dict[str, Any], value: Any, tr: Any) -> str:
+    if spec.get("type") == "date":
+        return fmt_date(value)
+    if spec.get("type") == "choice":
+        for choice in spec.get("choices") or []:
+            if choice.get("value") == value:
+                return str(tr.pick(choice, "label"))
+    return str(value)

@@ -27,6 +27,7 @@ from sync.domain import (
     FeedbackKind,
     FeedbackStatus,
 )
+from sync.forms import party_names
 from sync.text import fold, search_key
 from sync.workdays import days_overdue, due_date
 
@@ -247,16 +248,19 @@ class HomeModel:
         """
         if self._all is None:
             store = self.ctx.tablet.store
-            cccd = {
-                str(d["id"]): d.get("applicant_cccd") or ""
-                for d in store.list_fields("dossier", ("applicant_cccd",))
+            # The citizen ID and every party's name (``sync.forms.party_names``).
+            sealed = {
+                str(d["id"]): " ".join(
+                    [d.get("applicant_cccd") or "", *party_names(d.get("parties"))]
+                )
+                for d in store.list_fields("dossier", ("applicant_cccd", "parties"))
             }
             self._all = [
                 (
                     search_key(
                         d.get("receipt_number"),
                         d.get("applicant_name"),
-                        cccd.get(str(d["id"])),
+                        sealed.get(str(d["id"]), ""),
                     ),
                     d,
                 )

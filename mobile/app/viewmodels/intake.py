@@ -1,4 +1,10 @@
-"""Receiving a dossier: procedure → applicant → papers and photos → check → receipt.
+"""Receiving a dossier: procedure → applicant → parties and facts → papers and photos →
+check → receipt.
+
+The parties and facts steps come from the procedure's form (``procedure["form"]``,
+``sync.forms``): one step per party (bên nữ, bên nam…), then one for the facts (number
+of copies…) when the form has any. Their values are checked offline with
+``sync.forms.value_problems`` — the server's own check.
 
 Everything is checked here before it reaches ``Tablet.create_dossier`` (which checks
 again with the server's rules): the citizen ID with ``sync.domain.cccd_problem``, the
@@ -31,11 +37,24 @@ from mobile.security import VaultError
 from mobile.store import StoreError
 from mobile.tablet import InvalidInput
 from sync.domain import Channel, cccd_matches_birth, cccd_problem, phone_problem
+from sync.forms import value_problems
 from sync.text import fold
 
-__all__ = ["STEPS", "Applicant", "IntakeModel", "IntakePhoto", "Receipt"]
+__all__ = [
+    "STEPS",
+    "Applicant",
+    "FormField",
+    "IntakeModel",
+    "IntakePhoto",
+    "Receipt",
+    "stored_value",
+]
 
+#: The fixed steps; ``IntakeModel.steps()`` puts ``party:<role>`` and ``facts`` steps
+#: after "applicant" when the procedure's form asks for them.
 STEPS = ("procedure", "applicant", "documents", "review", "receipt")
+PARTY_STEP = "party:"
+FACTS_STEP = "facts"
 
 #: The tablet's field names → the form's.
 _FORM_FIELD = {
@@ -60,6 +79,19 @@ class Applicant:
     address: str = ""
     village_id: int | None = None
     channel: str = Channel.COUNTER.value
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a party or facts step, as the screen draws it."""
+
+    key: str
+    label: str
+    kind: str  # text | date | cccd | int | choice
+    required: bool
+    value: str
+    #: (value, label) for a choice.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +131,10 @@ class IntakeModel:
     provided: set[int] = field(default_factory=set)
     photos: list[IntakePhoto] = field(default_factory=list)
     receipt: Receipt | None = None
+    #: Role → field key → text as typed; facts: key → text as typed.
+    party_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    fact_values: dict[str, str] = field(default_factory=dict)
+
     photo_options: PhotoOptions = field(default_factory=PhotoOptions)
     #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
     verification_needed: bool = False
@@ -110,6 +146,8 @@ class IntakeModel:
         self.provided = set()
         self.photos = []
         self.receipt = None
+        self.party_values = {}
+        self.fact_values = {}
         self.verification_needed = False
 
     def _discard_camera_file(self, photo: Path) -> None:
@@ -158,6 +196,8 @@ class IntakeModel:
             raise UserError(self.ctx.tr("intake.choose_procedure"))
         if self.procedure is None or str(self.procedure["id"]) != str(procedure["id"]):
             self.provided = set()
+            self.party_values = {}
+            self.fact_values = {}
         self.procedure = procedure
 
     def procedure_name(self) -> str:
@@ -230,6 +270,131 @@ class IntakeModel:
         ):
             return [self.ctx.tr("intake.cccd_birth")]
         return []
+
+    # -- parties and facts (the procedure's form) ------------------------------------------------
+
+    def form(self) -> dict[str, Any]:
+        form = (self.procedure or {}).get("form")
+        return form if isinstance(form, dict) else {}
+
+    def _party(self, role: str) -> dict[str, Any]:
+        return next((p for p in self.form().get("parties") or [] if p.get("role") == role), {})
+
+    def form_title(self, step: str | None = None) -> str:
+        """The step's heading: the party's label ("Bên nữ") or "Thông tin hồ sơ"."""
+        step = step or self.step
+        if step.startswith(PARTY_STEP):
+            party = self._party(step[len(PARTY_STEP) :])
+            title = self.ctx.tr.pick(party, "label")
+            if not party.get("required", True):
+                title = f"{title} ({self.ctx.tr('intake.party_optional')})"
+            return title
+        return self.ctx.tr("intake.step.facts")
+
+    def _specs(self, step: str) -> list[dict[str, Any]]:
+        if step.startswith(PARTY_STEP):
+            return list(self._party(step[len(PARTY_STEP) :]).get("fields") or [])
+        if step == FACTS_STEP:
+            return list(self.form().get("facts") or [])
+        return []
+
+    def _typed(self, step: str) -> dict[str, str]:
+        if step.startswith(PARTY_STEP):
+            return self.party_values.setdefault(step[len(PARTY_STEP) :], {})
+        return self.fact_values
+
+    def form_fields(self, step: str | None = None) -> list[FormField]:
+        step = step or self.step
+        tr = self.ctx.tr
+        typed = self._typed(step)
+        rows = []
+        for spec in self._specs(step):
+            key = str(spec.get("key"))
+            value = typed.get(key)
+            if value is None:
+                value = str(spec.get("default") or "")
+            choices = tuple(
+                (str(c.get("value")), tr.pick(c, "label")) for c in spec.get("choices") or []
+            )
+            rows.append(
+                FormField(
+                    key=key,
+                    label=tr.pick(spec, "label"),
+                    kind=str(spec.get("type", "text")),
+                    required=bool(spec.get("required")),
+                    value=value,
+                    choices=choices,
+                )
+            )
+        return rows
+
+    def set_form_values(self, step: str | None = None, **values: str) -> None:
+        step = step or self.step
+        typed = self._typed(step)
+        keys = {str(s.get("key")) for s in self._specs(step)}
+        unknown = set(values) - keys
+        if unknown:
+            raise TypeError(f"unknown fields of {step}: {sorted(unknown)}")
+        for key, value in values.items():
+            typed[key] = value.strip() if isinstance(value, str) else str(value)
+
+    def parties_payload(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for party in self.form().get("parties") or []:
+            role = str(party.get("role"))
+            typed = self._typed(PARTY_STEP + role)
+            values = {}
+            for spec in party.get("fields") or []:
+                key = str(spec.get("key"))
+                text = typed.get(key, str(spec.get("default") or ""))
+                values[key] = stored_value(spec, text)
+            cleaned = {k: v for k, v in values.items() if v is not None}
+            # A party left blank but for its defaults (Việt Nam…) is no party at all.
+            defaults = {
+                str(s.get("key")): s.get("default")
+                for s in party.get("fields") or []
+                if s.get("default")
+            }
+            if cleaned and cleaned != {k: v for k, v in defaults.items() if k in cleaned}:
+                out[role] = cleaned
+        return out
+
+    def facts_payload(self) -> dict[str, Any]:
+        out = {}
+        for spec in self.form().get("facts") or []:
+            key = str(spec.get("key"))
+            value = stored_value(spec, self.fact_values.get(key, str(spec.get("default") or "")))
+            if value is not None:
+                out[key] = value
+        return out
+
+    def form_errors(self, step: str | None = None) -> dict[str, str]:
+        """Field key → message for the party or facts step (``sync.forms``, as the server)."""
+        step = step or self.step
+        if not (step.startswith(PARTY_STEP) or step == FACTS_STEP):
+            return {}
+        today = office_today(self.ctx.tablet.now())
+        problems = value_problems(
+            self.form(), self.parties_payload(), self.facts_payload(), today=today
+        )
+        prefix = f"parties.{step[len(PARTY_STEP) :]}." if step != FACTS_STEP else "facts."
+        errors = {}
+        for path, message in problems.items():
+            if path.startswith(prefix):
+                key = path[len(prefix) :]
+                errors[key] = self._message(key, step, message)
+        return errors
+
+    def _message(self, key: str, step: str, message: str) -> str:
+        tr = self.ctx.tr
+        spec = next((s for s in self._specs(step) if s.get("key") == key), {})
+        if message.startswith("Không được để trống"):
+            return tr("common.required")
+        if spec.get("type") == "date" and message.startswith("Ngày không hợp lệ"):
+            return tr("common.bad_date")
+        if spec.get("type") == "date" and "tương lai" in message:
+            return tr("intake.date_future")
+        return tr.message(message)
 
     # -- step 3: papers and photos -------------------------------------------------------------
 
@@ -361,12 +526,44 @@ class IntakeModel:
                 f"{sum(d['provided'] for d in documents)}/{len(documents)}",
             ),
             (tr("field.photos"), str(len(self.photos))),
+            *self.form_summary(),
         ]
+
+    def form_summary(self) -> list[tuple[str, str]]:
+        """Each party's filled fields, then the facts, as (label, value)."""
+        tr = self.ctx.tr
+        rows: list[tuple[str, str]] = []
+        for step in self.steps():
+            if not (step.startswith(PARTY_STEP) or step == FACTS_STEP):
+                continue
+            filled = [f for f in self.form_fields(step) if f.value]
+            if not filled:
+                continue
+            title = self.form_title(step)
+            for item in filled:
+                value = item.value
+                if item.kind == "choice":
+                    value = dict(item.choices).get(value, value)
+                rows.append((f"{title} · {item.label}", value))
+        if rows:
+            rows.insert(0, (tr("intake.parties_heading"), ""))
+        return rows
 
     # -- moving between steps ------------------------------------------------------------------
 
+    def steps(self) -> tuple[str, ...]:
+        """The steps of this intake: the fixed ones with the form's in between."""
+        form = self.form()
+        middle = [PARTY_STEP + str(p.get("role")) for p in form.get("parties") or []]
+        if form.get("facts"):
+            middle.append(FACTS_STEP)
+        return (*STEPS[:2], *middle, *STEPS[2:])
+
     def step_number(self) -> int:
-        return STEPS.index(self.step) + 1
+        return self.steps().index(self.step) + 1
+
+    def step_count(self) -> int:
+        return len(self.steps()) - 1  # the receipt is not a step to fill in
 
     def step_errors(self, step: str | None = None) -> dict[str, str]:
         step = step or self.step
@@ -375,25 +572,28 @@ class IntakeModel:
             return {"procedure": message}
         if step == "applicant":
             return self.applicant_errors()
-        return {}
+        return self.form_errors(step)
 
     def next(self) -> str:
         errors = self.step_errors()
         if errors:
             raise UserError(next(iter(errors.values())), errors)
+        steps = self.steps()
         if self.step != "review":
-            self.step = STEPS[STEPS.index(self.step) + 1]
+            self.step = steps[steps.index(self.step) + 1]
         return self.step
 
     def back(self) -> str:
         if self.step in ("procedure", "receipt"):
             return self.step
-        self.step = STEPS[STEPS.index(self.step) - 1]
+        steps = self.steps()
+        self.step = steps[steps.index(self.step) - 1]
         return self.step
 
     def go(self, step: str) -> None:
         """Jump back to an earlier step (from the review)."""
-        if step not in STEPS or STEPS.index(step) > STEPS.index(self.step):
+        steps = self.steps()
+        if step not in steps or steps.index(step) > steps.index(self.step):
             raise ValueError(f"cannot jump forward to {step!r}")
         self.step = step
 
@@ -402,7 +602,7 @@ class IntakeModel:
     def save(self) -> Receipt:
         """Save the dossier (and its photos) and make the receipt with its QR code."""
         tr = self.ctx.tr
-        for step in ("procedure", "applicant"):
+        for step in self.steps()[: self.steps().index("documents")]:
             errors = self.step_errors(step)
             if errors:
                 self.step = step
@@ -421,6 +621,8 @@ class IntakeModel:
                 channel=person.channel,
                 village_id=person.village_id,
                 provided_documents=sorted(self.provided),
+                parties=self.parties_payload(),
+                facts=self.facts_payload(),
                 verification_needed=self.verification_needed and self.can_verify(),
             )
         except InvalidInput as error:
@@ -428,6 +630,10 @@ class IntakeModel:
             errors = {_FORM_FIELD.get(k, k): v for k, v in refused.errors.items()}
             if set(errors) & set(_FORM_FIELD.values()):
                 self.step = "applicant"
+            party_step = _step_of(next(iter(errors), ""))
+            if party_step in self.steps():
+                self.step = party_step
+                errors = {k.rsplit(".", 1)[-1]: v for k, v in errors.items()}
             raise UserError(refused.message, errors) from error
         warnings: list[str] = []
         for photo in self.photos:
@@ -470,6 +676,9 @@ class IntakeModel:
             "provided": sorted(self.provided),
             "photos": [asdict(photo) for photo in self.photos],
             "verification_needed": self.verification_needed,
+            # The form's parties and facts, as typed (role → key → text; key → text).
+            "parties": {role: dict(values) for role, values in self.party_values.items()},
+            "facts": dict(self.fact_values),
         }
 
     def draft_summary(self) -> str:
@@ -493,5 +702,41 @@ class IntakeModel:
             kept = IntakePhoto(**{k: v for k, v in photo.items() if k in names})
             if self.ctx.tablet.store.blob_info(kept.sha256) is not None:
                 self.photos.append(kept)
+        self.party_values = {
+            str(role): {str(k): str(v) for k, v in (typed_party or {}).items()}
+            for role, typed_party in (state.get("parties") or {}).items()
+        }
+        self.fact_values = {str(k): str(v) for k, v in (state.get("facts") or {}).items()}
         step = str(state.get("step") or "applicant")
-        self.step = step if step in STEPS[:-1] else "applicant"
+        self.step = step if step in self.steps()[:-1] else "applicant"
+
+
+def _step_of(path: str) -> str:
+    """``parties.bride.cccd`` → ``party:bride``; ``facts.copies`` → ``facts``."""
+    parts = path.split(".")
+    if parts[0] == "parties" and len(parts) >= 2:
+        return PARTY_STEP + parts[1]
+    return FACTS_STEP if parts[0] == "facts" else ""
+
+
+def stored_value(spec: dict[str, Any], text: str) -> Any:
+    """Typed text as the form stores it (``sync.forms``): ISO dates, whole numbers.
+
+    Unreadable text stays text, for ``sync.forms.value_problems`` to name the problem.
+    """
+    text = text.strip()
+    kind = spec.get("type")
+    if not text:
+        return None
+    if kind == "date":
+        try:
+            parsed = parse_user_date(text)
+        except ValueError:
+            return text
+        return parsed.isoformat() if parsed else None
+    if kind == "int":
+        digits = text.replace(".", "").replace(" ", "")
+        return int(digits) if digits.isdigit() else text
+    if kind == "cccd":
+        return text.replace(" ", "")
+    return text

@@ -29,6 +29,7 @@ from mobile.app.platform import use_bundled_fonts
 from mobile.app.viewmodels.base import UserError
 from mobile.tablet import Tablet
 from sync.domain import Channel
+from sync.forms import party_rows
 
 if TYPE_CHECKING:
     from sync.slips import DossierSlipData, Office
@@ -154,6 +155,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         status_url=status_url(public_base_url, number, str(dossier.get("check_code") or "")),
         check_code=str(dossier.get("check_code") or ""),
         working_days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+        parties=party_rows(procedure.get("form"), dossier.get("parties"), dossier.get("facts")),
         due_hour=appointment_hour(procedure),
         time_unit=str(procedure.get("time_unit") or "working_days"),
         verification_due_date=parse_iso_date(dossier.get("verification_due_date")),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_datetime
 from mobile.app.sync_runner import ConnState
+from mobile.app.viewmodels.conflicts import open_card_count
 
 __all__ = ["StatusBarModel", "StatusView"]
 
@@ -48,7 +49,8 @@ class StatusBarModel:
             status = tablet.status()
             pending = status.pending
             if status.open_conflicts:
-                problems.append(tr("bar.conflicts", count=status.open_conflicts))
+                # Cards, as the sync screen shows them: fields written together count once.
+                problems.append(tr("bar.conflicts", count=open_card_count(tablet)))
             if status.rejected:
                 problems.append(tr("bar.rejected", count=len(status.rejected)))
             warning = tr.message(status.clock_warning) if status.clock_warning else ""

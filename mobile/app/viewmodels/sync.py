@@ -2,24 +2,25 @@
 
 - Refused records (G12) are listed with the server's reason; "Mở" opens the record to
   correct it (the correction goes out as a new operation), "Bỏ qua" forgets the refusal.
-- Conflicts (G5) show both values side by side; the officer keeps one:
-  the value in use (``resolve_conflict(…, "kept")``) or the one that was replaced
-  (``"overturned"``, which puts it back). A dossier status never goes back.
+- Conflicts (G5): one card per disagreement (``viewmodels.conflicts``), both sides with
+  who wrote them, from which tablet and when; the officer keeps one side: the values in
+  use (``resolve_conflict(…, "kept")``) or those that were replaced (``"overturned"``,
+  which puts them back). A dossier status never goes back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_bytes, fmt_datetime, short
 from mobile.app.viewmodels.base import from_invalid_input
+from mobile.app.viewmodels.conflicts import ConflictCard, conflict_cards
 from mobile.tablet import InvalidInput
 from sync.domain import ConflictResolution
 from sync.engine import SyncReport
 
-__all__ = ["ConflictView", "SyncModel"]
+__all__ = ["ConflictCard", "SyncModel"]
 
 #: Where to open a refused record: collection → (screen, field holding the parent's id).
 _OPEN_AT = {
@@ -28,16 +29,6 @@ _OPEN_AT = {
     "dossier_apology": ("dossier", "dossier_id"),
     "feedback": ("feedback", None),
 }
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    conflict_id: str
-    title: str
-    kept: str
-    lost: str
-    can_overturn: bool
-    note: str
 
 
 class SyncModel:
@@ -161,41 +152,22 @@ class SyncModel:
 
     # -- conflicts -----------------------------------------------------------------------------
 
-    def _value(self, name: str, value: Any) -> str:
-        tr = self.ctx.tr
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return tr("common.yes") if value else tr("common.no")
-        if name == "status":
-            return tr.enum("status", value)
-        return short(value, 200)
+    def conflicts(self) -> list[ConflictCard]:
+        """One card per disagreement (``viewmodels.conflicts``)."""
+        return conflict_cards(self.ctx, self._describe)
 
-    def conflicts(self) -> list[ConflictView]:
-        tr = self.ctx.tr
-        views = []
-        for conflict in self.ctx.tablet.conflicts():
-            collection = str(conflict.get("collection", ""))
-            name = str(conflict.get("field", ""))
-            title = self._describe(collection, str(conflict.get("record_id", "")), {})
-            title = f"{title} · {tr.enum('field', name)}"
-            fixed_status = collection == "dossier" and name == "status"
-            views.append(
-                ConflictView(
-                    conflict_id=str(conflict["id"]),
-                    title=title,
-                    kept=self._value(name, conflict.get("kept_value")),
-                    lost=self._value(name, conflict.get("lost_value")),
-                    can_overturn=not fixed_status,
-                    note=tr("sync.cannot_overturn") if fixed_status else "",
-                )
-            )
-        return views
+    def conflicts_heading(self, cards: list[ConflictCard]) -> str:
+        return self.ctx.tr("sync.conflicts_count", count=len(cards))
 
-    def resolve(self, conflict_id: str, keep: str) -> None:
-        """``keep`` is ``"kept"`` (the value in use) or ``"lost"`` (put the other back)."""
+    def resolve(self, conflict_ids: str | tuple[str, ...], keep: str) -> None:
+        """``keep`` is ``"kept"`` (the values in use) or ``"lost"`` (put the others back).
+
+        A card's conflicts are decided together: the fields were written together.
+        """
         choice = ConflictResolution.KEPT if keep == "kept" else ConflictResolution.OVERTURNED
+        ids = (conflict_ids,) if isinstance(conflict_ids, str) else conflict_ids
         try:
-            self.ctx.tablet.resolve_conflict(conflict_id, choice)
+            for conflict_id in ids:
+                self.ctx.tablet.resolve_conflict(conflict_id, choice)
         except InvalidInput as error:
             raise from_invalid_input(error, self.ctx.tr.message) from error

@@ -26,3 +26,4 @@ class ProcedureSchema(ma.Schema):
     legal_basis = ma.fields.String()
     result_vi = ma.fields.String()
     result_en = ma.fields.String()
+    form = ma.fields.Dict(metadata={"description": "parties and facts of an intake (sync.forms)"})

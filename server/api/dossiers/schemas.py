@@ -27,6 +27,19 @@ class DossierCreateSchema(StrictSchema):
         ma.fields.Integer(validate=ma.validate.Range(min=0, max=100)), load_default=list
     )
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    # The procedure's form (sync.forms; GET /catalog… ``form``): checked field by field,
+    # a 422 names each as ``parties.<role>.<key>`` / ``facts.<key>``.
+    parties = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        values=ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=40))),
+        load_default=dict,
+        validate=ma.validate.Length(max=8),
+    )
+    facts = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        load_default=dict,
+        validate=ma.validate.Length(max=12),
+    )
     verification_needed = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Verification needed (the extension of the procedure applies)"},
@@ -72,6 +85,8 @@ class DossierSchema(ma.Schema):
     documents = ma.fields.List(ma.fields.Nested(DocumentItemSchema))
     note = ma.fields.String()
     result_returned_at = ma.fields.AwareDateTime(allow_none=True)
+    parties = ma.fields.Dict()
+    facts = ma.fields.Dict()
     seq = ma.fields.Integer()
 
 

@@ -175,7 +175,7 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert h.app.screens.current == "intake" and intake.model.step == "procedure"
     h.screenshot("05-intake-procedure")
     h.type(intake.ids.procedure_search, "ket hon")
-    h.wait(lambda: len(intake.ids.procedures.data) == 1, what="the procedure search")
+    h.wait(lambda: len(intake.ids.procedures.data) == 2, what="the procedure search")
     h.tap(h.row(intake.ids.procedures, "3"))
     assert intake.model.step == "applicant"
     ids = intake.ids
@@ -432,8 +432,10 @@ def test_sync_then_a_conflict_resolved_on_screen(h: Harness, world: World) -> No
     assert report.ok and report.conflicts == 1
     screen = h.screen("sync")
     [card] = [c for c in screen.ids.conflicts.children if hasattr(c, "ids") and "kept" in c.ids]
-    assert card.ids.kept.text == "Công dân xin lùi lịch sang thứ Ba"
-    assert card.ids.lost.text == "Hẹn công dân thứ Hai"
+    assert [(v.label, v.value) for v in card.ids.kept.children] == [
+        ("Ghi chú", "Công dân xin lùi lịch sang thứ Ba")
+    ]
+    assert [v.value for v in card.ids.lost.children] == ["Hẹn công dân thứ Hai"]
     assert h.app.bar_problems == "Xung đột: 1"
     h.screenshot("15-sync-conflict")
     h.tap(card.ids.keep_lost)  # the officer knows better: Monday stands

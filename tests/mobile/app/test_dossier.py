@@ -229,3 +229,39 @@ def test_the_placeholder_says_what_happens(ctx: AppContext) -> None:
     assert photo_placeholder(ctx, FetchResult(sha, PhotoState.OFFLINE)) == (
         "Photo not downloaded yet — will try again when online\nTap to try again"
     )
+
+
+def test_a_misspelled_name_is_corrected_until_the_result_is_returned(
+    make_ctx: Callable[..., AppContext],
+) -> None:
+    """Applicant and party fields stay editable until the result is returned."""
+    from tests.mobile.app.test_sync_screen import MARRIAGE_PARTIES
+
+    ctx = make_ctx()
+    dossier_id = ctx.tablet.create_dossier(4, "Giàng Thị Mai", parties=MARRIAGE_PARTIES)
+    model = DossierModel(ctx, dossier_id)
+    assert (
+        "Bên nữ",
+        "Giàng Thị Mai · 05/04/2001 · Mông · Việt Nam · 001301012345 · Bản Tả Van",
+    ) in (model.people_lines())
+    sections = model.correction_sections()
+    assert [title for title, _ in sections] == ["Người nộp hồ sơ", "Bên nữ", "Bên nam"]
+    typed = {f.key: f.value for _, fields in sections for f in fields}
+    assert typed["parties.bride.dob"] == "05/04/2001"
+    typed["parties.groom.full_name"] = "Sùng A Pào"  # the tone mark was wrong
+    typed["parties.bride.cccd"] = "0013"
+    with pytest.raises(UserError) as refused:
+        model.correct(typed)
+    assert set(refused.value.errors) == {"parties.bride.cccd"}
+    typed["parties.bride.cccd"] = "001301012345"
+    assert model.correct(typed) == ["parties.groom.full_name"]
+    stored = ctx.tablet.dossier(dossier_id) or {}
+    assert stored["parties"]["groom"]["full_name"] == "Sùng A Pào"
+    [corrected] = [r for r in model.timeline_rows() if "Sửa thông tin" in r["title"]]
+    assert corrected["subtitle"] == "Đã sửa: Bên nam · Họ, chữ đệm và tên"
+    for status in ("approved", "result_returned"):
+        ctx.tablet.change_status(dossier_id, status)
+    model.load()
+    assert not model.can_correct()
+    with pytest.raises(UserError, match="Hồ sơ đã trả kết quả, không sửa được"):
+        model.correct(typed | {"applicant_name": "Giàng Thị Mại"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -23,16 +24,17 @@ def test_the_whole_wizard(make_ctx: Callable[..., AppContext], photo_file: Path)
     ctx = make_ctx(physical=fixed_clock())
     model = IntakeModel(ctx)
     assert [r["title"] for r in model.procedure_rows()] == [
+        "Đăng ký kết hôn trong nước",
         "Đăng ký khai sinh",
         "Đăng ký kết hôn",
         "Chứng thực bản sao từ bản chính",
     ]
     with pytest.raises(UserError, match="Hãy chọn một thủ tục"):
         model.next()
-    [marriage] = model.procedure_rows("dang ky ket hon")
+    [marriage] = model.procedure_rows("1.004946 dang ky ket hon")
     assert marriage["subtitle"] == "1.004946 · 5 ngày làm việc"
     model.choose_procedure(marriage["record_id"])
-    assert model.procedure_rows("ket hon")[0]["selected"]
+    assert model.procedure_rows("1.004946")[0]["selected"]
     assert model.next() == "applicant"
     model.set_applicant(name="  ", cccd="12345", dob="31/02/1990", phone="0912")
     errors = model.applicant_errors()
@@ -169,3 +171,75 @@ def test_camera_photos_leave_no_plain_copy(
     left.write_bytes(b"\xff\xd8\xff\xe0 app killed")
     AppContext.open(ctx.data_dir, tablet=ctx.tablet, platform=ctx.platform)
     assert not left.exists() and camera.is_dir()
+
+
+def test_a_marriage_intake_asks_for_both_parties(make_ctx: Callable[..., AppContext]) -> None:
+    """Law on Civil Status 2014, art. 18: both the bride and the groom are recorded."""
+    ctx = make_ctx(physical=fixed_clock())
+    model = IntakeModel(ctx)
+    model.choose_procedure(4)  # "Đăng ký kết hôn trong nước", with the shipped form
+    assert model.steps() == (
+        "procedure",
+        "applicant",
+        "party:bride",
+        "party:groom",
+        "documents",
+        "review",
+        "receipt",
+    )
+    model.next()
+    model.set_applicant(name="Giàng Thị Mai")
+    assert model.next() == "party:bride"
+    assert model.form_title() == "Bên nữ"
+    labels = [f.label for f in model.form_fields()]
+    assert labels == [
+        "Họ, chữ đệm và tên",
+        "Ngày sinh",
+        "Dân tộc",
+        "Quốc tịch",
+        "Số định danh cá nhân (CCCD)",
+        "Nơi cư trú",
+    ]
+    assert model.form_fields()[3].value == "Việt Nam"  # the form's default
+    model.set_form_values(full_name="Giàng Thị Mai", dob="05/04/2001", cccd="0123")
+    with pytest.raises(UserError):
+        model.next()
+    errors = model.form_errors()
+    assert errors["cccd"] == "Số CCCD phải gồm đúng 12 chữ số"
+    assert errors["ethnicity"] == "Không được để trống"
+    assert model.step == "party:bride"
+    model.set_form_values(
+        cccd="001301012345", ethnicity="Mông", residence="Bản Tả Van", dob="05/04/2001"
+    )
+    assert model.form_errors() == {}
+    assert model.next() == "party:groom"
+    saved = json.loads(json.dumps(model.draft_state()))  # a draft: plain JSON
+    model.set_form_values(
+        full_name="Sùng A Páo",
+        dob="20/11/1999",
+        ethnicity="Mông",
+        cccd="001099012345",
+        residence="Bản Lao Chải",
+    )
+    assert model.next() == "documents"
+    model.next()
+    assert model.step == "review"
+    summary = dict(model.summary())
+    assert summary["Bên nam · Họ, chữ đệm và tên"] == "Sùng A Páo"
+    assert summary["Bên nữ · Ngày sinh"] == "05/04/2001"
+    receipt = model.save()
+    stored = ctx.tablet.dossier(receipt.dossier_id) or {}
+    assert stored["parties"]["bride"] == {
+        "full_name": "Giàng Thị Mai",
+        "dob": "2001-04-05",
+        "ethnicity": "Mông",
+        "nationality": "Việt Nam",
+        "cccd": "001301012345",
+        "residence": "Bản Tả Van",
+    }
+    assert stored["parties"]["groom"]["full_name"] == "Sùng A Páo"
+
+    again = IntakeModel(ctx)
+    again.restore_draft(saved)
+    assert again.step == "party:groom"
+    assert again.party_values["bride"]["cccd"] == "001301012345"

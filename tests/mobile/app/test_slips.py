@@ -144,13 +144,13 @@ def test_what_the_tablet_lacks_is_said_plainly(
 ) -> None:
     fake_server.add_reference(
         "procedure",
-        4,
+        9,
         {"code": "2.000001", "name_vi": "Thủ tục chưa có thời hạn", "active": True},
     )
     ctx = make_ctx()
     with pytest.raises(UserError, match="Không tìm thấy hồ sơ"):
         prepare_receipt_export(ctx, "khong-co")
-    no_due = ctx.tablet.create_dossier(4, "Lò Văn Sáng")
+    no_due = ctx.tablet.create_dossier(9, "Lò Văn Sáng")
     with pytest.raises(UserError, match="chưa có ngày hẹn trả kết quả"):
         export_receipt(ctx, no_due)
     ctx.tr.set_language("en")

@@ -9,10 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from mobile.app.context import AppContext
+from mobile.app.viewmodels.conflicts import ConflictRow, fmt_moment
+from mobile.app.viewmodels.setup import UnlockModel
+from mobile.app.viewmodels.status import StatusBarModel
 from mobile.app.viewmodels.sync import SyncModel
 from mobile.tablet import Tablet
 from sync.engine import SyncReport
 from sync.hlc import ManualClock
+from tests.mobile.app.conftest import PIN
 from tests.sync.fake_server import FakeServer
 
 
@@ -87,10 +91,10 @@ def test_a_conflict_is_shown_side_by_side_and_resolved(
     model = SyncModel(a)
     [conflict] = model.conflicts()
     receipt = a.tablet.dossier(dossier_id)["receipt_number"]  # type: ignore[index]
-    assert conflict.title == f"Hồ sơ {receipt} · Giàng Seo Chứ · Ghi chú"
-    assert (conflict.kept, conflict.lost) == ("Ghi chú của máy 2", "Ghi chú của máy 1")
+    assert conflict.title == f"Hồ sơ {receipt} · Giàng Seo Chứ"
+    assert conflict.rows == (ConflictRow("Ghi chú", "Ghi chú của máy 2", "Ghi chú của máy 1"),)
     assert conflict.can_overturn
-    model.resolve(conflict.conflict_id, "lost")
+    model.resolve(conflict.conflict_ids, "lost")
     assert model.conflicts() == []
     assert a.tablet.dossier(dossier_id)["note"] == "Ghi chú của máy 1"  # type: ignore[index]
     for ctx in (a, b):
@@ -110,7 +114,80 @@ def test_a_status_conflict_cannot_be_overturned(make_ctx: Callable[..., AppConte
     b.tablet.change_status(dossier_id, "in_progress")
     assert b.tablet.sync(b.make_transport()).ok
     [conflict] = SyncModel(b).conflicts()
-    assert (conflict.kept, conflict.lost) == ("Đã trả kết quả", "Đang giải quyết")
+    assert [(r.kept, r.lost) for r in conflict.rows] == [("Đã trả kết quả", "Đang giải quyết")]
     assert not conflict.can_overturn and conflict.note
-    SyncModel(b).resolve(conflict.conflict_id, "kept")
+    SyncModel(b).resolve(conflict.conflict_ids, "kept")
     assert SyncModel(b).conflicts() == []
+
+
+MARRIAGE_PARTIES = {
+    "bride": {
+        "full_name": "Giàng Thị Mai",
+        "dob": "2001-04-05",
+        "ethnicity": "Mông",
+        "nationality": "Việt Nam",
+        "cccd": "001301012345",
+        "residence": "Bản Tả Van",
+    },
+    "groom": {
+        "full_name": "Sùng A Páo",
+        "dob": "1999-11-20",
+        "ethnicity": "Mông",
+        "nationality": "Việt Nam",
+        "cccd": "001099012345",
+        "residence": "Bản Lao Chải",
+    },
+}
+
+
+def test_fields_written_together_make_one_card_in_vietnamese(
+    make_ctx: Callable[..., AppContext],
+) -> None:
+    """Two tablets correct the same marriage dossier offline (issue: a misspelled name)."""
+    a, b = make_ctx(), make_ctx()
+    dossier_id = a.tablet.create_dossier(4, "Giàng Thị Mai", parties=MARRIAGE_PARTIES)
+    assert a.tablet.sync(a.make_transport()).ok
+    assert b.tablet.sync(b.make_transport()).ok
+    mine = {
+        **MARRIAGE_PARTIES,
+        "bride": {**MARRIAGE_PARTIES["bride"], "full_name": "Giàng Thị Mại"},
+    }
+    a.tablet.correct_dossier(
+        dossier_id, applicant_name="Giàng Thị Mại", applicant_phone="0912345678", parties=mine
+    )
+    time.sleep(0.005)
+    theirs = {**MARRIAGE_PARTIES, "bride": {**MARRIAGE_PARTIES["bride"], "dob": "2001-05-04"}}
+    b.tablet.correct_dossier(
+        dossier_id, applicant_name="Giàng Thị May", applicant_phone="0987654321", parties=theirs
+    )
+    for ctx in (b, a):
+        assert ctx.tablet.sync(ctx.make_transport()).ok
+    model = SyncModel(a)
+    [card] = model.conflicts()  # three fields, one save: one card
+    assert len(card.conflict_ids) == 3
+    assert {r.label: (r.kept, r.lost) for r in card.rows} == {
+        "Họ tên người nộp": ("Giàng Thị May", "Giàng Thị Mại"),
+        "Số điện thoại": ("0987654321", "0912345678"),
+        "Bên nữ · Họ, chữ đệm và tên": ("Giàng Thị Mai", "Giàng Thị Mại"),
+        "Bên nữ · Ngày sinh": ("04/05/2001", "05/04/2001"),
+    }
+    # Who, on which tablet, when: tablet 2 (b) kept, this tablet (no. 1) lost.
+    assert card.kept_by.startswith("máy tính bảng số 2 · ")
+    assert card.lost_by.startswith(a.tablet.registration.officer_name + " · máy này (số 1) · ")
+    when = card.lost_by.rsplit(" · ", 1)[1]
+    assert len(when) == 16 and when[2] == "/" and when[5] == "/" and when[13] == ":"
+    assert model.conflicts_heading([card]) == "Xung đột cần người quyết định: 1"
+    a.vault.set_up(PIN)
+    unlock = UnlockModel(a)
+    assert [unlock.press(d) for d in PIN][-1]
+    assert StatusBarModel(a).view().problems_label == "Xung đột: 1"  # the same count
+    model.resolve(card.conflict_ids, "lost")
+    assert model.conflicts() == []
+    stored = a.tablet.dossier(dossier_id) or {}
+    assert stored["applicant_name"] == "Giàng Thị Mại"
+    assert stored["parties"]["bride"]["full_name"] == "Giàng Thị Mại"
+
+
+def test_local_time_is_office_time() -> None:
+    """07/12/2026 05:36 UTC is 12:36 in Hà Nội (UTC+7, Asia/Ho_Chi_Minh)."""
+    assert fmt_moment("2026-12-07T05:36:01.002132+00:00") == "07/12/2026 12:36"

@@ -22,7 +22,6 @@ from sync.slips import (
     DossierSlipData,
     LogRow,
     Office,
-    Party,
     TimelineRow,
     apology_slip,
     control_sheet,
@@ -225,8 +224,8 @@ def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> 
         procedure_name="Đăng ký kết hôn",
         procedure_code="1.000894",
         parties=[
-            Party("Bên nam", "Giàng A Páo", "010099001234", date(1999, 2, 3), "Thôn Hầu Thào"),
-            Party("Bên nữ", "Lò Thị Mỷ", "010301005678", date(2001, 8, 9)),
+            ("Bên nam", [("Họ, chữ đệm và tên", "Giàng A Páo"), ("Số CCCD", "010099001234")]),
+            ("Bên nữ", [("Họ, chữ đệm và tên", "Lò Thị Mỷ"), ("Số CCCD", "010301005678")]),
         ],
         check_code="K7M2Q9",
         official_code="000.00.21.H37-260312-0007",
@@ -234,10 +233,8 @@ def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> 
     pdf = receipt_slip(OFFICE, data)
     assert pdf_info(pdf, tmp_path)[0] == 1  # still one A5 page
     text = flat(pdf_text(pdf, tmp_path))
-    assert "Thông tin các bên trong hồ sơ:" in text
-    assert "Bên nam: Giàng A Páo; Số CCCD: 010099001234; ngày sinh: 03/02/1999" in text
-    assert "địa chỉ: Thôn Hầu Thào" in text
-    assert "Bên nữ: Lò Thị Mỷ; Số CCCD: 010301005678; ngày sinh: 09/08/2001" in text
+    for value in ("Giàng A Páo", "010099001234", "Lò Thị Mỷ", "010301005678"):
+        assert value in text
     assert "Mã kiểm tra: K7M-2Q9" in text
     assert "Mã hồ sơ: 000.00.21.H37-260312-0007" in text
     assert f"Số biên nhận tại xã: {RECEIPT}" in text

@@ -1,7 +1,7 @@
 """dossier search keys: names folded the 2025 way (i = y, no apostrophes, spaces optional)
 
-Revision ID: 0008_forms
-Revises: 0007_ops
+Revision ID: 0009_forms
+Revises: 0008_tablet
 Create Date: 2026-12-07 21:30:00
 
 Hand-written, data only. ``sync.text.search_key`` now also treats i and y, apostrophes
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008_forms"
-down_revision = "0007_ops"
+revision = "0009_forms"
+down_revision = "0008_tablet"
 branch_labels = None
 depends_on = None
 
