@@ -149,6 +149,18 @@ def _deadline_data(code: str) -> tuple[Any, DayOffDecisions]:
     return shipped.get(code), day_offs.decisions_of(day_offs.read_default())
 
 
+@click.command("seed-survey")
+@with_appcontext
+def seed_survey() -> None:
+    """Publish the default satisfaction survey (Decision 1001/QĐ-BNV) to every commune."""
+    from server.services import sipas
+
+    form, created = sipas.ensure_default_form(db_session())
+    db.session.commit()
+    state = "created and published" if created else "already present"
+    click.echo(f"Survey {form.key} v{form.version}: {state}")
+
+
 @click.command("seed-demo")
 @click.option("--dossiers-per-commune", default=80, show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same data each time)")
@@ -299,6 +311,7 @@ def init_app(app: Flask) -> None:
     commands = (
         create_admin,
         load_catalog,
+        seed_survey,
         seed_demo,
         revoke_device,
         reinstate_device,

@@ -42,6 +42,7 @@ from server.models import (
     UnitLevel,
 )
 from server.scoping import Scope
+from server.services import sipas
 from server.services.catalog import active_procedures, load_catalog
 from server.services.changes import stamp, stamp_global
 from server.services.devices import register_device
@@ -487,6 +488,7 @@ PAST_SCENARIOS = (
     ("refused", 5),
     ("supplement_refused", 2),
     ("withdrawn", 4),
+    ("stopped", 2),
     ("approved_waiting", 3),
 )
 #: Dossiers not yet due.
@@ -525,12 +527,17 @@ STATUS_NOTES: dict[DossierStatus, tuple[str, ...]] = {
         "Kết quả xác minh tại thôn không khớp với nội dung đề nghị",
     ),
     S.RESULT_RETURNED: (
-        "Công dân đã nhận kết quả tại bộ phận một cửa",
+        "Công dân đã nhận kết quả tại Trung tâm Phục vụ hành chính công",
         "Công dân đã nhận kết quả, ký sổ theo dõi",
     ),
     S.WITHDRAWN: (
         "Công dân có đơn xin rút hồ sơ",
         "Công dân chuyển nơi cư trú, xin rút hồ sơ",
+    ),
+    # Thông báo dừng giải quyết hồ sơ (form 05, Circular 03/2025/TT-VPCP).
+    S.STOPPED: (
+        "Công dân có đơn đề nghị dừng giải quyết hồ sơ",
+        "Hồ sơ có tranh chấp, đã chuyển Tòa án nhân dân giải quyết theo thẩm quyền",
     ),
 }
 
@@ -623,6 +630,9 @@ def _life(
     if scenario == "withdrawn":
         end = until(_between(rng, first, due))
         return _spread(rng, first, end, [*work[: rng.randint(0, 1)], S.WITHDRAWN]), None
+    if scenario == "stopped":
+        end = until(_between(rng, first, due))
+        return _spread(rng, first, end, [*work[: rng.randint(0, 1)], S.STOPPED]), None
     if scenario == "approved_waiting":
         end = until(_between(rng, first, due))
         return _spread(rng, first, end, [*work, S.APPROVED]), None
@@ -1187,41 +1197,8 @@ def _seed_feedback(
 # Satisfaction survey
 # ---------------------------------------------------------------------------------------
 
-SURVEY_KEY = "hai-long-2026"
-LIKERT_QUESTIONS = (
-    (
-        "Mức độ hài lòng về việc công khai, niêm yết thủ tục hành chính tại bộ phận một cửa",
-        "Satisfaction with how procedures are publicly posted at the one-stop office",
-    ),
-    (
-        "Thành phần hồ sơ phải nộp đơn giản, dễ hiểu",
-        "The documents to submit are simple and easy to understand",
-    ),
-    (
-        "Thái độ, tinh thần phục vụ của công chức tiếp nhận hồ sơ",
-        "Attitude and helpfulness of the officer who received the dossier",
-    ),
-    (
-        "Công chức hướng dẫn kê khai hồ sơ rõ ràng, dễ hiểu",
-        "The officer explained clearly how to fill in the forms",
-    ),
-    (
-        "Thời gian chờ đợi tại bộ phận một cửa hoặc điểm tiếp nhận lưu động",
-        "Waiting time at the one-stop office or the village intake point",
-    ),
-    (
-        "Kết quả được trả đúng ngày hẹn",
-        "The result was returned on the appointed day",
-    ),
-    (
-        "Cơ sở vật chất, chỗ ngồi chờ tại nơi tiếp nhận hồ sơ",
-        "Facilities and waiting area where dossiers are received",
-    ),
-    (
-        "Nhìn chung, ông/bà hài lòng với dịch vụ hành chính công của xã",
-        "Overall, you are satisfied with the commune's public administrative service",
-    ),
-)
+#: The default survey: the five elements of Decision 1001/QĐ-BNV (server.services.sipas).
+SURVEY_KEY = sipas.DEFAULT_FORM_KEY
 LANGUAGE_OPTIONS = (
     ("vi", "Tiếng Việt", "Vietnamese"),
     ("hmn", "Tiếng Mông", "Hmong"),
@@ -1248,28 +1225,12 @@ AGE_BANDS = (("18-30", 30), ("31-45", 35), ("46-60", 22), ("60+", 13))
 
 
 def survey_questions() -> list[dict[str, Any]]:
-    """The twelve questions of the demo satisfaction form."""
-    questions: list[dict[str, Any]] = [
-        {"id": f"q{n}", "type": "likert5", "text_vi": vi, "text_en": en, "required": True}
-        for n, (vi, en) in enumerate(LIKERT_QUESTIONS, start=1)
-    ]
-    questions += [
+    """The default form of Decision 1001/QĐ-BNV, plus the language the citizen wants."""
+    questions = sipas.default_form_questions()
+    questions.insert(
+        -1,
         {
-            "id": "q9",
-            "type": "yes_no",
-            "text_vi": "Ông/bà có phải đi lại nhiều lần để hoàn thành hồ sơ không?",
-            "text_en": "Did you have to come back several times to complete the dossier?",
-            "required": True,
-        },
-        {
-            "id": "q10",
-            "type": "yes_no",
-            "text_vi": "Công chức có yêu cầu nộp thêm giấy tờ ngoài quy định không?",
-            "text_en": "Did the officer ask for papers beyond those prescribed?",
-            "required": True,
-        },
-        {
-            "id": "q11",
+            "id": "language",
             "type": "single_choice",
             "text_vi": "Ông/bà muốn được hướng dẫn bằng tiếng nào?",
             "text_en": "In which language would you like to be assisted?",
@@ -1279,14 +1240,7 @@ def survey_questions() -> list[dict[str, Any]]:
             ],
             "required": True,
         },
-        {
-            "id": "q12",
-            "type": "text",
-            "text_vi": "Ý kiến góp ý khác để xã phục vụ người dân tốt hơn",
-            "text_en": "Other suggestions to help the commune serve people better",
-            "required": False,
-        },
-    ]
+    )
     return questions
 
 
@@ -1308,8 +1262,8 @@ def _seed_survey(
     form = SurveyForm(
         key=SURVEY_KEY,
         version=1,
-        title_vi="Khảo sát mức độ hài lòng của người dân về dịch vụ hành chính công cấp xã",
-        title_en="Citizen satisfaction with the commune's public administrative services",
+        title_vi=sipas.DEFAULT_TITLE_VI,
+        title_en=sipas.DEFAULT_TITLE_EN,
         questions=survey_questions(),
         status=FormStatus.PUBLISHED,
         published_at=_local(published_on, 8 * 60),
@@ -1353,14 +1307,17 @@ def _seed_response(
 ) -> None:
     ethnic_group = _pick(rng, commune.spec.ethnic_mix)
     answers: dict[str, Any] = {
-        f"q{n}": _likert(rng, satisfied_share) for n in range(1, len(LIKERT_QUESTIONS) + 1)
+        str(q["id"]): _likert(rng, satisfied_share)
+        for q in form.questions
+        if q["type"] == "likert5" and q.get("element") != "feedback"
     }
-    answers["q9"] = rng.random() < 0.08
-    answers["q10"] = rng.random() < 0.03
+    answers["gave_feedback"] = rng.random() < 0.12
+    if answers["gave_feedback"]:
+        answers["feedback"] = _likert(rng, satisfied_share - 0.1)
     tongue = MOTHER_TONGUE.get(ethnic_group, "vi")
-    answers["q11"] = tongue if rng.random() < 0.7 else "vi"
+    answers["language"] = tongue if rng.random() < 0.7 else "vi"
     if rng.random() < 0.2:
-        answers["q12"] = rng.choice(SURVEY_COMMENTS)
+        answers["comment"] = rng.choice(SURVEY_COMMENTS)
     with_profile = rng.random() < 0.85
     located = rng.random() < 0.7
     lat, lon = commune.spec.centre

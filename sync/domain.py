@@ -20,6 +20,9 @@ class DossierStatus(enum.StrEnum):
     REJECTED = "rejected"  # đã giải quyết - không đồng ý
     RESULT_RETURNED = "result_returned"  # đã trả kết quả
     WITHDRAWN = "withdrawn"  # công dân rút hồ sơ
+    #: dừng giải quyết hồ sơ (mẫu số 05, Phụ lục I Thông tư 03/2025/TT-VPCP): the
+    #: competent authority stops processing and tells the citizen why, in writing.
+    STOPPED = "stopped"
 
 
 S = DossierStatus
@@ -27,10 +30,20 @@ S = DossierStatus
 #: Which status may follow which. A status not listed as a key is terminal.
 DOSSIER_TRANSITIONS: dict[DossierStatus, frozenset[DossierStatus]] = {
     S.RECEIVED: frozenset(
-        {S.NEEDS_SUPPLEMENT, S.REFUSED, S.IN_PROGRESS, S.APPROVED, S.REJECTED, S.WITHDRAWN}
+        {
+            S.NEEDS_SUPPLEMENT,
+            S.REFUSED,
+            S.IN_PROGRESS,
+            S.APPROVED,
+            S.REJECTED,
+            S.WITHDRAWN,
+            S.STOPPED,
+        }
     ),
-    S.NEEDS_SUPPLEMENT: frozenset({S.IN_PROGRESS, S.REFUSED, S.WITHDRAWN}),
-    S.IN_PROGRESS: frozenset({S.NEEDS_SUPPLEMENT, S.APPROVED, S.REJECTED, S.WITHDRAWN}),
+    # Processing can be stopped (form 05) while the dossier is being handled; once it is
+    # decided, the result is returned instead.
+    S.NEEDS_SUPPLEMENT: frozenset({S.IN_PROGRESS, S.REFUSED, S.WITHDRAWN, S.STOPPED}),
+    S.IN_PROGRESS: frozenset({S.NEEDS_SUPPLEMENT, S.APPROVED, S.REJECTED, S.WITHDRAWN, S.STOPPED}),
     S.APPROVED: frozenset({S.RESULT_RETURNED}),
     S.REJECTED: frozenset({S.RESULT_RETURNED}),
 }
@@ -48,7 +61,7 @@ def can_transition(current: DossierStatus, new: DossierStatus) -> bool:
 
 
 class Channel(enum.StrEnum):
-    COUNTER = "counter"  # tại bộ phận một cửa
+    COUNTER = "counter"  # tại Trung tâm Phục vụ hành chính công xã (Nghị định 118/2025/NĐ-CP)
     VILLAGE_VISIT = "village_visit"  # lưu động tại thôn, bản
     ONLINE = "online"  # trực tuyến
     POST = "post"  # bưu chính công ích

@@ -25,6 +25,8 @@ _STAGE = {
     DossierStatus.REJECTED.value: 1,
     DossierStatus.REFUSED.value: 2,
     DossierStatus.WITHDRAWN.value: 2,
+    # Processing stopped (form 05, Circular 03/2025/TT-VPCP) is final like a withdrawal.
+    DossierStatus.STOPPED.value: 2,
     # The result is in the citizen's hands: nothing a tablet wrote without having seen
     # it undoes that (PROTOCOL.md §3), whatever its stamp and in whatever order the
     # server meets the two writes.

@@ -30,12 +30,15 @@ from sync.domain import (
 )
 from sync.ids import is_record_id
 
-#: 2: dossier verification fields; 3: ``dossier.check_code`` (the citizen's check code,
-#: made at intake); 4: ``dossier.notify_consent`` and ``notify_email`` (notices to
-#: citizens); 5: dossiers carry ``parties`` and ``facts`` (the procedure's form,
-#: ``sync.forms``); 6: outcome reason ``clock_confirm`` and strict
+#: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
+#: ``verification_due_date`` and the ``day_off`` reference collection; 3 =
+#: ``dossier.check_code`` (the citizen's check code, made at intake); 4 =
+#: ``dossier.notify_consent`` and ``notify_email`` (notices to citizens); 5 = dossiers
+#: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
+#: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
+#: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
 #: operation types (PROTOCOL.md §2, §4).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Rule(enum.StrEnum):

@@ -19,7 +19,7 @@ from server.models.units import AdminUnit
 from sync.checkcode import new_check_code
 from sync.domain import Channel, DossierStatus
 from sync.forms import party_names
-from sync.text import fold
+from sync.text import search_key
 
 #: Longest stored search key; a name, a receipt number and a citizen ID fit easily.
 SEARCH_KEY_LENGTH = 300
@@ -34,10 +34,11 @@ def dossier_search_key(
     """What the dossier search matches: name, receipt number, citizen ID and every
     party's name (``sync.forms.party_names``), folded.
 
-    Folding (lower case, no diacritics) lets "nguyen van" find "Nguyễn Văn".
+    Folding (``sync.text.search_key``: no diacritics, i = y, no apostrophes or hyphens,
+    spaces optional) lets "nguyen van" find "Nguyễn Văn" and "hmong" find "H'Mông".
     """
-    parts = (applicant_name, receipt_number, applicant_cccd, *party_names(parties))
-    return fold(" ".join(part for part in parts if part))[:SEARCH_KEY_LENGTH]
+    parts = (applicant_cccd, *party_names(parties))
+    return search_key(applicant_name, receipt_number, *parts)[:SEARCH_KEY_LENGTH]
 
 
 class Dossier(SyncRecord):

@@ -8,7 +8,7 @@ never sees, counts or touches commune B's dossiers, and B's ids answer 404.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,7 +33,14 @@ from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
 from server.sync.store import ServerFieldStore
-from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, AttachmentOwner, Channel, DossierStatus
+from sync.domain import (
+    CLOCK_RUNNING,
+    OPEN_STATUSES,
+    AttachmentOwner,
+    Channel,
+    DossierStatus,
+    can_transition,
+)
 from sync.forms import party_rows
 from sync.ids import new_id
 from sync.slips import (
@@ -45,7 +52,7 @@ from sync.slips import (
     appointment_hour,
     status_url,
 )
-from sync.text import fold
+from sync.text import fold, plain
 from sync.workdays import add_working_days, days_overdue, is_working_day
 
 PER_PAGE = 25
@@ -53,7 +60,9 @@ MAX_QUERY_LENGTH = 100
 MAX_REASON_LENGTH = 2000
 #: The default new appointment is the statutory time again, but never more than this.
 DEFAULT_APOLOGY_DAYS_CAP = 5
-SLIP_NUMBERS = ("01", "02", "03", "04", "05")
+#: The seven forms of Annex I of Circular 03/2025/TT-VPCP; 07 (the tracking log) is
+#: per period, not per dossier (``/dossiers/log.pdf``).
+SLIP_NUMBERS = ("01", "02", "03", "04", "05", "06")
 _ONE_DAY = timedelta(days=1)
 
 # ---------------------------------------------------------------------------------------
@@ -257,7 +266,7 @@ class DossierDetail:
     ratings: list[ServiceRating]
     audit: list[AuditLine]
     officers: dict[int, str] = field(default_factory=dict)  # id → full name
-    slips: dict[str, bool] = field(default_factory=dict)  # "01".."05" → available
+    slips: dict[str, bool] = field(default_factory=dict)  # "01".."06" → available
 
     @property
     def is_open(self) -> bool:
@@ -300,7 +309,8 @@ def available_slips(dossier: Dossier) -> dict[str, bool]:
         "02": DossierStatus.NEEDS_SUPPLEMENT.value in statuses,
         "03": DossierStatus.REFUSED.value in statuses,
         "04": bool(live_apologies(dossier)),
-        "05": True,
+        "05": DossierStatus.STOPPED.value in statuses,
+        "06": True,
     }
 
 
@@ -542,12 +552,110 @@ def record_verification(
     return dossier
 
 
+def stop_problems(dossier: Dossier, reason: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not can_transition(dossier.status, DossierStatus.STOPPED):
+        problems["dossier"] = (
+            "Chỉ dừng giải quyết được hồ sơ đang giải quyết "
+            "(only a dossier still being handled can be stopped)"
+        )
+    if not reason.strip():
+        problems["reason"] = "Cần nêu lý do dừng giải quyết (the reason is required)"
+    elif len(reason) > MAX_REASON_LENGTH:
+        problems["reason"] = (
+            f"Lý do dài quá {MAX_REASON_LENGTH} ký tự "
+            f"(the reason may have at most {MAX_REASON_LENGTH} characters)"
+        )
+    return problems
+
+
+def stop_processing(
+    session: Session,
+    scope: Scope,
+    dossier_id: str,
+    *,
+    reason: str,
+    officer: Officer,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> DossierEvent:
+    """Stop processing a dossier (form 05, Thông báo dừng giải quyết hồ sơ, Annex I of
+    Circular 03/2025/TT-VPCP): status ``stopped``, a timeline event carrying the reason
+    printed on the notice, an audit line.
+
+    Both writes go through the sync store, so they get a clock and a change number and
+    reach the commune's tablets (``stopped`` is final: it wins merges with concurrent
+    decisions, PROTOCOL.md §3).
+    """
+
+    dossier = get_dossier(session, scope, dossier_id)
+    scope.require(dossier.commune_id)
+    problems = stop_problems(dossier, reason)
+    if problems:
+        raise Invalid(
+            "Chưa dừng giải quyết được hồ sơ (the dossier cannot be stopped)", errors=problems
+        )
+    before = dossier.status.value
+    store = ServerFieldStore(session, dossier.commune_id)
+    store.server_write("dossier", dossier.id, {"status": DossierStatus.STOPPED.value})
+    event_id = new_id()
+    store.server_write(
+        "dossier_event",
+        event_id,
+        {
+            "dossier_id": dossier.id,
+            "kind": "status_changed",
+            "occurred_at": now.astimezone(UTC).isoformat(),
+            "officer_id": officer.id,
+            "from_status": before,
+            "to_status": DossierStatus.STOPPED.value,
+            "note": reason.strip(),
+            "data": {"form": "05"},
+        },
+    )
+    audit.record(
+        session,
+        "dossier.stop",
+        officer_id=officer.id,
+        commune_id=dossier.commune_id,
+        entity="dossier",
+        entity_id=dossier.id,
+        detail={"receipt_number": dossier.receipt_number, "from_status": before},
+        remote_addr=remote_addr,
+    )
+    session.flush()
+    session.refresh(dossier)
+    session.refresh(dossier, ["events"])
+    event = session.get(DossierEvent, event_id)
+    assert event is not None
+    return event
+
+
+def stop_details(dossier: Dossier) -> tuple[str, date]:
+    """(reason, day stopped) for slip 05."""
+    event = last_event_to(dossier, DossierStatus.STOPPED)
+    if event is None and dossier.status != DossierStatus.STOPPED:
+        raise NotFound("Hồ sơ không dừng giải quyết (processing was not stopped)")
+    when = event.occurred_at if event is not None else dossier.received_at
+    return (event.note if event is not None else ""), local_day(when)
+
+
+def committee_signer(session: Session, commune_id: int, officer_id: int | None) -> tuple[str, str]:
+    """(name, signature heading) of whoever signs slips 04 and 05: a leader if any."""
+    issuer = session.get(Officer, officer_id) if officer_id else None
+    if issuer is None or issuer.role != Role.COMMUNE_LEADER:
+        issuer = _leader_of(session, commune_id) or issuer
+    if issuer is None:
+        return "", "CHỦ TỊCH"
+    return issuer.full_name, signature_title(issuer)
+
+
 # ---------------------------------------------------------------------------------------
 # Slip data (what goes on paper, for sync.slips)
 # ---------------------------------------------------------------------------------------
 
 CHANNEL_LABELS = {
-    Channel.COUNTER: "Trực tiếp tại Bộ phận một cửa",
+    Channel.COUNTER: "Trực tiếp tại Trung tâm Phục vụ hành chính công",
     Channel.VILLAGE_VISIT: "Tiếp nhận lưu động tại thôn, bản",
     Channel.ONLINE: "Trực tuyến",
     Channel.POST: "Qua dịch vụ bưu chính công ích",
@@ -562,6 +670,7 @@ STATUS_LABELS = {
     DossierStatus.REJECTED: "Không giải quyết",
     DossierStatus.RESULT_RETURNED: "Đã trả kết quả",
     DossierStatus.WITHDRAWN: "Công dân rút hồ sơ",
+    DossierStatus.STOPPED: "Dừng giải quyết",
 }
 
 
@@ -617,14 +726,14 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
     )
 
 
-def _last_event_to(dossier: Dossier, status: DossierStatus) -> DossierEvent | None:
+def last_event_to(dossier: Dossier, status: DossierStatus) -> DossierEvent | None:
     matching = [e for e in _events(dossier) if e.to_status == status.value]
     return matching[-1] if matching else None
 
 
 def supplement_details(dossier: Dossier) -> tuple[list[str], str, date]:
     """(missing documents, reason, day asked) for slip 02."""
-    event = _last_event_to(dossier, DossierStatus.NEEDS_SUPPLEMENT)
+    event = last_event_to(dossier, DossierStatus.NEEDS_SUPPLEMENT)
     if event is None and dossier.status != DossierStatus.NEEDS_SUPPLEMENT:
         raise NotFound("Hồ sơ không có yêu cầu bổ sung (no supplement was requested)")
     missing = [
@@ -638,7 +747,7 @@ def supplement_details(dossier: Dossier) -> tuple[list[str], str, date]:
 
 def refusal_details(dossier: Dossier) -> tuple[str, date]:
     """(reason, day refused) for slip 03."""
-    event = _last_event_to(dossier, DossierStatus.REFUSED)
+    event = last_event_to(dossier, DossierStatus.REFUSED)
     if event is None and dossier.status != DossierStatus.REFUSED:
         raise NotFound("Hồ sơ không bị từ chối tiếp nhận (the dossier was not refused)")
     when = event.occurred_at if event is not None else dossier.received_at
@@ -669,7 +778,7 @@ def _leader_of(session: Session, commune_id: int) -> Officer | None:
 
 def signature_title(officer: Officer) -> str:
     """The signature heading of the apology: "CHỦ TỊCH", "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"…"""
-    title = fold(officer.title or "")
+    title = plain(officer.title or "")
     if title.startswith("pho chu tich"):
         return "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"
     if title.startswith("chu tich") or officer.role == Role.COMMUNE_LEADER:
@@ -679,27 +788,23 @@ def signature_title(officer: Officer) -> str:
 
 def apology_signer(session: Session, apology: DossierApology) -> tuple[str, str]:
     """(name, signature heading) of whoever signs slip 04: a leader if there is one."""
-    issuer = session.get(Officer, apology.officer_id) if apology.officer_id else None
-    if issuer is None or issuer.role != Role.COMMUNE_LEADER:
-        issuer = _leader_of(session, apology.commune_id) or issuer
-    if issuer is None:
-        return "", "CHỦ TỊCH"
-    return issuer.full_name, signature_title(issuer)
+    return committee_signer(session, apology.commune_id, apology.officer_id)
 
 
 _HANDOVER = {
-    DossierStatus.IN_PROGRESS.value: ("Bộ phận TN&TKQ", "Công chức chuyên môn"),
+    DossierStatus.IN_PROGRESS.value: ("Trung tâm PVHCC", "Công chức chuyên môn"),
     DossierStatus.NEEDS_SUPPLEMENT.value: ("Công chức chuyên môn", "Công dân (bổ sung hồ sơ)"),
     DossierStatus.APPROVED.value: ("Công chức chuyên môn", "Lãnh đạo UBND"),
     DossierStatus.REJECTED.value: ("Công chức chuyên môn", "Lãnh đạo UBND"),
-    DossierStatus.RESULT_RETURNED.value: ("Bộ phận TN&TKQ", "Công dân"),
-    DossierStatus.REFUSED.value: ("Bộ phận TN&TKQ", "Công dân"),
-    DossierStatus.WITHDRAWN.value: ("Bộ phận TN&TKQ", "Công dân"),
+    DossierStatus.RESULT_RETURNED.value: ("Trung tâm PVHCC", "Công dân"),
+    DossierStatus.REFUSED.value: ("Trung tâm PVHCC", "Công dân"),
+    DossierStatus.WITHDRAWN.value: ("Trung tâm PVHCC", "Công dân"),
+    DossierStatus.STOPPED.value: ("Công chức chuyên môn", "Công dân (thông báo dừng)"),
 }
 
 
 def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRow]:
-    """The hand-overs of slip 05, one per status change of the timeline."""
+    """The hand-overs of slip 06, one per status change of the timeline."""
     rows = []
     for event in _events(dossier):
         person = officers.get(event.officer_id, "") if event.officer_id else ""
@@ -708,7 +813,7 @@ def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRo
                 TimelineRow(
                     handed_at=event.occurred_at,
                     from_unit="Công dân",
-                    to_unit="Bộ phận TN&TKQ",
+                    to_unit="Trung tâm PVHCC",
                     from_person=dossier.applicant_name,
                     to_person=person,
                     result="Tiếp nhận",
@@ -721,7 +826,7 @@ def timeline_rows(dossier: Dossier, officers: dict[int, str]) -> list[TimelineRo
             rows.append(
                 TimelineRow(
                     handed_at=event.occurred_at,
-                    from_unit="Bộ phận TN&TKQ",
+                    from_unit="Trung tâm PVHCC",
                     to_unit="Công dân",
                     from_person=person,
                     to_person=dossier.applicant_name,
@@ -776,7 +881,7 @@ def log_commune(session: Session, scope: Scope, commune_id: int | None) -> Admin
 def log_rows(
     session: Session, scope: Scope, commune: AdminUnit, start: date, end: date
 ) -> list[LogRow]:
-    """Dossiers received by ``commune`` from ``start`` to ``end``, as rows of slip 06."""
+    """Dossiers received by ``commune`` from ``start`` to ``end``, as rows of slip 07."""
     stmt = (
         restrict(select(Dossier), Dossier.commune_id, narrow(scope, commune.id))
         .where(

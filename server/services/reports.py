@@ -49,6 +49,7 @@ from server.models import (
 )
 from server.scoping import Scope, SelectT, restrict
 from server.services.errors import Invalid, NotFound
+from server.services.sipas import SipasIndex, index_questions
 from sync.domain import CLOCK_RUNNING, DossierStatus, FeedbackStatus
 from sync.workdays import OFFICE_TZ, working_days_between
 
@@ -316,6 +317,8 @@ class CommuneRate:
     name: str  # "Xã Tả Van"
     short_name: str  # "Tả Van", for chart labels
     rate: Rate
+    #: The index of Decision 1001/QĐ-BNV per element (``server.services.sipas``).
+    sipas: SipasIndex = field(default_factory=SipasIndex)
 
 
 @dataclass
@@ -323,6 +326,8 @@ class Satisfaction:
     total: Rate
     by_commune: list[CommuneRate]
     by_month: list[tuple[str, Rate]]
+    #: The index of Decision 1001/QĐ-BNV per element, over the scope and period.
+    sipas: SipasIndex = field(default_factory=SipasIndex)
 
 
 def _likert_ids(form: SurveyForm) -> frozenset[str]:
@@ -357,13 +362,20 @@ def satisfaction(session: Session, scope: Scope, period: Period) -> Satisfaction
         SurveyResponse.collected_at < period.ends_before,
     )
     forms: dict[int, frozenset[str]] = {}
+    elements: dict[int, dict[str, str]] = {}
     total = Rate()
     per_commune: dict[int, Rate] = defaultdict(Rate)
     per_month = {ym: Rate() for ym in period.months()}
+    sipas_total = SipasIndex()
+    sipas_commune: dict[int, SipasIndex] = defaultdict(SipasIndex)
     for commune_id, form_id, collected_at, answers in session.execute(stmt):
         if form_id not in forms:
             form = session.get(SurveyForm, form_id)
             forms[form_id] = _likert_ids(form) if form is not None else frozenset()
+            elements[form_id] = index_questions(form.questions) if form is not None else {}
+        if elements[form_id]:
+            sipas_total.add(answers or {}, elements[form_id])
+            sipas_commune[commune_id].add(answers or {}, elements[form_id])
         values = likert_answers(answers or {}, forms[form_id])
         if not values:
             continue
@@ -376,7 +388,7 @@ def satisfaction(session: Session, scope: Scope, period: Period) -> Satisfaction
     units = {c.id: c for c in communes_in_scope(session, scope)}
     by_commune = sorted(
         (
-            CommuneRate(cid, units[cid].full_name, units[cid].name, rate)
+            CommuneRate(cid, units[cid].full_name, units[cid].name, rate, sipas_commune[cid])
             for cid, rate in per_commune.items()
             if cid in units
         ),
@@ -386,6 +398,7 @@ def satisfaction(session: Session, scope: Scope, period: Period) -> Satisfaction
         total=total,
         by_commune=by_commune,
         by_month=[(f"{m:02d}/{y}", rate) for (y, m), rate in per_month.items()],
+        sipas=sipas_total,
     )
 
 

@@ -57,7 +57,7 @@ from server.services.reports import (
     likert_answers,
     narrow,
 )
-from sync.text import fold
+from sync.text import plain
 from sync.workdays import OFFICE_TZ
 
 QUESTION_TYPES = ("likert5", "yes_no", "single_choice", "multiple_choice", "number", "text")
@@ -78,7 +78,7 @@ _VALUE_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
 def slug(text: str, limit: int = MAX_KEY) -> str:
     """ "Khảo sát hài lòng 2026" → "khao-sat-hai-long-2026"."""
-    return "-".join(re.findall(r"[a-z0-9]+", fold(text)))[:limit].strip("-")
+    return "-".join(re.findall(r"[a-z0-9]+", plain(text)))[:limit].strip("-")
 
 
 # ---------------------------------------------------------------------------------------
@@ -206,6 +206,24 @@ def build_questions(rows: list[QuestionInput]) -> tuple[list[dict[str, Any]], di
     elif len(questions) > MAX_QUESTIONS:
         errors["questions"] = f"Tối đa {MAX_QUESTIONS} câu hỏi (at most {MAX_QUESTIONS})"
     return questions, errors
+
+
+#: Keys the editor does not show but a question keeps when edited: the element of
+#: Decision 1001/QĐ-BNV it measures and whether it is the element's index question
+#: (``server.services.sipas``), and the dossier link of a text question.
+MARKERS = ("element", "index", "link")
+
+
+def keep_markers(old: list[Any], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``new`` with the markers of the same-id questions of ``old`` (same type only)."""
+    before = {str(q.get("id")): q for q in old or [] if isinstance(q, dict)}
+    out = []
+    for question in new:
+        previous = before.get(str(question.get("id")))
+        if previous is not None and previous.get("type") == question.get("type"):
+            question = {**question, **{k: previous[k] for k in MARKERS if k in previous}}
+        out.append(question)
+    return out
 
 
 def _check_titles(title_vi: str, title_en: str, errors: dict[str, str]) -> tuple[str, str]:
@@ -405,6 +423,7 @@ def save_form(
     errors.update(problems)
     if errors:
         raise Invalid("Phiếu khảo sát chưa hợp lệ (the survey form is not valid)", errors=errors)
+    questions = keep_markers(form.questions, questions)
     if form.status == FormStatus.DRAFT:
         form.title_vi, form.title_en, form.questions = vi, en, questions
         session.flush()

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 
 from server.auth.context import current_scope
 from server.extensions import db_session
-from server.services import reports
+from server.services import reports, sipas
 from server.services.errors import Invalid
 from server.web import charts
 from server.web.access import LEADERS, roles_required
@@ -52,6 +52,7 @@ def index() -> Any:
         procedure_id=procedure_id,
         all_communes=reports.communes_in_scope(session, scope),
         procedures=reports.procedures_for_filter(session),
+        sipas_elements=[(key, en if english else vi) for key, vi, en in sipas.ELEMENTS],
         monthly_chart=charts.monthly_chart(data.dossiers.by_month),
         procedure_chart=charts.procedure_chart(data.dossiers.top_procedures, english=english),
         satisfaction_chart=charts.satisfaction_chart(data.satisfaction),

@@ -35,7 +35,7 @@ from server.web.args import arg_date, arg_int
 from server.web.formatting import vn_date
 from server.web.nav import nav_item
 from sync import slips
-from sync.domain import DossierStatus
+from sync.domain import DossierStatus, can_transition
 from sync.workdays import days_overdue
 
 bp = Blueprint("web_dossiers", __name__, url_prefix="/dossiers")
@@ -52,6 +52,23 @@ class ApologyForm(FlaskForm):
         validators=[DataRequired(), Length(max=service.MAX_REASON_LENGTH)],
     )
     new_due_date = DateField(lazy_gettext("Ngày hẹn trả mới"), validators=[DataRequired()])
+
+
+class StopForm(FlaskForm):
+    reason = TextAreaField(
+        lazy_gettext("Lý do dừng giải quyết"),
+        validators=[DataRequired(), Length(max=service.MAX_REASON_LENGTH)],
+    )
+
+
+def _show_errors(form: FlaskForm, error: Invalid) -> None:
+    """A service's problems beside their fields, the others as messages."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
 
 
 def _filters() -> service.DossierListFilter:
@@ -123,8 +140,40 @@ def detail(dossier_id: str) -> Any:
         new_apology=request.args.get("new_apology"),
         can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
         can_correct=current_user.role in APOLOGY_ROLES and corrections.correctable(detail.dossier),
+        can_stop=current_user.role in APOLOGY_ROLES
+        and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
     )
+
+
+@bp.route("/<dossier_id>/stop", methods=["GET", "POST"])
+@roles_required(APOLOGY_ROLES)
+def stop(dossier_id: str) -> Any:
+    """Stop processing (form 05 of Circular 03/2025/TT-VPCP), then print the notice."""
+    session = db_session()
+    scope = current_scope()
+    dossier = service.get_dossier(session, scope, dossier_id)
+    form = StopForm()
+    if form.validate_on_submit():
+        try:
+            service.stop_processing(
+                session,
+                scope,
+                dossier.id,
+                reason=form.reason.data or "",
+                officer=current_user,
+                now=datetime.now(UTC),
+                remote_addr=request.remote_addr,
+            )
+        except Invalid as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân."), "ok")
+            return redirect(url_for(".detail", dossier_id=dossier.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("dossiers/stop.html", form=form, dossier=dossier), status
 
 
 @bp.route("/<dossier_id>/correct", methods=["GET", "POST"])
@@ -218,12 +267,7 @@ def apology(dossier_id: str) -> Any:
             )
         except Invalid as error:
             db.session.rollback()
-            for name, message in error.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    flash(message, "error")
+            _show_errors(form, error)
         else:
             db.session.commit()
             flash(gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả."), "ok")
@@ -259,7 +303,7 @@ def _public_base_url() -> str:
     return str(current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
 
 
-@bp.get("/<dossier_id>/slips/<any('01','02','03','04','05'):number>.pdf")
+@bp.get("/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf")
 @login_required
 def slip(dossier_id: str, number: str) -> Any:
     session = db_session()
@@ -286,6 +330,13 @@ def slip(dossier_id: str, number: str) -> Any:
             title,
             issued_on=reports.local_day(chosen.issued_at),
         )
+    elif number == "05":
+        reason, stopped_on = service.stop_details(dossier)
+        event = service.last_event_to(dossier, DossierStatus.STOPPED)
+        signer, title = service.committee_signer(
+            session, dossier.commune_id, event.officer_id if event is not None else None
+        )
+        pdf = slips.stop_notice(office, data, reason, signer, title, issued_on=stopped_on)
     else:
         rows = service.timeline_rows(dossier, service.all_officer_names(session, dossier))
         pdf = slips.control_sheet(office, data, rows, lead_agency=office.people_committee)

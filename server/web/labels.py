@@ -20,26 +20,31 @@ DOSSIER_STATUS = {
     DossierStatus.REJECTED: lazy_gettext("Không giải quyết"),
     DossierStatus.RESULT_RETURNED: lazy_gettext("Đã trả kết quả"),
     DossierStatus.WITHDRAWN: lazy_gettext("Đã rút hồ sơ"),
+    DossierStatus.STOPPED: lazy_gettext("Dừng giải quyết"),
 }
 
 #: What a citizen reads on the public page, in plain words.
 PUBLIC_STATUS = {
     DossierStatus.RECEIVED: lazy_gettext("Hồ sơ đã được tiếp nhận và đang chờ xử lý."),
     DossierStatus.NEEDS_SUPPLEMENT: lazy_gettext(
-        "Hồ sơ cần bổ sung giấy tờ. Mời ông/bà liên hệ Bộ phận một cửa của xã."
+        "Hồ sơ cần bổ sung giấy tờ. Mời ông/bà liên hệ Trung tâm Phục vụ hành chính công của xã."
     ),
     DossierStatus.REFUSED: lazy_gettext(
         "Hồ sơ không được tiếp nhận. Lý do ghi trong phiếu từ chối ông/bà đã nhận."
     ),
     DossierStatus.IN_PROGRESS: lazy_gettext("Hồ sơ đang được cán bộ giải quyết."),
     DossierStatus.APPROVED: lazy_gettext(
-        "Hồ sơ đã giải quyết xong. Mời ông/bà đến Bộ phận một cửa nhận kết quả."
+        "Hồ sơ đã giải quyết xong. Mời ông/bà đến Trung tâm Phục vụ hành chính công nhận kết quả."
     ),
     DossierStatus.REJECTED: lazy_gettext(
-        "Hồ sơ không được giải quyết. Mời ông/bà đến Bộ phận một cửa nhận văn bản trả lời."
+        "Hồ sơ không được giải quyết. Mời ông/bà đến Trung tâm Phục vụ hành chính công nhận "
+        "văn bản trả lời."
     ),
     DossierStatus.RESULT_RETURNED: lazy_gettext("Ông/bà đã nhận kết quả. Xin cảm ơn."),
     DossierStatus.WITHDRAWN: lazy_gettext("Hồ sơ đã được rút theo đề nghị của ông/bà."),
+    DossierStatus.STOPPED: lazy_gettext(
+        "Hồ sơ đã dừng giải quyết. Lý do ghi trong thông báo dừng giải quyết ông/bà đã nhận."
+    ),
 }
 
 #: Colour class of a status badge.
@@ -52,10 +57,11 @@ STATUS_TONE = {
     DossierStatus.REJECTED: "muted",
     DossierStatus.RESULT_RETURNED: "ok",
     DossierStatus.WITHDRAWN: "muted",
+    DossierStatus.STOPPED: "muted",
 }
 
 CHANNEL = {
-    Channel.COUNTER: lazy_gettext("Tại bộ phận một cửa"),
+    Channel.COUNTER: lazy_gettext("Tại Trung tâm Phục vụ hành chính công"),
     Channel.VILLAGE_VISIT: lazy_gettext("Lưu động tại thôn, bản"),
     Channel.ONLINE: lazy_gettext("Trực tuyến"),
     Channel.POST: lazy_gettext("Bưu chính công ích"),
@@ -176,8 +182,9 @@ SLIPS = {
     "01": lazy_gettext("Giấy tiếp nhận và hẹn trả kết quả"),
     "02": lazy_gettext("Phiếu yêu cầu bổ sung hồ sơ"),
     "03": lazy_gettext("Phiếu từ chối tiếp nhận"),
-    "04": lazy_gettext("Phiếu xin lỗi và hẹn lại ngày trả"),
-    "05": lazy_gettext("Phiếu kiểm soát quá trình giải quyết"),
+    "04": lazy_gettext("Văn bản xin lỗi và đề nghị gia hạn"),
+    "05": lazy_gettext("Thông báo dừng giải quyết hồ sơ"),
+    "06": lazy_gettext("Phiếu kiểm soát quá trình giải quyết"),
 }
 
 

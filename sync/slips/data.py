@@ -26,7 +26,13 @@ def status_url(public_base_url: str, receipt_number: str, check_code: str = "") 
 
 @dataclass(frozen=True)
 class Office:
-    """The commune's one-stop office (Bộ phận tiếp nhận và trả kết quả)."""
+    """The commune's one-stop: its Public Administrative Service Centre.
+
+    Since 1 July 2025 the one-stop of a commune is the commune's "Trung tâm Phục vụ hành
+    chính công" (Decree 118/2025/NĐ-CP on the one-stop mechanism, which replaced Decree
+    61/2018/NĐ-CP and 107/2021/NĐ-CP), with reception points where the province sets
+    them up; the slips it issues are the forms of Annex I of Circular 03/2025/TT-VPCP.
+    """
 
     #: Kind and name of the commune, lower-case kind: "xã Tả Van", "phường Sa Pa".
     commune_kind_name: str
@@ -43,9 +49,15 @@ class Office:
         return f"UBND {self.commune_kind_name.upper()}"
 
     @property
+    def authority_lines(self) -> tuple[str, str]:
+        """The People's Committee as issuing body: ("ỦY BAN NHÂN DÂN", "XÃ TẢ VAN")."""
+        return "ỦY BAN NHÂN DÂN", self.commune_kind_name.upper()
+
+    @property
     def desk(self) -> str:
-        """The office named in running text: "Bộ phận tiếp nhận và trả kết quả xã Tả Van"."""
-        return f"Bộ phận tiếp nhận và trả kết quả {self.commune_kind_name}"
+        """The centre named in running text:
+        "Trung tâm Phục vụ hành chính công xã Tả Van"."""
+        return f"Trung tâm Phục vụ hành chính công {self.commune_kind_name}"
 
     @property
     def people_committee(self) -> str:
@@ -67,7 +79,7 @@ class Applicant:
 
 @dataclass(frozen=True)
 class DossierSlipData:
-    """One dossier as printed on slips 01 to 05."""
+    """One dossier as printed on slips 01 to 06."""
 
     receipt_number: str  # mã hồ sơ / số biên nhận, e.g. "08305-2603-00042"
     procedure_name: str  # tên thủ tục hành chính
@@ -79,7 +91,7 @@ class DossierSlipData:
     received_at: datetime  # timezone-aware; printed in office time (UTC+7)
     due_date: date  # ngày hẹn trả kết quả
     officer_name: str  # người tiếp nhận hồ sơ
-    channel_label: str  # "Trực tiếp tại Bộ phận một cửa", "Lưu động tại thôn", …
+    channel_label: str  # "Trực tiếp tại Trung tâm Phục vụ hành chính công", "Lưu động tại thôn", …
     fee_vnd: int | None  # phí, lệ phí; 0 = free, None = not applicable / not known
     status_url: str  # see :func:`status_url`
     #: Statutory processing time in working days; None = computed from the dates.
@@ -88,6 +100,11 @@ class DossierSlipData:
     copies: int = 1
     #: Where the citizen collects the result; "" = the office's own desk.
     result_place: str = ""
+    #: The official dossier code (mã hồ sơ, Circular 03/2025/TT-VPCP) once the
+    #: province's one-stop information system has issued it; "" until then. It cannot
+    #: be issued offline (see PROTOCOL.md "Dossier code"), so the receipt number, issued
+    #: offline and never changed, is always printed and this one beside it when known.
+    official_code: str = ""
     #: The procedure form's parties and facts (``sync.forms.party_rows``):
     #: (label, [(field label, value)]), e.g. ("Bên nữ", [("Họ, chữ đệm và tên", "…")]).
     parties: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()
@@ -121,10 +138,10 @@ class DossierSlipData:
 
 @dataclass(frozen=True)
 class TimelineRow:
-    """One hand-over of the dossier, a row of slip 05 (phiếu kiểm soát)."""
+    """One hand-over of the dossier, a row of slip 06 (phiếu kiểm soát)."""
 
     handed_at: datetime  # timezone-aware
-    from_unit: str  # bên giao: "Bộ phận TN&TKQ xã Tả Van"
+    from_unit: str  # bên giao: "Trung tâm PVHCC xã Tả Van"
     to_unit: str  # bên nhận: "Công chức Tư pháp - Hộ tịch"
     from_person: str = ""
     to_person: str = ""
@@ -139,7 +156,7 @@ class TimelineRow:
 
 @dataclass(frozen=True)
 class LogRow:
-    """One dossier in the tracking log (slip 06, sổ theo dõi hồ sơ)."""
+    """One dossier in the tracking log (slip 07, sổ theo dõi hồ sơ)."""
 
     receipt_number: str
     procedure_name: str

@@ -20,7 +20,7 @@ SERIF = "DejaVuSerif"
 SERIF_BOLD = "DejaVuSerif-Bold"
 SERIF_ITALIC = "DejaVuSerif-Italic"
 SERIF_BOLD_ITALIC = "DejaVuSerif-BoldItalic"
-#: The condensed cut, for the many narrow columns of the tracking log (slip 06).
+#: The condensed cut, for the many narrow columns of the tracking log (slip 07).
 CONDENSED = "DejaVuSerifCondensed"
 CONDENSED_BOLD = "DejaVuSerifCondensed-Bold"
 CONDENSED_ITALIC = "DejaVuSerifCondensed-Italic"

@@ -1,8 +1,10 @@
-"""Slips 01 to 05 of the one-stop mechanism, on A5 portrait.
+"""Slips 01 to 06 of the one-stop mechanism, on A5 portrait.
 
-Wording follows the forms annexed to Circular 01/2018/TT-VPCP (guiding Decree
-61/2018/NĐ-CP, as amended by Decree 107/2021/NĐ-CP); the dotted fill-ins are replaced by
-the dossier's data.
+Wording follows the forms of Annex I of Circular 03/2025/TT-VPCP (15 September 2025),
+which guides Decree 118/2025/NĐ-CP (9 June 2025) on the one-stop mechanism; the dotted
+fill-ins are replaced by the dossier's data. Forms 01 to 03 and 06 are headed by the
+commune's Public Administrative Service Centre (Trung tâm Phục vụ hành chính công),
+forms 04 and 05 by the People's Committee that handles the dossier and signs them.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from sync.workdays import OFFICE_TZ, effective_receipt_day, working_days_between
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 TITLE_02 = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
 TITLE_03 = "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
-TITLE_04 = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
-TITLE_05 = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
+TITLE_04 = "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"
+TITLE_05 = "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
+TITLE_06 = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
 
 APPLICANT = "NGƯỜI NỘP HỒ SƠ"
 RECEIVER = "NGƯỜI TIẾP NHẬN HỒ SƠ"
@@ -73,6 +76,19 @@ def _procedure(data: DossierSlipData) -> str:
     if data.procedure_code:
         code = " " + fmt.nobreak(f"(mã TTHC: {fmt.x(data.procedure_code)})")
     return f"<b>{fmt.x(data.procedure_name)}</b>{code}"
+
+
+def codes(data: DossierSlipData) -> str:
+    """Markup of the dossier's codes: the official code (Circular 03/2025/TT-VPCP) with
+    the receipt number beside it once issued, else the receipt number, which stands as
+    the dossier's code until then (PROTOCOL.md "Dossier code")."""
+    receipt = f"<b>{fmt.x(data.receipt_number)}</b>"
+    if not data.official_code:
+        return f"Mã hồ sơ: {receipt}"
+    return (
+        f"Mã hồ sơ: <b>{fmt.x(data.official_code)}</b><br/>"
+        f"Số biên nhận tại xã: {fmt.nobreak(receipt)}"
+    )
 
 
 def _contact_lines(styles: Styles, data: DossierSlipData) -> list[Flowable]:
@@ -121,7 +137,7 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
     width = A5_SLIP.width
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 01", issued_on or _received_on(data))
-    story += title(s, TITLE_01, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_01, codes(data))
 
     who: list[Flowable] = [
         Paragraph(f"{fmt.x(office.desk)} tiếp nhận hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body),
@@ -219,11 +235,11 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
             f"hồ sơ bằng mã QR hoặc tại: {fmt.x(data.status_url)}",
             s.note,
         ),
-        Spacer(1, 6),
+        Spacer(1, 3 if data.parties else 6),
     ]
-    story.append(
-        keep(signatures(s, [Signer(APPLICANT, a.name), Signer(RECEIVER, data.officer_name)]))
-    )
+    # The parties block takes lines: a shorter signing space keeps the slip on one page.
+    signers = [Signer(APPLICANT, a.name), Signer(RECEIVER, data.officer_name)]
+    story.append(keep(signatures(s, signers, space=28 if data.parties else 40)))
     return _pdf(story, "Mẫu số 01", TITLE_01.capitalize(), data)
 
 
@@ -242,7 +258,7 @@ def supplement_slip(
     s = Styles(A5_SLIP)
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 02", issued_on or _received_on(data))
-    story += title(s, TITLE_02, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_02, codes(data))
     story.append(Paragraph(f"Hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body))
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
     story += _contact_lines(s, data)
@@ -275,7 +291,7 @@ def refusal_slip(
     s = Styles(A5_SLIP)
     a = data.applicant
     story: list[Flowable] = heading(office, s, "Mẫu số 03", issued_on or _received_on(data))
-    story += title(s, TITLE_03, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
+    story += title(s, TITLE_03, codes(data))
     story.append(
         Paragraph(f"{fmt.x(office.desk)} tiếp nhận hồ sơ của: <b>{fmt.x(a.name)}</b>", s.body)
     )
@@ -301,6 +317,53 @@ def refusal_slip(
 # --- Mẫu 04 -------------------------------------------------------------------------------
 
 
+def _signer_block(styles: Styles, signer_title: str, signer_name: str, desk: str) -> Flowable:
+    recipients = Paragraph(
+        f"<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>- {fmt.x(desk)};<br/>- Lưu: VT.",
+        styles.note,
+    )
+    return signatures(
+        styles,
+        [
+            [recipients],
+            Signer(
+                "<br/>".join(fmt.x(line) for line in signer_title.upper().splitlines()),
+                signer_name,
+                "(Ký, ghi rõ họ tên và đóng dấu)",
+            ),
+        ],
+    )
+
+
+def _letter_opening(
+    s: Styles,
+    office: Office,
+    data: DossierSlipData,
+    form_no: str,
+    form_title: str,
+    issued_on: date | None,
+) -> list[Flowable]:
+    """The committee's letter to the citizen (forms 04, 05) up to the appointed date."""
+    story: list[Flowable] = heading(
+        office, s, form_no, issued_on or _today(), by_committee=True, number="……/……"
+    )
+    story += title(s, form_title, codes(data))
+    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(data.applicant.name)}</b>", s.body))
+    story += _contact_lines(s, data)
+    story.append(
+        Paragraph(
+            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
+            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
+            s.justify,
+        )
+    )
+    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
+    story.append(
+        Paragraph(f"Thời hạn trả kết quả đã hẹn: {_due_text(data.appointment_date)}", s.body)
+    )
+    return story
+
+
 def apology_slip(
     office: Office,
     data: DossierSlipData,
@@ -311,70 +374,89 @@ def apology_slip(
     *,
     issued_on: date | None = None,
 ) -> bytes:
-    """Mẫu số 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả.
+    """Mẫu số 04: Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết.
 
-    ``signer_title`` is the heading of the signature, e.g. "CHỦ TỊCH" or
-    "KT. CHỦ TỊCH\\nPHÓ CHỦ TỊCH" (a newline starts a second line). ``issued_on``
-    defaults to today in office time.
+    Under Decree 118/2025/NĐ-CP the authority that will be late apologises in writing
+    and asks the citizen to extend the time limit to ``new_due_date`` (form 04 of Annex
+    I, Circular 03/2025/TT-VPCP; it replaced the apology with a new appointment of
+    Circular 01/2018/TT-VPCP). ``signer_title`` is the heading of the signature, e.g.
+    "CHỦ TỊCH" or "KT. CHỦ TỊCH\\nPHÓ CHỦ TỊCH" (a newline starts a second line).
+    ``issued_on`` defaults to today in office time.
     """
     s = Styles(A5_SLIP)
-    a = data.applicant
     issuer = office.people_committee
-    story: list[Flowable] = heading(office, s, "Mẫu số 04", issued_on or _today())
-    story += title(s, TITLE_04, f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b>")
-    story.append(Paragraph(f"Kính gửi: Ông/Bà <b>{fmt.x(a.name)}</b>", s.body))
+    story = _letter_opening(s, office, data, "Mẫu số 04", TITLE_04, issued_on)
     story.append(
         Paragraph(
-            f"{fmt.x(fmt.day_month_year(_received_on(data))).capitalize()}, "
-            f"{fmt.x(office.desk)} đã tiếp nhận hồ sơ của Ông/Bà.",
-            s.justify,
-        )
-    )
-    story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
-    story.append(Paragraph(f"Ngày hẹn trả kết quả: {_due_text(data.due_date)}", s.body))
-    story.append(
-        Paragraph(
-            f"Tuy nhiên đến nay, {fmt.x(issuer)} chưa trả kết quả giải quyết hồ sơ của Ông/Bà "
-            "đúng hẹn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.",
+            f"Tuy nhiên đến nay, {fmt.x(issuer)} chưa giải quyết xong hồ sơ của Ông/Bà "
+            "đúng thời hạn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.",
             s.justify,
         )
     )
     story.append(Paragraph(f"Lý do: {fmt.x(reason)}", s.justify))
     story.append(
         Paragraph(
-            f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {fmt.x(issuer)} xin lỗi Ông/Bà vì "
-            "sự bất tiện này.",
-            s.justify,
+            f"{fmt.x(issuer)} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị Ông/Bà đồng ý "
+            f"gia hạn thời gian giải quyết hồ sơ đến <b>{_due_text(new_due_date)}</b>.",
+            s.body,
         )
     )
     story.append(
         Paragraph(
-            f"{fmt.x(issuer)} sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào "
-            f"<b>{_due_text(new_due_date)}</b>.",
+            f"{fmt.x(issuer)} sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà trong thời hạn "
+            "được gia hạn. Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.",
             s.justify,
         )
     )
-    story.append(Paragraph("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", s.body))
     story.append(Spacer(1, 6))
-    recipients = Paragraph(
-        "<b><i>Nơi nhận:</i></b><br/>- Như trên;<br/>- Lưu: Bộ phận TN&amp;TKQ.", s.note
-    )
-    sign = signatures(
-        s,
-        [
-            [recipients],
-            Signer(
-                "<br/>".join(fmt.x(line) for line in signer_title.upper().splitlines()),
-                signer_name,
-                "(Ký, ghi rõ họ tên và đóng dấu)",
-            ),
-        ],
-    )
-    story.append(keep(sign))
+    story.append(keep(_signer_block(s, signer_title, signer_name, office.desk)))
     return _pdf(story, "Mẫu số 04", TITLE_04.capitalize(), data)
 
 
 # --- Mẫu 05 -------------------------------------------------------------------------------
+
+
+def stop_notice(
+    office: Office,
+    data: DossierSlipData,
+    reason: str,
+    signer_name: str,
+    signer_title: str,
+    *,
+    issued_on: date | None = None,
+) -> bytes:
+    """Mẫu số 05: Thông báo dừng giải quyết hồ sơ (new in Circular 03/2025/TT-VPCP).
+
+    The authority that handles the dossier stops processing it and tells the citizen
+    why, in writing; the dossier's status becomes ``stopped``, which is final.
+    ``signer_title`` as for :func:`apology_slip`; ``issued_on`` defaults to today.
+    """
+    s = Styles(A5_SLIP)
+    issuer = office.people_committee
+    story = _letter_opening(s, office, data, "Mẫu số 05", TITLE_05, issued_on)
+    story.append(
+        Paragraph(
+            f"{fmt.x(issuer)} thông báo dừng giải quyết hồ sơ nêu trên của Ông/Bà với lý do "
+            "cụ thể như sau:",
+            s.justify,
+        )
+    )
+    story.append(Paragraph(fmt.x(reason) or "…………………………", s.quote))
+    story.append(
+        Paragraph(
+            f"Ông/Bà liên hệ {fmt.x(office.desk)} để nhận lại hồ sơ, giấy tờ đã nộp (nếu "
+            "có) và được hướng dẫn."
+            + (f" Số điện thoại: {fmt.nobreak(fmt.x(office.phone))}." if office.phone else ""),
+            s.justify,
+        )
+    )
+    story.append(Paragraph("Xin thông báo để Ông/Bà được biết./.", s.body))
+    story.append(Spacer(1, 6))
+    story.append(keep(_signer_block(s, signer_title, signer_name, office.desk)))
+    return _pdf(story, "Mẫu số 05", TITLE_05.capitalize(), data)
+
+
+# --- Mẫu 06 -------------------------------------------------------------------------------
 
 
 def control_sheet(
@@ -386,15 +468,14 @@ def control_sheet(
     coordinating_agencies: str = "",
     issued_on: date | None = None,
 ) -> bytes:
-    """Mẫu số 05: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-over."""
+    """Mẫu số 06: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-over."""
     s = Styles(A5_SLIP)
     width = A5_SLIP.width
-    story: list[Flowable] = heading(office, s, "Mẫu số 05", issued_on or _received_on(data))
+    story: list[Flowable] = heading(office, s, "Mẫu số 06", issued_on or _received_on(data))
     story += title(
         s,
-        TITLE_05,
-        f"Mã hồ sơ: <b>{fmt.x(data.receipt_number)}</b><br/>"
-        "<i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>",
+        TITLE_06,
+        f"{codes(data)}<br/><i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>",
     )
     story.append(Paragraph(f"Hồ sơ của: <b>{fmt.x(data.applicant.name)}</b>", s.body))
     story.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
@@ -460,4 +541,4 @@ def control_sheet(
         repeat_rows=1,
     )
     story.append(table)
-    return _pdf(story, "Mẫu số 05", TITLE_05.capitalize(), data)
+    return _pdf(story, "Mẫu số 06", TITLE_06.capitalize(), data)

@@ -43,7 +43,8 @@ A4_LANDSCAPE: tuple[float, float] = landscape(A4)
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
-DESK_TITLE = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
+#: The commune's one-stop (Decree 118/2025/NĐ-CP): its Public Administrative Service Centre.
+DESK_TITLE = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
 SIGN_HINT = "(Ký và ghi rõ họ tên)"
 #: reportlab's default padding inside a page frame, on each side.
 FRAME_PADDING = 6.0
@@ -183,27 +184,47 @@ def _fit_size(text: str, font: str, width: float, preferred: float) -> float:
     return min(preferred, round(width / natural - 0.05, 1)) if natural else preferred
 
 
-def heading(office: Office, styles: Styles, form_no: str, on: date) -> list[Flowable]:
-    """'Mẫu số 0X', then the two-column heading with the place and date line."""
+def heading(
+    office: Office,
+    styles: Styles,
+    form_no: str,
+    on: date,
+    *,
+    by_committee: bool = False,
+    number: str = "",
+) -> list[Flowable]:
+    """'Mẫu số 0X', then the two-column heading with the place and date line.
+
+    The issuing body on the left is the commune's centre under its People's Committee
+    ("UBND XÃ TẢ VAN / TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"), or, with ``by_committee``,
+    the committee itself ("ỦY BAN NHÂN DÂN / XÃ TẢ VAN": forms 04 and 05, which the
+    authority that handles the dossier signs). ``number`` adds the "Số: …" line under it.
+    """
     page = styles.page
     left_w = page.width * 0.43
     right_w = page.width - left_w
     h = page.heading_pt
 
-    authority_size = _fit_size(office.authority, SERIF, left_w - 4, h)
+    upper, lower = office.authority_lines if by_committee else (office.authority, DESK_TITLE)
+    authority_size = _fit_size(upper, SERIF, left_w - 4, h)
     authority = Paragraph(
-        fmt.x(office.authority),
+        fmt.x(upper),
         ParagraphStyle("authority", parent=styles.heading, fontSize=authority_size),
     )
     desk_style = ParagraphStyle("desk", parent=styles.heading, fontName=SERIF_BOLD)
-    desk_text = DESK_TITLE
-    if stringWidth(DESK_TITLE, SERIF_BOLD, h) > left_w - 4:
-        desk_text = "BỘ PHẬN TIẾP NHẬN<br/>VÀ TRẢ KẾT QUẢ"
-    left = [
+    desk_text = fmt.x(lower)
+    if stringWidth(lower, SERIF_BOLD, h) > left_w - 4 and lower == DESK_TITLE:
+        desk_text = "TRUNG TÂM PHỤC VỤ<br/>HÀNH CHÍNH CÔNG"
+    elif stringWidth(lower, SERIF_BOLD, h) > left_w - 4:
+        desk_style.fontSize = _fit_size(lower, SERIF_BOLD, left_w - 4, h)
+    left: list[Flowable] = [
         authority,
         Paragraph(f"<b>{desk_text}</b>", desk_style),
         HRFlowable(width="38%", thickness=0.6, color=colors.black, spaceBefore=3, spaceAfter=0),
     ]
+    if number:
+        left.append(Spacer(1, h * 0.5))
+        left.append(Paragraph(fmt.x(f"Số: {number}"), styles.heading))
 
     national_size = _fit_size(NATIONAL_TITLE, SERIF_BOLD, right_w - 2, h)
     national = ParagraphStyle("national", parent=styles.heading, fontName=SERIF_BOLD)

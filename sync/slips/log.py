@@ -1,4 +1,5 @@
-"""Slip 06, Sổ theo dõi hồ sơ: the tracking log of the dossiers received over a period.
+"""Slip 07 (Annex I of Circular 03/2025/TT-VPCP), Sổ theo dõi hồ sơ: the tracking log of
+the dossiers received over a period.
 
 A4 landscape, one row per dossier, set in DejaVu Serif Condensed so that the thirteen
 columns of the circular fit; the table header is repeated on every page and every page
@@ -29,7 +30,7 @@ from sync.slips.layout import (
 )
 from sync.workdays import OFFICE_TZ
 
-TITLE_06 = "SỔ THEO DÕI HỒ SƠ"
+TITLE_07 = "SỔ THEO DÕI HỒ SƠ"
 
 #: (header, share of the table width). "Trả kết quả" spans the two columns after it.
 _COLUMNS: tuple[tuple[str, float], ...] = (
@@ -67,7 +68,7 @@ def tracking_log(
     keeper_name: str = "",
     issued_on: date | None = None,
 ) -> bytes:
-    """Mẫu số 06: Sổ theo dõi hồ sơ from ``period_start`` to ``period_end`` (inclusive).
+    """Mẫu số 07: Sổ theo dõi hồ sơ from ``period_start`` to ``period_end`` (inclusive).
 
     ``rows`` are printed in the given order, numbered from 1. ``issued_on`` (the date
     line) defaults to today in office time.
@@ -79,13 +80,13 @@ def tracking_log(
     width = A4_LOG.width
     on = issued_on or datetime.now(OFFICE_TZ).date()
 
-    story: list[Flowable] = heading(office, s, "Mẫu số 06", on)
+    story: list[Flowable] = heading(office, s, "Mẫu số 07", on)
     period = (
         f"Từ {fmt.day_month_year(period_start)} đến {fmt.day_month_year(period_end)}"
         if period_start != period_end
         else fmt.day_month_year(period_start).capitalize()
     )
-    story.append(Paragraph(f"<b>{TITLE_06}</b>", s.title))
+    story.append(Paragraph(f"<b>{TITLE_07}</b>", s.title))
     story.append(Paragraph(f"{fmt.x(office.desk)}<br/><i>{fmt.x(period)}</i>", s.subtitle))
 
     headers = [Paragraph(text, head) for text, _share in _COLUMNS]
@@ -160,7 +161,7 @@ def tracking_log(
     return build_pdf(
         A4_LOG,
         story,
-        title=f"Mẫu số 06 - Sổ theo dõi hồ sơ - {office.commune_kind_name}",
+        title=f"Mẫu số 07 - Sổ theo dõi hồ sơ - {office.commune_kind_name}",
         subject=label,
         footer=footer,
     )

@@ -55,7 +55,7 @@ def test_leader_dashboard_search_and_apology(desktop: Page, demo_site: DemoSite)
     screenshot(page, "04-overdue")
     receipt = rows.first.locator("td").first.inner_text().strip()
     rows.first.locator("text=Lập phiếu xin lỗi").click()
-    expect(page.locator("h1")).to_contain_text("Phiếu xin lỗi")
+    expect(page.locator("h1")).to_contain_text("Văn bản xin lỗi")
     assert page.input_value("input[name=new_due_date]")  # prefilled working day
     page.fill("textarea[name=reason]", "Cần xác minh thêm tại thôn, bản nên chưa kịp trả kết quả.")
     screenshot(page, "05-apology-form")
@@ -88,6 +88,13 @@ def test_province_dashboard(desktop: Page, demo_site: DemoSite) -> None:
     expect(page.locator("#chart-satisfaction svg.pygal-chart")).to_be_visible()
     assert page.locator("#chart-satisfaction svg .bar rect").count() == 6
     screenshot(page, "07-dashboard-province")
+    # The index of Decision 1001/QĐ-BNV: five elements and the overall index, per commune.
+    table = page.locator("#sipas-table")
+    table.scroll_into_view_if_needed()
+    expect(table).to_be_visible()
+    assert table.locator("thead th").count() == 7
+    assert table.locator("tbody tr").count() == 7  # six communes and the total
+    screenshot(page, "07b-dashboard-sipas")
     page.select_option("select[name=period]", "this_month")
     page.click("form.filters button[type=submit]")
     expect(page.locator("select[name=period]")).to_have_value("this_month")

@@ -320,15 +320,22 @@ def test_feedback_workflow(seeded: Seeded) -> None:
 def test_survey_form_and_responses(seeded: Seeded) -> None:
     s = seeded.session
     form = s.scalars(select(SurveyForm)).one()
-    assert (form.key, form.version, form.status) == ("hai-long-2026", 1, FormStatus.PUBLISHED)
+    # The default form: the five elements of Decision 1001/QĐ-BNV.
+    key = ("hai-long-qd-1001-bnv", 1, FormStatus.PUBLISHED)
+    assert (form.key, form.version, form.status) == key
     assert len(form.communes) == 6
-    assert len(form.questions) == 12
+    assert len(form.questions) == 14
     types = Counter(q["type"] for q in form.questions)
-    assert types["likert5"] >= 6 and types["yes_no"] >= 2
-    assert types["single_choice"] == 1 and types["text"] == 1
+    assert types["likert5"] == 9 and types["yes_no"] == 1
+    assert types["single_choice"] == 1 and types["text"] == 3
+    indexed = {q["element"]: q["id"] for q in form.questions if q.get("index")}
+    assert set(indexed) == {"access", "procedure", "officer", "result", "feedback"}
     ids = {q["id"] for q in form.questions}
-    assert len(ids) == 12
-    likert = {q["id"] for q in form.questions if q["type"] == "likert5"}
+    assert len(ids) == 14
+    # Asked of everybody; the feedback element only of those who gave feedback.
+    likert = {
+        q["id"] for q in form.questions if q["type"] == "likert5" and q["element"] != "feedback"
+    }
     responses = s.scalars(select(SurveyResponse)).all()
     village_commune = dict(
         s.execute(

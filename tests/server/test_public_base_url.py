@@ -90,7 +90,7 @@ def test_slips_link_to_the_public_address_or_else_to_the_request_host(
     assert links == [f"http://localhost/tra-cuu/{number}?k={code}"]
     # Set: the citizens' address, whatever address the request came to.
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://dichvucong.laocai.gov.vn/motcua")
-    for slip in ("01", "05"):
+    for slip in ("01", "06"):
         response = client.get(f"/dossiers/{dossier.id}/slips/{slip}.pdf")
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert links[1:] == [f"https://dichvucong.laocai.gov.vn/motcua/tra-cuu/{number}?k={code}"] * 2

@@ -18,9 +18,21 @@ from sync.domain import (
 S = DossierStatus
 
 
-def test_returned_and_withdrawn_and_refused_are_terminal() -> None:
-    assert {S.RESULT_RETURNED, S.WITHDRAWN, S.REFUSED} == TERMINAL_STATUSES
+def test_returned_withdrawn_refused_and_stopped_are_terminal() -> None:
+    assert {S.RESULT_RETURNED, S.WITHDRAWN, S.REFUSED, S.STOPPED} == TERMINAL_STATUSES
     assert not can_transition(S.RESULT_RETURNED, S.IN_PROGRESS)
+    assert not can_transition(S.STOPPED, S.IN_PROGRESS)
+
+
+def test_processing_can_be_stopped_only_while_the_dossier_is_open() -> None:
+    """Form 05 (Thông báo dừng giải quyết hồ sơ, Annex I of Circular 03/2025/TT-VPCP) is
+    sent while the dossier is being handled; a decided or closed dossier cannot stop."""
+    assert {s for s in DossierStatus if can_transition(s, S.STOPPED)} == {
+        S.RECEIVED,
+        S.NEEDS_SUPPLEMENT,
+        S.IN_PROGRESS,
+    }
+    assert S.STOPPED not in OPEN_STATUSES
 
 
 def test_every_status_is_reachable_from_received() -> None:

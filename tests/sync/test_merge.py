@@ -145,6 +145,32 @@ def test_g6_stale_status_cannot_undo_returned_result() -> None:
     assert lost.kept_value == "result_returned"
 
 
+def test_g6_stopped_is_final_and_beats_a_concurrent_decision() -> None:
+    """Processing stopped (form 05, Circular 03/2025/TT-VPCP) is final like a withdrawal:
+    a tablet that approved offline, concurrently, loses, and its write is kept as a
+    conflict a person can overturn."""
+    state = created()
+    base = {"status": state.clocks["status"]}
+    stop = plan_operation(DOSSIER, state, op({"status": "stopped"}, "000000002000a", base=base))
+    assert isinstance(stop, Accepted), stop
+    state = apply_plan(state, stop)
+    approve = plan_operation(DOSSIER, state, op({"status": "approved"}, "000000003000b", base=base))
+    assert isinstance(approve, Accepted)
+    assert approve.writes == {}
+    (lost,) = approve.lost
+    assert (lost.kept_value, lost.lost_value, lost.reason) == (
+        "stopped",
+        "approved",
+        "stale_status",
+    )
+    # Sequentially, nothing follows a stop.
+    after = plan_operation(
+        DOSSIER, state, op({"status": "in_progress"}, "000000004000a", base=dict(state.clocks))
+    )
+    assert isinstance(after, Refused)
+    assert after.reason is Reason.INVALID_TRANSITION
+
+
 def test_g6_sequential_status_must_follow_the_state_machine() -> None:
     state = created()
     plan = plan_operation(

@@ -19,7 +19,7 @@ from kivy.uix.screenmanager import Screen
 from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_datetime
 from mobile.app.viewmodels.base import UserError
-from mobile.app.viewmodels.slips import prepare_receipt_export
+from mobile.app.viewmodels.slips import prepare_receipt_export, prepare_stop_notice_export
 from mobile.drafts import Drafted
 from mobile.security import VaultError
 from mobile.store import StoreError
@@ -147,6 +147,19 @@ class BaseScreen(Screen):  # type: ignore[misc]
             return
         try:
             job = prepare_receipt_export(self.ctx, dossier_id)
+        except UserError as error:
+            self.fail(error)
+            return
+        self.exporting = True
+        self.ok(self.t("slip.exporting"))
+        in_background(job.write, self._receipt_exported)
+
+    def export_stop_notice(self, dossier_id: str) -> None:
+        """Write ``exports/stop-<number>.pdf`` (form 05), like :meth:`export_receipt`."""
+        if self.exporting:
+            return
+        try:
+            job = prepare_stop_notice_export(self.ctx, dossier_id)
         except UserError as error:
             self.fail(error)
             return

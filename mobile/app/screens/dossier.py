@@ -30,6 +30,7 @@ from mobile.app.viewmodels.dossier import (
 from mobile.app.viewmodels.intake import FormField
 from mobile.app.widgets import Field, FormPopup, texture_from_bytes
 from mobile.photos import FetchResult, PhotoFetcher, PhotoState, WantedPhoto
+from sync.domain import DossierStatus
 from sync.engine import SyncReport
 
 __all__ = ["DossierScreen"]
@@ -43,6 +44,8 @@ class DossierScreen(BaseScreen):
     server_label = StringProperty("")
     on_server = BooleanProperty(False)
     can_apologise = BooleanProperty(False)
+    #: The dossier's processing was stopped: form 05 can be exported.
+    stopped = BooleanProperty(False)
     can_correct = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -99,6 +102,7 @@ class DossierScreen(BaseScreen):
         self.on_server = header.on_server
         self.server_label = header.on_server_label
         self.can_apologise = model.is_overdue()
+        self.stopped = model.status is DossierStatus.STOPPED
         self.can_correct = model.can_correct()
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
         box = self.ids.actions
@@ -309,6 +313,11 @@ class DossierScreen(BaseScreen):
     def export_pdf(self) -> None:
         if self.model is not None:
             self.export_receipt(self.model.dossier_id)
+
+    def export_stop(self) -> None:
+        """Form 05 of a stopped dossier (Circular 03/2025/TT-VPCP)."""
+        if self.model is not None:
+            self.export_stop_notice(self.model.dossier_id)
 
     def _changed(self) -> None:
         self.render()

@@ -58,10 +58,11 @@ ACTION_ORDER = (
     S.RESULT_RETURNED,
     S.REFUSED,
     S.WITHDRAWN,
+    S.STOPPED,
 )
 #: These need a written reason: it goes on the slip the citizen receives.
-REASON_REQUIRED = frozenset({S.NEEDS_SUPPLEMENT, S.REFUSED, S.REJECTED})
-DANGEROUS = frozenset({S.REFUSED, S.REJECTED, S.WITHDRAWN})
+REASON_REQUIRED = frozenset({S.NEEDS_SUPPLEMENT, S.REFUSED, S.REJECTED, S.STOPPED})
+DANGEROUS = frozenset({S.REFUSED, S.REJECTED, S.WITHDRAWN, S.STOPPED})
 #: Photos the screen can decode (Kivy's image providers), by extension.
 IMAGE_EXTENSIONS = frozenset({"jpg", "png", "gif", "bmp", "webp", "tif", "tiff"})
 #: The placeholder's headline for each state of a photo being fetched.

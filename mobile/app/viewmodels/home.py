@@ -28,7 +28,7 @@ from sync.domain import (
     FeedbackStatus,
 )
 from sync.forms import party_names
-from sync.text import fold
+from sync.text import fold, search_key
 from sync.workdays import days_overdue, due_date
 
 __all__ = ["BUCKETS", "BucketView", "HomeModel", "effective_due", "feedback_due"]
@@ -257,9 +257,10 @@ class HomeModel:
             }
             self._all = [
                 (
-                    fold(
-                        f"{d.get('receipt_number') or ''} {d.get('applicant_name') or ''} "
-                        f"{sealed.get(str(d['id']), '')}"
+                    search_key(
+                        d.get("receipt_number"),
+                        d.get("applicant_name"),
+                        sealed.get(str(d["id"]), ""),
                     ),
                     d,
                 )

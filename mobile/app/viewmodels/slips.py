@@ -38,16 +38,20 @@ __all__ = [
     "CHANNEL_LABELS",
     "ReceiptExport",
     "SlipUnavailable",
+    "StopNoticeExport",
     "export_receipt",
     "office_of",
     "prepare_receipt_export",
+    "prepare_stop_notice_export",
     "receipt_filename",
     "receipt_slip_data",
+    "stop_notice_filename",
+    "stop_reason",
 ]
 
 #: How a dossier came in, as printed on the slips (the server's wording, word for word).
 CHANNEL_LABELS = {
-    Channel.COUNTER.value: "Trực tiếp tại Bộ phận một cửa",
+    Channel.COUNTER.value: "Trực tiếp tại Trung tâm Phục vụ hành chính công",
     Channel.VILLAGE_VISIT.value: "Tiếp nhận lưu động tại thôn, bản",
     Channel.ONLINE.value: "Trực tuyến",
     Channel.POST.value: "Qua dịch vụ bưu chính công ích",
@@ -74,7 +78,7 @@ def _text(value: Any) -> str | None:
 
 
 def office_of(tablet: Tablet) -> Office:
-    """The commune's one-stop office, as ``office_for`` on the server."""
+    """The commune's Public Administrative Service Centre, as ``office_for`` on the server."""
     from sync.slips import Office
 
     registration = tablet.registration
@@ -215,3 +219,67 @@ def prepare_receipt_export(ctx: AppContext, dossier_id: str) -> ReceiptExport:
 def export_receipt(ctx: AppContext, dossier_id: str) -> Path:
     """Slip 01 of the dossier as ``exports/receipt-<receipt number>.pdf``; its path."""
     return prepare_receipt_export(ctx, dossier_id).write()
+
+
+# -- slip 05, Thông báo dừng giải quyết hồ sơ ---------------------------------------------------
+
+
+def stop_notice_filename(receipt_number: str) -> str:
+    """``stop-02965-2603-00042.pdf``."""
+    return "stop-" + receipt_filename(receipt_number).removeprefix("receipt-")
+
+
+def stop_reason(tablet: Tablet, dossier_id: str) -> tuple[str, str | None]:
+    """(reason, ISO time) of the last move to ``stopped`` on the dossier's timeline."""
+    stops = [
+        e
+        for e in tablet.timeline(dossier_id)
+        if e.get("kind") == "status_changed" and e.get("to_status") == "stopped"
+    ]
+    if not stops:
+        raise SlipUnavailable("slip.not_stopped")
+    last = stops[-1]
+    return str(last.get("note") or ""), _text(last.get("occurred_at"))
+
+
+@dataclass(frozen=True)
+class StopNoticeExport(ReceiptExport):
+    """Slip 05 of a stopped dossier, ready to be drawn and written off the UI thread.
+
+    The tablet prints it unsigned: the committee's leader signs the paper (the server's
+    copy names the leader, who is not among the tablet's pulled records).
+    """
+
+    reason: str = ""
+    stopped_at: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return stop_notice_filename(self.data.receipt_number)
+
+    def pdf(self) -> bytes:
+        tr = self.ctx.tr
+        use_bundled_fonts()
+        try:
+            from sync.slips import FontNotFoundError, stop_notice
+            from sync.slips.fmt import local
+        except ImportError as error:
+            raise UserError(tr("slip.no_reportlab")) from error
+        moment = parse_iso_datetime(self.stopped_at)
+        issued_on = local(moment).date() if moment is not None and moment.tzinfo else None
+        try:
+            return stop_notice(
+                self.office, self.data, self.reason, "", "CHỦ TỊCH", issued_on=issued_on
+            )
+        except FontNotFoundError as error:
+            raise UserError(tr("slip.no_fonts")) from error
+
+
+def prepare_stop_notice_export(ctx: AppContext, dossier_id: str) -> StopNoticeExport:
+    """Read what slip 05 needs from the store (on the UI thread)."""
+    try:
+        reason, stopped_at = stop_reason(ctx.tablet, dossier_id)
+    except SlipUnavailable as error:
+        raise UserError(ctx.tr(error.key)) from error
+    receipt = prepare_receipt_export(ctx, dossier_id)
+    return StopNoticeExport(ctx, receipt.office, receipt.data, reason, stopped_at)

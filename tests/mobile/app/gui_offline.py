@@ -319,6 +319,32 @@ def test_a_late_dossier_gets_an_apology(h: Harness, world: World) -> None:
     assert world.ctx.tablet.store.count_records("dossier_apology") == 1
 
 
+def test_processing_stopped_and_its_notice_exported(h: Harness, world: World) -> None:
+    """Form 05 of Circular 03/2025/TT-VPCP: stop with a reason, then export the notice."""
+    h.app.go("home")
+    home = h.screen("home")
+    h.tap_text("Quá hạn\n", exact=False)
+    h.tap(h.row(home.ids.rows, world.ids["late2"]))
+    screen = h.screen("dossier")
+    assert not screen.stopped and screen.ids.export_stop.parent.height == 0
+    h.tap_text("Dừng giải quyết (mẫu 05)", screen)
+    popup = _popup(h)  # the reason is required (tests/mobile/app/test_dossier.py)
+    h.type(popup.field("note"), "Công dân có đơn đề nghị dừng giải quyết")
+    h.tap(popup.ids.ok)
+    h.wait(lambda: popup.parent is None, what="the dialog to close")
+    dossier = world.ctx.tablet.dossier(world.ids["late2"])
+    assert dossier is not None and dossier["status"] == "stopped"
+    assert screen.status_text == "Trạng thái: Dừng giải quyết"
+    assert screen.stopped
+    h.frames(3)
+    assert screen.ids.export_stop.parent.height > 0
+    h.screenshot("11b-dossier-stopped")
+    target = Path(screen.ctx.data_dir) / "exports" / f"stop-{dossier['receipt_number']}.pdf"
+    h.tap(screen.ids.export_stop)
+    h.wait(lambda: target.is_file() and not screen.exporting, what="the stop notice")
+    assert target.read_bytes().startswith(b"%PDF") and not h.app.snack_error
+
+
 def test_feedback_recorded_and_answered(h: Harness, world: World) -> None:
     h.tap(h.app.root.ids.nav_feedback)
     screen = h.screen("feedback")

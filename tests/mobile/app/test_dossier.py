@@ -40,7 +40,27 @@ def test_actions_follow_the_state_machine(ctx: AppContext) -> None:
         "needs_supplement",
         "refused",
         "rejected",
+        "stopped",
     }
+
+
+def test_processing_can_be_stopped_with_a_reason(ctx: AppContext) -> None:
+    """Form 05 (Thông báo dừng giải quyết hồ sơ, Circular 03/2025/TT-VPCP): the tablet
+    offers the step, asks for the reason printed on the notice, and nothing follows."""
+    dossier_id = ctx.tablet.create_dossier(3, "Sùng Thị Mai")
+    model = DossierModel(ctx, dossier_id)
+    (stop,) = [a for a in model.actions() if a.status == "stopped"]
+    assert stop.label == "Dừng giải quyết (mẫu 05)" and stop.danger and stop.needs_reason
+    with pytest.raises(UserError, match="Cần ghi lý do"):
+        model.apply("stopped")
+    assert model.apply("stopped", "Công dân có đơn đề nghị dừng giải quyết") == (
+        "Đã lưu: Dừng giải quyết"
+    )
+    assert model.status is DossierStatus.STOPPED
+    assert model.actions() == []
+    events = ctx.tablet.timeline(dossier_id)
+    assert events[-1]["to_status"] == "stopped"
+    assert events[-1]["note"] == "Công dân có đơn đề nghị dừng giải quyết"
 
 
 def test_follow_up_to_the_result_returned(ctx: AppContext) -> None:

@@ -21,6 +21,7 @@ from mobile.app.viewmodels.slips import (
     export_receipt,
     office_of,
     prepare_receipt_export,
+    prepare_stop_notice_export,
     receipt_filename,
     receipt_slip_data,
 )
@@ -234,3 +235,27 @@ def test_the_tablets_pdf_is_the_servers_byte_for_byte(
         assert "25.000 đồng" in text and world.a.officer.full_name in text
     finally:
         ctx.close()
+
+
+def test_a_stopped_dossier_exports_form_05_with_its_reason(
+    make_ctx: Callable[..., AppContext], fake_server: FakeServer
+) -> None:
+    """The tablet prints the same stop notice (form 05, Circular 03/2025/TT-VPCP) as
+    the server, with the reason recorded on the timeline; before a stop there is none."""
+    _with_province(fake_server)
+    ctx = make_ctx(physical=fixed_clock())
+    dossier_id = _received_at_the_counter(ctx)
+    with pytest.raises(UserError, match="không dừng giải quyết"):
+        prepare_stop_notice_export(ctx, dossier_id)
+    reason = "Công dân có đơn đề nghị dừng giải quyết hồ sơ"
+    ctx.tablet.change_status(dossier_id, "stopped", reason)
+    path = prepare_stop_notice_export(ctx, dossier_id).write()
+    number = str(ctx.tablet.dossier(dossier_id)["receipt_number"])  # type: ignore[index]
+    assert path == ctx.data_dir / "exports" / f"stop-{number}.pdf"
+    text = " ".join(pdf_text(path).split())
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text
+    assert "Mẫu số 05" in text
+    assert number in text
+    assert "Giàng A Páo" in text
+    assert reason in text
+    assert "ỦY BAN NHÂN DÂN" in text and "XÃ TẢ VAN" in text

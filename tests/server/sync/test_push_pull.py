@@ -496,3 +496,30 @@ def test_supplement_stops_the_clock_over_sync(
     session.refresh(dossier)
     assert dossier.due_date == date(2026, 6, 3)
     assert dossier.status == "in_progress"
+
+
+def test_stopped_travels_both_ways_and_beats_a_concurrent_approval(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """Processing stopped (form 05, Circular 03/2025/TT-VPCP) over real HTTP: a tablet
+    pushes it, it is pulled back as a final status, and a concurrent offline approval
+    from the same base loses to it as a ``stale_status`` conflict (PROTOCOL.md §3)."""
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    assert tablet_a.push_one(create)["o"] == "applied"
+    base = {"status": create["t"]}
+    stop = tablet_a.op("dossier", dossier_id, {"status": "stopped"}, base=base)
+    assert tablet_a.push_one(stop)["o"] == "applied"
+    approve = tablet_a.op("dossier", dossier_id, {"status": "approved"}, base=base)
+    result = tablet_a.push_one(approve)
+    assert result["o"] == "conflict"
+    session.expire_all()
+    dossier = session.get(Dossier, dossier_id)
+    assert dossier is not None and dossier.status.value == "stopped"
+    changes, _cursor = tablet_a.pull_all()
+    [conflict_id] = result["x"]
+    conflict = latest(changes, "sync_conflict", conflict_id)["f"]
+    assert (conflict["reason"], conflict["kept_value"], conflict["lost_value"]) == (
+        "stale_status",
+        "stopped",
+        "approved",
+    )

@@ -152,6 +152,9 @@ def test_g9_no_token_is_401(tablet_a: Tablet) -> None:
     [
         ("X-Motcua-Protocol", "0", "protocol"),
         ("X-Motcua-Schema", "0", "schema"),
+        # Schema 6 added the dossier status "stopped" (form 05, Circular 03/2025/TT-VPCP):
+        # an app of schema 5 could not show or merge it, so it must update first.
+        ("X-Motcua-Schema", "5", "schema"),
         ("X-Motcua-App", "0.0.9", "0.0.9"),
     ],
 )

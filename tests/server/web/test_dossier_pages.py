@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,7 +18,7 @@ from server.services.reports import office_today
 from sync.domain import DossierStatus
 from sync.workdays import OFFICE_TZ, is_working_day
 from tests.server.conftest import World, add_dossier
-from tests.server.web.helpers import log_in, overdue_dossier, working_days_ago
+from tests.server.web.helpers import csrf_token, log_in, overdue_dossier, working_days_ago
 
 
 @pytest.fixture
@@ -75,7 +77,29 @@ def test_search_key_follows_every_write(
     scope = Scope(None)
     found = list_dossiers(session, scope, DossierListFilter(q="do thi hang"), today=office_today())
     assert [row.dossier.id for row in found.items] == [dossier.id]
-    assert search_terms("  Nguyễn   VĂN ") == ["nguyen", "van"]
+    # i = y and no hyphens, as sync.text folds names (Lý = Lí, H'Mông = Hmông).
+    assert search_terms("  Nguyễn   VĂN ") == ["nguien", "van"]
+    assert search_terms("Lý H'Mông") == ["li", "hmong"]
+
+
+def test_search_finds_names_spelt_another_way(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    """i/y, apostrophes, spaces and tone placement (sync.text) in the admin web's search."""
+    mi = add_dossier(session, world.a, world.procedure, name="Sùng Thị Mỷ")
+    hoa = add_dossier(session, world.a, world.procedure, name="Vì Thị Hoà")
+    session.commit()
+    log_in(client, world.system_admin)
+    for query, wanted in (
+        ("sung thi mi", mi),
+        ("sungthimỉ", mi),
+        ("vi thi hòa", hoa),
+        ("vì thị hoà", hoa),
+    ):
+        html = client.get("/dossiers", query_string={"q": query}).get_data(as_text=True)
+        assert wanted.receipt_number in html, query
+        other = hoa if wanted is mi else mi
+        assert other.receipt_number not in html, query
 
 
 def test_filters_status_overdue_due_today_period(
@@ -162,7 +186,7 @@ def test_unknown_dossier_is_404(client: FlaskClient, world: World) -> None:
     assert "Không tìm thấy" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("number", ["01", "05"])
+@pytest.mark.parametrize("number", ["01", "06"])
 def test_slips_for_every_dossier(
     client: FlaskClient, world: World, session: Session, number: str
 ) -> None:
@@ -184,9 +208,9 @@ def test_supplement_refusal_and_apology_slips_need_their_event(
     dossier = add_dossier(session, world.a, world.procedure)
     session.commit()
     log_in(client, world.a.officer)
-    for number in ("02", "03", "04"):
+    for number in ("02", "03", "04", "05"):
         assert client.get(f"/dossiers/{dossier.id}/slips/{number}.pdf").status_code == 404
-    assert client.get(f"/dossiers/{dossier.id}/slips/06.pdf").status_code == 404
+    assert client.get(f"/dossiers/{dossier.id}/slips/07.pdf").status_code == 404
     for status, number in (
         (DossierStatus.NEEDS_SUPPLEMENT, "02"),
         (DossierStatus.REFUSED, "03"),
@@ -256,3 +280,55 @@ def test_apology_events_show_on_timeline(
     assert "Chưa có phiếu xin lỗi" in html
     events = session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id))
     assert [e.kind for e in events] == ["received"]
+
+
+def test_stop_processing_changes_the_status_syncs_and_prints_form_05(
+    client: FlaskClient, world: World, session: Session, tmp_path: Path
+) -> None:
+    """Form 05 of Circular 03/2025/TT-VPCP: the officer stops processing with a reason;
+    the status becomes ``stopped`` through the sync store (a clock and a change number,
+    so tablets pull it), a timeline event carries the reason, and the notice prints it."""
+    dossier = add_dossier(session, world.a, world.procedure)
+    session.commit()
+    before_seq = dossier.seq
+    log_in(client, world.a.officer)
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f"/dossiers/{dossier.id}/stop" in page
+    assert client.get(f"/dossiers/{dossier.id}/stop").status_code == 200
+    token = csrf_token(client, f"/dossiers/{dossier.id}/stop")
+    empty = client.post(f"/dossiers/{dossier.id}/stop", data={"reason": "  ", "csrf_token": token})
+    assert empty.status_code == 422
+    reason = "Công dân có đơn đề nghị dừng giải quyết hồ sơ ngày 16/3/2026."
+    done = client.post(f"/dossiers/{dossier.id}/stop", data={"reason": reason, "csrf_token": token})
+    assert done.status_code == 302
+    session.expire_all()
+    stored = session.get(Dossier, dossier.id)
+    assert stored is not None
+    assert stored.status is DossierStatus.STOPPED
+    assert stored.seq > before_seq
+    assert "status" in stored.field_clocks
+    (event,) = [e for e in stored.events if e.to_status == "stopped"]
+    assert event.note == reason
+    assert event.from_status == "received"
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "dossier.stop"))
+    # The detail page offers the notice, no second stop.
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f"/dossiers/{dossier.id}/slips/05.pdf" in page
+    assert 'id="stop-processing"' not in page
+    pdf = client.get(f"/dossiers/{dossier.id}/slips/05.pdf?download=1")
+    assert pdf.status_code == 200
+    assert f"{dossier.receipt_number}-mau-05.pdf" in pdf.headers["Content-Disposition"]
+    path = tmp_path / "05.pdf"
+    path.write_bytes(pdf.data)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text
+    assert reason in text
+    # A stopped dossier cannot be stopped again.
+    again = client.post(
+        f"/dossiers/{dossier.id}/stop", data={"reason": reason, "csrf_token": token}
+    )
+    assert again.status_code == 422

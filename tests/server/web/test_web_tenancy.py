@@ -36,8 +36,10 @@ COVERED = {
     ("GET", "/dossiers/<dossier_id>"),
     ("GET", "/dossiers/<dossier_id>/apology"),
     ("POST", "/dossiers/<dossier_id>/apology"),
+    ("GET", "/dossiers/<dossier_id>/stop"),
+    ("POST", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/verification"),
-    ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05'):number>.pdf"),
+    ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf"),
     ("GET", "/dossiers/<dossier_id>/attachments/<attachment_id>"),
     ("GET", "/tra-cuu"),
     ("GET", "/tra-cuu/<receipt_number>"),
@@ -151,7 +153,7 @@ def test_dossier_pages_follow_the_commune(
             urls = [
                 f"/dossiers/{dossier.id}",
                 f"/dossiers/{dossier.id}/slips/01.pdf",
-                f"/dossiers/{dossier.id}/slips/05.pdf",
+                f"/dossiers/{dossier.id}/slips/06.pdf",
             ]
             for url in urls:
                 response = client.get(url)

@@ -1,4 +1,5 @@
-"""The six one-stop slips: real Vietnamese text in the PDF, page sizes, QR, pagination.
+"""The seven one-stop slips of Circular 03/2025/TT-VPCP, Annex I: real Vietnamese text in
+the PDF, page sizes, QR, pagination.
 
 Each test renders page 1 to ``test-artifacts/slips/*.png`` (gitignored) for a person to
 look at; the text checks go through ``pdftotext`` (poppler-utils), which is also what
@@ -29,6 +30,7 @@ from sync.slips import (
     refusal_slip,
     register_fonts,
     status_url,
+    stop_notice,
     supplement_slip,
     tracking_log,
 )
@@ -92,7 +94,7 @@ def make_data(**changes: object) -> DossierSlipData:
         "received_at": RECEIVED_AT,
         "due_date": due_date(RECEIVED_AT, 5),
         "officer_name": "Vàng Seo Phử",
-        "channel_label": "Trực tiếp tại Bộ phận một cửa",
+        "channel_label": "Trực tiếp tại Trung tâm Phục vụ hành chính công",
         "fee_vnd": 50_000,
         "status_url": status_url("https://motcua.laocai.gov.vn/", RECEIPT),
     }
@@ -151,9 +153,18 @@ def assert_size(actual: tuple[float, float], expected: tuple[float, float]) -> N
     assert actual == pytest.approx(expected, abs=0.2)
 
 
-def assert_heading(text: str, form_no: str) -> None:
-    assert "UBND XÃ TẢ VAN" in text
-    assert "BỘ PHẬN TIẾP NHẬN" in text
+def assert_heading(text: str, form_no: str, *, committee: bool = False) -> None:
+    """The commune's centre (Decree 118/2025/NĐ-CP) heads forms 01-03, 06 and 07; the
+    People's Committee, which signs them, heads forms 04 and 05."""
+    if committee:
+        assert "ỦY BAN NHÂN DÂN" in text
+        assert "XÃ TẢ VAN" in text
+        assert "TRUNG TÂM PHỤC VỤ" not in text
+    else:
+        assert "UBND XÃ TẢ VAN" in text
+        assert "TRUNG TÂM PHỤC VỤ" in text
+        assert "HÀNH CHÍNH CÔNG" in text
+    assert "BỘ PHẬN TIẾP NHẬN" not in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
     assert form_no in text
@@ -193,6 +204,8 @@ def test_01_receipt_slip(tmp_path: Path) -> None:
     )
     assert "05 ngày làm việc" in text
     assert "50.000 đồng" in text
+    assert "Trung tâm Phục vụ hành chính công xã Tả Van tiếp nhận hồ sơ của" in flat(text)
+    assert "Mã kiểm tra" not in text  # no check code given, none printed
     assert "NGƯỜI NỘP HỒ SƠ" in text
     assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
     assert "(Ký và ghi rõ họ tên)" in text
@@ -201,6 +214,31 @@ def test_01_receipt_slip(tmp_path: Path) -> None:
     assert b"/Subtype /Image" in pdf
     assert_only_dejavu(pdf)
     render(pdf, "mau-01-giay-tiep-nhan")
+
+
+def test_01_prints_the_parties_the_check_code_and_both_codes(tmp_path: Path) -> None:
+    """The hooks of slip 01: every party of the procedure (here both spouses of a
+    marriage registration), the citizen's check code under the QR code, and the
+    official dossier code beside the receipt number once the province issued it."""
+    data = make_data(
+        procedure_name="Đăng ký kết hôn",
+        procedure_code="1.000894",
+        parties=[
+            ("Bên nam", [("Họ, chữ đệm và tên", "Giàng A Páo"), ("Số CCCD", "010099001234")]),
+            ("Bên nữ", [("Họ, chữ đệm và tên", "Lò Thị Mỷ"), ("Số CCCD", "010301005678")]),
+        ],
+        check_code="K7M2Q9",
+        official_code="000.00.21.H37-260312-0007",
+    )
+    pdf = receipt_slip(OFFICE, data)
+    assert pdf_info(pdf, tmp_path)[0] == 1  # still one A5 page
+    text = flat(pdf_text(pdf, tmp_path))
+    for value in ("Giàng A Páo", "010099001234", "Lò Thị Mỷ", "010301005678"):
+        assert value in text
+    assert "Mã kiểm tra: K7M-2Q9" in text
+    assert "Mã hồ sơ: 000.00.21.H37-260312-0007" in text
+    assert f"Số biên nhận tại xã: {RECEIPT}" in text
+    render(pdf, "mau-01-ket-hon-hai-ben")
 
 
 def test_01_is_reproducible_and_the_status_url_is_printed(tmp_path: Path) -> None:
@@ -281,7 +319,9 @@ def test_03_refusal_slip(tmp_path: Path) -> None:
     render(pdf, "mau-03-tu-choi")
 
 
-def test_04_apology_slip(tmp_path: Path) -> None:
+def test_04_apology_asks_for_an_extension(tmp_path: Path) -> None:
+    """Form 04 of Circular 03/2025/TT-VPCP apologises and asks the citizen to extend
+    the time limit (the 2018 form only set a new appointment)."""
     pdf = apology_slip(
         OFFICE,
         make_data(),
@@ -297,25 +337,67 @@ def test_04_apology_slip(tmp_path: Path) -> None:
     assert_size(size, A5)
     text = pdf_text(pdf, tmp_path)
     flat_text = flat(text)
-    assert_heading(text, "Mẫu số 04")
-    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    assert_heading(text, "Mẫu số 04", committee=True)
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in flat_text
+    assert "Số: ……/……" in text
     assert "Tả Van, ngày 20 tháng 3 năm 2026" in text
     assert "Kính gửi: Ông/Bà Hoàng Thị Thu Hương" in text
-    assert "Ngày hẹn trả kết quả: ngày 19 tháng 3 năm 2026" in flat_text
-    assert "ngày 26 tháng 3 năm 2026 (Thứ Năm)" in flat_text
+    assert "Thời hạn trả kết quả đã hẹn: ngày 19 tháng 3 năm 2026" in flat_text
+    assert (
+        "đề nghị Ông/Bà đồng ý gia hạn thời gian giải quyết hồ sơ đến ngày 26 tháng 3 năm "
+        "2026 (Thứ Năm)" in flat_text
+    )
     assert "Ủy ban nhân dân xã Tả Van xin lỗi Ông/Bà" in flat_text
+    assert "Phải xác minh thông tin cư trú của người mẹ" in flat_text
+    assert "Nơi nhận:" in text
     assert "KT. CHỦ TỊCH" in text
     assert "PHÓ CHỦ TỊCH" in text
     assert "Giàng A Lử" in text
-    render(pdf, "mau-04-xin-loi")
+    render(pdf, "mau-04-xin-loi-gia-han")
 
 
-def test_05_control_sheet(tmp_path: Path) -> None:
+def test_05_stop_notice(tmp_path: Path) -> None:
+    """Form 05 (new in Circular 03/2025/TT-VPCP): the authority stops processing."""
+    reason = (
+        "Ông/bà có đơn đề nghị dừng giải quyết hồ sơ ngày 16/3/2026 để bổ sung giấy tờ "
+        "chứng minh nơi cư trú của người mẹ."
+    )
+    pdf = stop_notice(
+        OFFICE,
+        make_data(),
+        reason,
+        signer_name="Giàng A Lử",
+        signer_title="KT. Chủ tịch\nPhó Chủ tịch",
+        issued_on=date(2026, 3, 17),
+    )
+    pages, size = pdf_info(pdf, tmp_path)
+    assert pages == 1
+    assert_size(size, A5)
+    text = pdf_text(pdf, tmp_path)
+    flat_text = flat(text)
+    assert_heading(text, "Mẫu số 05", committee=True)
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text
+    assert f"Mã hồ sơ: {RECEIPT}" in flat_text
+    assert "Tả Van, ngày 17 tháng 3 năm 2026" in text
+    assert "Kính gửi: Ông/Bà Hoàng Thị Thu Hương" in text
+    assert "Ngày 12 tháng 3 năm 2026, Trung tâm Phục vụ hành chính công xã Tả Van" in flat_text
+    assert "(mã TTHC: 1.001193)" in flat_text
+    assert "Thời hạn trả kết quả đã hẹn: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat_text
+    assert "Ủy ban nhân dân xã Tả Van thông báo dừng giải quyết hồ sơ" in flat_text
+    assert reason in flat_text
+    assert "0214 3871 234" in text
+    assert "KT. CHỦ TỊCH" in text
+    assert "Giàng A Lử" in text
+    assert_only_dejavu(pdf)
+    render(pdf, "mau-05-dung-giai-quyet")
+
+
+def test_06_control_sheet(tmp_path: Path) -> None:
     t0 = RECEIVED_AT
     rows = [
         TimelineRow(
             t0 + timedelta(minutes=20),
-            "Bộ phận TN&TKQ xã Tả Van",
+            "Trung tâm PVHCC xã Tả Van",
             "Công chức Tư pháp - Hộ tịch",
             "Vàng Seo Phử",
             "Lý Thị Mai",
@@ -341,7 +423,7 @@ def test_05_control_sheet(tmp_path: Path) -> None:
         TimelineRow(
             t0 + timedelta(days=7, hours=1, minutes=5),
             "Lãnh đạo UBND xã",
-            "Bộ phận TN&TKQ xã Tả Van",
+            "Trung tâm PVHCC xã Tả Van",
             "Giàng A Lử",
             "Vàng Seo Phử",
             "Đúng hạn",
@@ -354,7 +436,7 @@ def test_05_control_sheet(tmp_path: Path) -> None:
     assert_size(size, A5)
     text = pdf_text(pdf, tmp_path)
     flat_text = flat(text)
-    assert_heading(text, "Mẫu số 05")
+    assert_heading(text, "Mẫu số 06")
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert RECEIPT in text
     assert "Hoàng Thị Thu Hương" in text
@@ -367,7 +449,7 @@ def test_05_control_sheet(tmp_path: Path) -> None:
     assert "Trước hạn" in text
     assert "Thào Seo Lìn" in text
     assert "hẹn trả kết quả: ngày 19 tháng 3 năm 2026 (Thứ Năm)" in flat_text
-    render(pdf, "mau-05-phieu-kiem-soat")
+    render(pdf, "mau-06-phieu-kiem-soat")
 
 
 def _log_rows(count: int) -> list[LogRow]:
@@ -412,7 +494,7 @@ def _log_rows(count: int) -> list[LogRow]:
     return rows
 
 
-def test_06_tracking_log_paginates_with_a_repeated_header(tmp_path: Path) -> None:
+def test_07_tracking_log_paginates_with_a_repeated_header(tmp_path: Path) -> None:
     pdf = tracking_log(
         OFFICE,
         date(2026, 3, 1),
@@ -425,7 +507,7 @@ def test_06_tracking_log_paginates_with_a_repeated_header(tmp_path: Path) -> Non
     assert pages >= 2
     assert_size(size, A4_LANDSCAPE)
     text = pdf_text(pdf, tmp_path)
-    assert_heading(text, "Mẫu số 06")
+    assert_heading(text, "Mẫu số 07")
     assert "SỔ THEO DÕI HỒ SƠ" in text
     assert "Từ ngày 01 tháng 3 năm 2026 đến ngày 31 tháng 3 năm 2026" in text
     page_texts = [page for page in text.split("\f") if page.strip()]
@@ -440,10 +522,10 @@ def test_06_tracking_log_paginates_with_a_repeated_header(tmp_path: Path) -> Non
     assert "Tổng số: 60 hồ sơ." in page_texts[-1]
     assert "Hoàng Thị Thu Hương" in text
     assert "02/03/2026" in text
-    render(pdf, "mau-06-so-theo-doi")
+    render(pdf, "mau-07-so-theo-doi")
 
 
-def test_06_tracking_log_empty_period(tmp_path: Path) -> None:
+def test_07_tracking_log_empty_period(tmp_path: Path) -> None:
     pdf = tracking_log(OFFICE, date(2026, 1, 5), date(2026, 1, 5), [], issued_on=date(2026, 1, 5))
     pages, size = pdf_info(pdf, tmp_path)
     assert pages == 1
