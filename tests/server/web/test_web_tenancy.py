@@ -39,6 +39,8 @@ COVERED = {
     ("GET", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/verification"),
+    ("GET", "/dossiers/<dossier_id>/correct"),
+    ("POST", "/dossiers/<dossier_id>/correct"),
     ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf"),
     ("GET", "/dossiers/<dossier_id>/attachments/<attachment_id>"),
     ("GET", "/tra-cuu"),
@@ -225,6 +227,29 @@ def test_verification_follows_role_and_commune(
                 assert "/login" in response.headers["Location"]
         session.expire_all()
         assert not data["dossier_b"].verification_needed
+
+
+def test_corrections_follow_role_and_commune(
+    client: FlaskClient, world: World, data: dict[str, Any], session: Session
+) -> None:
+    """Correcting a typed name is an officer's or leader's act on their own commune's
+    dossier: another commune's is not found, administrators may not, nothing changes."""
+    name_b = data["dossier_b"].applicant_name
+    for role in ROLES:
+        log_in(client, world.a.officer)
+        token = csrf_token(client, f"/dossiers/{data['dossier_a'].id}/apology")
+        log_in(client, _who(world, role))
+        for commune in ("a", "b"):
+            dossier = data[f"dossier_{commune}"]
+            url = f"/dossiers/{dossier.id}/correct"
+            expected = APOLOGY[(role, commune)]
+            assert client.get(url).status_code == expected, (role, commune)
+            response = client.post(
+                url, data={"csrf_token": token, "applicant_name": f"Sửa bởi {role}"}
+            )
+            assert response.status_code == (302 if expected == 200 else expected), (role, commune)
+        session.expire_all()
+        assert data["dossier_b"].applicant_name == name_b
 
 
 LISTS = {
