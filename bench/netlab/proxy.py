@@ -25,9 +25,18 @@ class ProxiedSite:
     upstream_port: int
 
 
-def make_certificate(directory: Path, address: str) -> tuple[Path, Path]:
-    """A self-signed certificate whose subjectAltName is ``address`` (an IP)."""
-    cert, key = directory / "lab-cert.pem", directory / "lab-key.pem"
+def make_certificate(
+    directory: Path,
+    address: str,
+    *,
+    alt_names: str = "",
+    names: tuple[str, str] = ("lab-cert.pem", "lab-key.pem"),
+) -> tuple[Path, Path]:
+    """A self-signed certificate (and its key) for the IP ``address`` and ``alt_names``
+    (more subjectAltName entries, e.g. ``DNS:localhost``), valid two days."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / names[0], directory / names[1]
+    san = f"IP:{address}" + (f",{alt_names}" if alt_names else "")
     subprocess.run(  # noqa: S603 - fixed arguments
         [
             shutil.which("openssl") or "openssl",
@@ -41,7 +50,7 @@ def make_certificate(directory: Path, address: str) -> tuple[Path, Path]:
             "-subj",
             "/CN=motcua-lab",
             "-addext",
-            f"subjectAltName=IP:{address}",
+            f"subjectAltName={san}",
             "-keyout",
             str(key),
             "-out",

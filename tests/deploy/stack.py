@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.netlab.proxy import make_certificate
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -36,31 +38,9 @@ def free_port() -> int:
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and localhost, made with openssl for this test."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cert, key = folder / "fullchain.pem", folder / "privkey.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
+    return make_certificate(
+        folder, "127.0.0.1", alt_names="DNS:localhost", names=("fullchain.pem", "privkey.pem")
     )
-    return cert, key
 
 
 def _replace(text: str, old: str, new: str) -> str:
