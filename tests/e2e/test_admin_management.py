@@ -17,6 +17,7 @@ from server.demo import DEMO_PASSWORD, seed_demo_province
 from server.models import AdminUnit, Device, Officer, Procedure, SurveyForm, SyncConflict
 from server.services.devices import register_device
 from server.services.reports import office_today
+from server.services.sipas import DEFAULT_FORM_KEY
 from tests.conftest import LiveServer
 from tests.e2e.conftest import DemoSite, log_in, screenshot
 from tests.server.sync.conftest import LiveHttp, Tablet, latest, make_tablet
@@ -133,7 +134,8 @@ def test_province_admin_publishes_a_survey_form(desktop: Page, demo_site: DemoSi
 
     log_in(page, site, "tinh.laocai")
     page.click("nav.menu >> text=Khảo sát")
-    expect(page.locator("#survey-table")).to_contain_text("hai-long-2026")
+    # The demo seeds the default Decision 1001/QĐ-BNV form (server.services.sipas).
+    expect(page.locator("#survey-table")).to_contain_text(DEFAULT_FORM_KEY)
     screenshot(page, "25-survey-list")
     page.click("text=Tạo phiếu mới")
     page.fill("input[name=title_vi]", "Khảo sát đường vào bản mùa mưa")
@@ -179,7 +181,7 @@ def test_province_admin_publishes_a_survey_form(desktop: Page, demo_site: DemoSi
         "giua-ban",
         "cuoi-ban",
     ]
-    form = site.session.scalars(select(SurveyForm).where(SurveyForm.key == "hai-long-2026")).one()
+    form = site.session.scalars(select(SurveyForm).where(SurveyForm.key == DEFAULT_FORM_KEY)).one()
     page.goto(f"{site.url}/surveys/{form.id}/results")
     expect(page.locator("#chart-survey-communes svg.pygal-chart")).to_be_visible()
     expect(page.locator("#chart-likert svg.pygal-chart")).to_be_visible()
