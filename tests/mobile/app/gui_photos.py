@@ -175,7 +175,7 @@ def test_offline_says_so_a_tap_retries_and_it_comes_when_online(h: Harness, worl
     h.wait(lambda: _placeholder(h).text == OFFLINE, timeout=30, what="the offline message")
     assert _placeholder(h).failed and len(world.attempts) == before + 1
     h.screenshot("23-dossier-photo-offline")
-    h.tap(_placeholder(h))  # try again: still out of reach
+    h.tap(h.scroll_into_view(_placeholder(h)))  # try again: still out of reach
     h.wait(lambda: len(world.attempts) == before + 2, what="the retry")
     h.wait(lambda: _placeholder(h).text == OFFLINE, timeout=30, what="the message again")
     assert not h.app.snack_error  # being offline is not an error to shout about

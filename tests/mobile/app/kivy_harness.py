@@ -153,6 +153,36 @@ class Harness:
         self.frames(1)
         touch.touch_up()
         self.frames(3)
+        if self._scroll_views(widget):  # a ScrollView hands the release on 0.2 s later
+            self.pause(0.25)
+
+    def pause(self, seconds: float) -> None:
+        """Run frames for ``seconds`` (the clock's delayed calls come due)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.frames(1)
+            time.sleep(0.01)
+
+    @staticmethod
+    def _scroll_views(widget: Any) -> list[Any]:
+        from kivy.uix.scrollview import ScrollView
+
+        found = []
+        node = widget.parent
+        while node is not None and node is not node.parent:
+            if isinstance(node, ScrollView):
+                found.append(node)
+            node = node.parent
+        return found
+
+    def scroll_into_view(self, widget: Any) -> Any:
+        """Scroll every ScrollView holding ``widget`` until it shows; returns the widget."""
+        self.frames(2)
+        for view in self._scroll_views(widget):
+            view.scroll_to(widget, padding=10, animate=False)
+            self.frames(2)
+        self.frames(2)
+        return widget
 
     def tap_text(self, text: str, root: Any = None, *, exact: bool = True) -> None:
         self.frames(2)
