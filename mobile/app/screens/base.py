@@ -143,23 +143,17 @@ class BaseScreen(Screen):  # type: ignore[misc]
         The data is read here (the store belongs to the UI thread); the PDF is drawn and
         written off it, so the screen stays responsive on a slow tablet.
         """
-        if self.exporting:
-            return
-        try:
-            job = prepare_receipt_export(self.ctx, dossier_id)
-        except UserError as error:
-            self.fail(error)
-            return
-        self.exporting = True
-        self.ok(self.t("slip.exporting"))
-        in_background(job.write, self._receipt_exported)
+        self._export(prepare_receipt_export, dossier_id)
 
     def export_stop_notice(self, dossier_id: str) -> None:
         """Write ``exports/stop-<number>.pdf`` (form 05), like :meth:`export_receipt`."""
+        self._export(prepare_stop_notice_export, dossier_id)
+
+    def _export(self, prepare: Callable[[Any, str], Any], dossier_id: str) -> None:
         if self.exporting:
             return
         try:
-            job = prepare_stop_notice_export(self.ctx, dossier_id)
+            job = prepare(self.ctx, dossier_id)
         except UserError as error:
             self.fail(error)
             return
