@@ -340,9 +340,8 @@ def _commune_change(
     collection: str, own_node: str, own_device_id: str
 ) -> Callable[[Any], dict[str, Any] | None]:
     def build(row: Any) -> dict[str, Any] | None:
-        if collection == "dossier" and row.commune_id not in (
-            row.settling_commune_id,
-            row.return_commune_id,
+        if collection == "dossier" and not (
+            row.commune_id == row.settling_commune_id == row.return_commune_id
         ):
             # Shared: fields may have been written by another commune's device with the
             # same number, so the node does not say "this device" (PROTOCOL.md §7).

@@ -200,6 +200,8 @@ class Pusher:
         self._outcomes: dict[str, tuple[int, dict[str, Any]]] | None = None
         self._receipts: dict[str, str] | None = None  # receipt number → dossier id
         self._form_links: dict[int, bool] = {}  # survey form → published to the commune
+        #: Dossiers this push handed over to another commune (their events may follow).
+        self._handed_away: set[str] = set()
         self._batch: _Batch | None = None  # rows of the chunk being applied (not isolated)
         # Villages, officers, procedures and forms named by operations. The session's
         # identity map holds its objects weakly, so without this every lookup of the same
@@ -746,6 +748,9 @@ class Pusher:
         dossier = shared.dossier_of(self.session, op.collection, record)
         if dossier is None or involved_communes(dossier) == {self.commune_id}:
             return
+        if row is None and self._handed_over_here(op):
+            self._check_handover_event(op, dossier)
+            return
         own = self.commune_id
         settling = dossier.settling_commune_id
         returns_here = dossier.return_commune_id == own
@@ -758,7 +763,9 @@ class Pusher:
             self._check_handover_fields(op, dossier)
             allowed = {"settling_commune_id", "return_commune_id"}
             if returns_here:
-                allowed |= {"status", "result_returned_at"}
+                allowed.add("result_returned_at")
+                if op.fields.get("status") == DossierStatus.RESULT_RETURNED.value:
+                    allowed.add("status")
             if own != settling and not set(op.fields) <= allowed:
                 self._not_settling(op, dossier, sorted(set(op.fields) - allowed))
             if returning and not returns_here:
@@ -804,11 +811,23 @@ class Pusher:
             problem = handover.handover_problem(self.session, dossier, settling, "-")
             if problem:
                 self._invalid(op, "settling_commune_id", problem)
+            if settling not in (self.commune_id, dossier.commune_id):
+                # Its event follows in this push (``_handed_over_here``).
+                self._handed_away.add(dossier.id)
         returned = op.fields.get("return_commune_id", dossier.return_commune_id)
         if "return_commune_id" in op.fields or "settling_commune_id" in op.fields:
             problem = handover.return_problem(dossier.commune_id, settling, returned)
             if problem:
                 self._invalid(op, "return_commune_id", problem)
+
+    def _handed_over_here(self, op: Operation) -> bool:
+        """A ``handed_over`` event after this push handed its dossier away: this commune
+        no longer sees the dossier, but records the handover it just made."""
+        return (
+            op.collection == "dossier_event"
+            and op.fields.get("kind") == handover.HANDED_OVER
+            and op.fields.get("dossier_id") in self._handed_away
+        )
 
     def _check_handover_event(self, op: Operation, dossier: Dossier) -> None:
         """A ``handed_over`` event names the dossier's settling commune as it is now (the
@@ -879,7 +898,7 @@ class Pusher:
                 f"{label} {record_id} chưa có trên máy chủ, sẽ gửi lại sau "
                 f"(its {collection} is not on the server yet; will retry)",
             )
-        if not self.store.sees(collection, parent):
+        if not self.store.sees(collection, parent) and not self._handed_over_here(op):
             raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE, {name: FORBIDDEN_MESSAGE})
 
     def _check_form(self, op: Operation, form_id: int) -> None:

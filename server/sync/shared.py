@@ -138,14 +138,15 @@ def _number(
     record_id: str,
     *,
     gone: bool,
+    held: bool = False,
 ) -> None:
-    seq = next_seq(session, commune_scope(commune_id))
     entry = known.get((commune_id, record_id))
+    if entry is None and gone and not held:
+        return  # never sent there: nothing to remove
+    seq = next_seq(session, commune_scope(commune_id))
     if entry is None:
-        if gone:
-            return  # never sent there: nothing to remove
         entry = ScopeEntry(
-            commune_id=commune_id, collection=collection, record_id=record_id, seq=seq, gone=False
+            commune_id=commune_id, collection=collection, record_id=record_id, seq=seq, gone=gone
         )
         session.add(entry)
         known[(commune_id, record_id)] = entry
@@ -155,12 +156,18 @@ def _number(
 
 
 def after_write(
-    session: Session, collection: str, row: Any, before: frozenset[int] | None = None
+    session: Session,
+    collection: str,
+    row: Any,
+    before: frozenset[int] | None = None,
+    writer: int | None = None,
 ) -> None:
     """Number a record just written in every other involved commune's scope.
 
     ``before``: for a dossier, the communes involved before this write; those that
-    joined get every record of the dossier, those that left get removals.
+    joined get every record of the dossier, those that left get removals. ``writer``:
+    the commune whose device wrote it; if it is not involved (the event of the handover
+    it just made) it gets a removal too, as its tablet holds the record.
     """
     if collection not in SHARED_COLLECTIONS:
         return
@@ -176,11 +183,15 @@ def after_write(
             keys = record_keys(session, dossier.id)
             _move(session, keys, joined, left)
             now = now - joined  # numbered just now, the dossier included
-    if not now:
+    outsider = writer is not None and writer not in involved_communes(dossier)
+    if not now and not outsider:
         return
     known = _entries(session, collection, [row.id])
     for commune_id in sorted(now):
         _number(session, known, commune_id, collection, row.id, gone=False)
+    if outsider:
+        assert writer is not None
+        _number(session, known, writer, collection, row.id, gone=True, held=True)
 
 
 def _move(

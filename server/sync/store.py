@@ -381,7 +381,7 @@ class ServerFieldStore:
             entries[name] = [clock, seq]
         row.seq = seq
         row.field_clocks = entries  # a new dict, so the JSON column is saved
-        shared.after_write(self.session, collection, row, before)
+        shared.after_write(self.session, collection, row, before, self.commune_id)
         return row
 
     def server_write(
