@@ -147,9 +147,7 @@ def _server_records(session: Session, dossier_id: str) -> set[str]:
         session.scalars(select(DossierApology.id).where(DossierApology.dossier_id == dossier_id))
     )
     ids |= set(session.scalars(select(Attachment.id).where(Attachment.owner_id == dossier_id)))
-    ids |= set(
-        session.scalars(select(SyncConflict.id).where(SyncConflict.record_id == dossier_id))
-    )
+    ids |= set(session.scalars(select(SyncConflict.id).where(SyncConflict.record_id == dossier_id)))
     return ids
 
 
