@@ -132,6 +132,10 @@ def overdue() -> Any:
 @bp.get("/<dossier_id>")
 @login_required
 def detail(dossier_id: str) -> Any:
+    return _detail_page(dossier_id)
+
+
+def _detail_page(dossier_id: str, *, code_error: str = "", typed_code: str = "") -> str:
     detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
     return render_template(
         "dossiers/detail.html",
@@ -143,6 +147,8 @@ def detail(dossier_id: str) -> Any:
         can_stop=current_user.role in APOLOGY_ROLES
         and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
+        code_error=code_error,
+        typed_code=typed_code,
     )
 
 
@@ -240,6 +246,29 @@ def verification(dossier_id: str) -> Any:
         ),
         "ok",
     )
+    return redirect(url_for(".detail", dossier_id=dossier_id))
+
+
+@bp.post("/<dossier_id>/official-code")
+@roles_required(APOLOGY_ROLES)
+def official_code(dossier_id: str) -> Any:
+    """Record the official dossier code the province's one-stop system issued."""
+    code = request.form.get("official_code", "")
+    try:
+        dossier = service.record_official_code(
+            db_session(),
+            current_scope(),
+            dossier_id,
+            code,
+            officer=current_user,
+            now=datetime.now(UTC),
+            remote_addr=request.remote_addr,
+        )
+    except Invalid as error:
+        db.session.rollback()
+        return _detail_page(dossier_id, code_error=error.message, typed_code=code), 422
+    db.session.commit()
+    flash(gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), "ok")
     return redirect(url_for(".detail", dossier_id=dossier_id))
 
 
