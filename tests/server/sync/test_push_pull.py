@@ -456,7 +456,8 @@ def test_supplement_stops_the_clock_over_sync(
     tablet_a: Tablet, world: World, session: Session
 ) -> None:
     """Form 02 stops the clock; when the dossier goes back to work the working days left
-    count again (Decree 61/2018 art. 16(3), kept under Decree 118/2025/NĐ-CP)."""
+    count again (Decree 61/2018/NĐ-CP art. 16(3); Decree 118/2025/NĐ-CP's article could
+    not be read, docs/LAW.md)."""
     from datetime import date, datetime
 
     from sync.hlc import Timestamp
