@@ -839,8 +839,9 @@ class Pusher:
         """Restart the stopped clock when a dossier leaves ``needs_supplement``.
 
         Form 02 stops the clock (Decree 61/2018/NĐ-CP art. 16(3); the article of Decree
-        118/2025/NĐ-CP that replaced it could not be read, docs/LAW.md): the working days left when the supplement was requested count
-        again from the day the dossier goes back to work (``sync.workdays.resume_due_date``).
+        118/2025/NĐ-CP that replaced it could not be read, docs/LAW.md): the working days
+        left when the supplement was requested count again from the day the dossier goes
+        back to work (``sync.workdays.resume_due_date``).
         The new dates are server values, written with the server's stamp.
         """
         status = writes.get("status")
