@@ -61,6 +61,11 @@ class StopForm(FlaskForm):
     )
 
 
+def _acting() -> dict[str, Any]:
+    """Who does a step on the web, and when: the officer, now, and their address."""
+    return {"officer": current_user, "now": datetime.now(UTC), "remote_addr": request.remote_addr}
+
+
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
     for name, message in error.errors.items():
@@ -167,9 +172,7 @@ def stop(dossier_id: str) -> Any:
                 scope,
                 dossier.id,
                 reason=form.reason.data or "",
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -198,9 +201,7 @@ def correct(dossier_id: str) -> Any:
                 scope,
                 dossier,
                 typed,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -229,9 +230,7 @@ def verification(dossier_id: str) -> Any:
             db_session(),
             current_scope(),
             dossier_id,
-            officer=current_user,
-            now=datetime.now(UTC),
-            remote_addr=request.remote_addr,
+            **_acting(),
         )
     except Invalid as error:
         db.session.rollback()
@@ -260,9 +259,7 @@ def official_code(dossier_id: str) -> Any:
             current_scope(),
             dossier_id,
             code,
-            officer=current_user,
-            now=datetime.now(UTC),
-            remote_addr=request.remote_addr,
+            **_acting(),
         )
     except Invalid as error:
         db.session.rollback()
@@ -290,9 +287,7 @@ def apology(dossier_id: str) -> Any:
                 dossier.id,
                 reason=form.reason.data or "",
                 new_due_date=form.new_due_date.data,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
