@@ -809,10 +809,10 @@ class Pusher:
                 if op.fields.get("check_code") is None:
                     # An app that made no check code: the server makes one (PROTOCOL.md §9).
                     values["check_code"] = new_check_code()
-                if op.fields.get("official_code") is not None:
-                    # Only the province's one-stop system issues it (sync/dossier_code.py);
-                    # an officer records it on the web. A device's proposal is not kept.
-                    values["official_code"] = None
+                # Only the province's one-stop system issues it (sync/dossier_code.py) and
+                # an officer records it on the web later: none yet, whatever a device
+                # proposed. Written so that every replica holds the field (PROTOCOL.md §9).
+                values["official_code"] = None
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (

@@ -397,9 +397,10 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(
     # The pull went past both records...
     assert commune_cursor(cursor) >= max(r["s"] for r in results)
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # ...and sent back only what the server itself wrote: the due dates it computed and
+    # ...and sent back only what the server itself wrote: the due dates it computed, the
+    # official code (none yet: the province's system issues it) and
     # the check code this creation did not carry.
-    server_made = {"due_date", "verification_due_date"}
+    server_made = {"due_date", "verification_due_date", "official_code"}
     if "check_code" not in create["f"]:
         server_made.add("check_code")
     assert [c["r"] for c in own] == [dossier_id], own
