@@ -28,6 +28,7 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
+from sync.dossier_code import official_code_problem
 from sync.ids import is_record_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
@@ -37,10 +38,12 @@ from sync.ids import is_record_id
 #: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
-#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.settling_commune_id`` and
-#: ``return_commune_id`` (filing anywhere in the province, Decree 118/2025/NĐ-CP), and
-#: removals of records that left the device's scope (PROTOCOL.md §7 "Shared dossiers").
-SCHEMA_VERSION = 8
+#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.official_code`` (the official
+#: dossier code issued by the province's one-stop system, server-written); 9 =
+#: ``dossier.settling_commune_id`` and ``return_commune_id`` (filing anywhere in the
+#: province, Decree 118/2025/NĐ-CP), ``procedure.receivable_anywhere``, and removals of
+#: records that left the device's scope (PROTOCOL.md §14).
+SCHEMA_VERSION = 9
 
 
 class Rule(enum.StrEnum):
@@ -359,11 +362,14 @@ DOSSIER = Collection(
         # Made on the device at intake, printed on slip 01; when a creation carries none
         # (null) the server makes one. Never changes after (sync/checkcode.py).
         "check_code": F(check_code_problem, Rule.IMMUTABLE),
+        # The official dossier code ("mã hồ sơ", sync/dossier_code.py): issued by the
+        # province's one-stop system, recorded once on the web; tablets print it.
+        "official_code": F(official_code_problem, Rule.SERVER),
         # Filing anywhere in the province (Decree 118/2025/NĐ-CP): the commune that
         # settles the dossier (the receiving one unless the procedure is receivable
         # anywhere; a change is a handover, with a ``handed_over`` event) and the one
         # where the result is returned (the receiving or the settling commune). Null at
-        # creation means the receiving commune. PROTOCOL.md §7 "Shared dossiers".
+        # creation means the receiving commune. PROTOCOL.md §14.
         "settling_commune_id": F(_int(minimum=1)),
         "return_commune_id": F(_int(minimum=1)),
     },
