@@ -25,11 +25,13 @@ from wtforms.validators import DataRequired, Length
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web, for_web_errors
 from server.models import Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
 from server.services import reports
 from server.services.errors import Invalid
+from server.translatable import msg
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
 from server.web.formatting import vn_date
@@ -63,7 +65,7 @@ class StopForm(FlaskForm):
 
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
-    for name, message in error.errors.items():
+    for name, message in for_web_errors(error.errors).items():
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*field.errors, message]
@@ -198,7 +200,7 @@ def correct(dossier_id: str) -> Any:
             )
         except Invalid as error:
             db.session.rollback()
-            errors = dict(error.errors)
+            errors = for_web_errors(error.errors)
         else:
             db.session.commit()
             flash(
@@ -229,7 +231,7 @@ def verification(dossier_id: str) -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(for_web(error.message), "error")
         return redirect(url_for(".detail", dossier_id=dossier_id))
     db.session.commit()
     assert dossier.verification_due_date is not None
@@ -352,7 +354,7 @@ def tracking_log() -> Any:
     start = arg_date("from") or today.replace(day=1)
     end = arg_date("to") or today
     if end < start:
-        raise Invalid("Ngày kết thúc phải sau ngày bắt đầu (the end date is before the start)")
+        raise Invalid(msg("Ngày kết thúc phải sau ngày bắt đầu"))
     commune = service.log_commune(session, scope, arg_int("commune"))
     rows = service.log_rows(session, scope, commune, start, end)
     pdf = slips.tracking_log(
