@@ -222,9 +222,9 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     click.echo(f"Admin web:   http://{host}:{port}/")
     click.echo(f"API docs:    http://{host}:{port}/api/v1/docs/")
     click.echo(f"OpenAPI:     http://{host}:{port}/api/v1/openapi.json")
-    click.echo("Demo log-ins (username / password):")
+    click.echo(for_cli(msg("Tài khoản mẫu (tên đăng nhập / mật khẩu mẫu):")))
     for username, password, what in DEMO_LOGINS:
-        click.echo(f"  {username:<14} {password:<12} {what}")
+        click.echo(f"  {username:<14} {password:<12} {for_cli(what)}")
     # The background jobs run in this process on the demo (production: motcua-worker and
     # motcua-scheduler): the same schedule and the same queue, on SQLite.
     from server.jobs.schedule import start_in_process

@@ -59,7 +59,10 @@ def for_web(text: str) -> str:
     """``text`` in the language of the page (the officer's or citizen's choice)."""
     from flask_babel import get_locale
 
-    return in_language(text, "en" if str(get_locale()) == "en" else "vi")
+    if str(get_locale()) != "en":
+        return in_language(text, "vi")
+    english = in_language(text, "en")
+    return english[:1].upper() + english[1:]  # a sentence on the page, not an API detail
 
 
 def for_web_errors(errors: dict[str, object]) -> dict[str, object]:

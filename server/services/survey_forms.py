@@ -379,7 +379,7 @@ def create_form(
     if not _KEY_RE.fullmatch(key) or len(key) > MAX_KEY:
         errors["key"] = msg("Mã phiếu chỉ gồm chữ thường không dấu, số và dấu gạch ngang")
     elif _key_taken(session, key):
-        errors["key"] = f"Mã phiếu {key} đã có (key already used): {key}"
+        errors["key"] = msg("Mã phiếu %(key)s đã có", key=key)
     questions, problems = build_questions(rows)
     errors.update(problems)
     if errors:
@@ -389,7 +389,7 @@ def create_form(
         SurveyForm(key=key, version=1, title_vi=vi, title_en=en, questions=questions),
         Conflict(
             msg("Một quản trị viên khác vừa tạo phiếu có mã %(key)s; hãy chọn mã khác", key=key),
-            errors={"key": f"Mã phiếu {key} đã có (key already used): {key}"},
+            errors={"key": msg("Mã phiếu %(key)s đã có", key=key)},
         ),
     )
     _audit(session, "survey_form.create", form, by, remote_addr)

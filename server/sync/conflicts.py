@@ -106,7 +106,7 @@ def resolve_conflict(
     if conflict.status != ConflictStatus.OPEN.value:
         raise Conflict(
             msg(
-                "Xung đột %(conflict_id)s đã được xử lý (%(resolution)s)",
+                "Xung đột %(conflict_id)s đã được xử lý: %(resolution)s",
                 conflict_id=conflict_id,
                 resolution=conflict.resolution,
             )

@@ -199,7 +199,11 @@ def push() -> Any:
             unreadable[bad.operation.op_id] = (bad.field_name, bad.problem)
         except WireError as error:
             raise Invalid(
-                f"Thao tác thứ {index} không hợp lệ (invalid request): ops.{index}: {error}",
+                msg(
+                    "Thao tác thứ %(index)s không hợp lệ: ops.%(index)s: %(error)s",
+                    index=index,
+                    error=str(error),
+                ),
                 errors={"json": {"ops": {str(index): [str(error)]}}},
             ) from error
     result = push_service.push(
