@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flask import has_request_context, request
 
@@ -65,7 +67,7 @@ def for_web(text: str) -> str:
     return english[:1].upper() + english[1:]  # a sentence on the page, not an API detail
 
 
-def for_web_errors(errors: dict[str, object]) -> dict[str, object]:
+def for_web_errors(errors: Mapping[str, Any]) -> dict[str, Any]:
     """A service's field errors for a form, each in the language of the page."""
     return {
         name: for_web(value) if isinstance(value, str) else value for name, value in errors.items()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -40,6 +41,8 @@ from sync import slips
 from sync.domain import DossierStatus, can_transition
 from sync.workdays import days_overdue
 
+T = TypeVar("T")
+
 bp = Blueprint("web_dossiers", __name__, url_prefix="/dossiers")
 nav_item("web_dossiers.index", "Hồ sơ", "Dossiers", order=20)
 nav_item("web_dossiers.overdue", "Hồ sơ quá hạn", "Overdue", order=25)
@@ -71,6 +74,23 @@ def _show_errors(form: FlaskForm, error: Invalid) -> None:
             field.errors = [*field.errors, message]
         else:
             flash(message, "error")
+
+
+def _write(action: Callable[[], T]) -> T | Invalid:
+    """Run a service's write and commit it; a refusal is rolled back and handed back."""
+    try:
+        result = action()
+    except Invalid as error:
+        db.session.rollback()
+        return error
+    db.session.commit()
+    return result
+
+
+def _back_to_dossier(done: str, dossier_id: str, **args: Any) -> Any:
+    """Say what was done and go back to the dossier's page."""
+    flash(done, "ok")
+    return redirect(url_for(".detail", dossier_id=dossier_id, **args))
 
 
 def _filters() -> service.DossierListFilter:
@@ -157,8 +177,8 @@ def stop(dossier_id: str) -> Any:
     dossier = service.get_dossier(session, scope, dossier_id)
     form = StopForm()
     if form.validate_on_submit():
-        try:
-            service.stop_processing(
+        done = _write(
+            lambda: service.stop_processing(
                 session,
                 scope,
                 dossier.id,
@@ -167,13 +187,11 @@ def stop(dossier_id: str) -> Any:
                 now=datetime.now(UTC),
                 remote_addr=request.remote_addr,
             )
-        except Invalid as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân."), "ok")
-            return redirect(url_for(".detail", dossier_id=dossier.id))
+        )
+        if not isinstance(done, Invalid):
+            text = gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân.")
+            return _back_to_dossier(text, dossier.id)
+        _show_errors(form, done)
     status = 422 if request.method == "POST" else 200
     return render_template("dossiers/stop.html", form=form, dossier=dossier), status
 
@@ -188,8 +206,8 @@ def correct(dossier_id: str) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        try:
-            changed = corrections.correct_dossier(
+        changed = _write(
+            lambda: corrections.correct_dossier(
                 session,
                 scope,
                 dossier,
@@ -198,15 +216,11 @@ def correct(dossier_id: str) -> Any:
                 now=datetime.now(UTC),
                 remote_addr=request.remote_addr,
             )
-        except Invalid as error:
-            db.session.rollback()
-            errors = for_web_errors(error.errors)
-        else:
-            db.session.commit()
-            flash(
-                gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi."), "ok"
-            )
-            return redirect(url_for(".detail", dossier_id=dossier.id))
+        )
+        if not isinstance(changed, Invalid):
+            text = gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi.")
+            return _back_to_dossier(text, dossier.id)
+        errors = for_web_errors(changed.errors)
     return render_template(
         "dossiers/correct.html",
         dossier=dossier,
@@ -220,8 +234,8 @@ def correct(dossier_id: str) -> Any:
 @roles_required(APOLOGY_ROLES)
 def verification(dossier_id: str) -> Any:
     """Record that verification is needed: the longer appointment applies."""
-    try:
-        dossier = service.record_verification(
+    dossier = _write(
+        lambda: service.record_verification(
             db_session(),
             current_scope(),
             dossier_id,
@@ -229,20 +243,16 @@ def verification(dossier_id: str) -> Any:
             now=datetime.now(UTC),
             remote_addr=request.remote_addr,
         )
-    except Invalid as error:
-        db.session.rollback()
-        flash(for_web(error.message), "error")
-        return redirect(url_for(".detail", dossier_id=dossier_id))
-    db.session.commit()
-    assert dossier.verification_due_date is not None
-    flash(
-        gettext(
-            "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
-            d=vn_date(dossier.verification_due_date),
-        ),
-        "ok",
     )
-    return redirect(url_for(".detail", dossier_id=dossier_id))
+    if isinstance(dossier, Invalid):
+        flash(for_web(dossier.message), "error")
+        return redirect(url_for(".detail", dossier_id=dossier_id))
+    assert dossier.verification_due_date is not None
+    text = gettext(
+        "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
+        d=vn_date(dossier.verification_due_date),
+    )
+    return _back_to_dossier(text, dossier_id)
 
 
 @bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
@@ -256,8 +266,8 @@ def apology(dossier_id: str) -> Any:
     if request.method == "GET":
         form.new_due_date.data = service.default_apology_date(dossier.procedure, today)
     if form.validate_on_submit():
-        try:
-            made = service.issue_apology(
+        made = _write(
+            lambda: service.issue_apology(
                 session,
                 scope,
                 dossier.id,
@@ -267,13 +277,11 @@ def apology(dossier_id: str) -> Any:
                 now=datetime.now(UTC),
                 remote_addr=request.remote_addr,
             )
-        except Invalid as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả."), "ok")
-            return redirect(url_for(".detail", dossier_id=dossier.id, new_apology=made.id))
+        )
+        if not isinstance(made, Invalid):
+            text = gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+            return _back_to_dossier(text, dossier.id, new_apology=made.id)
+        _show_errors(form, made)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "dossiers/apology.html",
