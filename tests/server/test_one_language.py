@@ -81,7 +81,9 @@ def test_no_message_in_the_server_source_mixes_two_languages() -> None:
         if name in SPLIT_BY_THE_READER:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        offenders += [f"{name}:{line}: {text[:80]}" for line, text in _literals(tree) if mixed(text)]
+        offenders += [
+            f"{name}:{line}: {text[:80]}" for line, text in _literals(tree) if mixed(text)
+        ]
     assert offenders == [], "write msg('Tiếng Việt') and translate it in messages.po"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.factory import Factory
@@ -110,15 +111,7 @@ class SyncScreen(BaseScreen):
 
     def rejected_action(self, action: str, op_id: str) -> None:
         if action == "confirm":
-            try:
-                self.model.confirm_held(op_id)
-            except UserError as error:
-                self.fail(error)
-                return
-            self.ok(self.t("sync.confirmed_held"))
-            self.render()
-            self.app.runner.poke()
-            self.app.refresh_status()
+            self._send(lambda: self.model.confirm_held(op_id), self.t("sync.confirmed_held"))
             return
         if action == "dismiss":
             self.model.dismiss(op_id)
@@ -132,12 +125,16 @@ class SyncScreen(BaseScreen):
         self.app.open_record(screen, record_id)
 
     def resolve(self, conflict_ids: str | tuple[str, ...], keep: str) -> None:
+        self._send(lambda: self.model.resolve(conflict_ids, keep), self.t("common.saved"))
+
+    def _send(self, action: Callable[[], object], done: str) -> None:
+        """Save something for the server, say so, and let the sync send it soon."""
         try:
-            self.model.resolve(conflict_ids, keep)
+            action()
         except UserError as error:
             self.fail(error)
             return
-        self.ok(self.t("common.saved"))
+        self.ok(done)
         self.render()
         self.app.runner.poke()
         self.app.refresh_status()

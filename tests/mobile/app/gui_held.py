@@ -75,9 +75,7 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
 
 @pytest.fixture(scope="module")
 def h(ctx: AppContext) -> Iterator[Harness]:
-    harness = Harness.start_quiet(ctx, probe_interval=0.2)
-    yield harness
-    harness.stop()
+    yield from Harness.running_quiet(ctx, probe_interval=0.2)
 
 
 def _rows(h: Harness) -> list[Any]:
