@@ -114,7 +114,7 @@ def due_date_command(procedure_code: str, received_at: str, verification: bool) 
     try:
         moment = parse_received_at(received_at)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="RECEIVED_AT") from None
+        raise click.BadParameter(for_cli(str(error)), param_hint="RECEIVED_AT") from None
     procedure, decisions = _deadline_data(procedure_code)
     if procedure is None:
         raise click.ClickException(
@@ -124,7 +124,7 @@ def due_date_command(procedure_code: str, received_at: str, verification: bool) 
         rule = DeadlineRule.of(procedure)
         result = appointment(moment, rule, verification=verification, decisions=decisions)
     except ValueError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(for_cli(str(error))) from None
     click.echo(str(result))
 
 
