@@ -66,6 +66,11 @@ class StopForm(FlaskForm):
     )
 
 
+def _acting() -> dict[str, Any]:
+    """Who does a step on the web, and when: the officer, now, and their address."""
+    return {"officer": current_user, "now": datetime.now(UTC), "remote_addr": request.remote_addr}
+
+
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
     for name, message in for_web_errors(error.errors).items():
@@ -154,6 +159,10 @@ def overdue() -> Any:
 @bp.get("/<dossier_id>")
 @login_required
 def detail(dossier_id: str) -> Any:
+    return _detail_page(dossier_id)
+
+
+def _detail_page(dossier_id: str, *, code_error: str = "", typed_code: str = "") -> str:
     detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
     return render_template(
         "dossiers/detail.html",
@@ -165,6 +174,8 @@ def detail(dossier_id: str) -> Any:
         can_stop=current_user.role in APOLOGY_ROLES
         and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
+        code_error=code_error,
+        typed_code=typed_code,
     )
 
 
@@ -183,9 +194,7 @@ def stop(dossier_id: str) -> Any:
                 scope,
                 dossier.id,
                 reason=form.reason.data or "",
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         )
         if not isinstance(done, Invalid):
@@ -212,9 +221,7 @@ def correct(dossier_id: str) -> Any:
                 scope,
                 dossier,
                 typed,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         )
         if not isinstance(changed, Invalid):
@@ -239,9 +246,7 @@ def verification(dossier_id: str) -> Any:
             db_session(),
             current_scope(),
             dossier_id,
-            officer=current_user,
-            now=datetime.now(UTC),
-            remote_addr=request.remote_addr,
+            **_acting(),
         )
     )
     if isinstance(dossier, Invalid):
@@ -253,6 +258,24 @@ def verification(dossier_id: str) -> Any:
         d=vn_date(dossier.verification_due_date),
     )
     return _back_to_dossier(text, dossier_id)
+
+
+@bp.post("/<dossier_id>/official-code")
+@roles_required(APOLOGY_ROLES)
+def official_code(dossier_id: str) -> Any:
+    """Record the official dossier code the province's one-stop system issued."""
+    code = request.form.get("official_code", "")
+    dossier = _write(
+        lambda: service.record_official_code(
+            db_session(), current_scope(), dossier_id, code, **_acting()
+        )
+    )
+    if isinstance(dossier, Invalid):
+        problem = for_web(dossier.message)
+        return _detail_page(dossier_id, code_error=problem, typed_code=code), 422
+    return _back_to_dossier(
+        gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), dossier_id
+    )
 
 
 @bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
@@ -273,9 +296,7 @@ def apology(dossier_id: str) -> Any:
                 dossier.id,
                 reason=form.reason.data or "",
                 new_due_date=form.new_due_date.data,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         )
         if not isinstance(made, Invalid):
