@@ -61,6 +61,7 @@ from server.sync import shared
 from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, normalise, rows_by_id
+from server.translatable import both_languages
 from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.forms import value_problems
@@ -447,8 +448,14 @@ class Pusher:
         message: str,
         errors: dict[str, str] | None = None,
     ) -> Outcome:
+        # The tablet splits "Tiếng Việt (English)" itself (PROTOCOL.md §4).
+        both = {name: both_languages(text) for name, text in (errors or {}).items()}
         return Outcome(
-            op.op_id, OutcomeKind.REJECTED, reason=reason, message=message, errors=errors or None
+            op.op_id,
+            OutcomeKind.REJECTED,
+            reason=reason,
+            message=both_languages(message),
+            errors=both or None,
         )
 
     def _refuse(
