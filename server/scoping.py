@@ -99,11 +99,11 @@ def get_scoped(session: Session, model: type[Any], record_id: Any, scope: Scope)
 # -- dossiers shared between communes (filing anywhere, Decree 118/2025/NĐ-CP) -------------
 
 #: Why a commune that only received a dossier may not decide it (shown to officers).
-NOT_SETTLING_MESSAGE = (
-    "Hồ sơ do xã khác giải quyết: xã tiếp nhận chỉ theo dõi và trả kết quả "
-    "(another commune settles this dossier: the receiving commune follows it and returns "
-    "the result)"
-)
+NOT_SETTLING_MESSAGE = msg("Hồ sơ do xã khác giải quyết: xã tiếp nhận chỉ theo dõi và trả kết quả")
+
+
+def NF_DOSSIER(dossier_id: str) -> str:
+    return msg("Không tìm thấy: %(value)s %(record_id)s", value="dossier", record_id=dossier_id)
 
 
 def restrict_dossiers(stmt: SelectT, scope: Scope) -> SelectT:
@@ -136,7 +136,7 @@ def get_dossier_scoped(session: Session, dossier_id: str, scope: Scope) -> Dossi
     """A dossier the scope is involved in; 404 (not 403) otherwise, so nothing leaks."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None or not allows_dossier(scope, dossier):
-        raise NotFound(f"Không tìm thấy (not found): dossier {dossier_id}")
+        raise NotFound(NF_DOSSIER(dossier_id))
     return dossier
 
 

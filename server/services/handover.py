@@ -41,12 +41,13 @@ from server.models import (
     UnitLevel,
     utcnow,
 )
-from server.scoping import scope_for_officer
+from server.scoping import NF_DOSSIER, scope_for_officer
 from server.services import audit
 from server.services.errors import Invalid, NotFound
 from server.sync import shared
 from server.sync.clock import server_clock
 from server.sync.store import ServerFieldStore
+from server.translatable import msg
 from sync.domain import HANDED_OVER as HANDED_OVER
 from sync.domain import OPEN_STATUSES
 from sync.ids import new_id
@@ -70,27 +71,22 @@ def target_problem(
     118/2025/NĐ-CP), and only an active commune of the same province.
     """
     if isinstance(target_id, bool) or not isinstance(target_id, int):
-        return "Phải là mã xã (must be a commune id)"
+        return msg("Phải là mã xã")
     if target_id == receiving_id:
         return None
     if procedure is None or not procedure.receivable_anywhere:
-        return (
+        return msg(
             "Thủ tục này không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính "
-            "của tỉnh: chỉ xã tiếp nhận được giải quyết "
-            "(this procedure is not on the province's list of procedures receivable "
-            "anywhere: only the receiving commune may settle it)"
+            "của tỉnh: chỉ xã tiếp nhận được giải quyết"
         )
     target = session.get(AdminUnit, target_id)
     receiving = session.get(AdminUnit, receiving_id)
     if target is None or target.level != UnitLevel.COMMUNE:
-        return f"Xã {target_id} không tồn tại (unknown commune {target_id})"
+        return msg("Xã %(commune_id)s không tồn tại", commune_id=target_id)
     if not target.active:
-        return f"{target.full_name} không còn hoạt động (the commune {target.name} is not active)"
+        return msg("%(commune)s không còn hoạt động", commune=target.full_name)
     if receiving is None or target.parent_id != receiving.parent_id:
-        return (
-            f"{target.full_name} không cùng tỉnh với xã tiếp nhận "
-            f"({target.name} is not in the receiving commune's province)"
-        )
+        return msg("%(commune)s không cùng tỉnh với xã tiếp nhận", commune=target.full_name)
     return None
 
 
@@ -98,10 +94,7 @@ def return_problem(receiving_id: int, settling_id: int, return_id: Any) -> str |
     """The result is returned at the receiving or the settling commune, nowhere else."""
     if return_id in (receiving_id, settling_id) and not isinstance(return_id, bool):
         return None
-    return (
-        "Nơi trả kết quả phải là xã tiếp nhận hoặc xã giải quyết "
-        "(the result is returned at the receiving or the settling commune)"
-    )
+    return msg("Nơi trả kết quả phải là xã tiếp nhận hoặc xã giải quyết")
 
 
 def settling_problems(
@@ -141,19 +134,16 @@ def handover_problem(
 ) -> str | None:
     """Why the dossier cannot be handed over to ``to_commune_id`` now (None: it can)."""
     if dossier.status not in OPEN_STATUSES:
-        return (
-            "Hồ sơ đã giải quyết xong hoặc đã dừng, không chuyển được "
-            "(the dossier is finished: it can no longer be handed over)"
-        )
+        return msg("Hồ sơ đã giải quyết xong hoặc đã dừng, không chuyển được")
     if to_commune_id == dossier.settling_commune_id:
-        return "Hồ sơ đã do xã này giải quyết (the dossier is already settled by this commune)"
+        return msg("Hồ sơ đã do xã này giải quyết")
     problem = target_problem(session, dossier.procedure, dossier.commune_id, to_commune_id)
     if problem:
         return problem
     if len(reason or "") > MAX_REASON:
-        return f"Lý do dài quá {MAX_REASON} ký tự (reason longer than {MAX_REASON})"
+        return msg("Lý do dài quá %(limit)s ký tự", limit=MAX_REASON)
     if not (reason or "").strip() and has_handover(session, dossier.id):
-        return "Chuyển lại hồ sơ lần nữa cần ghi lý do (a dossier handed over again needs a reason)"
+        return msg("Chuyển lại hồ sơ lần nữa cần ghi lý do")
     return None
 
 
@@ -180,9 +170,9 @@ def hand_over(
     if officer is not None and not any(
         scope_for_officer(session, officer).allows(c) for c in allowed
     ):
-        raise NotFound(f"Không tìm thấy (not found): dossier {dossier.id}")
+        raise NotFound(NF_DOSSIER(dossier.id))
     if device is not None and (device.revoked or device.commune_id not in allowed):
-        raise NotFound(f"Không tìm thấy (not found): dossier {dossier.id}")
+        raise NotFound(NF_DOSSIER(dossier.id))
     problem = handover_problem(session, dossier, to_commune_id, reason)
     if problem:
         raise Invalid(problem, errors={"to_commune_id": problem})

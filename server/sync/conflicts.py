@@ -79,7 +79,13 @@ def get_conflict(session: Session, conflict_id: str, scope: Scope) -> SyncConfli
         _deciding(select(SyncConflict), scope).where(SyncConflict.id == conflict_id)
     )
     if found is None:
-        raise NotFound(f"Không tìm thấy (not found): syncconflict {conflict_id}")
+        raise NotFound(
+            msg(
+                "Không tìm thấy: %(value)s %(record_id)s",
+                value="syncconflict",
+                record_id=conflict_id,
+            )
+        )
     conflict: SyncConflict = found
     return conflict
 

@@ -751,6 +751,7 @@ class Pusher:
                 returned if isinstance(returned, int) else None,
             )
             if problems:
+                problems = {name: both_languages(text) for name, text in problems.items()}
                 message = "; ".join(problems.values())
                 raise self._refuse(op, Reason.INVALID, message, problems)
             return
@@ -820,7 +821,7 @@ class Pusher:
             # The reason of a second handover is on its event (``_check_handover_event``).
             problem = handover.handover_problem(self.session, dossier, settling, "-")
             if problem:
-                self._invalid(op, "settling_commune_id", problem)
+                self._invalid(op, "settling_commune_id", both_languages(problem))
             if settling not in (self.commune_id, dossier.commune_id):
                 # Its event follows in this push (``_handed_over_here``).
                 self._handed_away.add(dossier.id)
@@ -828,7 +829,7 @@ class Pusher:
         if "return_commune_id" in op.fields or "settling_commune_id" in op.fields:
             problem = handover.return_problem(dossier.commune_id, settling, returned)
             if problem:
-                self._invalid(op, "return_commune_id", problem)
+                self._invalid(op, "return_commune_id", both_languages(problem))
 
     def _handed_over_here(self, op: Operation) -> bool:
         """A ``handed_over`` event after this push handed its dossier away: this commune

@@ -188,7 +188,7 @@ def test_a_finished_dossier_is_not_handed_over(session: Session, three: Three) -
     dossier.status = "approved"
     with pytest.raises(Invalid) as refused:
         handover.hand_over(session, dossier, world.b.commune.id, "", officer=world.a.officer)
-    assert "finished" in refused.value.message
+    assert "đã giải quyết xong" in refused.value.message
 
 
 # -- sync scope -------------------------------------------------------------------------------
