@@ -1,9 +1,15 @@
-"""The client sync engine: photos up, operations up, changes down — then report.
+"""The client sync engine: operations up, changes down, photos up — then report.
 
 A short orchestrator over a ``DeviceStore`` and a ``Transport`` (both injected), so the
 tablet app, the headless simulator and the tests run the same code. Each phase is
 resumable: whatever the server acknowledged is recorded before the next request, so a
 sync cut at any byte starts again where it stopped (PROTOCOL.md §6–§8).
+
+Records go before photo bytes (G11): every record, attachments included, is pushed
+first — the server takes an attachment whose photo is not there yet as *on its way* —
+then the pull runs, and only then the photos go up, newest dossier first. On a slow
+link the office sees the day's dossiers in seconds, and a sync cut during the photos
+holds back no record.
 """
 
 from __future__ import annotations
@@ -39,9 +45,9 @@ T = TypeVar("T")
 #: Photos announced in one request (the server takes up to 500).
 ANNOUNCE_BATCH = 200
 
-#: Progress callback: (phase, done, total). Phases: "photos" (done and total in bytes:
-#: photos differ a hundredfold in size, so a count would stand still on a big one),
-#: "push" (operations), "pull" (changes).
+#: Progress callback: (phase, done, total), in the order of a sync. Phases: "push"
+#: (operations), "pull" (changes), "photos" (done and total in bytes: photos differ a
+#: hundredfold in size, so a count would stand still on a big one).
 Progress = Callable[[str, int, int], None]
 
 
@@ -150,9 +156,9 @@ class SyncEngine:
         """One full sync. Never raises for network or server trouble: see the report."""
         report = SyncReport(started_at=datetime.now(UTC))
         try:
-            photos_refused = self._upload_photos_or_say_why(report)
             self._push(report)
             self._pull(report)
+            photos_refused = self._upload_photos_or_say_why(report)
             report.ok = photos_refused is None
             report.error = photos_refused
             self.store.set_setting(self.settings.last_sync_key, datetime.now(UTC).isoformat())
@@ -171,9 +177,9 @@ class SyncEngine:
     # -- phases ----------------------------------------------------------------------------
 
     def _upload_photos_or_say_why(self, report: SyncReport) -> str | None:
-        """Upload the photos; a photo the server refuses blocks neither the records nor
-        the pull (G12): the refusal is returned, the sync goes on and reports it. Their
-        ``attachment`` records wait (``blob_missing``) until the photo is in."""
+        """Upload the photos, after the records and the pull; a photo the server refuses
+        is returned and reported (G12). Its ``attachment`` record is already on the
+        server, shown as on its way until the bytes arrive."""
         try:
             self._upload_photos(report)
         except (Unauthorized, UpgradeRequired):
@@ -294,8 +300,9 @@ class SyncEngine:
         """Whether the server's epoch changed (it was restored from a backup).
 
         If so, what it acknowledged since the backup may be gone: this device's writes
-        are queued again and pushed (with their photos), and the pull restarts from the
-        start (PROTOCOL.md §12). The first epoch a device sees is only remembered.
+        are queued again and pushed (their photos go up after the pull, like every
+        sync's), and the pull restarts from the start (PROTOCOL.md §12). The first epoch
+        a device sees is only remembered.
         """
         if not epoch:
             return False
@@ -307,9 +314,6 @@ class SyncEngine:
             return False
         report.resent = self.store.resend_after_rewind(self.clock.node)
         self.store.set_setting(self.settings.epoch_key, epoch)
-        refused = self._upload_photos_or_say_why(report)
-        if refused:
-            report.error = refused
         self._push(report)
         return True
 

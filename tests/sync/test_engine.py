@@ -21,6 +21,7 @@ from mobile.tablet import Tablet
 from sync.engine import Adaptive, RetryPolicy, SyncEngine
 from sync.errors import ServerRefused
 from sync.hlc import HybridClock, ManualClock, Timestamp
+from sync.workdays import OFFICE_TZ
 from sync.ids import new_id
 from sync.ops import Cursor, Operation
 from sync.storage import BlobRef, BlobStatus, PullPage, PushResult
@@ -225,7 +226,10 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     assert names[:4] == ["start_blobs", "append_blob", "append_blob", "start_blob"]
     held = len(server.blob_data[sha])
     assert held == 175_000
-    assert tablet.store.pending_count() == 3  # the photo's record waits for its bytes
+    # Records go before photo bytes: the cut during the photo held back no record.
+    assert tablet.store.pending_count() == 0
+    assert server.count("attachment") == 1 and sha not in server.complete
+    assert [b.sha256 for b in tablet.store.pending_blobs()] == [sha]
 
     resumed = FakeTransport(server, 1)
     report = engine(tablet, resumed, [], chunk_size=50_000).sync()
@@ -235,6 +239,48 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     assert sha in server.complete and bytes(server.blob_data[sha]) == photo
     assert tablet.store.pending_blobs() == []
     assert server.count("attachment") == 1
+
+
+def test_g11_records_go_before_photo_bytes_newest_dossier_first(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    """Every record (attachments included) is on the server before the first photo
+    byte; photos follow newest dossier first, then in the order they were taken."""
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=OFFICE_TZ)
+    older = tablet.create_dossier(1, "Giàng A Páo", received_at=day)
+    newer = tablet.create_dossier(1, "Lù Thị Mai", received_at=day + timedelta(hours=2))
+    photos = {
+        name: random.Random(name).randbytes(30_000) for name in ("old-1", "new-1", "old-2")
+    }
+    tablet.attach_photo("dossier", older, photos["old-1"], "image/jpeg")
+    tablet.attach_photo("dossier", newer, photos["new-1"], "image/jpeg")
+    tablet.attach_photo("dossier", older, photos["old-2"], "image/jpeg")
+    transport = FakeTransport(server, 1)
+    assert tablet.sync(transport).ok
+    names = [name for name, _ in transport.calls]
+    first_byte = names.index("append_blob")
+    assert names.index("push") < names.index("pull") < first_byte
+    assert "push" not in names[first_byte:]
+    sent = [detail[0] for name, detail in transport.calls if name == "append_blob"]
+    digest = {name: hashlib.sha256(data).hexdigest() for name, data in photos.items()}
+    assert sent == [digest["new-1"], digest["old-1"], digest["old-2"]]
+
+
+def test_g11_a_sync_cut_during_the_photos_has_sent_every_record(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    dossiers = make_dossiers(tablet, 3)
+    for n, dossier in enumerate(dossiers):
+        tablet.attach_photo("dossier", dossier, random.Random(n).randbytes(40_000), "image/jpeg")
+    # The link dies for good at the first photo byte.
+    transport = FakeTransport(server, 1, faults=[Fault("append_blob", "before", times=99)])
+    report = engine(tablet, transport, []).sync()
+    assert not report.ok and report.photos_uploaded == 0
+    assert tablet.store.pending_count() == 0
+    assert server.count("dossier") == 3 and server.count("attachment") == 3
+    assert len(tablet.store.pending_blobs()) == 3  # they go up at the next sync
+    assert tablet.sync(FakeTransport(server, 1)).ok
+    assert tablet.store.pending_blobs() == [] and len(server.complete) == 3
 
 
 def test_g11_known_photo_is_not_uploaded_again(
@@ -319,8 +365,12 @@ def test_g14_progress_and_acknowledgement(tablet: Tablet, server: FakeServer) ->
     phases: list[tuple[str, int, int]] = []
     report = tablet.sync(FakeTransport(server, 1), lambda *p: phases.append(p))
     assert report.ok
-    assert [p[0] for p in phases][:2] == ["photos", "photos"]
-    assert ("push", 3, 3) in phases and phases[-1][0] == "pull"
+    assert [p[0] for p in phases][:2] == ["push", "push"]
+    assert ("push", 3, 3) in phases and phases[-1] == ("photos", 14, 14)
+    # records first, the pull next, photo bytes last (G11)
+    order = [p[0] for p in phases]
+    assert order.index("pull") > max(i for i, p in enumerate(order) if p == "push")
+    assert order.index("photos") > max(i for i, p in enumerate(order) if p == "pull")
     assert tablet.on_server("dossier", dossier)
     assert tablet.status().pending == 0 and tablet.status().last_sync_at is not None
 
