@@ -14,7 +14,7 @@ veth pair, tc/nftables, the delay relay) and, on the same link, one after the ot
    and B register and bootstrap, B makes the colleague's 20 edits and syncs them, and A
    records the field day offline (``mobile.simulator.record_field_day``). The same
    records go to Kinto: A's bootstrap state is loaded, the colleague's 20 edits made.
-2. *the profile is applied*; **ours**: tablet A syncs (photos, push, pull) with the
+2. *the profile is applied*; **ours**: tablet A syncs (push, pull, then photos) with the
    real engine and HTTP transport; the app's own retry (sync again after a failed
    sync) is looped until the sync succeeds or ``--deadline`` passes.
 3. the profile is applied again (the flapping clock restarts); **Kinto**: the same
@@ -100,6 +100,8 @@ def cmd_server(args: argparse.Namespace) -> int:
         "DATABASE_URL": database_url,
         "MOTCUA_SECRET_KEY": "bench-secret",
         "MOTCUA_LOGIN_RATE_LIMIT": "1000 per minute",
+        # the run's own photo store (not the repository's instance folder)
+        "MOTCUA_BLOB_DIR": str(workdir / "blobs"),
     }
     gunicorn = str(Path(PY).with_name("gunicorn"))
     argv = [
@@ -245,9 +247,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     deadline = started + args.deadline
     ok = False
+    # When the last record was acknowledged: the push phase ends with nothing pending
+    # (records go before photo bytes, PROTOCOL.md §8).
+    records_s: list[float] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "push" and done == total and not records_s and not a.store.pending_count():
+            records_s.append(round(time.perf_counter() - started, 3))
+
     while True:
         t0 = time.perf_counter()
-        report = a.sync(transport, **options)
+        report = a.sync(transport, progress, **options)
         attempts.append(
             {
                 "ok": report.ok,
@@ -287,6 +297,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     result = {
         "ok": ok,
         "wall_s": round(wall, 3),
+        "records_s": records_s[0] if records_s else None,
         "sync_attempts": len(attempts),
         "attempts": attempts,
         "requests": stats.requests - idle.get("requests", 0),
@@ -484,6 +495,8 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
         items = [(r["c"], r["r"], r["f"]) for r in workload["records"] if r["c"] != "attachment"]
         batches = _kinto_batches(client, items, deadline, counter)
         result["records_done"] = len(items)
+        # its attachment records go with the photos; the others are in now
+        result["records_s"] = round(time.perf_counter() - started, 3)
         result["phases"]["records"] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "records": len(items),
@@ -823,6 +836,7 @@ def cmd_one(args: argparse.Namespace) -> int:
 
 FIGURES = (
     ("wall_s", "wall time, s"),
+    ("records_s", "link-up → records on server, s"),
     ("requests", "round trips (HTTP requests)"),
     ("body_up", "body bytes up"),
     ("body_down", "body bytes down"),

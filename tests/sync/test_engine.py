@@ -21,10 +21,10 @@ from mobile.tablet import Tablet
 from sync.engine import Adaptive, RetryPolicy, SyncEngine
 from sync.errors import ServerRefused
 from sync.hlc import HybridClock, ManualClock, Timestamp
-from sync.workdays import OFFICE_TZ
 from sync.ids import new_id
 from sync.ops import Cursor, Operation
 from sync.storage import BlobRef, BlobStatus, PullPage, PushResult
+from sync.workdays import OFFICE_TZ
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport, Fault
 
 
@@ -249,9 +249,7 @@ def test_g11_records_go_before_photo_bytes_newest_dossier_first(
     day = datetime(2026, 12, 7, 8, 0, tzinfo=OFFICE_TZ)
     older = tablet.create_dossier(1, "Giàng A Páo", received_at=day)
     newer = tablet.create_dossier(1, "Lù Thị Mai", received_at=day + timedelta(hours=2))
-    photos = {
-        name: random.Random(name).randbytes(30_000) for name in ("old-1", "new-1", "old-2")
-    }
+    photos = {name: random.Random(name).randbytes(30_000) for name in ("old-1", "new-1", "old-2")}
     tablet.attach_photo("dossier", older, photos["old-1"], "image/jpeg")
     tablet.attach_photo("dossier", newer, photos["new-1"], "image/jpeg")
     tablet.attach_photo("dossier", older, photos["old-2"], "image/jpeg")

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, Officer, ServiceRating
+from server.models import Attachment, Blob, BlobHolder, Officer, ServiceRating
 from server.services.reports import office_today
 from sync.domain import DossierStatus
 from sync.ids import new_id
@@ -79,6 +79,17 @@ def data(world: World, session: Session) -> dict[str, Any]:
         dossier = overdue_dossier(session, kit, world.procedure, name=f"Người xã {key.upper()}")
         blob = Blob(sha256=f"{key}" * 64, size=3, content_type="image/jpeg", verified=True)
         session.add(blob)
+        # the commune's own verified upload: the bytes are in (PROTOCOL.md §8)
+        session.add(
+            BlobHolder(
+                sha256=blob.sha256,
+                commune_id=kit.commune.id,
+                size=3,
+                content_type="image/jpeg",
+                received=3,
+                verified=True,
+            )
+        )
         session.flush()
         attachment = Attachment(
             id=new_id(),
@@ -380,3 +391,66 @@ def test_attachment_bytes_follow_the_commune(
     log_in(client, world.province_admin)
     with client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}") as response:
         assert (response.status_code, response.data) == (200, b"bbb")
+
+
+def test_a_photo_on_its_way_shows_as_such_until_its_bytes_arrive(
+    app_factory: Any, world: World, session: Session, tmp_path: Path
+) -> None:
+    """Records before photos (PROTOCOL.md §8): the dossier page names an attachment
+    whose bytes have not arrived as "Ảnh đang được gửi" and serves no bytes, even when
+    another commune uploaded the same photo; once the commune's own upload is verified
+    the photo shows."""
+    from server.sync.blobs import BlobFiles
+
+    dossier = overdue_dossier(session, world.a, world.procedure, name="Người chờ ảnh")
+    digest = "c" * 64
+    session.add(Blob(sha256=digest, size=3, content_type="image/jpeg", verified=True))
+    # commune B holds these bytes; commune A only names them
+    session.add(
+        BlobHolder(
+            sha256=digest,
+            commune_id=world.b.commune.id,
+            size=3,
+            content_type="image/jpeg",
+            received=3,
+            verified=True,
+        )
+    )
+    session.flush()
+    attachment = Attachment(
+        id=new_id(),
+        commune_id=world.a.commune.id,
+        owner_collection="dossier",
+        owner_id=dossier.id,
+        sha256=digest,
+        filename="giay-khai-sinh.jpg",
+        content_type="image/jpeg",
+        size=3,
+    )
+    session.add(attachment)
+    session.commit()
+    path = BlobFiles(tmp_path).final(digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ccc")
+    client = app_factory(MOTCUA_BLOB_DIR=str(tmp_path)).test_client()
+    log_in(client, world.a.officer)
+    photo = f"/dossiers/{dossier.id}/attachments/{attachment.id}"
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Ảnh đang được gửi" in page and "giay-khai-sinh.jpg" in page
+    assert photo not in page
+    assert client.get(photo).status_code == 404
+    session.add(
+        BlobHolder(
+            sha256=digest,
+            commune_id=world.a.commune.id,
+            size=3,
+            content_type="image/jpeg",
+            received=3,
+            verified=True,
+        )
+    )
+    session.commit()
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Ảnh đang được gửi" not in page and photo in page
+    with client.get(photo) as response:
+        assert (response.status_code, response.data) == (200, b"ccc")
