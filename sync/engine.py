@@ -15,6 +15,7 @@ holds back no record.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,10 @@ class SyncEngine:
     # failure chunks halve, down to ``min_chunk_size``, and grow back as they succeed.
     chunk_size: int = 256 * 1024
     min_chunk_size: int = 16 * 1024
+    #: Photos sent at once, each on its own connection: while one waits for the answer
+    #: to its last chunk (a round trip and the server's hash check), the next one's bytes
+    #: already flow, so the uplink never idles between photos. 1 sends them one by one.
+    photo_streams: int = 2
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
@@ -190,25 +195,29 @@ class SyncEngine:
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
-        chunks = Adaptive(self.chunk_size, self.min_chunk_size, self.chunk_size)
         total = sum(blob.size for blob in blobs)
-        done = 0  # bytes of the photos before this one
         # All pending photos are announced at once; each then goes up from the offset
-        # the server gave (PROTOCOL.md §8.1).
+        # the server gave (PROTOCOL.md §8.1), in the store's order (newest dossier first).
+        queue: list[tuple[BlobRef, BlobStatus]] = []
         for start in range(0, len(blobs), ANNOUNCE_BATCH):
             group = blobs[start : start + ANNOUNCE_BATCH]
             statuses = self._call(report, partial(self.transport.start_blobs, group))
-            for blob, status in zip(group, statuses, strict=True):
-                self._report("photos", done + min(status.offset, blob.size), total)
-                self._upload_blob(report, blob, status, chunks, partial(self._sent, done, total))
-                self.store.mark_blob_uploaded(blob.sha256)
-                report.photos_uploaded += 1
-                done += blob.size
+            queue += zip(group, statuses, strict=True)
+        uploads = _PhotoUploads(self, report, queue, total)
+        streams = max(1, min(self.photo_streams, len(queue)))
+        if streams == 1:
+            uploads.run()
+        else:
+            workers = [
+                threading.Thread(target=uploads.run, name=f"photos-{n}", daemon=True)
+                for n in range(streams)
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        uploads.raise_first_error()
         self._report("photos", total, total)
-
-    def _sent(self, before: int, total: int, offset: int) -> None:
-        """Progress in bytes: the photos before this one, and this one up to ``offset``."""
-        self._report("photos", min(total, before + offset), total)
 
     def _upload_blob(
         self,
@@ -351,3 +360,63 @@ class SyncEngine:
     def _report(self, phase: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(phase, done, total)
+
+
+class _PhotoUploads:
+    """The photos of one sync, taken in order by one or more streams (threads).
+
+    Each stream uploads a photo whole (``SyncEngine._upload_blob``, with its own chunk
+    size) before it takes the next one. The first error stops every stream from taking
+    another photo; it is raised once the streams are done (``raise_first_error``).
+    Progress is the bytes the server holds of every photo.
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        report: SyncReport,
+        queue: list[tuple[BlobRef, BlobStatus]],
+        total: int,
+    ) -> None:
+        self.engine = engine
+        self.report = report
+        self.queue = list(reversed(queue))  # popped from the end: the first one first
+        self.total = total
+        self.held = {blob.sha256: min(status.offset, blob.size) for blob, status in queue}
+        self.lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def _next(self) -> tuple[BlobRef, BlobStatus] | None:
+        with self.lock:
+            if self.error is not None or not self.queue:
+                return None
+            return self.queue.pop()
+
+    def _sent(self, sha256: str, offset: int) -> None:
+        with self.lock:
+            self.held[sha256] = offset
+            done = sum(self.held.values())
+            self.engine._report("photos", min(self.total, done), self.total)
+
+    def run(self) -> None:
+        engine = self.engine
+        chunks = Adaptive(engine.chunk_size, engine.min_chunk_size, engine.chunk_size)
+        while (item := self._next()) is not None:
+            blob, status = item
+            self._sent(blob.sha256, min(status.offset, blob.size))  # where this one starts
+            try:
+                engine._upload_blob(
+                    self.report, blob, status, chunks, partial(self._sent, blob.sha256)
+                )
+                engine.store.mark_blob_uploaded(blob.sha256)
+            except BaseException as error:  # handed to the sync's thread
+                with self.lock:
+                    if self.error is None:
+                        self.error = error
+                return
+            with self.lock:
+                self.report.photos_uploaded += 1
+
+    def raise_first_error(self) -> None:
+        if self.error is not None:
+            raise self.error

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -254,7 +256,7 @@ def test_g11_records_go_before_photo_bytes_newest_dossier_first(
     tablet.attach_photo("dossier", newer, photos["new-1"], "image/jpeg")
     tablet.attach_photo("dossier", older, photos["old-2"], "image/jpeg")
     transport = FakeTransport(server, 1)
-    assert tablet.sync(transport).ok
+    assert tablet.sync(transport, photo_streams=1).ok
     names = [name for name, _ in transport.calls]
     first_byte = names.index("append_blob")
     assert names.index("push") < names.index("pull") < first_byte
@@ -279,6 +281,66 @@ def test_g11_a_sync_cut_during_the_photos_has_sent_every_record(
     assert len(tablet.store.pending_blobs()) == 3  # they go up at the next sync
     assert tablet.sync(FakeTransport(server, 1)).ok
     assert tablet.store.pending_blobs() == [] and len(server.complete) == 3
+
+
+class _Overlapping(FakeTransport):
+    """Holds each chunk a moment and counts how many are in flight at once."""
+
+    def __init__(self, server: FakeServer, device_no: int) -> None:
+        super().__init__(server, device_no)
+        self.lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self.started: list[str] = []
+
+    def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            if offset == 0:
+                self.started.append(sha256)
+        try:
+            time.sleep(0.05)
+            return super().append_blob(sha256, offset, chunk)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_photos_go_up_back_to_back_on_two_streams(tablet: Tablet, server: FakeServer) -> None:
+    """While one photo's last chunk waits for its answer the next photo's bytes flow:
+    two photos are in flight at once, taken newest dossier first; all arrive whole."""
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=OFFICE_TZ)
+    photos: list[str] = []
+    for n in range(5):
+        dossier = tablet.create_dossier(1, f"Giàng A Páo {n}", received_at=day + timedelta(hours=n))
+        data = random.Random(n).randbytes(20_000)
+        tablet.attach_photo("dossier", dossier, data, "image/jpeg")
+        photos.append(hashlib.sha256(data).hexdigest())
+    transport = _Overlapping(server, 1)
+    report = tablet.sync(transport, chunk_size=8 * 1024)
+    assert report.ok and report.photos_uploaded == 5, report.error
+    assert transport.most == 2
+    assert set(transport.started[:2]) == set(photos[-2:])  # the two newest dossiers first
+    assert server.complete == set(photos)
+    assert all(len(server.blob_data[sha]) == 20_000 for sha in photos)
+    assert tablet.store.pending_blobs() == []
+
+
+def test_a_stream_that_fails_stops_the_others_taking_photos(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    for n in range(6):
+        tablet.attach_photo(
+            "dossier", make_dossiers(tablet, 1)[0], random.Random(n).randbytes(9_000), "image/jpeg"
+        )
+    transport = FakeTransport(server, 1, faults=[Fault("append_blob", "before", skip=1, times=99)])
+    report = engine(tablet, transport, []).sync()
+    assert not report.ok and report.error is not None
+    # one photo went through, the failing stream gave up, the other took no more
+    assert report.photos_uploaded <= 2
+    assert len(tablet.store.pending_blobs()) == 6 - report.photos_uploaded
+    assert tablet.sync(FakeTransport(server, 1)).ok
+    assert tablet.store.pending_blobs() == [] and len(server.complete) == 6
 
 
 def test_g11_known_photo_is_not_uploaded_again(
