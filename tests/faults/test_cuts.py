@@ -391,7 +391,8 @@ def test_a_sync_cut_during_the_photos_has_put_every_record_on_the_server(
     )
     with FaultProxy(_address(live_server.url), plan) as proxy:
         report = _sync_via(tablet, proxy.url, chunk_size=16 * 1024, **ONE_SHOT)
-    assert not report.ok and report.photos_uploaded == 0
+    # the other photo stream may finish the photo it holds, it takes no other
+    assert not report.ok and report.photos_uploaded <= 1
     assert len(proxy.faults()) == 1
     paths = [(e.method, e.path) for e in proxy.exchanges]
     first_chunk = next(i for i, (method, _p) in enumerate(paths) if method == "PATCH")
@@ -401,9 +402,10 @@ def test_a_sync_cut_during_the_photos_has_put_every_record_on_the_server(
     assert_tablet_matches_server(tablet, live_server.app, commune_id)  # nothing pending
     attachments = server_snapshot(live_server.app, commune_id).records["attachment"]
     assert {fields["sha256"] for fields in attachments.values()} == photos
-    assert {p.sha256 for p in tablet.store.pending_blobs()} == photos
+    waiting = {p.sha256 for p in tablet.store.pending_blobs()}
+    assert waiting <= photos and len(waiting) == len(photos) - report.photos_uploaded
     token = tablet.registration.token
-    for sha256 in photos:  # on its way: named, not readable
+    for sha256 in waiting:  # on its way: named, not readable
         transport = HttpTransport(live_server.url, token, tablet.app_version, timeout=(5, 60))
         try:
             with pytest.raises(ServerRefused) as refused:
