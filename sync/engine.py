@@ -195,6 +195,8 @@ class SyncEngine:
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
+        if not blobs:
+            return
         total = sum(blob.size for blob in blobs)
         # All pending photos are announced at once; each then goes up from the offset
         # the server gave (PROTOCOL.md §8.1), in the store's order (newest dossier first).
