@@ -241,6 +241,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.chunk_size:
         options["chunk_size"] = args.chunk_size
+    if args.photo_streams:
+        options["photo_streams"] = args.photo_streams
     if args.push_batch:
         options["push_batch"] = args.push_batch
     attempts: list[dict[str, Any]] = []
@@ -775,6 +777,8 @@ def cmd_one(args: argparse.Namespace) -> int:
             ]
             if args.chunk_size:
                 sync_argv += ["--chunk-size", str(args.chunk_size)]
+            if args.photo_streams:
+                sync_argv += ["--photo-streams", str(args.photo_streams)]
             if args.push_batch:
                 sync_argv += ["--push-batch", str(args.push_batch)]
             if "motcua" in systems:
@@ -994,6 +998,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ]
                 for flag, value in (
                     ("--chunk-size", args.chunk_size),
+                    ("--photo-streams", args.photo_streams),
                     ("--push-batch", args.push_batch),
                     ("--kinto-deadline", args.kinto_deadline),
                     ("--keep", args.keep),
@@ -1065,6 +1070,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--kinto-deadline", type=float, default=0.0)
         p.add_argument("--chunk-size", type=int, default=0, help="engine photo chunk (bytes)")
+        p.add_argument(
+            "--photo-streams", type=int, default=0, help="photos sent at once (engine default: 2)"
+        )
         p.add_argument("--push-batch", type=int, default=0, help="engine operations per push")
         p.add_argument("--systems", default="motcua,kinto")
         p.add_argument("--emulate", action="store_true", help="user-space link emulation")
@@ -1114,6 +1122,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", required=True)
         p.add_argument("--deadline", type=float, default=3600.0)
         p.add_argument("--chunk-size", type=int, default=0)
+        p.add_argument("--photo-streams", type=int, default=0)
         p.add_argument("--push-batch", type=int, default=0)
         p.add_argument("--no-idle", action="store_true")
         p.set_defaults(handler=handler)
