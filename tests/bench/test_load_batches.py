@@ -21,7 +21,7 @@ class _Op:
 def test_a_field_day_goes_up_in_the_engines_batches() -> None:
     engine_batch = next(f.default for f in fields(SyncEngine) if f.name == "push_batch")
     assert engine_batch == 1000  # PROTOCOL.md §6: at most 1,000 operations a push
-    assert load.PUSH_BATCH == engine_batch
+    assert engine_batch == load.PUSH_BATCH
     bodies = load.push_bodies([_Op(n) for n in range(2 * engine_batch + 1)])  # type: ignore[misc]
     # as the bench sends them: gzip when the body starts with gzip's magic
     sizes = [
