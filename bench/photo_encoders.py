@@ -73,10 +73,6 @@ class Candidate:
     quality: int
     greyscale: bool
 
-    @property
-    def label(self) -> str:
-        return f"{self.format} q{self.quality} {'grey' if self.greyscale else 'colour'}"
-
     def options(self) -> PhotoOptions:
         return PhotoOptions(
             max_edge=MAX_EDGE,
@@ -84,6 +80,11 @@ class Candidate:
             format=self.format,
             greyscale=self.greyscale,
         )
+
+
+def label(candidate: Candidate) -> str:
+    colour = "grey" if candidate.greyscale else "colour"
+    return f"{candidate.format} q{candidate.quality} {colour}"
 
 
 def candidates(kind: str) -> list[Candidate]:
@@ -181,7 +182,7 @@ def measure_photo(photo: CameraPhoto, work: Path, ocr: bool) -> dict[str, Any]:
         image.load()
         got = luma(image)
         entry: dict[str, Any] = {
-            "label": candidate.label,
+            "label": label(candidate),
             "format": candidate.format,
             "quality": candidate.quality,
             "greyscale": candidate.greyscale,
@@ -196,7 +197,7 @@ def measure_photo(photo: CameraPhoto, work: Path, ocr: bool) -> dict[str, Any]:
         entry["legible"] = legible(photo.kind, entry, row.get("reference_ocr"))
         row["encodings"].append(entry)
         print(
-            f"  {photo.filename:<20} {candidate.label:<20} {entry['bytes']:>8,} B "
+            f"  {photo.filename:<20} {label(candidate):<20} {entry['bytes']:>8,} B "
             f"SSIM {entry['ssim']:.3f} (½ {entry['ssim_half']:.3f}) PSNR {entry['psnr']:5.1f}"
             + (f" OCR {entry['ocr']:.3f}" if "ocr" in entry else "")
             + ("" if entry["legible"] else "  ✗"),
