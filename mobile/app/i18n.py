@@ -165,6 +165,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.note": ("Ghi chú", "Note"),
     "event.apology": ("Thư xin lỗi, hẹn lại", "Apology, new date"),
     "event.corrected": ("Sửa thông tin", "Details corrected"),
+    "event.official_code": ("Ghi mã hồ sơ của tỉnh", "Official dossier code recorded"),
     "collection.dossier": ("Hồ sơ", "Dossier"),
     "collection.dossier_event": ("Diễn biến hồ sơ", "Dossier event"),
     "collection.dossier_apology": ("Thư xin lỗi", "Apology"),
@@ -507,6 +508,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.rejected": ("Bản ghi bị máy chủ từ chối", "Records refused by the server"),
     "sync.no_rejected": ("Không có bản ghi bị từ chối", "No refused records"),
     "sync.dismiss": ("Bỏ qua", "Dismiss"),
+    "sync.confirm_held": ("Xác nhận giữ nguyên", "Confirm as is"),
+    "sync.confirmed_held": (
+        "Đã xác nhận ngày; sẽ gửi lại ở lần đồng bộ tới",
+        "Dates confirmed; they go out again at the next sync",
+    ),
     "sync.conflicts": ("Xung đột cần người quyết định", "Conflicts for a person to decide"),
     "sync.conflicts_count": (
         "Xung đột cần người quyết định: {count}",

@@ -59,6 +59,7 @@ from server.services.changes import commune_scope, numbers_held
 from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
+from server.translatable import both_languages
 from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.forms import value_problems
@@ -383,8 +384,14 @@ class Pusher:
         message: str,
         errors: dict[str, str] | None = None,
     ) -> Outcome:
+        # The tablet splits "Tiếng Việt (English)" itself (PROTOCOL.md §4).
+        both = {name: both_languages(text) for name, text in (errors or {}).items()}
         return Outcome(
-            op.op_id, OutcomeKind.REJECTED, reason=reason, message=message, errors=errors or None
+            op.op_id,
+            OutcomeKind.REJECTED,
+            reason=reason,
+            message=both_languages(message),
+            errors=both or None,
         )
 
     def _refuse(
@@ -812,6 +819,10 @@ class Pusher:
                 if op.fields.get("check_code") is None:
                     # An app that made no check code: the server makes one (PROTOCOL.md §9).
                     values["check_code"] = new_check_code()
+                # Only the province's one-stop system issues it (sync/dossier_code.py) and
+                # an officer records it on the web later: none yet, whatever a device
+                # proposed. Written so that every replica holds the field (PROTOCOL.md §9).
+                values["official_code"] = None
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (
@@ -837,9 +848,10 @@ class Pusher:
     def _resume_after_supplement(self, current: RecordState, writes: dict[str, Any]) -> None:
         """Restart the stopped clock when a dossier leaves ``needs_supplement``.
 
-        Form 02 stops the clock (Decree 61/2018 art. 16(3), kept under Decree
-        118/2025/NĐ-CP): the working days left when the supplement was requested count
-        again from the day the dossier goes back to work (``sync.workdays.resume_due_date``).
+        Form 02 stops the clock (Decree 61/2018/NĐ-CP art. 16(3); the article of Decree
+        118/2025/NĐ-CP that replaced it could not be read, docs/LAW.md): the working days
+        left when the supplement was requested count again from the day the dossier goes
+        back to work (``sync.workdays.resume_due_date``).
         The new dates are server values, written with the server's stamp.
         """
         status = writes.get("status")

@@ -75,6 +75,15 @@ class Harness:
             auto_lock_seconds=3600,
         )
 
+    @classmethod
+    def running_quiet(cls, ctx: Any, *, probe_interval: float) -> Iterator[Harness]:
+        """:meth:`start_quiet` for a fixture: yields the harness, stops it afterwards."""
+        harness = cls.start_quiet(ctx, probe_interval=probe_interval)
+        try:
+            yield harness
+        finally:
+            harness.stop()
+
     def stop(self) -> None:
         from kivy.base import stopTouchApp
 
