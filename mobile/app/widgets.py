@@ -96,12 +96,14 @@ class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):  # type: igno
 
 
 class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
-    """A refused record with "open" and "dismiss" buttons (``on_action``)."""
+    """A refused record with "open" and "dismiss" buttons (``on_action``), and "confirm
+    as is" when the server holds its dates for the officer to confirm."""
 
     op_id = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
     can_open = BooleanProperty(True)
+    can_confirm = BooleanProperty(False)
     owner = ObjectProperty(None, allownone=True)
 
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:

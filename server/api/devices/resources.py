@@ -14,6 +14,7 @@ from server.extensions import db, db_session, limiter
 from server.services import devices as device_service
 from server.services.errors import Unauthorized
 from server.services.officers import authenticate
+from server.translatable import msg
 
 blp = Blueprint("devices", __name__, url_prefix="devices", description="Tablets")
 
@@ -37,7 +38,7 @@ def register(args: dict[str, Any]) -> Any:
     officer = authenticate(db_session(), args["username"], args["password"])
     if officer is None:
         db.session.commit()
-        raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu (wrong username or password)")
+        raise Unauthorized(msg("Sai tên đăng nhập hoặc mật khẩu"))
     device, token = device_service.register_device(
         db_session(),
         officer,
