@@ -14,7 +14,7 @@ veth pair, tc/nftables, the delay relay) and, on the same link, one after the ot
    and B register and bootstrap, B makes the colleague's 20 edits and syncs them, and A
    records the field day offline (``mobile.simulator.record_field_day``). The same
    records go to Kinto: A's bootstrap state is loaded, the colleague's 20 edits made.
-2. *the profile is applied*; **ours**: tablet A syncs (photos, push, pull) with the
+2. *the profile is applied*; **ours**: tablet A syncs (push, pull, then photos) with the
    real engine and HTTP transport; the app's own retry (sync again after a failed
    sync) is looped until the sync succeeds or ``--deadline`` passes.
 3. the profile is applied again (the flapping clock restarts); **Kinto**: the same
@@ -100,6 +100,8 @@ def cmd_server(args: argparse.Namespace) -> int:
         "DATABASE_URL": database_url,
         "MOTCUA_SECRET_KEY": "bench-secret",
         "MOTCUA_LOGIN_RATE_LIMIT": "1000 per minute",
+        # the run's own photo store (not the repository's instance folder)
+        "MOTCUA_BLOB_DIR": str(workdir / "blobs"),
     }
     gunicorn = str(Path(PY).with_name("gunicorn"))
     argv = [
@@ -190,7 +192,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     # A's bootstrap state, for Kinto to start from the same point.
     existing = {c: a.store.list_records(c) for c in sorted(a.store.collections())}
 
-    summary = record_field_day(a, seed=seed)
+    camera_files: dict[str, dict[str, Any]] = {}
+    source = _camera_source(workdir, seed, camera_files) if args.camera else None
+    summary = record_field_day(a, seed=seed, photo_source=source)
     rng = random.Random(seed)  # noqa: S311 - workload, not secrets
     edits: dict[str, dict[str, Any]] = {}
     for n, dossier in enumerate(rng.sample(b.dossiers(), 20)):
@@ -211,7 +215,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
     photos = {}
     for blob in a.store.pending_blobs():
         path = a.store.blob_path(blob.sha256)
-        photos[blob.sha256] = {"path": str(path), "size": blob.size, "type": blob.content_type}
+        photos[blob.sha256] = camera_files.get(blob.sha256) or {
+            "path": str(path),
+            "size": blob.size,
+            "type": blob.content_type,
+        }
     _json_out(
         workdir / "workload.json",
         {
@@ -221,11 +229,45 @@ def cmd_setup(args: argparse.Namespace) -> int:
             "photos": photos,
             "colleague_edits": edits,
             "operations": a.store.pending_count(),
+            "camera": bool(args.camera),
+            "camera_bytes": sum(p["size"] for p in camera_files.values()),
         },
     )
     a.close()
     b.close()
     return 0
+
+
+def _camera_source(
+    workdir: Path, seed: int, files: dict[str, dict[str, Any]]
+) -> Callable[[int], tuple[bytes, str, str]]:
+    """Camera-sized photos (``bench.camera_photos``), made light as the app does on capture
+    (``mobile.photo_resize`` with the options of the photo's kind). The camera's own file
+    is kept for Kinto, which uploads it as it is (``files``: kept photo's sha256 → file).
+    """
+    import hashlib
+
+    from bench.camera_photos import camera_photo
+    from mobile.photo_resize import options_for, prepare_photo
+
+    folder = workdir / "camera"
+    folder.mkdir(exist_ok=True)
+
+    def make(index: int) -> tuple[bytes, str, str]:
+        photo = camera_photo(index, seed)
+        original = folder / photo.filename
+        original.write_bytes(photo.data)
+        kept = prepare_photo(photo.data, photo.filename, options_for(photo.kind))
+        files[hashlib.sha256(kept.data).hexdigest()] = {
+            "path": str(original),
+            "size": len(photo.data),
+            "type": "image/jpeg",
+            "filename": photo.filename,
+            "kept_size": len(kept.data),
+        }
+        return kept.data, kept.content_type, kept.filename
+
+    return make
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -239,15 +281,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.chunk_size:
         options["chunk_size"] = args.chunk_size
+    if args.photo_streams:
+        options["photo_streams"] = args.photo_streams
     if args.push_batch:
         options["push_batch"] = args.push_batch
     attempts: list[dict[str, Any]] = []
     started = time.perf_counter()
     deadline = started + args.deadline
     ok = False
+    # When the last record was acknowledged: the push phase ends with nothing pending
+    # (records go before photo bytes, PROTOCOL.md §8).
+    records_s: list[float] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "push" and done == total and not records_s and not a.store.pending_count():
+            records_s.append(round(time.perf_counter() - started, 3))
+
     while True:
         t0 = time.perf_counter()
-        report = a.sync(transport, **options)
+        report = a.sync(transport, progress, **options)
         attempts.append(
             {
                 "ok": report.ok,
@@ -287,6 +339,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     result = {
         "ok": ok,
         "wall_s": round(wall, 3),
+        "records_s": records_s[0] if records_s else None,
         "sync_attempts": len(attempts),
         "attempts": attempts,
         "requests": stats.requests - idle.get("requests", 0),
@@ -484,6 +537,8 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
         items = [(r["c"], r["r"], r["f"]) for r in workload["records"] if r["c"] != "attachment"]
         batches = _kinto_batches(client, items, deadline, counter)
         result["records_done"] = len(items)
+        # its attachment records go with the photos; the others are in now
+        result["records_s"] = round(time.perf_counter() - started, 3)
         result["phases"]["records"] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "records": len(items),
@@ -504,7 +559,7 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
                     collection="attachment",
                     data=record["f"],
                     mimetype=photo["type"],
-                    filename=record["f"].get("filename") or "photo.jpg",
+                    filename=photo.get("filename") or record["f"].get("filename") or "photo.jpg",
                 )
 
             _retrying(upload, deadline, counter)
@@ -734,8 +789,17 @@ def cmd_one(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             if _client(
                 lab,
-                ["_setup", "--workdir", str(workdir), "--url", our_url, "--seed", str(args.seed)],
-                600,
+                [
+                    "_setup",
+                    "--workdir",
+                    str(workdir),
+                    "--url",
+                    our_url,
+                    "--seed",
+                    str(args.seed),
+                    *(["--camera"] if args.camera else []),
+                ],
+                1800 if args.camera else 600,  # 30 photos of 12 MP to make and resize
                 log,
             ):
                 raise RuntimeError("set-up failed; see " + str(log))
@@ -750,6 +814,8 @@ def cmd_one(args: argparse.Namespace) -> int:
             result["workload"] = workload["summary"] | {
                 "operations": workload["operations"],
                 "kinto_records": len(workload["records"]),
+                "camera": workload.get("camera", False),
+                "camera_bytes": workload.get("camera_bytes", 0),
             }
             sync_argv = [
                 "_sync",
@@ -762,6 +828,8 @@ def cmd_one(args: argparse.Namespace) -> int:
             ]
             if args.chunk_size:
                 sync_argv += ["--chunk-size", str(args.chunk_size)]
+            if args.photo_streams:
+                sync_argv += ["--photo-streams", str(args.photo_streams)]
             if args.push_batch:
                 sync_argv += ["--push-batch", str(args.push_batch)]
             if "motcua" in systems:
@@ -823,6 +891,7 @@ def cmd_one(args: argparse.Namespace) -> int:
 
 FIGURES = (
     ("wall_s", "wall time, s"),
+    ("records_s", "link-up → records on server, s"),
     ("requests", "round trips (HTTP requests)"),
     ("body_up", "body bytes up"),
     ("body_down", "body bytes down"),
@@ -980,6 +1049,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ]
                 for flag, value in (
                     ("--chunk-size", args.chunk_size),
+                    ("--photo-streams", args.photo_streams),
                     ("--push-batch", args.push_batch),
                     ("--kinto-deadline", args.kinto_deadline),
                     ("--keep", args.keep),
@@ -994,6 +1064,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     argv.append("--direct")
                 if args.tls:
                     argv.append("--tls")
+                if args.camera:
+                    argv.append("--camera")
                 proc = subprocess.Popen(argv, cwd=ROOT)  # noqa: S603
                 running.append((n, proc, out))
                 time.sleep(args.stagger)
@@ -1051,6 +1123,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--kinto-deadline", type=float, default=0.0)
         p.add_argument("--chunk-size", type=int, default=0, help="engine photo chunk (bytes)")
+        p.add_argument(
+            "--photo-streams", type=int, default=0, help="photos sent at once (engine default: 2)"
+        )
         p.add_argument("--push-batch", type=int, default=0, help="engine operations per push")
         p.add_argument("--systems", default="motcua,kinto")
         p.add_argument("--emulate", action="store_true", help="user-space link emulation")
@@ -1064,6 +1139,11 @@ def main(argv: list[str] | None = None) -> int:
             help="no nginx in front of the servers (the lab before it was made fair)",
         )
         p.add_argument("--tls", action="store_true", help="TLS at nginx for every system")
+        p.add_argument(
+            "--camera",
+            action="store_true",
+            help="12 MP camera photos (ours resized on capture, Kinto's as the camera wrote them)",
+        )
 
     p = sub.add_parser("run", help="runs, medians, results JSON")
     common(p)
@@ -1091,6 +1171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", required=True)
     p.add_argument("--url", required=True)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--camera", action="store_true")
     p.set_defaults(handler=cmd_setup)
 
     for name, handler in (("_sync", cmd_sync), ("_kinto_sync", cmd_kinto_sync)):
@@ -1100,6 +1181,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", required=True)
         p.add_argument("--deadline", type=float, default=3600.0)
         p.add_argument("--chunk-size", type=int, default=0)
+        p.add_argument("--photo-streams", type=int, default=0)
         p.add_argument("--push-batch", type=int, default=0)
         p.add_argument("--no-idle", action="store_true")
         p.set_defaults(handler=handler)

@@ -50,13 +50,22 @@ def current(session: Session) -> DayOffDecisions:
     return DayOffDecisions.of((day, working) for day, working in rows)
 
 
-def due_dates(session: Session, procedure: Any, received_at: datetime) -> tuple[date, date | None]:
+def due_dates(
+    session: Session,
+    procedure: Any,
+    received_at: datetime,
+    decisions: DayOffDecisions | None = None,
+) -> tuple[date, date | None]:
     """``(due_date, verification_due_date)`` of a dossier received now.
 
     ``sync.workdays.appointment`` with the procedure's rule and the active day-off
-    decisions; the second date is None when the procedure has no verification extension.
+    decisions (``decisions`` when the caller read them already, as a push does once for
+    all its dossiers); the second date is None when the procedure has no verification
+    extension.
     """
-    return workdays.due_dates(received_at, DeadlineRule.of(procedure), current(session))
+    if decisions is None:
+        decisions = current(session)
+    return workdays.due_dates(received_at, DeadlineRule.of(procedure), decisions)
 
 
 def listing(session: Session) -> list[DayOffDecision]:

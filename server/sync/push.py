@@ -58,7 +58,7 @@ from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services import audit, day_offs, handover
 from server.services.handover import involved_communes
 from server.sync import shared
-from server.sync.blobs import holds
+from server.sync.blobs import MAX_BLOB_BYTES, expect_blob, holder_of
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, normalise, rows_by_id
 from server.translatable import both_languages
@@ -75,7 +75,7 @@ from sync.schema import (
     SYNC_CONFLICT,
     Collection,
 )
-from sync.workdays import OFFICE_TZ, due_date, resume_due_date
+from sync.workdays import OFFICE_TZ, DayOffDecisions, due_date, resume_due_date
 
 #: Timeline events a receiving commune writes on a dossier another commune settles: its
 #: intake, and notes (besides its handovers and the return of the result).
@@ -206,6 +206,7 @@ class Pusher:
         self._form_links: dict[int, bool] = {}  # survey form → published to the commune
         #: Dossiers this push handed over to another commune (their events may follow).
         self._handed_away: set[str] = set()
+        self._decisions: DayOffDecisions | None = None  # day-off decisions (``_day_offs``)
         self._batch: _Batch | None = None  # rows of the chunk being applied (not isolated)
         # Villages, officers, procedures and forms named by operations. The session's
         # identity map holds its objects weakly, so without this every lookup of the same
@@ -940,24 +941,30 @@ class Pusher:
         if spec.name == "dossier":
             self._check_receipt_number(op, str(op.fields["receipt_number"]))
         elif spec.name == "attachment":
-            sha256 = str(op.fields["sha256"])
-            # Proof of possession: only an upload that counts for this commune (PROTOCOL.md
-            # §8); another commune's photo is as absent as one never uploaded.
-            blob = holds(self.session, sha256, self.commune_id)
-            if blob is None:
-                raise self._refuse(
-                    op,
-                    Reason.BLOB_MISSING,
-                    "Ảnh chưa tải lên xong, sẽ gửi lại sau "
-                    f"(the photo {sha256[:12]}… is not uploaded yet; will retry)",
-                )
-            if blob.size != op.fields.get("size"):
-                self._invalid(
-                    op,
-                    "size",
-                    f"Kích thước {op.fields.get('size')} khác với ảnh đã tải lên ({blob.size}) "
-                    f"(size differs from the uploaded photo's {blob.size} bytes)",
-                )
+            self._check_attachment_blob(op)
+
+    def _check_attachment_blob(self, op: Operation) -> None:
+        """Records travel before photo bytes (PROTOCOL.md §8): an attachment naming a
+        photo this commune has not uploaded whole is taken as *on its way*; its bytes
+        become readable only once the commune's own upload is verified (proof of
+        possession: naming a hash another commune uploaded gives nothing)."""
+        sha256 = str(op.fields["sha256"])
+        size = int(op.fields["size"])
+        if size > MAX_BLOB_BYTES:
+            self._invalid(
+                op,
+                "size",
+                f"Ảnh quá lớn ({size} byte) (a photo is at most {MAX_BLOB_BYTES} bytes)",
+            )
+        upload = holder_of(self.session, sha256, self.commune_id)
+        if upload is not None and upload.size != size:
+            self._invalid(
+                op,
+                "size",
+                f"Kích thước {size} khác với ảnh đã khai báo ({upload.size}) "
+                f"(size differs from the announced photo's {upload.size} bytes)",
+            )
+        expect_blob(self.session, sha256, size, str(op.fields["content_type"]))
 
     def _check_receipt_number(self, op: Operation, number: str) -> None:
         commune = self._reference(AdminUnit, self.commune_id)
@@ -1017,7 +1024,9 @@ class Pusher:
             if spec.name == "dossier":
                 procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
-                due, verification_due = day_offs.due_dates(self.session, procedure, received)
+                due, verification_due = day_offs.due_dates(
+                    self.session, procedure, received, self._day_offs()
+                )
                 values["due_date"] = due.isoformat()
                 values["verification_due_date"] = (
                     None if verification_due is None else verification_due.isoformat()
@@ -1074,7 +1083,7 @@ class Pusher:
             return
         paused_on = _office_day(paused_clock)
         resumed_on = _office_day(resumed_clock)
-        decisions = day_offs.current(self.session)
+        decisions = self._day_offs()
         server_stamp = self.clock.now().encode()
         for name in ("due_date", "verification_due_date"):
             old = current.fields.get(name)
@@ -1083,6 +1092,15 @@ class Pusher:
             new = resume_due_date(date.fromisoformat(str(old)), paused_on, resumed_on, decisions)
             if new.isoformat() != old:
                 writes[name] = (new.isoformat(), server_stamp)
+
+    def _day_offs(self) -> DayOffDecisions:
+        """The active day-off decisions, read once a push (a push cannot change them:
+        they are reference data). Read without a flush, so the chunk's new rows still
+        go to the database together."""
+        if self._decisions is None:
+            with self.session.no_autoflush:
+                self._decisions = day_offs.current(self.session)
+        return self._decisions
 
     def _device_for(self, clock: str) -> Device | None:
         """The device that made a stamp (None for the server or an unknown node)."""
