@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, Officer
+from server.models import Attachment, Blob, BlobHolder, Officer
 from server.sync import shared
 from server.sync.blobs import BlobFiles
 from sync.ids import new_id
@@ -38,6 +38,17 @@ def shared_dossier(app: Flask, world: World, session: Session) -> dict[str, Any]
     )
     blob = Blob(sha256="c" * 64, size=3, content_type="image/jpeg", verified=True)
     session.add(blob)
+    # Tả Van uploaded the bytes whole (its proof of possession, PROTOCOL.md §8).
+    session.add(
+        BlobHolder(
+            sha256=blob.sha256,
+            commune_id=world.a.commune.id,
+            size=3,
+            content_type="image/jpeg",
+            received=3,
+            verified=True,
+        )
+    )
     session.flush()
     attachment = Attachment(
         id=new_id(),
