@@ -40,7 +40,9 @@ class RecoverScreen(BaseScreen):
         }
 
     def _show_errors(self, error: UserError) -> None:
-        self.message = error.message
+        # Said once: under its field, or (not about a field) above the button.
+        said = error.message in error.errors.values()
+        self.message = "" if said else error.message
         for name, field in self._fields().items():
             field.error = error.errors.get(name, "")
 
