@@ -93,10 +93,20 @@ def _encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
-def current_id(session: Session, device: Device) -> str | None:
-    """The id of the confirmed secret (the tablet compares it with its vault's)."""
+def current_id(session: Session, device: Device, *, server_key: str) -> str | None:
+    """The id of the confirmed secret (the tablet compares it with its vault's).
+
+    None when there is none, or when it no longer opens (the server's secret key was
+    changed): the tablet then enrols again.
+    """
     row = session.get(DeviceRecovery, device.id)
-    return row.secret_id if row is not None else None
+    if row is None or row.secret_id is None or row.secret_sealed is None:
+        return None
+    try:
+        _open(server_key, device.id, row.secret_sealed)
+    except NotFound:
+        return None
+    return row.secret_id
 
 
 def offer(session: Session, device: Device, *, server_key: str, now: datetime) -> Secret:

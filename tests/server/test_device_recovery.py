@@ -195,7 +195,9 @@ def test_service_offer_expires_and_sealing_needs_the_server_key(
         )
     offered = device_recovery.offer(session, device, server_key=KEY, now=now)
     device_recovery.confirm(session, device, offered.secret_id, now=now + timedelta(minutes=5))
-    assert device_recovery.current_id(session, device) == offered.secret_id
+    assert device_recovery.current_id(session, device, server_key=KEY) == offered.secret_id
+    # Another server key: the secret reads as none, so the tablet enrols again.
+    assert device_recovery.current_id(session, device, server_key="another key") is None
     claim: dict[str, Any] = {
         "username": world.a.officer.username,
         "password": factories.PASSWORD,
