@@ -167,6 +167,7 @@ class IntakeScreen(BaseScreen):
                     state="down" if value == item.value else "normal",
                 )
                 button.value = value
+                button.bind(state=self.recheck)
                 row.add_widget(button)
             box.add_widget(row)
             box.add_widget(Factory.ErrorText(size_hint_y=None, height=dp(22)))
@@ -174,6 +175,7 @@ class IntakeScreen(BaseScreen):
             return box
         field = Factory.Field(label=label)
         field.text = item.value
+        field.bind(text=self.recheck)
         if item.kind == "date":
             field.hint = self.t("common.example", value="17/05/1990")
             field.text = _as_typed_date(item.value)
@@ -312,10 +314,24 @@ class IntakeScreen(BaseScreen):
         try:
             self.model.next()
         except UserError as error:
-            self.fail(error)
+            self.refuse(error, self._step_errors_now)
             return
         self.app.clear_snack()
         self.render()
+
+    def _step_errors_now(self) -> dict[str, str]:
+        """The shown step's errors with what is typed now (the message bar follows them)."""
+        if self.model.step == "applicant":
+            self._collect_applicant()
+        elif self.ids.steps.current == "form":
+            self._collect_form()
+        return self.model.step_errors()
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        for widget_id in _FIELDS.values():
+            self.ids[widget_id].bind(text=self.recheck)
+        self.ids.village.bind(text=self.recheck)
 
     def back(self) -> None:
         if self.model.step == "applicant":
@@ -378,7 +394,7 @@ class IntakeScreen(BaseScreen):
                 self._show_form_errors(error.errors)
             else:
                 self._show_field_errors(error.errors)
-            self.fail(error)
+            self.refuse(error, self.model.step_errors)
             return
         self.keep_draft()  # saved: the draft goes at once (a kill now must not bring it back)
         self.ok(self.t("common.saved") + " · " + receipt.receipt_number)

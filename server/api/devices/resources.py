@@ -82,9 +82,7 @@ def _server_key() -> str:
 def recovery_id() -> Any:
     """Which recovery secret the server holds for this tablet (its id only)."""
     device = current_device()
-    return {
-        "secret_id": device_recovery.current_id(db_session(), device, server_key=_server_key())
-    }
+    return {"secret_id": device_recovery.current_id(db_session(), device, server_key=_server_key())}
 
 
 @blp.route("/me/recovery", methods=["POST"])

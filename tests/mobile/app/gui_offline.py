@@ -353,7 +353,12 @@ def test_feedback_recorded_and_answered(h: Harness, world: World) -> None:
     h.tap_text("Khiếu nại", screen)
     h.type(ids.content, "Hẹn trả kết quả đăng ký kết hôn nhưng chưa có")
     h.type(ids.citizen_name, "Lầu A Chư")
+    h.type(ids.citizen_phone, "09876")
+    h.tap(ids.save)  # a phone number cut short: refused, the bar and the field say so
+    refused = ids.citizen_phone.error
+    assert refused and h.app.snack == refused and h.app.snack_error
     h.type(ids.citizen_phone, "0987654321")
+    assert h.app.snack == ""  # corrected: the red bar goes
     receipt = world.ctx.tablet.dossier(world.ids["late"])["receipt_number"]  # type: ignore[index]
     h.type(ids.receipt, receipt)
     h.screenshot("12-feedback-new")

@@ -112,8 +112,10 @@ def test_a_marriage_intake_records_both_parties(h: Harness, world: World) -> Non
     h.tap(ids.next)  # ethnicity missing: refused, the field says why
     assert intake.model.step == "party:bride"
     assert intake._form_widgets["ethnicity"].error == "Không được để trống"
+    assert h.app.snack == "Không được để trống" and h.app.snack_error
     h.screenshot("21-intake-bride-error")
     _fill(h, intake, {"ethnicity": "Mông"})
+    assert h.app.snack == ""  # corrected: the red bar goes with the error
     h.screenshot("22-intake-bride")
     h.tap(ids.next)
     assert intake.model.step == "party:groom"
@@ -131,7 +133,11 @@ def test_a_marriage_intake_records_both_parties(h: Harness, world: World) -> Non
     )
     h.tap(ids.next)
     assert intake._form_widgets["cccd"].error == "Số CCCD phải gồm đúng 12 chữ số"
+    assert h.app.snack == "Số CCCD phải gồm đúng 12 chữ số"
+    _fill(h, intake, {"cccd": "0010990123"})  # still wrong: the bar still says so
+    assert h.app.snack == "Số CCCD phải gồm đúng 12 chữ số" and h.app.snack_error
     _fill(h, intake, {"cccd": "001099012345"})
+    assert h.app.snack == ""
     h.screenshot("23-intake-groom")
     h.tap(ids.next)
     assert intake.model.step == "documents"
