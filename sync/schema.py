@@ -37,8 +37,9 @@ from sync.ids import is_record_id
 #: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
-#: operation types (PROTOCOL.md §2, §4).
-SCHEMA_VERSION = 7
+#: operation types (PROTOCOL.md §2, §4); 8 = conflict records name the officers who
+#: wrote each side (``kept_officer_name``, ``lost_officer_name``, PROTOCOL.md §11).
+SCHEMA_VERSION = 8
 
 
 class Rule(enum.StrEnum):
@@ -463,6 +464,9 @@ SYNC_CONFLICT = Collection(
         "lost_clock": F(_text(40), Rule.SERVER),
         "lost_device_id": F(_text(36), Rule.SERVER),
         "lost_officer_id": F(_int(minimum=1), Rule.SERVER),
+        # The officers' names as written when the conflict was made (schema 8).
+        "kept_officer_name": F(_text(120), Rule.SERVER),
+        "lost_officer_name": F(_text(120), Rule.SERVER),
         "status": F(_choice(ConflictStatus)),
         "resolution": F(_choice(ConflictResolution, required=False)),
         "resolved_by_id": F(_int(minimum=1)),

@@ -5,7 +5,8 @@ Revises: 0010_forms
 Create Date: 2026-12-08 00:00:00
 
 Hand-written. One row per tablet that enrolled for recovery (docs/TABLET.md, "Forgotten
-PIN"): the current secret and the next one being offered, both sealed.
+PIN"): the current secret and the next one being offered, both sealed. Conflict
+records gain the names of the officers who wrote each side (sync schema 8).
 """
 
 import sqlalchemy as sa
@@ -37,6 +38,36 @@ def upgrade():
         sa.PrimaryKeyConstraint("device_id", name=op.f("pk_device_recovery")),
     )
 
+    # Conflict records name the officers who wrote each side (schema 8), filled in for
+    # the conflicts already made from their devices.
+    with op.batch_alter_table("sync_conflict") as batch:
+        batch.add_column(sa.Column("kept_officer_name", sa.String(length=120), nullable=True))
+        batch.add_column(sa.Column("lost_officer_name", sa.String(length=120), nullable=True))
+    conflict = sa.table(
+        "sync_conflict",
+        sa.column("kept_device_id", sa.String),
+        sa.column("lost_device_id", sa.String),
+        sa.column("kept_officer_name", sa.String),
+        sa.column("lost_officer_name", sa.String),
+    )
+    device = sa.table("device", sa.column("id", sa.String), sa.column("officer_id", sa.Integer))
+    officer = sa.table("officer", sa.column("id", sa.Integer), sa.column("full_name", sa.String))
+    for side in ("kept", "lost"):
+        name = (
+            sa.select(officer.c.full_name)
+            .select_from(device.join(officer, officer.c.id == device.c.officer_id))
+            .where(device.c.id == conflict.c[f"{side}_device_id"])
+            .scalar_subquery()
+        )
+        op.execute(
+            conflict.update()
+            .where(conflict.c[f"{side}_device_id"].is_not(None))
+            .values({f"{side}_officer_name": name})
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("sync_conflict") as batch:
+        batch.drop_column("lost_officer_name")
+        batch.drop_column("kept_officer_name")
     op.drop_table("device_recovery")

@@ -549,7 +549,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conflict.tablet": ("máy tính bảng số {number}", "tablet no. {number}"),
     "conflict.web": ("trên web", "on the web"),
     "conflict.unknown_device": ("máy không rõ", "unknown device"),
-    "conflict.officer": ("cán bộ mã {id}", "officer no. {id}"),
     "conflict.documents": ("{given}/{total} giấy tờ", "{given}/{total} papers"),
     "conflict.keep_all": ("Giữ giá trị bên này", "Keep this side"),
     "sync.no_conflicts": ("Không có xung đột", "No conflicts"),

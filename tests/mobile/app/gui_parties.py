@@ -238,7 +238,7 @@ def test_a_conflict_card_in_vietnamese(h: Harness, world: World) -> None:
     }
     assert lost["Bên nữ · Họ, chữ đệm và tên"] == "Giàng Thị Mái"
     assert lost["Bên nữ · Ngày sinh"] == "05/04/2001"
-    assert card.ids.kept_by.text.startswith("máy tính bảng số 2 · ")
+    assert card.ids.kept_by.text.startswith("Lò Văn Pằng · máy tính bảng số 2 · ")
     assert card.ids.lost_by.text.startswith("Sùng Thị Mai · máy này (số 1) · ")
     assert screen.conflicts_heading == "Xung đột cần người quyết định: 1"
     assert h.app.bar_problems == "Xung đột: 1"
