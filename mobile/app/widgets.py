@@ -1,7 +1,8 @@
 """The app's own widgets (their looks are in ``theme.kv``).
 
-- ``RowList``/``ListRow``: a ``RecycleView`` of two-line rows (title, subtitle, an
-  "on the server" mark, red when late) — smooth with tens of thousands of rows;
+- ``RowList``/``ListRow``: a ``RecycleView`` of rows (title, subtitle, an "on the
+  server" mark, red when late) — smooth with tens of thousands of rows; long texts
+  wrap and the row grows to hold them (``GrowsWithText``);
 - ``Field``: a labelled text input that shows its error under it;
 - ``FormPopup``: a small dialog with text fields (a reason, a new date…);
 - ``PhotoChooserPopup``: the desktop stand-in for the camera (pick an image file);
@@ -16,6 +17,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.graphics.texture import Texture
 from kivy.logger import Logger
@@ -31,6 +34,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.popup import Popup
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
+
+from mobile.app import style
 
 __all__ = [
     "Field",
@@ -72,7 +77,40 @@ class RowList(RecycleView):  # type: ignore[misc]
         return None
 
 
-class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):  # type: ignore[misc]
+class GrowsWithText:
+    """A ``RecycleView`` row as tall as its wrapped texts: nothing is cut.
+
+    The texts (``ids.texts``, a vertical box as tall as its labels) wrap to the row's
+    width; when their height changes, the row writes the height it needs into its
+    data item, and the ``RecycleBoxLayout`` lays the list out again. Only rows on
+    screen are measured, so a list of thousands stays cheap; rows not yet shown keep
+    the default height until they are.
+    """
+
+    owner: Any
+    index: Any
+    ids: Any
+    padding: Any
+
+    def watch_texts(self) -> None:
+        self._fit_later = Clock.create_trigger(self.fit, 0)
+        self.ids.texts.bind(height=self._fit_later)
+
+    def fit(self, *_args: Any) -> None:
+        rv, index = self.owner, int(self.index)
+        if rv is None or not 0 <= index < len(rv.data):
+            return
+        from kivy.metrics import dp
+
+        scale = float(getattr(App.get_running_app(), "font_scale", 1.0) or 1.0)
+        padding = self.padding[1] + self.padding[3] if len(self.padding) == 4 else 0
+        needed = max(dp(style.row) * scale, self.ids.texts.height + padding + dp(4))
+        item = rv.data[index]
+        if abs(float(item.get("height") or 0) - needed) >= 1:
+            rv.data[index] = {**item, "height": needed}
+
+
+class ListRow(GrowsWithText, RecycleDataViewBehavior, ButtonBehavior, BoxLayout):  # type: ignore[misc]
     kind = StringProperty("")
     record_id = StringProperty("")
     title = StringProperty("")
@@ -84,18 +122,24 @@ class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):  # type: igno
     index = NumericProperty(0)
     owner = ObjectProperty(None, allownone=True)
 
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        self.watch_texts()
+
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
         self.owner = rv
         self.index = index
         data = {"selected": False, "danger": False, "synced": True, "sync_label": "", **data}
-        return super().refresh_view_attrs(rv, index, data)
+        result = super().refresh_view_attrs(rv, index, data)
+        self._fit_later()  # another item in this widget: measure it again
+        return result
 
     def on_release(self) -> None:
         if self.owner is not None:
             self.owner.dispatch("on_row", self.kind, self.record_id)
 
 
-class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
+class RejectedRow(GrowsWithText, RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
     """A refused record with "open" and "dismiss" buttons (``on_action``)."""
 
     op_id = StringProperty("")
@@ -103,10 +147,18 @@ class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
     subtitle = StringProperty("")
     can_open = BooleanProperty(True)
     owner = ObjectProperty(None, allownone=True)
+    index = NumericProperty(0)
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        self.watch_texts()
 
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
         self.owner = rv
-        return super().refresh_view_attrs(rv, index, data)
+        self.index = index
+        result = super().refresh_view_attrs(rv, index, data)
+        self._fit_later()
+        return result
 
     def act(self, action: str) -> None:
         if self.owner is not None:
