@@ -20,6 +20,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
+from kivy.factory import Factory
 from kivy.graphics.texture import Texture
 from kivy.logger import Logger
 from kivy.properties import (
@@ -46,8 +47,6 @@ __all__ = [
     "RowList",
     "texture_from_bytes",
 ]
-
-IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
 
 
 def texture_from_bytes(data: bytes, extension: str) -> Texture | None:
@@ -235,21 +234,72 @@ class FormPopup(Popup):  # type: ignore[misc]
 
 
 class PhotoChooserPopup(Popup):  # type: ignore[misc]
-    """Pick a photo file: the desktop fallback of the camera facade."""
+    """Pick a photo file: the desktop fallback of the camera facade, styled like the app.
 
-    start_dir = StringProperty("")
-    patterns = ListProperty(IMAGE_PATTERNS)
+    One folder at a time as big rows (``mobile.app.viewmodels.files.FileBrowser``): a
+    tap on a folder opens it, a tap on a photo previews it, "Chọn ảnh này" uses it.
+    ``on_done`` gets the file, or None when the officer cancels.
+    """
+
+    heading = StringProperty("")
+    empty_text = StringProperty("")
+    can_go_up = BooleanProperty(False)
+    #: The selected photo's path (shown as the preview), "" when none.
+    preview = StringProperty("")
+    selected_name = StringProperty("")
 
     def __init__(
         self, *, start_dir: Path, on_done: Callable[[Path | None], None], **kwargs: Any
     ) -> None:
+        from kivy.metrics import dp
+
+        from mobile.app.viewmodels.files import FileBrowser
+
         self._on_done = on_done
         self._answered = False
         super().__init__(**kwargs)
-        self.start_dir = str(start_dir)
+        self.browser = FileBrowser(App.get_running_app().ctx.tr, start_dir)
+        for place in self.browser.places():
+            button = Factory.FlatButton(text=place.label, size_hint_x=None, width=dp(180))
+            button.bind(on_release=lambda _b, path=place.path: self.open_folder(path))
+            self.ids.places.add_widget(button)
+        self.render()
 
-    def choose(self, selection: Sequence[str]) -> None:
-        chosen = Path(selection[0]) if selection else None
+    def render(self) -> None:
+        browser = self.browser
+        rows = browser.rows()
+        self.ids.files.data = rows
+        self.ids.files.scroll_y = 1
+        self.heading = browser.heading()
+        self.empty_text = "" if rows else browser.empty_text()
+        self.can_go_up = browser.can_go_up
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        chosen = self.browser.selected
+        self.preview = str(chosen) if chosen else ""
+        self.selected_name = chosen.name if chosen else ""
+        rows = self.ids.files
+        marked = [{**row, "selected": row["record_id"] == self.preview} for row in rows.data]
+        if marked != list(rows.data):
+            rows.data = marked
+
+    def open_folder(self, folder: Path | str) -> None:
+        if self.browser.open(Path(folder)):
+            self.render()
+
+    def up(self) -> None:
+        if self.browser.up():
+            self.render()
+
+    def row_tapped(self, kind: str, path: str) -> None:
+        if kind == "folder":
+            self.open_folder(path)
+        elif self.browser.select(Path(path)):
+            self._show_selection()
+
+    def choose(self) -> None:
+        chosen = self.browser.selected
         if chosen is None or not chosen.is_file():
             return
         self._answered = True

@@ -31,6 +31,8 @@ _FIELDS = {
 
 
 class IntakeScreen(BaseScreen):
+    #: The device has a camera (Android): "take" and "choose" are two buttons.
+    can_capture = BooleanProperty(False)
     step_title = StringProperty("")
     due_text = StringProperty("")
     verification_text = StringProperty("")
@@ -45,6 +47,7 @@ class IntakeScreen(BaseScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="intake", **kwargs)
+        self.can_capture = bool(getattr(self.ctx.platform.camera, "can_capture", False))
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
         #: The party or facts step drawn now: field key → its input (or choice row).
@@ -343,6 +346,10 @@ class IntakeScreen(BaseScreen):
 
     def add_photo(self) -> None:
         self.ctx.platform.camera.take_photo(self.ctx.camera_dir(), self._photo_taken)
+
+    def pick_photo(self) -> None:
+        """A photo already on the device (the gallery, a download): the platform's picker."""
+        self.ctx.platform.camera.pick_photo(self.ctx.camera_dir(), self._photo_taken)
 
     def _photo_taken(self, path: Path | None) -> None:
         """Lighten the photo off the UI thread (a 12 MP photo takes a moment), then seal

@@ -200,11 +200,10 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert intake.model.provided == {0, 1}
     h.tap(ids.add_photo)  # the desktop camera: a file chooser
     popup = _popup(h)
-    chooser = popup.ids.chooser
-    chooser.path = str(world.photo.parent)
-    h.frames(5)
-    chooser.selection = [str(world.photo)]
-    h.frames(2)
+    popup.open_folder(world.photo.parent)
+    h.frames(3)
+    h.tap(h.row(popup.ids.files, str(world.photo)))
+    assert popup.preview == str(world.photo)
     h.tap(popup.ids.choose)
     h.wait(lambda: len(intake.model.photos) == 1, what="the photo")
     h.screenshot("07-intake-documents")

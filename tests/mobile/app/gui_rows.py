@@ -158,3 +158,69 @@ def test_a_long_reason_wraps_on_the_timeline(h: Harness, world: World) -> None:
     assert row.height > timeline.layout_manager.default_size[1] + 1  # it grew
     assert h.find(LONG_ADDRESS, screen, exact=False) is not None
     h.screenshot("31-dossier-long-reason")
+
+
+def _popup(h: Harness) -> Any:
+    from kivy.uix.modalview import ModalView
+
+    return h.wait(
+        lambda: next((w for w in h.window.children if isinstance(w, ModalView)), None),
+        what="a dialog",
+    )
+
+
+def _photo(path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 800), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((30, 30, 570, 770), outline="black", width=6)
+    draw.rectangle((60, 60, 250, 290), fill=(170, 190, 215))
+    for row in range(12):
+        draw.line((280, 80 + row * 50, 540, 80 + row * 50), fill="gray", width=4)
+    image.save(path)
+
+
+def test_the_desktop_chooser_in_the_apps_look(
+    h: Harness, world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("may-tinh")
+    (folder / "Giấy tờ hộ tịch").mkdir()
+    (folder / "ghi-chu.txt").write_text("không phải ảnh", encoding="utf-8")
+    _photo(folder / "Giấy tờ hộ tịch" / "to-khai-ket-hon.png")
+    _photo(folder / "cccd-mat-truoc.png")
+    answers: list[Path | None] = []
+    camera = world.ctx.platform.camera
+    assert camera.can_capture is False  # a desktop: one button opens the chooser
+    camera.start_dir = folder
+    camera.take_photo(folder, answers.append)
+    popup = _popup(h)
+    assert popup.title == "Chọn ảnh giấy tờ"
+    files = popup.ids.files
+    assert [(r["kind"], r["title"]) for r in files.data] == [
+        ("folder", "Giấy tờ hộ tịch"),
+        ("photo", "cccd-mat-truoc.png"),
+    ]
+    assert popup.ids.choose.disabled  # nothing chosen yet
+    h.tap(h.row(files, str(folder / "Giấy tờ hộ tịch")))  # into the folder
+    h.wait(lambda: [r["title"] for r in files.data] == ["to-khai-ket-hon.png"], what="the folder")
+    assert popup.heading.endswith("Giấy tờ hộ tịch")
+    h.tap(popup.ids.up)
+    h.wait(lambda: len(files.data) == 2, what="up again")
+    h.tap(h.row(files, str(folder / "cccd-mat-truoc.png")))
+    assert popup.preview == str(folder / "cccd-mat-truoc.png")
+    assert popup.ids.preview.texture is not None and not popup.ids.choose.disabled
+    assert [r.get("selected") for r in files.data] == [False, True]
+    h.pause(1.0)  # the list's scroll effect settles (the harness scrolled to the row)
+    popup.render()  # drawn again as opened: the list at its top, the selection kept
+    h.frames(6)
+    assert popup.preview == str(folder / "cccd-mat-truoc.png")
+    h.screenshot("32-photo-chooser")
+    h.tap(popup.ids.choose)
+    h.wait(lambda: answers, what="the answer")
+    assert answers == [folder / "cccd-mat-truoc.png"]
+    # Cancelled: the intake is told nothing was chosen.
+    camera.take_photo(folder, answers.append)
+    h.tap(_popup(h).ids.cancel)
+    h.wait(lambda: len(answers) == 2, what="the cancel")
+    assert answers[1] is None
