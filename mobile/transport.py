@@ -494,6 +494,35 @@ class HttpTransport:
         return data  # mobile.photos checks that the bytes hash to the name
 
 
+def _post_with_password(
+    base_url: str,
+    app_version: str,
+    path: str,
+    payload: dict[str, Any],
+    *,
+    timeout: Timeout,
+    session: requests.Session | None,
+) -> tuple[_Client, _Reply]:
+    """One POST carrying an officer's password (no device token), uncompressed."""
+    client = _Client(
+        base_url, app_version, token=None, timeout=timeout, session=session, compress=False
+    )
+    body, _ = wire.encode(payload, compress=False)
+    endpoint = "register" if path == "/devices" else "recovery"
+    try:
+        reply = client.request(
+            "POST",
+            API_PREFIX + path,
+            endpoint,
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
+    finally:
+        if session is None:
+            client.session.close()
+    return client, reply
+
+
 def register_device(
     base_url: str,
     username: str,
@@ -511,22 +540,18 @@ def register_device(
     (an account that may not hold a tablet, too many attempts…), ``TransportError``
     when the server cannot be reached.
     """
-    client = _Client(
-        base_url, app_version, token=None, timeout=timeout, session=session, compress=False
-    )
     payload = {
         "username": username,
         "password": password,
         "device_name": device_name,
         "app_version": app_version,
     }
-    try:
-        _, body = client.json(
-            "POST", f"{API_PREFIX}/devices", "register", payload, expected=(200, 201)
-        )
-    finally:
-        if session is None:
-            client.session.close()
+    client, reply = _post_with_password(
+        base_url, app_version, "/devices", payload, timeout=timeout, session=session
+    )
+    if reply.status not in (200, 201):
+        raise _refusal(reply)
+    body = client.decode(reply)
     if not isinstance(body, dict) or "token" not in body or "device" not in body:
         raise WireError(f"malformed registration response: {json.dumps(body)[:200]}")
     return body
@@ -556,22 +581,10 @@ def claim_recovery(
     another officer, ``ServerRefused`` for the rest (429 too many tries, 404 never
     enrolled), ``TransportError`` when the server cannot be reached.
     """
-    client = _Client(
-        base_url, app_version, token=None, timeout=timeout, session=session, compress=False
-    )
     payload = {"device_id": device_id, "username": username, "password": password}
-    body, _ = wire.encode(payload, compress=False)
-    try:
-        reply = client.request(
-            "POST",
-            f"{API_PREFIX}/devices/recovery/claim",
-            "recovery",
-            body=body,
-            headers={"Content-Type": "application/json"},
-        )
-    finally:
-        if session is None:
-            client.session.close()
+    client, reply = _post_with_password(
+        base_url, app_version, "/devices/recovery/claim", payload, timeout=timeout, session=session
+    )
     if reply.status == 429:  # the account backs off: its message says for how long
         message = _error_payload(reply).get("message")
         raise ServerRefused(429, str(message or "HTTP 429"), "too_many_attempts")

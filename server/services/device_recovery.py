@@ -149,16 +149,7 @@ def confirm(session: Session, device: Device, offered_id: str, *, now: datetime)
     row.pending_id = row.pending_sealed = None
     row.pending_expires_at = None
     row.claimed_at = None
-    audit.record(
-        session,
-        "device.recovery_enrol",
-        officer_id=device.officer_id,
-        device_id=device.id,
-        commune_id=device.commune_id,
-        entity="device",
-        entity_id=device.id,
-        detail={"after_claim": rotated},
-    )
+    _audit(session, "device.recovery_enrol", device, device.officer_id, {"after_claim": rotated})
 
 
 def claim(
@@ -215,18 +206,31 @@ def claim(
     raw = _open(server_key, device.id, row.secret_sealed)
     row.claimed_at = now
     row.claims = (row.claims or 0) + 1
+    _audit(
+        session, "device.recovery_claim", device, officer.id, {"claims": row.claims}, remote_addr
+    )
+    return Secret(row.secret_id, _encode(raw))
+
+
+def _audit(
+    session: Session,
+    action: str,
+    device: Device,
+    officer_id: int,
+    detail: dict[str, object],
+    remote_addr: str | None = None,
+) -> None:
     audit.record(
         session,
-        "device.recovery_claim",
-        officer_id=officer.id,
+        action,
+        officer_id=officer_id,
         device_id=device.id,
         commune_id=device.commune_id,
         entity="device",
         entity_id=device.id,
-        detail={"claims": row.claims},
+        detail=detail,
         remote_addr=remote_addr,
     )
-    return Secret(row.secret_id, _encode(raw))
 
 
 def forget(session: Session, device: Device) -> None:
