@@ -312,29 +312,29 @@ class Vault:
 
     # -- forgotten PIN -----------------------------------------------------------------------
 
+    def _recovery_entry(self, name: str) -> str | None:
+        """The secret id kept under ``name`` (a wrapping's ``id``, or the id itself)."""
+        if not self.is_set_up:
+            return None
+        entry = self._read().get(name)
+        if isinstance(entry, dict):
+            entry = entry.get("id")
+        return str(entry) if entry else None
+
     @property
     def recovery_id(self) -> str | None:
         """The id of the server secret the data key is wrapped under (None: not enrolled)."""
-        if not self.is_set_up:
-            return None
-        recovery = self._read().get("recovery")
-        return str(recovery["id"]) if isinstance(recovery, dict) else None
+        return self._recovery_entry("recovery")
 
     @property
     def pending_recovery_id(self) -> str | None:
         """A secret the key was wrapped under whose confirmation has not come back yet."""
-        if not self.is_set_up:
-            return None
-        pending = self._read().get("recovery_pending")
-        return str(pending["id"]) if isinstance(pending, dict) else None
+        return self._recovery_entry("recovery_pending")
 
     @property
     def claimed_recovery_id(self) -> str | None:
         """The secret a recovery used: revealed once, to be replaced at the next sync."""
-        if not self.is_set_up:
-            return None
-        claimed = self._read().get("recovery_claimed")
-        return str(claimed) if claimed else None
+        return self._recovery_entry("recovery_claimed")
 
     def add_recovery(self, cipher: FieldCipher, secret_id: str, secret: bytes) -> None:
         """Wrap the (unlocked) data key under a secret the server offered.

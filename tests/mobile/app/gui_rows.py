@@ -88,9 +88,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def h(world: World) -> Iterator[Harness]:
-    harness = Harness.start_quiet(world.ctx, probe_interval=0.2)
-    yield harness
-    harness.stop()
+    with Harness.running(world.ctx, probe_interval=0.2) as harness:
+        yield harness
 
 
 def _row_widget(h: Harness, rows: Any, record_id: str) -> Any:
@@ -160,15 +159,6 @@ def test_a_long_reason_wraps_on_the_timeline(h: Harness, world: World) -> None:
     h.screenshot("31-dossier-long-reason")
 
 
-def _popup(h: Harness) -> Any:
-    from kivy.uix.modalview import ModalView
-
-    return h.wait(
-        lambda: next((w for w in h.window.children if isinstance(w, ModalView)), None),
-        what="a dialog",
-    )
-
-
 def _photo(path: Path) -> None:
     from PIL import Image, ImageDraw
 
@@ -194,7 +184,7 @@ def test_the_desktop_chooser_in_the_apps_look(
     assert camera.can_capture is False  # a desktop: one button opens the chooser
     camera.start_dir = folder
     camera.take_photo(folder, answers.append)
-    popup = _popup(h)
+    popup = h.dialog()
     assert popup.title == "Chọn ảnh giấy tờ"
     files = popup.ids.files
     assert [(r["kind"], r["title"]) for r in files.data] == [
@@ -221,6 +211,6 @@ def test_the_desktop_chooser_in_the_apps_look(
     assert answers == [folder / "cccd-mat-truoc.png"]
     # Cancelled: the intake is told nothing was chosen.
     camera.take_photo(folder, answers.append)
-    h.tap(_popup(h).ids.cancel)
+    h.tap(h.dialog().ids.cancel)
     h.wait(lambda: len(answers) == 2, what="the cancel")
     assert answers[1] is None

@@ -6,6 +6,7 @@ Kivy's window is one per process, so the widget tests run in a subprocess each (
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -73,6 +74,25 @@ class Harness:
                 "pull_interval": 3600,
             },
             auto_lock_seconds=3600,
+        )
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, ctx: Any, *, probe_interval: float) -> Iterator[Harness]:
+        """``start_quiet`` for the length of a ``with`` block (a module's fixture)."""
+        harness = cls.start_quiet(ctx, probe_interval=probe_interval)
+        try:
+            yield harness
+        finally:
+            harness.stop()
+
+    def dialog(self) -> Any:
+        """The dialog (popup) open now, waited for."""
+        from kivy.uix.modalview import ModalView
+
+        return self.wait(
+            lambda: next((w for w in self.window.children if isinstance(w, ModalView)), None),
+            what="a dialog",
         )
 
     def stop(self) -> None:
