@@ -135,7 +135,7 @@ def confirm(session: Session, device: Device, offered_id: str, *, now: datetime)
     if (
         row is None
         or row.pending_id is None
-        or not hmac.compare_digest(row.pending_id, offered_id)
+        or not hmac.compare_digest(row.pending_id.encode(), offered_id.encode("utf-8"))
         or row.pending_expires_at is None
         or row.pending_expires_at <= now
     ):

@@ -98,6 +98,13 @@ def test_an_offer_not_confirmed_leaves_the_old_secret_in_force(
     )
     assert wrong.status_code == 422
     assert "secret_id" in wrong.get_json()["errors"]
+    for junk in ("m", "é" * 32, "ĐĐ"):  # not an id at all: refused by its shape, never a 500
+        refused = client.post(
+            "/api/v1/devices/me/recovery/confirm",
+            headers=world.a.headers,
+            json={"secret_id": junk},
+        )
+        assert refused.status_code == 422, refused.get_json()
     ok = client.post(
         "/api/v1/devices/me/recovery/confirm",
         headers=world.a.headers,

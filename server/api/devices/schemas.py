@@ -61,7 +61,10 @@ class RecoverySecretSchema(ma.Schema):
 
 
 class ConfirmRecoverySchema(StrictSchema):
-    secret_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    secret_id = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[0-9a-f]{32}$", error="32 hexadecimal digits"),
+    )
 
 
 class ClaimRecoverySchema(StrictSchema):
