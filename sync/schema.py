@@ -28,6 +28,7 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
+from sync.dossier_code import official_code_problem
 from sync.ids import is_record_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
@@ -37,9 +38,11 @@ from sync.ids import is_record_id
 #: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
-#: operation types (PROTOCOL.md §2, §4); 8 = conflict records name the officers who
-#: wrote each side (``kept_officer_name``, ``lost_officer_name``, PROTOCOL.md §11).
-SCHEMA_VERSION = 8
+#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.official_code`` (the official
+#: dossier code issued by the province's one-stop system, server-written); 9 = conflict
+#: records name the officers who wrote each side (``kept_officer_name``,
+#: ``lost_officer_name``, PROTOCOL.md §11).
+SCHEMA_VERSION = 9
 
 
 class Rule(enum.StrEnum):
@@ -358,6 +361,9 @@ DOSSIER = Collection(
         # Made on the device at intake, printed on slip 01; when a creation carries none
         # (null) the server makes one. Never changes after (sync/checkcode.py).
         "check_code": F(check_code_problem, Rule.IMMUTABLE),
+        # The official dossier code ("mã hồ sơ", sync/dossier_code.py): issued by the
+        # province's one-stop system, recorded once on the web; tablets print it.
+        "official_code": F(official_code_problem, Rule.SERVER),
     },
 )
 
@@ -464,7 +470,7 @@ SYNC_CONFLICT = Collection(
         "lost_clock": F(_text(40), Rule.SERVER),
         "lost_device_id": F(_text(36), Rule.SERVER),
         "lost_officer_id": F(_int(minimum=1), Rule.SERVER),
-        # The officers' names as written when the conflict was made (schema 8).
+        # The officers' names as written when the conflict was made (schema 9).
         "kept_officer_name": F(_text(120), Rule.SERVER),
         "lost_officer_name": F(_text(120), Rule.SERVER),
         "status": F(_choice(ConflictStatus)),

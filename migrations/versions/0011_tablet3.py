@@ -1,12 +1,12 @@
 """device_recovery: the secret that recovers a tablet's data key after a forgotten PIN
 
 Revision ID: 0011_tablet3
-Revises: 0010_forms
+Revises: 0011_law2
 Create Date: 2026-12-08 00:00:00
 
 Hand-written. One row per tablet that enrolled for recovery (docs/TABLET.md, "Forgotten
 PIN"): the current secret and the next one being offered, both sealed. Conflict
-records gain the names of the officers who wrote each side (sync schema 8).
+records gain the names of the officers who wrote each side (sync schema 9).
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011_tablet3"
-down_revision = "0010_forms"
+down_revision = "0011_law2"
 branch_labels = None
 depends_on = None
 
@@ -38,7 +38,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("device_id", name=op.f("pk_device_recovery")),
     )
 
-    # Conflict records name the officers who wrote each side (schema 8), filled in for
+    # Conflict records name the officers who wrote each side (schema 9), filled in for
     # the conflicts already made from their devices.
     with op.batch_alter_table("sync_conflict") as batch:
         batch.add_column(sa.Column("kept_officer_name", sa.String(length=120), nullable=True))

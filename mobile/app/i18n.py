@@ -198,6 +198,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.note": ("Ghi chú", "Note"),
     "event.apology": ("Thư xin lỗi, hẹn lại", "Apology, new date"),
     "event.corrected": ("Sửa thông tin", "Details corrected"),
+    "event.official_code": ("Ghi mã hồ sơ của tỉnh", "Official dossier code recorded"),
     "collection.dossier": ("Hồ sơ", "Dossier"),
     "collection.dossier_event": ("Diễn biến hồ sơ", "Dossier event"),
     "collection.dossier_apology": ("Thư xin lỗi", "Apology"),

@@ -61,6 +61,11 @@ class StopForm(FlaskForm):
     )
 
 
+def _acting() -> dict[str, Any]:
+    """Who does a step on the web, and when: the officer, now, and their address."""
+    return {"officer": current_user, "now": datetime.now(UTC), "remote_addr": request.remote_addr}
+
+
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
     for name, message in error.errors.items():
@@ -132,6 +137,10 @@ def overdue() -> Any:
 @bp.get("/<dossier_id>")
 @login_required
 def detail(dossier_id: str) -> Any:
+    return _detail_page(dossier_id)
+
+
+def _detail_page(dossier_id: str, *, code_error: str = "", typed_code: str = "") -> str:
     detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
     return render_template(
         "dossiers/detail.html",
@@ -143,6 +152,8 @@ def detail(dossier_id: str) -> Any:
         can_stop=current_user.role in APOLOGY_ROLES
         and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
+        code_error=code_error,
+        typed_code=typed_code,
     )
 
 
@@ -161,9 +172,7 @@ def stop(dossier_id: str) -> Any:
                 scope,
                 dossier.id,
                 reason=form.reason.data or "",
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -192,9 +201,7 @@ def correct(dossier_id: str) -> Any:
                 scope,
                 dossier,
                 typed,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -223,9 +230,7 @@ def verification(dossier_id: str) -> Any:
             db_session(),
             current_scope(),
             dossier_id,
-            officer=current_user,
-            now=datetime.now(UTC),
-            remote_addr=request.remote_addr,
+            **_acting(),
         )
     except Invalid as error:
         db.session.rollback()
@@ -240,6 +245,27 @@ def verification(dossier_id: str) -> Any:
         ),
         "ok",
     )
+    return redirect(url_for(".detail", dossier_id=dossier_id))
+
+
+@bp.post("/<dossier_id>/official-code")
+@roles_required(APOLOGY_ROLES)
+def official_code(dossier_id: str) -> Any:
+    """Record the official dossier code the province's one-stop system issued."""
+    code = request.form.get("official_code", "")
+    try:
+        dossier = service.record_official_code(
+            db_session(),
+            current_scope(),
+            dossier_id,
+            code,
+            **_acting(),
+        )
+    except Invalid as error:
+        db.session.rollback()
+        return _detail_page(dossier_id, code_error=error.message, typed_code=code), 422
+    db.session.commit()
+    flash(gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), "ok")
     return redirect(url_for(".detail", dossier_id=dossier_id))
 
 
@@ -261,9 +287,7 @@ def apology(dossier_id: str) -> Any:
                 dossier.id,
                 reason=form.reason.data or "",
                 new_due_date=form.new_due_date.data,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()

@@ -78,7 +78,7 @@ def test_migrations_never_import_the_app() -> None:
 
 
 def test_0011_names_the_officers_of_conflicts_made_before(empty_app: Flask) -> None:
-    """Conflicts made before schema 8 get their officers' names from their devices."""
+    """Conflicts made before schema 9 get their officers' names from their devices."""
     from sqlalchemy import text
 
     from server.models import SyncConflict
@@ -111,7 +111,7 @@ def test_0011_names_the_officers_of_conflicts_made_before(empty_app: Flask) -> N
     conflict_id, name = conflict.id, officer.full_name
     session.commit()
     session.remove()
-    command.downgrade(config, "0010_forms")
+    command.downgrade(config, "0011_law2")
     command.upgrade(config, "head")
     with db.engine.connect() as connection:
         row = connection.execute(

@@ -114,7 +114,7 @@ class _Describer:
 
     def side(self, clock: Any, device_id: Any, officer_id: Any, officer_name: Any = None) -> str:
         """Who wrote one side: the officer (by name: the server writes it into the conflict
-        record, schema 8), which tablet or the web, and when."""
+        record, schema 9), which tablet or the web, and when."""
         tr = self.tr
         own = self.registration
         node = self._node(clock)
