@@ -190,7 +190,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     # A's bootstrap state, for Kinto to start from the same point.
     existing = {c: a.store.list_records(c) for c in sorted(a.store.collections())}
 
-    summary = record_field_day(a, seed=seed)
+    camera_files: dict[str, dict[str, Any]] = {}
+    source = _camera_source(workdir, seed, camera_files) if args.camera else None
+    summary = record_field_day(a, seed=seed, photo_source=source)
     rng = random.Random(seed)  # noqa: S311 - workload, not secrets
     edits: dict[str, dict[str, Any]] = {}
     for n, dossier in enumerate(rng.sample(b.dossiers(), 20)):
@@ -211,7 +213,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
     photos = {}
     for blob in a.store.pending_blobs():
         path = a.store.blob_path(blob.sha256)
-        photos[blob.sha256] = {"path": str(path), "size": blob.size, "type": blob.content_type}
+        photos[blob.sha256] = camera_files.get(blob.sha256) or {
+            "path": str(path),
+            "size": blob.size,
+            "type": blob.content_type,
+        }
     _json_out(
         workdir / "workload.json",
         {
@@ -221,11 +227,45 @@ def cmd_setup(args: argparse.Namespace) -> int:
             "photos": photos,
             "colleague_edits": edits,
             "operations": a.store.pending_count(),
+            "camera": bool(args.camera),
+            "camera_bytes": sum(p["size"] for p in camera_files.values()),
         },
     )
     a.close()
     b.close()
     return 0
+
+
+def _camera_source(
+    workdir: Path, seed: int, files: dict[str, dict[str, Any]]
+) -> Callable[[int], tuple[bytes, str, str]]:
+    """Camera-sized photos (``bench.camera_photos``), made light as the app does on capture
+    (``mobile.photo_resize`` with the options of the photo's kind). The camera's own file
+    is kept for Kinto, which uploads it as it is (``files``: kept photo's sha256 → file).
+    """
+    import hashlib
+
+    from bench.camera_photos import camera_photo
+    from mobile.photo_resize import options_for, prepare_photo
+
+    folder = workdir / "camera"
+    folder.mkdir(exist_ok=True)
+
+    def make(index: int) -> tuple[bytes, str, str]:
+        photo = camera_photo(index, seed)
+        original = folder / photo.filename
+        original.write_bytes(photo.data)
+        kept = prepare_photo(photo.data, photo.filename, options_for(photo.kind))
+        files[hashlib.sha256(kept.data).hexdigest()] = {
+            "path": str(original),
+            "size": len(photo.data),
+            "type": "image/jpeg",
+            "filename": photo.filename,
+            "kept_size": len(kept.data),
+        }
+        return kept.data, kept.content_type, kept.filename
+
+    return make
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -504,7 +544,7 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
                     collection="attachment",
                     data=record["f"],
                     mimetype=photo["type"],
-                    filename=record["f"].get("filename") or "photo.jpg",
+                    filename=photo.get("filename") or record["f"].get("filename") or "photo.jpg",
                 )
 
             _retrying(upload, deadline, counter)
@@ -734,8 +774,17 @@ def cmd_one(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             if _client(
                 lab,
-                ["_setup", "--workdir", str(workdir), "--url", our_url, "--seed", str(args.seed)],
-                600,
+                [
+                    "_setup",
+                    "--workdir",
+                    str(workdir),
+                    "--url",
+                    our_url,
+                    "--seed",
+                    str(args.seed),
+                    *(["--camera"] if args.camera else []),
+                ],
+                1800 if args.camera else 600,  # 30 photos of 12 MP to make and resize
                 log,
             ):
                 raise RuntimeError("set-up failed; see " + str(log))
@@ -750,6 +799,8 @@ def cmd_one(args: argparse.Namespace) -> int:
             result["workload"] = workload["summary"] | {
                 "operations": workload["operations"],
                 "kinto_records": len(workload["records"]),
+                "camera": workload.get("camera", False),
+                "camera_bytes": workload.get("camera_bytes", 0),
             }
             sync_argv = [
                 "_sync",
@@ -994,6 +1045,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     argv.append("--direct")
                 if args.tls:
                     argv.append("--tls")
+                if args.camera:
+                    argv.append("--camera")
                 proc = subprocess.Popen(argv, cwd=ROOT)  # noqa: S603
                 running.append((n, proc, out))
                 time.sleep(args.stagger)
@@ -1064,6 +1117,11 @@ def main(argv: list[str] | None = None) -> int:
             help="no nginx in front of the servers (the lab before it was made fair)",
         )
         p.add_argument("--tls", action="store_true", help="TLS at nginx for every system")
+        p.add_argument(
+            "--camera",
+            action="store_true",
+            help="12 MP camera photos (ours resized on capture, Kinto's as the camera wrote them)",
+        )
 
     p = sub.add_parser("run", help="runs, medians, results JSON")
     common(p)
@@ -1091,6 +1149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", required=True)
     p.add_argument("--url", required=True)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--camera", action="store_true")
     p.set_defaults(handler=cmd_setup)
 
     for name, handler in (("_sync", cmd_sync), ("_kinto_sync", cmd_kinto_sync)):

@@ -13,7 +13,8 @@ A tablet's camera gives 12 MP JPEGs of 3–6 MB; on a 2G link each would take mi
   XMP, no comments — only the pixels travel;
 - a file Pillow does not read as an image (a scanned PDF) is kept as it came.
 
-The parameters are a plain dataclass so the benchmarks can compare formats and sizes.
+The parameters are a plain dataclass so the benchmarks can compare formats and sizes;
+``options_for(kind)`` gives the app's choice for a photo of a paper or of a person.
 Pillow only; the same code runs on Android (python-for-android's ``pillow`` recipe) and
 on a desktop.
 """
@@ -27,7 +28,14 @@ from pathlib import PurePath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["FORMATS", "PhotoOptions", "PreparedPhoto", "prepare_photo"]
+__all__ = [
+    "FORMATS",
+    "OPTIONS_BY_KIND",
+    "PhotoOptions",
+    "PreparedPhoto",
+    "options_for",
+    "prepare_photo",
+]
 
 #: Output formats: Pillow's name → (content type, file extension).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -57,6 +65,27 @@ class PhotoOptions:
             raise ValueError("max_edge must be at least 16 pixels")
         if not 1 <= self.quality <= 95:
             raise ValueError("quality must be between 1 and 95")
+
+
+#: What each kind of photo is taken as: the smallest encoding that stayed legible on
+#: 12 MP camera photos in ``bench/photo_encoders.py`` (docs/BENCHMARKS.md, "Photos").
+#: A paper: WebP q30 in colour, ~39 KB (JPEG q80 kept ~176 KB; Tesseract reads as many
+#: of its words as on the loss-free resize; colour keeps the red seal). A person: JPEG
+#: q50, ~82 KB (SSIM ≥ 0.95 at screen size; WebP needs q80 for that and is no smaller).
+OPTIONS_BY_KIND: dict[str, PhotoOptions] = {
+    "paper": PhotoOptions(format="WEBP", quality=30),
+    "person": PhotoOptions(format="JPEG", quality=50),
+}
+
+
+def options_for(kind: str) -> PhotoOptions:
+    """The options for a photo of ``kind`` ("paper" or "person")."""
+    try:
+        return OPTIONS_BY_KIND[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown kind of photo {kind!r}; one of {sorted(OPTIONS_BY_KIND)}"
+        ) from None
 
 
 @dataclass(frozen=True)

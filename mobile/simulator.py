@@ -304,11 +304,15 @@ def record_field_day(
     surveys: int = 150,
     photos: int = 30,
     photo_size: int = 150_000,
+    photo_source: Callable[[int], tuple[bytes, str, str]] | None = None,
 ) -> FieldDaySummary:
     """Record QUALITY.md's field day on ``tablet``, offline; returns what was made.
 
     The day is placed in the eight hours before now, each dossier's timeline a few
-    minutes apart, so nothing lies in the future.
+    minutes apart, so nothing lies in the future. ``photo_source(index)`` gives the
+    ``index``-th photo as ``(bytes, content type, filename)`` as the app keeps it (e.g. a
+    camera photo through ``mobile.photo_resize``); without it, ``photo_size`` bytes of
+    noise behind a JPEG header.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible workload, not secrets
     summary = FieldDaySummary()
@@ -337,14 +341,18 @@ def record_field_day(
         new_random_survey(tablet, rng, collected_at=start + timedelta(minutes=3 * index + 1))
         summary.survey_responses += 1
     for index in range(photos):
-        size = photo_size + rng.randint(-photo_size // 10, photo_size // 10)
-        data = fake_jpeg(rng, size)
+        if photo_source is None:
+            size = photo_size + rng.randint(-photo_size // 10, photo_size // 10)
+            data = fake_jpeg(rng, size)
+            content_type, filename = "image/jpeg", f"giay-to-{index + 1:02d}.jpg"
+        else:
+            data, content_type, filename = photo_source(index)
         tablet.attach_photo(
             "dossier",
             made[index % len(made)] if made else "",
             data,
-            "image/jpeg",
-            filename=f"giay-to-{index + 1:02d}.jpg",
+            content_type,
+            filename=filename,
             caption="Ảnh chụp giấy tờ (photo of a paper)",
         )
         summary.photos += 1

@@ -53,7 +53,7 @@ from sync.forms import (
 from sync.hlc import ZERO, Clock, HybridClock, SystemClock, Timestamp
 from sync.ids import new_id
 from sync.merge import RecordState, Refused, plan_operation
-from sync.ops import Operation
+from sync.ops import Operation, Reason
 from sync.receipts import format_receipt_number
 from sync.schema import COLLECTIONS, Collection, Scope
 from sync.storage import RejectedOperation, SyncSettings, Transport
@@ -166,10 +166,16 @@ class TabletStatus:
             return None
         minutes = abs(self.skew_ms) // 60000
         way = "nhanh" if self.skew_ms > 0 else "chậm"
-        english = "ahead" if self.skew_ms > 0 else "behind"
+        english = "ahead of" if self.skew_ms > 0 else "behind"
+        # More than a day off: say it in days (730 ngày, not 1051200 phút).
+        vi, en = (
+            (f"{minutes // 1440} ngày", f"{minutes // 1440} days")
+            if minutes >= 1440
+            else (f"{minutes} phút", f"{minutes} min")
+        )
         return (
-            f"Đồng hồ máy {way} {minutes} phút so với máy chủ; hãy chỉnh lại ngày giờ "
-            f"(the tablet's clock is {minutes} min {english} of the server's)"
+            f"Đồng hồ máy {way} {vi} so với máy chủ; hãy chỉnh lại ngày giờ "
+            f"(the tablet's clock is {en} {english} the server's)"
         )
 
 
@@ -651,6 +657,68 @@ class Tablet:
             event = self._event(dossier_id, "corrected", self.now(), data={"fields": paths})
             self._save(op, event)
         return op.op_id
+
+    def held_for_confirmation(self) -> list[RejectedOperation]:
+        """Operations the server holds until the officer confirms their legal dates."""
+        return [
+            rejected
+            for rejected in self.store.rejected_operations()
+            if rejected.reason == Reason.CLOCK_CONFIRM.value
+        ]
+
+    def confirm_held(self, op_id: str) -> list[str]:
+        """Send held legal dates again as they are: the officer has checked them.
+
+        The server holds an operation whose legal dates a clock more than a day behind
+        may have got wrong (reason ``clock_confirm``, PROTOCOL.md §4). Saving the record
+        again unchanged sends nothing, so this sends the held values again as a new
+        operation (a new id, a fresh stamp from the corrected clock; a creation again
+        when the record was never accepted) through the outbox, with every other held
+        operation of the same dossier (its creation and its "received" event go
+        together), in the order they were made. Returns the new operations' ids.
+        """
+        held = self.held_for_confirmation()
+        chosen = next((rejected for rejected in held if rejected.op.op_id == op_id), None)
+        if chosen is None:
+            raise InvalidInput(
+                "Không có thao tác nào đang chờ xác nhận ngày "
+                "(no operation is held for its dates to be confirmed)"
+            )
+        group = self._dossier_of(chosen.op)
+        sent: list[str] = []
+        with self.store.transaction():
+            for rejected in held:
+                if self._dossier_of(rejected.op) != group:
+                    continue
+                op = self._resend(rejected.op)
+                self.store.dismiss_rejected(rejected.op.op_id)
+                self._save(op)
+                sent.append(op.op_id)
+        return sent
+
+    def _dossier_of(self, op: Operation) -> str:
+        """The dossier an operation belongs to (its own id for other records)."""
+        spec = COLLECTIONS.get(op.collection)
+        if spec is not None and spec.parent is not None:
+            parent_field = spec.parent[0]
+            record = self.store.get(op.collection, op.record_id) or {}
+            parent = op.fields.get(parent_field) or record.get(parent_field)
+            if parent:
+                return str(parent)
+        return op.record_id
+
+    def _resend(self, held: Operation) -> Operation:
+        """A refused operation's values as a new operation, checked like any edit."""
+        current = self._current(held.collection, held.record_id)
+        if self.store.creation_rejected(held.collection, held.record_id):
+            fields = {k: v for k, v in current.fields.items() if k != "deleted"}
+            op = self._op(held.collection, held.record_id, fields, create=True)
+            self._check(op, None)
+            return op
+        base = {k: current.clocks[k] for k in held.fields if current.clocks.get(k)}
+        op = self._op(held.collection, held.record_id, held.fields, base=base)
+        self._check(op, current)
+        return op
 
     def change_status(
         self,

@@ -23,6 +23,7 @@ from server.messages import for_cli
 from server.models import AdminUnit, Officer, Procedure, Role
 from server.services import catalog, day_offs, devices, officers
 from server.services.errors import ServiceError
+from server.translatable import msg
 from sync.workdays import DayOffDecisions, DeadlineRule, appointment, parse_received_at
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,9 +65,7 @@ def create_admin(
         unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
         if unit is None:
             raise click.ClickException(
-                for_cli(
-                    f"Không có đơn vị hành chính mã {unit_code} (no unit with code {unit_code})"
-                )
+                for_cli(msg("Không có đơn vị hành chính mã %(unit_code)s", unit_code=unit_code))
             )
     officer = officers.create_officer(
         db_session(),
@@ -77,7 +76,7 @@ def create_admin(
         unit=unit,
     )
     db.session.commit()
-    click.echo(for_cli(f"Đã tạo tài khoản {officer.username} (created {officer.username})"))
+    click.echo(for_cli(msg("Đã tạo tài khoản %(username)s", username=officer.username)))
 
 
 @click.command("load-catalog")
@@ -89,13 +88,10 @@ def load_catalog() -> None:
     db.session.commit()
     click.echo(
         for_cli(
-            f"Thủ tục: thêm {created}, cập nhật {updated} "
-            f"(procedures: {created} created, {updated} updated)"
+            msg("Thủ tục: thêm %(created)s, cập nhật %(updated)s", created=created, updated=updated)
         )
     )
-    click.echo(
-        for_cli(f"Quyết định nghỉ, làm bù: thêm {days_off} (day-off decisions: {days_off} added)")
-    )
+    click.echo(for_cli(msg("Quyết định nghỉ, làm bù: thêm %(days_off)s", days_off=days_off)))
 
 
 @click.command("due-date")
@@ -118,19 +114,17 @@ def due_date_command(procedure_code: str, received_at: str, verification: bool) 
     try:
         moment = parse_received_at(received_at)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="RECEIVED_AT") from None
+        raise click.BadParameter(for_cli(str(error)), param_hint="RECEIVED_AT") from None
     procedure, decisions = _deadline_data(procedure_code)
     if procedure is None:
         raise click.ClickException(
-            for_cli(
-                f"Không có thủ tục mã {procedure_code} (unknown procedure code {procedure_code})"
-            )
+            for_cli(msg("Không có thủ tục mã %(procedure_code)s", procedure_code=procedure_code))
         )
     try:
         rule = DeadlineRule.of(procedure)
         result = appointment(moment, rule, verification=verification, decisions=decisions)
     except ValueError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(for_cli(str(error))) from None
     click.echo(str(result))
 
 
@@ -171,10 +165,7 @@ def seed_demo(dossiers_per_commune: int, seed: int) -> None:
 
     if db.session.scalar(select(func.count()).select_from(Officer)):
         raise click.ClickException(
-            for_cli(
-                "Cơ sở dữ liệu đã có tài khoản; không thêm dữ liệu mẫu "
-                "(the database already has officers; demo data not added)"
-            )
+            for_cli(msg("Cơ sở dữ liệu đã có tài khoản; không thêm dữ liệu mẫu"))
         )
     summary = seed_demo_province(db_session(), seed=seed, dossiers_per_commune=dossiers_per_commune)
     db.session.commit()
@@ -192,7 +183,7 @@ def revoke_device(device_id: str) -> None:
     devices.revoke_device(db_session(), device, by=None)
     db.session.commit()
     label = devices.device_label(device)
-    click.echo(for_cli(f"Đã thu hồi máy {label} (revoked device {label})"))
+    click.echo(for_cli(msg("Đã thu hồi máy %(label)s", label=label)))
 
 
 @click.command("reinstate-device")
@@ -205,7 +196,7 @@ def reinstate_device(device_id: str) -> None:
     devices.reinstate_device(db_session(), device, by=None)
     db.session.commit()
     label = devices.device_label(device)
-    click.echo(for_cli(f"Đã cho phép lại máy {label} (reinstated device {label})"))
+    click.echo(for_cli(msg("Đã cho phép lại máy %(label)s", label=label)))
 
 
 @click.command("demo")
@@ -231,9 +222,9 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     click.echo(f"Admin web:   http://{host}:{port}/")
     click.echo(f"API docs:    http://{host}:{port}/api/v1/docs/")
     click.echo(f"OpenAPI:     http://{host}:{port}/api/v1/openapi.json")
-    click.echo("Demo log-ins (username / password):")
+    click.echo(for_cli(msg("Tài khoản mẫu (tên đăng nhập / mật khẩu mẫu):")))
     for username, password, what in DEMO_LOGINS:
-        click.echo(f"  {username:<14} {password:<12} {what}")
+        click.echo(f"  {username:<14} {password:<12} {for_cli(what)}")
     # The background jobs run in this process on the demo (production: motcua-worker and
     # motcua-scheduler): the same schedule and the same queue, on SQLite.
     from server.jobs.schedule import start_in_process

@@ -48,6 +48,7 @@ from server.services.changes import stamp, stamp_global
 from server.services.devices import register_device
 from server.services.dossiers import ApplicantInput, DossierInput, create_dossier
 from server.services.officers import create_officer
+from server.translatable import msg
 from sync.domain import (
     DOSSIER_TRANSITIONS,
     FEEDBACK_RESPONSE_DAYS,
@@ -231,36 +232,37 @@ def _usernames(slug: str) -> tuple[str, str, str]:
     return f"lanhdao.{slug}", f"hotich.{slug}", f"vanphong.{slug}"
 
 
+#: Demo accounts (username, password, who), printed by ``motcua demo``.
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (
         SYSTEM_ADMIN[0],
         DEMO_PASSWORD,
-        "Quản trị hệ thống, mọi xã (system admin, all communes) - mật khẩu mẫu / demo password",
+        msg("Quản trị hệ thống, mọi xã"),
     ),
     (
         PROVINCE_ADMIN[0],
         DEMO_PASSWORD,
-        "Quản trị tỉnh Lào Cai, 6 xã (province admin) - mật khẩu mẫu / demo password",
+        msg("Quản trị tỉnh Lào Cai, 6 xã"),
     ),
     (
         _usernames("tavan")[0],
         DEMO_PASSWORD,
-        "Chủ tịch UBND xã Tả Van (commune leader) - mật khẩu mẫu / demo password",
+        msg("Chủ tịch UBND xã Tả Van"),
     ),
     (
         _usernames("tavan")[1],
         DEMO_PASSWORD,
-        "Công chức Tư pháp - Hộ tịch xã Tả Van (officer) - mật khẩu mẫu / demo password",
+        msg("Công chức Tư pháp - Hộ tịch xã Tả Van"),
     ),
     (
         _usernames("sapa")[0],
         DEMO_PASSWORD,
-        "Chủ tịch UBND phường Sa Pa (commune leader) - mật khẩu mẫu / demo password",
+        msg("Chủ tịch UBND phường Sa Pa"),
     ),
     (
         _usernames("sapa")[1],
         DEMO_PASSWORD,
-        "Công chức Tư pháp - Hộ tịch phường Sa Pa (officer) - mật khẩu mẫu / demo password",
+        msg("Công chức Tư pháp - Hộ tịch phường Sa Pa"),
     ),
 ]
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.extensions import is_api_request
 from server.services.errors import ServiceError
+from server.translatable import msg
 from sync import wire
 
 
@@ -41,13 +42,11 @@ def _service_error(error: ServiceError) -> Any:
     return render_error_page(exc)
 
 
-SURROGATE_MESSAGE = "Dữ liệu chứa ký tự không đọc được (a lone surrogate escape is not text)"
-NUL_MESSAGE = "Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ (NUL characters are not allowed)"
+NUL_MESSAGE = msg("Dữ liệu chứa ký tự NUL (\\u0000) không hợp lệ")
 
 
 #: A push checks NUL and lone surrogates per operation (PROTOCOL.md §6).
 PUSH_PATH = "/api/v1/sync/push"
-DEEP_MESSAGE = "Dữ liệu JSON lồng nhau quá sâu (JSON nested too deeply)"
 
 
 def _refuse_deep_json(data: bytes) -> None:
@@ -62,7 +61,9 @@ def _refuse_deep_json(data: bytes) -> None:
     try:
         wire.check_depth(data)
     except wire.TooDeep as error:
-        raise BadRequest(description=f"{DEEP_MESSAGE}: {error}") from error
+        raise BadRequest(
+            description=msg("Dữ liệu JSON lồng nhau quá sâu: %(detail)s", detail=str(error))
+        ) from error
 
 
 def _refuse_nul_characters() -> None:
@@ -90,7 +91,11 @@ def _refuse_nul_characters() -> None:
             try:
                 wire.refuse_lone_surrogates(json.loads(data))
             except wire.LoneSurrogate as error:
-                raise BadRequest(description=f"{SURROGATE_MESSAGE}: {error}") from error
+                raise BadRequest(
+                    description=msg(
+                        "Dữ liệu chứa ký tự không đọc được: %(detail)s", detail=str(error)
+                    )
+                ) from error
             except (ValueError, RecursionError):
                 pass  # malformed JSON: the view's parser says so
 

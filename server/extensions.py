@@ -59,7 +59,8 @@ class MotCuaApi(Api):
             default = type(error).description
             described = error.description != default and error.description
             payload["message"] = described or HTTP_MESSAGES.get(code or 500, error.description)
-        payload["message"] = for_api(str(payload["message"]))
+        message = payload["message"]
+        payload["message"] = for_api(message if isinstance(message, str) else str(message))
         return payload, code, headers
 
 
@@ -75,7 +76,9 @@ def _summarise(errors: Any) -> str:
     """One line naming each problem, e.g. ``json.applicant.dob: Not a valid date.``"""
     lines = _flatten(errors)
     more = f" (+{len(lines) - 5})" if len(lines) > 5 else ""
-    return "Yêu cầu không hợp lệ (invalid request): " + "; ".join(lines[:5]) + more
+    from server.translatable import msg
+
+    return msg("Yêu cầu không hợp lệ: %(problems)s", problems="; ".join(lines[:5]) + more)
 
 
 api = MotCuaApi()

@@ -1,34 +1,41 @@
 """Messages in the reader's language, and the wording of standard HTTP errors.
 
-Services write messages as ``"Tiếng Việt (English)"`` (``sync.text.bilingual``). At the
-edge each reader gets one language: the web in the language the officer or citizen
-chose, API answers in the one ``Accept-Language`` asks for (both languages when the
-request names none, as older tablets expect and split themselves), the CLI in
-``MOTCUA_LANG``.
+Services, the API edge and the CLI write ``msg("Tiếng Việt")`` (``server.translatable``):
+the Vietnamese is the catalog's msgid, the English is in
+``server/translations/en/LC_MESSAGES/messages.po``. At the edge each reader gets one
+language: the web in the language the officer or citizen chose (:func:`for_web`), API
+answers in the one ``Accept-Language`` asks for (:func:`for_api`; "Tiếng Việt
+(English)" when the request names none, as tablets expect and split themselves), the
+CLI in ``MOTCUA_LANG`` (:func:`for_cli`).
+
+Messages of the shared ``sync`` library (also read by the tablet, which has no Babel)
+are still written ``"Tiếng Việt (English)"``; :func:`in_language` splits them.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flask import has_request_context, request
 
-from sync.text import bilingual
+from server.translatable import both_languages, in_language, msg
 
-#: Standard HTTP errors raised by Flask/Werkzeug (not by our services), both languages.
+#: Standard HTTP errors raised by Flask/Werkzeug (not by our services).
 HTTP_MESSAGES = {
-    400: "Yêu cầu không hợp lệ (the request is not valid)",
-    401: "Cần xác thực (authentication is required)",
-    403: "Không có quyền thực hiện (this is not allowed)",
-    404: "Không tìm thấy trang hoặc tài nguyên này (not found)",
-    405: "Phương thức này không được hỗ trợ ở địa chỉ này (method not allowed here)",
-    413: "Dữ liệu gửi lên quá lớn (the request is too large)",
-    415: "Kiểu dữ liệu không được hỗ trợ (unsupported media type)",
-    422: "Dữ liệu không hợp lệ (the data is not valid)",
-    429: "Quá nhiều yêu cầu; xin thử lại sau ít phút (too many requests; try again later)",
-    500: "Lỗi máy chủ; xin thử lại sau (server error; please try again later)",
-    503: "Máy chủ tạm thời không phục vụ được (the server is temporarily unavailable)",
+    400: msg("Yêu cầu không hợp lệ"),
+    401: msg("Cần xác thực"),
+    403: msg("Không có quyền thực hiện"),
+    404: msg("Không tìm thấy trang hoặc tài nguyên này"),
+    405: msg("Phương thức này không được hỗ trợ ở địa chỉ này"),
+    413: msg("Dữ liệu gửi lên quá lớn"),
+    415: msg("Kiểu dữ liệu không được hỗ trợ"),
+    422: msg("Dữ liệu không hợp lệ"),
+    429: msg("Quá nhiều yêu cầu; xin thử lại sau ít phút"),
+    500: msg("Lỗi máy chủ; xin thử lại sau"),
+    503: msg("Máy chủ tạm thời không phục vụ được"),
 }
 
 
@@ -47,7 +54,24 @@ def api_language() -> str | None:
 def for_api(text: str) -> str:
     """``text`` in the language the API request asked for (both when it asked none)."""
     language = api_language()
-    return bilingual(text, language) if language else text
+    return in_language(text, language) if language else both_languages(text)
+
+
+def for_web(text: str) -> str:
+    """``text`` in the language of the page (the officer's or citizen's choice)."""
+    from flask_babel import get_locale
+
+    if str(get_locale()) != "en":
+        return in_language(text, "vi")
+    english = in_language(text, "en")
+    return english[:1].upper() + english[1:]  # a sentence on the page, not an API detail
+
+
+def for_web_errors(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """A service's field errors for a form, each in the language of the page."""
+    return {
+        name: for_web(value) if isinstance(value, str) else value for name, value in errors.items()
+    }
 
 
 def cli_language() -> str:
@@ -56,4 +80,4 @@ def cli_language() -> str:
 
 
 def for_cli(text: str) -> str:
-    return bilingual(text, cli_language())
+    return in_language(text, cli_language())

@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Device, Officer, Role, UnitLevel
 from server.services.errors import Forbidden, NotFound
+from server.translatable import msg
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 #: Why a write to another commune's record is refused (shown to officers).
-OTHER_COMMUNE_MESSAGE = (
-    "Không có quyền với dữ liệu của xã khác (you may not touch another commune's data)"
-)
+OTHER_COMMUNE_MESSAGE = msg("Không có quyền với dữ liệu của xã khác")
 
 
 @dataclass(frozen=True)
@@ -87,5 +86,11 @@ def get_scoped(session: Session, model: type[Any], record_id: Any, scope: Scope)
     """
     record = session.get(model, record_id)
     if record is None or not scope.allows(record.commune_id):
-        raise NotFound(f"Không tìm thấy (not found): {model.__name__.lower()} {record_id}")
+        raise NotFound(
+            msg(
+                "Không tìm thấy: %(value)s %(record_id)s",
+                value=model.__name__.lower(),
+                record_id=record_id,
+            )
+        )
     return record

@@ -69,10 +69,11 @@ _LABELLED = re.compile(r"([^()]*\S) \(([^()]+)\)(: .*)", re.DOTALL)
 def bilingual(text: str, lang: str) -> str:
     """One language of a ``"Tiếng Việt (English)"`` message from the shared library.
 
-    The server, ``sync`` and ``mobile.tablet`` write messages as Vietnamese followed by
-    the English in brackets; each reader gets the language they chose (the tablet, the
-    web, API answers to ``Accept-Language``, the CLI). A message without the bracketed
-    part is returned as is.
+    ``sync`` and ``mobile.tablet`` (which have no Babel catalog) write messages as
+    Vietnamese followed by the English in brackets, and so do the server's push
+    outcomes and its API answers to a request naming no language; each reader gets the
+    language they chose (the tablet, the web, API answers to ``Accept-Language``, the
+    CLI). A message without the bracketed part is returned as is.
     """
     stripped = text.strip()
     if not stripped.endswith(")"):

@@ -559,6 +559,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.rejected": ("Bản ghi bị máy chủ từ chối", "Records refused by the server"),
     "sync.no_rejected": ("Không có bản ghi bị từ chối", "No refused records"),
     "sync.dismiss": ("Bỏ qua", "Dismiss"),
+    "sync.confirm_held": ("Xác nhận giữ nguyên", "Confirm as is"),
+    "sync.confirmed_held": (
+        "Đã xác nhận ngày; sẽ gửi lại ở lần đồng bộ tới",
+        "Dates confirmed; they go out again at the next sync",
+    ),
     "sync.conflicts": ("Xung đột cần người quyết định", "Conflicts for a person to decide"),
     "sync.conflicts_count": (
         "Xung đột cần người quyết định: {count}",

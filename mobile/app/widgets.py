@@ -138,26 +138,20 @@ class ListRow(GrowsWithText, RecycleDataViewBehavior, ButtonBehavior, BoxLayout)
             self.owner.dispatch("on_row", self.kind, self.record_id)
 
 
-class RejectedRow(GrowsWithText, RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
-    """A refused record with "open" and "dismiss" buttons (``on_action``)."""
+class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
+    """A refused record with "open" and "dismiss" buttons (``on_action``), and "confirm
+    as is" when the server holds its dates for the officer to confirm."""
 
     op_id = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
     can_open = BooleanProperty(True)
+    can_confirm = BooleanProperty(False)
     owner = ObjectProperty(None, allownone=True)
-    index = NumericProperty(0)
-
-    def on_kv_post(self, base_widget: Any) -> None:
-        super().on_kv_post(base_widget)
-        self.watch_texts()
 
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
         self.owner = rv
-        self.index = index
-        result = super().refresh_view_attrs(rv, index, data)
-        self._fit_later()
-        return result
+        return super().refresh_view_attrs(rv, index, data)
 
     def act(self, action: str) -> None:
         if self.owner is not None:

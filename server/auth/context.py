@@ -12,6 +12,7 @@ from server.models import Device
 from server.scoping import Scope, scope_for_device, scope_for_officer
 from server.services.devices import authenticate_device
 from server.services.errors import Unauthorized
+from server.translatable import msg
 
 
 def _locale() -> str:
@@ -42,10 +43,7 @@ def current_device() -> Device:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(
-            "Thiếu mã thiết bị: gửi 'Authorization: Bearer <token>' "
-            "(missing device token: send 'Authorization: Bearer <token>')"
-        )
+        raise Unauthorized(msg("Thiếu mã thiết bị: gửi 'Authorization: Bearer <token>'"))
     device = authenticate_device(db_session(), token.strip())
     db.session.commit()  # keep last_seen_at even if the request fails later
     request.environ["motcua.device"] = device
@@ -58,4 +56,4 @@ def current_scope() -> Scope:
         return scope_for_device(current_device())
     if current_user.is_authenticated:
         return scope_for_officer(db_session(), current_user)
-    raise Unauthorized("Vui lòng đăng nhập (please log in)")
+    raise Unauthorized(msg("Vui lòng đăng nhập"))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, AuditEntry, Officer
 from server.services.errors import NotFound
+from server.translatable import msg
 
 
 def record(
@@ -83,7 +84,9 @@ def search(
 
     if filters.commune_id is not None:
         if unit_ids is not None and filters.commune_id not in unit_ids:
-            raise NotFound(f"Không tìm thấy đơn vị (unit not found): {filters.commune_id}")
+            raise NotFound(
+                msg("Không tìm thấy đơn vị: %(commune_id)s", commune_id=filters.commune_id)
+            )
         unit_ids = frozenset({filters.commune_id})
     stmt = _limited(select(AuditEntry), unit_ids)
     if filters.officer_id is not None:

@@ -14,6 +14,7 @@ from server.models import Officer, Procedure, Role
 from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.translatable import msg
 from sync.forms import definition_problems
 from sync.text import fold
 from sync.workdays import TimeUnit
@@ -140,20 +141,20 @@ class ProcedureInput:
 def _whole(value: str | int, name: str, limit: int, errors: dict[str, str]) -> int:
     text = str(value).strip().replace(".", "").replace(" ", "")
     if not text.isdigit():
-        errors[name] = "Phải là số nguyên không âm (must be a whole number, 0 or more)"
+        errors[name] = msg("Phải là số nguyên không âm")
         return 0
     number = int(text)
     if number > limit:
-        errors[name] = f"Tối đa {limit} (at most {limit})"
+        errors[name] = msg("Tối đa %(limit)s", limit=limit)
     return number
 
 
 def _text(value: str, name: str, limit: int, errors: dict[str, str], *, required: bool) -> str:
     text = value.strip()
     if required and not text:
-        errors[name] = "Không được để trống (required)"
+        errors[name] = msg("Không được để trống")
     elif len(text) > limit:
-        errors[name] = f"Tối đa {limit} ký tự (at most {limit} characters)"
+        errors[name] = msg("Tối đa %(limit)s ký tự", limit=limit)
     return text
 
 
@@ -162,14 +163,14 @@ MAX_FORM_JSON = 50_000
 
 def _form(text: str, errors: dict[str, str]) -> dict[str, Any]:
     if len(text) > MAX_FORM_JSON:
-        errors["form"] = f"Tối đa {MAX_FORM_JSON} ký tự (at most {MAX_FORM_JSON} characters)"
+        errors["form"] = msg("Tối đa %(MAX_FORM_JSON)s ký tự", MAX_FORM_JSON=MAX_FORM_JSON)
         return {}
     if not text.strip():
         return {}
     try:
         form = json.loads(text)
     except ValueError as error:
-        errors["form"] = f"JSON không hợp lệ: {error} (not valid JSON)"
+        errors["form"] = msg("JSON không hợp lệ: %(error)s", error=error)
         return {}
     problems = definition_problems(form)
     if problems:
@@ -194,7 +195,7 @@ def procedure_values(data: ProcedureInput) -> dict[str, Any]:
     }
     if data.time_unit is not None:
         if data.time_unit not in {unit.value for unit in TimeUnit}:
-            errors["time_unit"] = "Đơn vị thời hạn không hợp lệ (unknown time unit)"
+            errors["time_unit"] = msg("Đơn vị thời hạn không hợp lệ")
         values["time_unit"] = data.time_unit
     if data.cutoff_15h is not None:
         values["cutoff_15h"] = bool(data.cutoff_15h)
@@ -204,17 +205,19 @@ def procedure_values(data: ProcedureInput) -> dict[str, Any]:
         if not vi and not en:
             continue
         if not vi:
-            errors[f"documents.{index}"] = "Cần tên tiếng Việt (the Vietnamese name is required)"
+            errors[f"documents.{index}"] = msg("Cần tên tiếng Việt")
         elif len(vi) > MAX_DOCUMENT_NAME or len(en) > MAX_DOCUMENT_NAME:
-            errors[f"documents.{index}"] = f"Tối đa {MAX_DOCUMENT_NAME} ký tự (too long)"
+            errors[f"documents.{index}"] = msg(
+                "Tối đa %(MAX_DOCUMENT_NAME)s ký tự", MAX_DOCUMENT_NAME=MAX_DOCUMENT_NAME
+            )
         documents.append({"name_vi": vi, "name_en": en or vi, "required": bool(required)})
     if len(documents) > MAX_DOCUMENTS:
-        errors["documents"] = f"Tối đa {MAX_DOCUMENTS} giấy tờ (at most {MAX_DOCUMENTS})"
+        errors["documents"] = msg("Tối đa %(MAX_DOCUMENTS)s giấy tờ", MAX_DOCUMENTS=MAX_DOCUMENTS)
     values["required_documents"] = documents
     if data.form_json is not None:
         values["form"] = _form(data.form_json, errors)
     if errors:
-        raise Invalid("Thủ tục chưa hợp lệ (the procedure is not valid)", errors=errors)
+        raise Invalid(msg("Thủ tục chưa hợp lệ"), errors=errors)
     return values
 
 
@@ -233,13 +236,10 @@ def update_procedure(
     from the day of receipt.
     """
     if by.role not in CATALOG_EDITORS:
-        raise Forbidden(
-            "Chỉ quản trị tỉnh và hệ thống được sửa danh mục thủ tục "
-            "(only province and system administrators edit the catalog)"
-        )
+        raise Forbidden(msg("Chỉ quản trị tỉnh và hệ thống được sửa danh mục thủ tục"))
     procedure = session.get(Procedure, procedure_id)
     if procedure is None:
-        raise NotFound(f"Không tìm thấy thủ tục (procedure not found): {procedure_id}")
+        raise NotFound(msg("Không tìm thấy thủ tục: %(procedure_id)s", procedure_id=procedure_id))
     values = procedure_values(data)
     changed = sorted(k for k, v in values.items() if getattr(procedure, k) != v)
     if not changed:

@@ -26,6 +26,7 @@ from server.services.reports import narrow
 from server.sync import conflicts as service
 from server.sync.clock import is_server_node
 from server.sync.store import MODELS, to_wire
+from server.translatable import msg
 from sync.domain import ConflictResolution, ConflictStatus
 from sync.hlc import Timestamp
 
@@ -162,7 +163,7 @@ def parse_value(collection: str, field: str, text: str) -> Any:
     """
     if len(text) > MAX_VALUE_TEXT:
         raise Invalid(
-            f"Giá trị dài quá {MAX_VALUE_TEXT} ký tự (the value is too long)",
+            msg("Giá trị dài quá %(MAX_VALUE_TEXT)s ký tự", MAX_VALUE_TEXT=MAX_VALUE_TEXT),
             errors={"value": "too long"},
         )
     model = MODELS.get(collection)
@@ -189,8 +190,11 @@ def parse_value(collection: str, field: str, text: str) -> Any:
             return json.loads(stripped) if stripped else None
     except ValueError:
         raise Invalid(
-            f"Giá trị {text[:60]!r} không đúng kiểu của trường {field} "
-            f"(the value does not fit the field's type)",
+            msg(
+                "Giá trị %(value)s không đúng kiểu của trường %(field)s",
+                value=repr(text[:60]),
+                field=field,
+            ),
             errors={"value": "wrong type"},
         ) from None
     # Text: kept as typed (only an entirely blank value clears a nullable field).

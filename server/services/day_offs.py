@@ -23,6 +23,7 @@ from server.models import DayOffDecision, Officer, Role
 from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.translatable import msg
 from sync import workdays
 from sync.workdays import DayOffDecisions, DeadlineRule, is_working_day
 
@@ -49,13 +50,22 @@ def current(session: Session) -> DayOffDecisions:
     return DayOffDecisions.of((day, working) for day, working in rows)
 
 
-def due_dates(session: Session, procedure: Any, received_at: datetime) -> tuple[date, date | None]:
+def due_dates(
+    session: Session,
+    procedure: Any,
+    received_at: datetime,
+    decisions: DayOffDecisions | None = None,
+) -> tuple[date, date | None]:
     """``(due_date, verification_due_date)`` of a dossier received now.
 
     ``sync.workdays.appointment`` with the procedure's rule and the active day-off
-    decisions; the second date is None when the procedure has no verification extension.
+    decisions (``decisions`` when the caller read them already, as a push does once for
+    all its dossiers); the second date is None when the procedure has no verification
+    extension.
     """
-    return workdays.due_dates(received_at, DeadlineRule.of(procedure), current(session))
+    if decisions is None:
+        decisions = current(session)
+    return workdays.due_dates(received_at, DeadlineRule.of(procedure), decisions)
 
 
 def listing(session: Session) -> list[DayOffDecision]:
@@ -88,10 +98,7 @@ class DecisionInput:
 
 def _check_editor(by: Officer) -> None:
     if by.role not in EDITORS:
-        raise Forbidden(
-            "Chỉ quản trị tỉnh và hệ thống được sửa lịch nghỉ bù, làm bù "
-            "(only province and system administrators edit day-off decisions)"
-        )
+        raise Forbidden(msg("Chỉ quản trị tỉnh và hệ thống được sửa lịch nghỉ bù, làm bù"))
 
 
 def save(
@@ -102,27 +109,25 @@ def save(
     errors: dict[str, str] = {}
     note = data.note.strip()
     if data.day is None:
-        errors["day"] = "Cần chọn ngày (the day is required)"
+        errors["day"] = msg("Cần chọn ngày")
     if not note:
-        errors["note"] = "Cần ghi căn cứ, ví dụ số văn bản (the legal source is required)"
+        errors["note"] = msg("Cần ghi căn cứ, ví dụ số văn bản")
     elif len(note) > MAX_NOTE:
-        errors["note"] = f"Tối đa {MAX_NOTE} ký tự (at most {MAX_NOTE} characters)"
+        errors["note"] = msg("Tối đa %(MAX_NOTE)s ký tự", MAX_NOTE=MAX_NOTE)
     if data.day is not None and not errors:
         try:
             ordinary = is_working_day(data.day)
         except ValueError as error:
-            errors["day"] = f"Ngày ngoài lịch (date outside the calendar): {error}"
+            errors["day"] = msg("Ngày ngoài lịch: %(error)s", error=error)
         else:
             if ordinary == data.working:
                 errors["working"] = (
-                    "Ngày này vốn đã là ngày làm việc (already a working day)"
+                    msg("Ngày này vốn đã là ngày làm việc")
                     if data.working
-                    else "Ngày này vốn đã là ngày nghỉ (already a day off)"
+                    else msg("Ngày này vốn đã là ngày nghỉ")
                 )
     if errors:
-        raise Invalid(
-            "Quyết định nghỉ bù, làm bù chưa hợp lệ (the decision is not valid)", errors=errors
-        )
+        raise Invalid(msg("Quyết định nghỉ bù, làm bù chưa hợp lệ"), errors=errors)
     assert data.day is not None
     row = session.scalar(select(DayOffDecision).where(DayOffDecision.day == data.day))
     before = None if row is None else {"working": row.working, "active": row.active}
@@ -152,7 +157,7 @@ def withdraw(
     _check_editor(by)
     row = session.get(DayOffDecision, decision_id)
     if row is None:
-        raise NotFound(f"Không tìm thấy quyết định (decision not found): {decision_id}")
+        raise NotFound(msg("Không tìm thấy quyết định: %(decision_id)s", decision_id=decision_id))
     if row.active:
         row.active = False
         stamp_global(session, row)

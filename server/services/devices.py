@@ -12,6 +12,7 @@ from server.models import AdminUnit, Device, Officer, Role, utcnow
 from server.scoping import Scope, get_scoped, restrict
 from server.services import audit, device_recovery
 from server.services.errors import DeviceRevoked, Forbidden, Invalid, NotFound, Unauthorized
+from server.translatable import msg
 from sync.ids import new_id
 
 DEVICE_ROLES = frozenset({Role.OFFICER, Role.COMMUNE_LEADER})
@@ -30,10 +31,7 @@ def register_device(
     The token is returned once and only its digest is stored.
     """
     if officer.role not in DEVICE_ROLES or officer.unit_id is None:
-        raise Forbidden(
-            "Chỉ cán bộ cấp xã mới đăng ký được máy tính bảng "
-            "(only commune officers and leaders can register a tablet)"
-        )
+        raise Forbidden(msg("Chỉ cán bộ cấp xã mới đăng ký được máy tính bảng"))
     # Device numbers are never reused, even after revocation: they are part of the
     # receipt numbers a tablet issues offline.
     last_no = session.scalar(
@@ -70,16 +68,11 @@ def authenticate_device(session: Session, token: str) -> Device:
     """The device holding ``token``; raises if unknown, revoked or its officer is disabled."""
     device = session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
     if device is None:
-        raise Unauthorized("Mã thiết bị không hợp lệ (unknown device token)")
+        raise Unauthorized(msg("Mã thiết bị không hợp lệ"))
     if device.revoked:
-        raise DeviceRevoked(
-            "Thiết bị đã bị thu hồi; liên hệ quản trị viên "
-            "(this device has been revoked; contact your administrator)"
-        )
+        raise DeviceRevoked(msg("Thiết bị đã bị thu hồi; liên hệ quản trị viên"))
     if not device.officer.active:
-        raise DeviceRevoked(
-            "Tài khoản cán bộ của thiết bị đã bị khoá (the officer's account is disabled)"
-        )
+        raise DeviceRevoked(msg("Tài khoản cán bộ của thiết bị đã bị khoá"))
     device.last_seen_at = utcnow()
     return device
 
@@ -124,7 +117,7 @@ def list_devices(
     """Tablets of the scope, by commune and number, with their officer."""
     if commune_id is not None:
         if not scope.allows(commune_id):
-            raise NotFound(f"Không tìm thấy xã (commune not found): {commune_id}")
+            raise NotFound(msg("Không tìm thấy xã: %(commune_id)s", commune_id=commune_id))
         scope = Scope(frozenset({commune_id}))
     revoker = aliased(Officer)
     stmt = restrict(
@@ -218,7 +211,10 @@ def find_device(session: Session, reference: str) -> Device:
         if len(matches) > 1:
             names = ", ".join(device_label(d) for d in matches)
             raise Invalid(
-                f"Mã {reference} khớp với nhiều máy: {names}; nhập mã đầy đủ "
-                f"({reference} matches several tablets: {names}; give the full id)"
+                msg(
+                    "Mã %(reference)s khớp với nhiều máy: %(names)s; nhập mã đầy đủ",
+                    reference=reference,
+                    names=names,
+                )
             )
-    raise NotFound(f"Không có máy tính bảng {reference} (no tablet {reference})")
+    raise NotFound(msg("Không có máy tính bảng %(reference)s", reference=reference))

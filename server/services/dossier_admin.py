@@ -33,6 +33,7 @@ from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
 from server.sync.store import ServerFieldStore
+from server.translatable import msg
 from sync.domain import (
     CLOCK_RUNNING,
     OPEN_STATUSES,
@@ -281,7 +282,7 @@ class DossierDetail:
 def get_dossier(session: Session, scope: Scope, dossier_id: str) -> Dossier:
     dossier: Dossier = get_scoped(session, Dossier, dossier_id, scope)
     if dossier.deleted:
-        raise NotFound("Không tìm thấy hồ sơ này (dossier not found)")
+        raise NotFound(msg("Không tìm thấy hồ sơ này"))
     return dossier
 
 
@@ -389,7 +390,7 @@ def get_attachment(
         or attachment.owner_collection != AttachmentOwner.DOSSIER.value
         or attachment.owner_id != dossier.id
     ):
-        raise NotFound("Không tìm thấy tệp đính kèm này (attachment not found)")
+        raise NotFound(msg("Không tìm thấy tệp đính kèm này"))
     return attachment
 
 
@@ -409,26 +410,21 @@ def apology_problems(
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     if dossier.status not in OPEN_STATUSES:
-        problems["dossier"] = (
-            "Hồ sơ đã giải quyết xong, không cần xin lỗi (the dossier is no longer open)"
-        )
+        problems["dossier"] = msg("Hồ sơ đã giải quyết xong, không cần xin lỗi")
     if not reason.strip():
-        problems["reason"] = "Cần nêu lý do chậm trễ (the reason is required)"
+        problems["reason"] = msg("Cần nêu lý do chậm trễ")
     elif len(reason) > MAX_REASON_LENGTH:
-        problems["reason"] = (
-            f"Lý do dài quá {MAX_REASON_LENGTH} ký tự "
-            f"(the reason may have at most {MAX_REASON_LENGTH} characters)"
+        problems["reason"] = msg(
+            "Lý do dài quá %(MAX_REASON_LENGTH)s ký tự", MAX_REASON_LENGTH=MAX_REASON_LENGTH
         )
     if new_due_date is None:
-        problems["new_due_date"] = "Cần chọn ngày hẹn mới (the new date is required)"
+        problems["new_due_date"] = msg("Cần chọn ngày hẹn mới")
     elif new_due_date <= today:
-        problems["new_due_date"] = (
-            "Ngày hẹn mới phải sau hôm nay (the new appointment must be after today)"
-        )
+        problems["new_due_date"] = msg("Ngày hẹn mới phải sau hôm nay")
     elif not is_working_day(new_due_date):
-        problems["new_due_date"] = (
-            f"Ngày {new_due_date:%d/%m/%Y} không phải ngày làm việc "
-            "(the new appointment must be a working day)"
+        problems["new_due_date"] = msg(
+            "Ngày %(new_due_date)s không phải ngày làm việc",
+            new_due_date=new_due_date.strftime("%d/%m/%Y"),
         )
     return problems
 
@@ -453,7 +449,7 @@ def issue_apology(
     today = local_day(now)
     problems = apology_problems(dossier, reason, new_due_date, today=today)
     if problems:
-        raise Invalid("Phiếu xin lỗi chưa hợp lệ (the apology is not valid)", errors=problems)
+        raise Invalid(msg("Phiếu xin lỗi chưa hợp lệ"), errors=problems)
     assert new_due_date is not None
     apology = DossierApology(
         id=new_id(),
@@ -530,13 +526,12 @@ def record_verification(
     scope.require(dossier.commune_id)
     if dossier.verification_due_date is None:
         raise Invalid(
-            "Thủ tục này không có thời hạn xác minh (this procedure has no extension for "
-            "verification)",
+            msg("Thủ tục này không có thời hạn xác minh"),
             errors={"verification_needed": "no extension"},
         )
     if dossier.status not in OPEN_STATUSES:
         raise Invalid(
-            "Hồ sơ đã giải quyết xong (the dossier is no longer open)",
+            msg("Hồ sơ đã giải quyết xong"),
             errors={"verification_needed": "closed"},
         )
     if dossier.verification_needed:
@@ -582,22 +577,16 @@ def record_official_code(
     if dossier.official_code == code:
         return dossier
     if dossier.official_code is not None:
-        message = (
-            f"Hồ sơ đã có mã hồ sơ {dossier.official_code}, không thay được "
-            "(the dossier already has an official code; it cannot be replaced)"
-        )
-        raise Invalid(message, errors={"official_code": "already set"})
+        message = msg("Hồ sơ đã có mã hồ sơ %(code)s, không thay được", code=dossier.official_code)
+        raise Invalid(message, errors={"official_code": message})
     holder = session.scalar(
         select(Dossier.receipt_number).where(
             Dossier.official_code == code, Dossier.id != dossier.id
         )
     )
     if holder is not None:
-        message = (
-            f"Mã hồ sơ {code} đã được ghi cho hồ sơ khác "
-            "(this official code is already recorded on another dossier)"
-        )
-        raise Invalid(message, errors={"official_code": "taken"})
+        message = msg("Mã hồ sơ %(code)s đã được ghi cho hồ sơ khác", code=code)
+        raise Invalid(message, errors={"official_code": message})
     ServerFieldStore(session, dossier.commune_id).server_write(
         "dossier", dossier.id, {"official_code": code}
     )
@@ -612,16 +601,12 @@ def record_official_code(
 def stop_problems(dossier: Dossier, reason: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not can_transition(dossier.status, DossierStatus.STOPPED):
-        problems["dossier"] = (
-            "Chỉ dừng giải quyết được hồ sơ đang giải quyết "
-            "(only a dossier still being handled can be stopped)"
-        )
+        problems["dossier"] = msg("Chỉ dừng giải quyết được hồ sơ đang giải quyết")
     if not reason.strip():
-        problems["reason"] = "Cần nêu lý do dừng giải quyết (the reason is required)"
+        problems["reason"] = msg("Cần nêu lý do dừng giải quyết")
     elif len(reason) > MAX_REASON_LENGTH:
-        problems["reason"] = (
-            f"Lý do dài quá {MAX_REASON_LENGTH} ký tự "
-            f"(the reason may have at most {MAX_REASON_LENGTH} characters)"
+        problems["reason"] = msg(
+            "Lý do dài quá %(MAX_REASON_LENGTH)s ký tự", MAX_REASON_LENGTH=MAX_REASON_LENGTH
         )
     return problems
 
@@ -649,9 +634,7 @@ def stop_processing(
     scope.require(dossier.commune_id)
     problems = stop_problems(dossier, reason)
     if problems:
-        raise Invalid(
-            "Chưa dừng giải quyết được hồ sơ (the dossier cannot be stopped)", errors=problems
-        )
+        raise Invalid(msg("Chưa dừng giải quyết được hồ sơ"), errors=problems)
     before = dossier.status.value
     store = ServerFieldStore(session, dossier.commune_id)
     store.server_write("dossier", dossier.id, {"status": DossierStatus.STOPPED.value})
@@ -692,7 +675,7 @@ def stop_details(dossier: Dossier) -> tuple[str, date]:
     """(reason, day stopped) for slip 05."""
     event = last_event_to(dossier, DossierStatus.STOPPED)
     if event is None and dossier.status != DossierStatus.STOPPED:
-        raise NotFound("Hồ sơ không dừng giải quyết (processing was not stopped)")
+        raise NotFound(msg("Hồ sơ không dừng giải quyết"))
     when = event.occurred_at if event is not None else dossier.received_at
     return (event.note if event is not None else ""), local_day(when)
 
@@ -793,7 +776,7 @@ def supplement_details(dossier: Dossier) -> tuple[list[str], str, date]:
     """(missing documents, reason, day asked) for slip 02."""
     event = last_event_to(dossier, DossierStatus.NEEDS_SUPPLEMENT)
     if event is None and dossier.status != DossierStatus.NEEDS_SUPPLEMENT:
-        raise NotFound("Hồ sơ không có yêu cầu bổ sung (no supplement was requested)")
+        raise NotFound(msg("Hồ sơ không có yêu cầu bổ sung"))
     missing = [
         str(doc.get("name_vi", ""))
         for doc in dossier.documents
@@ -807,7 +790,7 @@ def refusal_details(dossier: Dossier) -> tuple[str, date]:
     """(reason, day refused) for slip 03."""
     event = last_event_to(dossier, DossierStatus.REFUSED)
     if event is None and dossier.status != DossierStatus.REFUSED:
-        raise NotFound("Hồ sơ không bị từ chối tiếp nhận (the dossier was not refused)")
+        raise NotFound(msg("Hồ sơ không bị từ chối tiếp nhận"))
     when = event.occurred_at if event is not None else dossier.received_at
     return (event.note if event is not None else ""), local_day(when)
 
@@ -817,7 +800,7 @@ def find_apology(dossier: Dossier, apology_id: str | None) -> DossierApology:
     if apology_id:
         apologies = [a for a in apologies if a.id == apology_id]
     if not apologies:
-        raise NotFound("Hồ sơ chưa có phiếu xin lỗi (the dossier has no apology)")
+        raise NotFound(msg("Hồ sơ chưa có phiếu xin lỗi"))
     return apologies[-1]
 
 
@@ -926,13 +909,13 @@ def log_commune(session: Session, scope: Scope, commune_id: int | None) -> Admin
         commune_id = next(iter(scope.commune_ids))
     if commune_id is None:
         raise Invalid(
-            "Chọn một xã để in sổ theo dõi (choose a commune to print its tracking log)",
+            msg("Chọn một xã để in sổ theo dõi"),
             errors={"commune": "required"},
         )
     narrow(scope, commune_id)
     commune = session.get(AdminUnit, commune_id)
     if commune is None:
-        raise NotFound(f"Không tìm thấy xã (commune not found): {commune_id}")
+        raise NotFound(msg("Không tìm thấy xã: %(commune_id)s", commune_id=commune_id))
     return commune
 
 

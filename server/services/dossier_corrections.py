@@ -23,6 +23,7 @@ from server.services.changes import stamp
 from server.services.dossiers import ApplicantInput, validate_applicant
 from server.services.errors import Invalid
 from server.sync.store import ServerFieldStore, lock_commune
+from server.translatable import msg
 from sync.domain import DossierStatus
 from sync.forms import changed_paths, clean_parties, clean_values, value_problems
 from sync.ids import new_id
@@ -108,8 +109,7 @@ def correct_dossier(
     session.refresh(dossier)
     if not correctable(dossier):
         raise Invalid(
-            "Hồ sơ đã trả kết quả, không sửa được thông tin người nộp "
-            "(the result has been returned; the applicant can no longer be corrected)",
+            msg("Hồ sơ đã trả kết quả, không sửa được thông tin người nộp"),
             errors={"status": "returned"},
         )
     today = now.astimezone(OFFICE_TZ).date()
@@ -131,7 +131,7 @@ def correct_dossier(
             text = applicant["applicant_dob"]
             born = date.fromisoformat(text) if text else None
         except ValueError:
-            errors["applicant_dob"] = "Ngày không hợp lệ (not a valid date)"
+            errors["applicant_dob"] = msg("Ngày không hợp lệ")
     person = ApplicantInput(
         name=applicant.get("applicant_name", dossier.applicant_name),
         cccd=applicant.get("applicant_cccd", dossier.applicant_cccd) or None,
@@ -154,7 +154,7 @@ def correct_dossier(
     parties, facts = clean_parties(parties), clean_values(facts)
     errors.update(value_problems(dossier.procedure.form, parties, facts, today=today))
     if errors:
-        raise Invalid("Thông tin chưa hợp lệ (the details are not valid)", errors=errors)
+        raise Invalid(msg("Thông tin chưa hợp lệ"), errors=errors)
 
     values: dict[str, Any] = {
         "applicant_name": person.name.strip(),

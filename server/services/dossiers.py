@@ -14,6 +14,7 @@ from server.scoping import Scope, restrict
 from server.services import day_offs
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
+from server.translatable import msg
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
 from sync.forms import clean_parties, clean_values, value_problems
 from sync.ids import new_id
@@ -57,15 +58,16 @@ def validate_applicant(applicant: ApplicantInput, *, today: date) -> dict[str, s
     """Field → message for everything wrong with the applicant; empty if all is well."""
     problems: dict[str, str] = {}
     if not applicant.name.strip():
-        problems["name"] = "Họ tên người nộp không được để trống (applicant name is required)"
+        problems["name"] = msg("Họ tên người nộp không được để trống")
     if applicant.cccd:
         cccd_issue = cccd_problem(applicant.cccd)
         if cccd_issue:
             problems["cccd"] = cccd_issue
     if applicant.dob is not None and not OLDEST_BIRTH <= applicant.dob <= today:
-        problems["dob"] = (
-            f"Ngày sinh {applicant.dob.isoformat()} không hợp lệ "
-            f"(date of birth must be between {OLDEST_BIRTH.isoformat()} and today)"
+        problems["dob"] = msg(
+            "Ngày sinh %(value)s không hợp lệ: phải từ %(value2)s đến hôm nay",
+            value=applicant.dob.isoformat(),
+            value2=OLDEST_BIRTH.isoformat(),
         )
     if applicant.phone:
         phone_issue = phone_problem(applicant.phone)
@@ -95,17 +97,18 @@ def create_dossier(
     received_at = data.received_at or now
     problems = validate_applicant(data.applicant, today=now.astimezone(OFFICE_TZ).date())
     if received_at.tzinfo is None:
-        problems["received_at"] = "Thời điểm tiếp nhận phải có múi giờ (needs a time zone)"
+        problems["received_at"] = msg("Thời điểm tiếp nhận phải có múi giờ")
     elif received_at > now + MAX_CLOCK_AHEAD:
-        problems["received_at"] = "Thời điểm tiếp nhận ở tương lai (received_at is in the future)"
+        problems["received_at"] = msg("Thời điểm tiếp nhận ở tương lai")
     elif received_at.year < OLDEST_EVENT.year:
-        problems["received_at"] = (
-            f"Thời điểm tiếp nhận trước năm {OLDEST_EVENT.year} không hợp lệ "
-            f"(received_at before {OLDEST_EVENT.year} is impossible)"
+        problems["received_at"] = msg(
+            "Thời điểm tiếp nhận trước năm %(year)s không hợp lệ", year=OLDEST_EVENT.year
         )
     procedure = session.get(Procedure, data.procedure_id)
     if procedure is None or not procedure.active:
-        problems["procedure_id"] = f"Thủ tục {data.procedure_id} không tồn tại (unknown procedure)"
+        problems["procedure_id"] = msg(
+            "Thủ tục %(procedure_id)s không tồn tại", procedure_id=data.procedure_id
+        )
     else:
         parties, facts = clean_parties(data.parties), clean_values(data.facts)
         problems.update(
@@ -113,13 +116,13 @@ def create_dossier(
         )
     commune = session.get(AdminUnit, data.commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE:
-        problems["commune_id"] = "Xã không tồn tại (unknown commune)"
+        problems["commune_id"] = msg("Xã không tồn tại")
     if data.village_id is not None:
         village = session.get(AdminUnit, data.village_id)
         if village is None or village.parent_id != data.commune_id:
-            problems["village_id"] = "Thôn/bản không thuộc xã này (village not in this commune)"
+            problems["village_id"] = msg("Thôn/bản không thuộc xã này")
     if problems:
-        raise Invalid("Hồ sơ chưa hợp lệ (the dossier is not valid)", errors=problems)
+        raise Invalid(msg("Hồ sơ chưa hợp lệ"), errors=problems)
     assert procedure is not None
     assert commune is not None
 

@@ -10,7 +10,8 @@ from typing import Any
 
 
 class ServiceError(Exception):
-    """Base class. ``message`` is for people: Vietnamese first, English in brackets."""
+    """Base class. ``message`` is for people: ``msg("Tiếng Việt")``, translated at the
+    edge (``server.translatable``); ``errors`` maps a field to its message."""
 
     http_status = 400
     code = "bad_request"

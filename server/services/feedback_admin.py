@@ -31,6 +31,7 @@ from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.listing import PER_PAGE, Page, page_of
 from server.services.reports import OPEN_FEEDBACK, narrow
 from server.sync.store import ServerFieldStore, lock_commune
+from server.translatable import msg
 from sync.domain import FEEDBACK_RESPONSE_DAYS, FeedbackKind, FeedbackStatus
 from sync.workdays import days_overdue
 
@@ -151,7 +152,7 @@ class FeedbackDetail:
 def get_feedback(session: Session, scope: Scope, feedback_id: str) -> Feedback:
     feedback: Feedback = get_scoped(session, Feedback, feedback_id, scope)
     if feedback.deleted:
-        raise NotFound("Không tìm thấy phản ánh này (feedback not found)")
+        raise NotFound(msg("Không tìm thấy phản ánh này"))
     return feedback
 
 
@@ -227,10 +228,7 @@ def may_answer(officer: Officer, feedback: Feedback) -> bool:
 
 def _require_handler(officer: Officer) -> None:
     if not may_handle(officer):
-        raise Forbidden(
-            "Chỉ lãnh đạo xã được phân công, chuyển hoặc kết thúc phản ánh "
-            "(only the commune leader may assign, forward or close feedback)"
-        )
+        raise Forbidden(msg("Chỉ lãnh đạo xã được phân công, chuyển hoặc kết thúc phản ánh"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -276,10 +274,7 @@ def _locked(session: Session, scope: Scope, feedback_id: str) -> Feedback:
 def _open_feedback(session: Session, scope: Scope, feedback_id: str) -> Feedback:
     feedback = _locked(session, scope, feedback_id)
     if not is_open(feedback):
-        raise Conflict(
-            "Phản ánh đã được trả lời hoặc đã kết thúc "
-            "(this feedback is already answered or closed)"
-        )
+        raise Conflict(msg("Phản ánh đã được trả lời hoặc đã kết thúc"))
     return feedback
 
 
@@ -303,8 +298,8 @@ def assign(
         or assignee.role not in ASSIGNEE_ROLES
     ):
         raise Invalid(
-            "Chọn một cán bộ đang làm việc của xã (choose an active officer of the commune)",
-            errors={"assignee_id": "Chọn cán bộ của xã (choose an officer of the commune)"},
+            msg("Chọn một cán bộ đang làm việc của xã"),
+            errors={"assignee_id": msg("Chọn cán bộ của xã")},
         )
     values: dict[str, Any] = {"assignee_id": assignee.id}
     if feedback.status == FeedbackStatus.NEW:
@@ -335,13 +330,20 @@ def forward(
     target = " ".join(to.split())
     if not target:
         raise Invalid(
-            "Cần ghi cơ quan hoặc người nhận (say to whom it is forwarded)",
-            errors={"forwarded_to": "Không được để trống (required)"},
+            msg("Cần ghi cơ quan hoặc người nhận"),
+            errors={"forwarded_to": msg("Không được để trống")},
         )
     if len(target) > MAX_FORWARD_LENGTH:
         raise Invalid(
-            f"Tên nơi nhận dài quá {MAX_FORWARD_LENGTH} ký tự (at most {MAX_FORWARD_LENGTH})",
-            errors={"forwarded_to": f"Tối đa {MAX_FORWARD_LENGTH} ký tự (too long)"},
+            msg(
+                "Tên nơi nhận dài quá %(MAX_FORWARD_LENGTH)s ký tự",
+                MAX_FORWARD_LENGTH=MAX_FORWARD_LENGTH,
+            ),
+            errors={
+                "forwarded_to": msg(
+                    "Tối đa %(MAX_FORWARD_LENGTH)s ký tự", MAX_FORWARD_LENGTH=MAX_FORWARD_LENGTH
+                )
+            },
         )
     return _write(
         session,
@@ -368,21 +370,24 @@ def answer(
     """Write the answer: status answered, answered now; ``public`` lets it be published."""
     feedback = _open_feedback(session, scope, feedback_id)
     if not may_answer(by, feedback):
-        raise Forbidden(
-            "Chỉ lãnh đạo xã hoặc cán bộ được phân công được trả lời "
-            "(only the commune leader or the assigned officer may answer)"
-        )
+        raise Forbidden(msg("Chỉ lãnh đạo xã hoặc cán bộ được phân công được trả lời"))
     text = response.strip()
     if not text:
         raise Invalid(
-            "Cần nhập nội dung trả lời (the answer is required)",
-            errors={"response": "Không được để trống (required)"},
+            msg("Cần nhập nội dung trả lời"),
+            errors={"response": msg("Không được để trống")},
         )
     if len(text) > MAX_RESPONSE_LENGTH:
         raise Invalid(
-            f"Nội dung trả lời dài quá {MAX_RESPONSE_LENGTH} ký tự "
-            f"(the answer may have at most {MAX_RESPONSE_LENGTH} characters)",
-            errors={"response": f"Tối đa {MAX_RESPONSE_LENGTH} ký tự (too long)"},
+            msg(
+                "Nội dung trả lời dài quá %(MAX_RESPONSE_LENGTH)s ký tự",
+                MAX_RESPONSE_LENGTH=MAX_RESPONSE_LENGTH,
+            ),
+            errors={
+                "response": msg(
+                    "Tối đa %(MAX_RESPONSE_LENGTH)s ký tự", MAX_RESPONSE_LENGTH=MAX_RESPONSE_LENGTH
+                )
+            },
         )
     return _write(
         session,
@@ -416,11 +421,10 @@ def close(
         closable |= OPEN_FEEDBACK
     if feedback.status not in closable:
         if feedback.status == FeedbackStatus.CLOSED:
-            raise Conflict("Phản ánh đã kết thúc (this feedback is already closed)")
+            raise Conflict(msg("Phản ánh đã kết thúc"))
         raise Invalid(
-            "Cần trả lời hoặc chuyển phản ánh trước khi kết thúc "
-            "(answer or forward the feedback before closing it)",
-            errors={"status": "Chưa trả lời (not answered yet)"},
+            msg("Cần trả lời hoặc chuyển phản ánh trước khi kết thúc"),
+            errors={"status": msg("Chưa trả lời")},
         )
     return _write(
         session,

@@ -12,6 +12,7 @@ from server.auth.passwords import hash_password, needs_rehash, verify_password
 from server.models import AdminUnit, Officer, Role, UnitLevel, utcnow
 from server.services import audit
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.translatable import msg
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -37,23 +38,28 @@ def create_officer(
 ) -> Officer:
     username = username.strip().lower()
     if not username:
-        raise Invalid("Tên đăng nhập không được để trống (username is required)")
+        raise Invalid(msg("Tên đăng nhập không được để trống"))
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
-            f"(password needs at least {MIN_PASSWORD_LENGTH} characters)"
+            msg(
+                "Mật khẩu phải có ít nhất %(MIN_PASSWORD_LENGTH)s ký tự",
+                MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
+            )
         )
     expected = ROLE_UNIT_LEVEL[role]
     if expected is None and unit is not None:
-        raise Invalid("Quản trị hệ thống không gắn với đơn vị (a system admin has no unit)")
+        raise Invalid(msg("Quản trị hệ thống không gắn với đơn vị"))
     if expected is not None and (unit is None or unit.level != expected):
         raise Invalid(
-            f"Vai trò {role.value} phải thuộc một đơn vị cấp {expected.value} "
-            f"(role {role.value} must belong to a {expected.value})"
+            msg(
+                "Vai trò %(value)s phải thuộc một đơn vị cấp %(value2)s",
+                value=role.value,
+                value2=expected.value,
+            )
         )
     taken = session.scalar(select(func.count()).where(Officer.username == username))
     if taken:
-        raise Conflict(f"Tên đăng nhập {username} đã tồn tại (username already taken)")
+        raise Conflict(msg("Tên đăng nhập %(username)s đã tồn tại", username=username))
     officer = Officer(
         username=username,
         password_hash=hash_password(password),
@@ -162,30 +168,28 @@ def manageable(session: Session, actor: Officer, target_id: int) -> Officer:
     target = session.get(Officer, target_id)
     managed = managed_unit_ids(session, actor)
     if target is None or (managed is not None and target.unit_id not in managed):
-        raise NotFound(f"Không tìm thấy cán bộ (officer not found): {target_id}")
+        raise NotFound(msg("Không tìm thấy cán bộ: %(target_id)s", target_id=target_id))
     if ROLE_RANK[target.role] > ROLE_RANK[actor.role]:
-        raise Forbidden(
-            "Không được quản lý tài khoản có vai trò cao hơn mình "
-            "(you may not manage an account with a higher role)"
-        )
+        raise Forbidden(msg("Không được quản lý tài khoản có vai trò cao hơn mình"))
     return target
 
 
 def _check_role_unit(session: Session, actor: Officer, role: Role, unit: AdminUnit | None) -> None:
     if role not in assignable_roles(actor):
-        raise Forbidden(
-            f"Không được cấp vai trò {role.value} (you may not give the role {role.value})"
-        )
+        raise Forbidden(msg("Không được cấp vai trò %(value)s", value=role.value))
     expected = ROLE_UNIT_LEVEL[role]
     if expected is not None and (unit is None or unit.level != expected):
         raise Invalid(
-            f"Vai trò {role.value} phải thuộc một đơn vị cấp {expected.value} "
-            f"(role {role.value} must belong to a {expected.value})",
-            errors={"unit_id": f"Chọn đơn vị cấp {expected.value} (choose a {expected.value})"},
+            msg(
+                "Vai trò %(value)s phải thuộc một đơn vị cấp %(value2)s",
+                value=role.value,
+                value2=expected.value,
+            ),
+            errors={"unit_id": msg("Chọn đơn vị cấp %(value)s", value=expected.value)},
         )
     managed = managed_unit_ids(session, actor)
     if unit is not None and managed is not None and unit.id not in managed:
-        raise Forbidden("Đơn vị ngoài phạm vi quản lý (this unit is outside what you manage)")
+        raise Forbidden(msg("Đơn vị ngoài phạm vi quản lý"))
 
 
 def _unit(session: Session, unit_id: int | None) -> AdminUnit | None:
@@ -212,25 +216,24 @@ def create_officer_by(
     _check_role_unit(session, actor, role, unit)
     errors: dict[str, str] = {}
     if not full_name.strip():
-        errors["full_name"] = "Cần họ tên (the full name is required)"
+        errors["full_name"] = msg("Cần họ tên")
     elif len(full_name.strip()) > MAX_NAME_LENGTH:
-        errors["full_name"] = f"Tối đa {MAX_NAME_LENGTH} ký tự (too long)"
-    if not re.fullmatch(r"[a-z0-9._-]{3,64}", username.strip().lower()):
-        errors["username"] = (
-            "Tên đăng nhập 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch "
-            "(3-64 characters: letters, digits, dot, dash, underscore)"
+        errors["full_name"] = msg(
+            "Tối đa %(MAX_NAME_LENGTH)s ký tự", MAX_NAME_LENGTH=MAX_NAME_LENGTH
         )
+    if not re.fullmatch(r"[a-z0-9._-]{3,64}", username.strip().lower()):
+        errors["username"] = msg("Tên đăng nhập 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch")
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = (
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
-            f"(at least {MIN_PASSWORD_LENGTH} characters)"
+        errors["password"] = msg(
+            "Mật khẩu phải có ít nhất %(MIN_PASSWORD_LENGTH)s ký tự",
+            MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
         )
     if phone and len(phone) > 20:
-        errors["phone"] = "Tối đa 20 ký tự (too long)"
+        errors["phone"] = msg("Tối đa 20 ký tự")
     if title and len(title) > 120:
-        errors["title"] = "Tối đa 120 ký tự (too long)"
+        errors["title"] = msg("Tối đa 120 ký tự")
     if errors:
-        raise Invalid("Tài khoản chưa hợp lệ (the account is not valid)", errors=errors)
+        raise Invalid(msg("Tài khoản chưa hợp lệ"), errors=errors)
     try:
         officer = create_officer(
             session,
@@ -261,7 +264,7 @@ def change_role(
 ) -> Officer:
     target = manageable(session, actor, target_id)
     if target.id == actor.id:
-        raise Forbidden("Không tự đổi vai trò của mình (you may not change your own role)")
+        raise Forbidden(msg("Không tự đổi vai trò của mình"))
     unit = None if role == Role.SYSTEM_ADMIN else _unit(session, unit_id)
     _check_role_unit(session, actor, role, unit)
     before = {"role": target.role.value, "unit_id": target.unit_id}
@@ -290,7 +293,7 @@ def set_active(
     """Disable (or enable again) an account; a disabled officer's tablets are refused too."""
     target = manageable(session, actor, target_id)
     if target.id == actor.id:
-        raise Forbidden("Không tự khoá tài khoản của mình (you may not disable yourself)")
+        raise Forbidden(msg("Không tự khoá tài khoản của mình"))
     target.active = active
     session.flush()
     _audit(session, "officer.enable" if active else "officer.disable", actor, target, remote_addr)
@@ -308,8 +311,10 @@ def reset_password(
     target = manageable(session, actor, target_id)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
-            f"(password needs at least {MIN_PASSWORD_LENGTH} characters)",
+            msg(
+                "Mật khẩu phải có ít nhất %(MIN_PASSWORD_LENGTH)s ký tự",
+                MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
+            ),
             errors={"password": f"≥ {MIN_PASSWORD_LENGTH}"},
         )
     target.password_hash = hash_password(password)
@@ -334,18 +339,18 @@ def change_own_password(
     """An officer replaces their own password; every other session of theirs ends."""
     errors: dict[str, str] = {}
     if not verify_password(officer.password_hash, current):
-        errors["current"] = "Mật khẩu hiện tại không đúng (the current password is wrong)"
+        errors["current"] = msg("Mật khẩu hiện tại không đúng")
     if len(new) < MIN_PASSWORD_LENGTH:
-        errors["new"] = (
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
-            f"(at least {MIN_PASSWORD_LENGTH} characters)"
+        errors["new"] = msg(
+            "Mật khẩu phải có ít nhất %(MIN_PASSWORD_LENGTH)s ký tự",
+            MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
         )
     elif new == current:
-        errors["new"] = "Mật khẩu mới phải khác mật khẩu cũ (choose a different password)"
+        errors["new"] = msg("Mật khẩu mới phải khác mật khẩu cũ")
     if new != again:
-        errors["again"] = "Hai lần nhập mật khẩu không khớp (the two entries differ)"
+        errors["again"] = msg("Hai lần nhập mật khẩu không khớp")
     if errors:
-        raise Invalid("Chưa đổi được mật khẩu (the password was not changed)", errors=errors)
+        raise Invalid(msg("Chưa đổi được mật khẩu"), errors=errors)
     officer.password_hash = hash_password(new)
     officer.session_generation = (officer.session_generation or 0) + 1
     officer.must_change_password = False

@@ -33,6 +33,7 @@ from server.scoping import Scope, restrict
 from server.services.dossier_admin import expected_date
 from server.services.errors import Invalid, NotFound
 from server.services.reports import local_day
+from server.translatable import msg
 from sync.checkcode import normalise_check_code
 from sync.domain import CLOCK_RUNNING, OPEN_STATUSES, DossierStatus
 
@@ -44,10 +45,7 @@ _RECEIPT_RE = re.compile(r"[0-9]{3,8}-[0-9]{4,6}-[0-9]{5,7}")
 _COMMUNE_DIGITS = range(3, 9)
 _MIDDLE_DIGITS = range(4, 7)
 _SERIAL_DIGITS = range(5, 8)
-NOT_FOUND_MESSAGE = (
-    "Không tìm thấy hồ sơ khớp với mã hồ sơ và mã kiểm tra đã nhập "
-    "(no dossier matches this receipt number and check code)"
-)
+NOT_FOUND_MESSAGE = msg("Không tìm thấy hồ sơ khớp với mã hồ sơ và mã kiểm tra đã nhập")
 
 
 class Proof(enum.StrEnum):
@@ -214,21 +212,17 @@ def rate(
     approval again; the stars count at once.
     """
     if dossier.status != DossierStatus.RESULT_RETURNED:
-        raise NotYetRatable(
-            "Chỉ đánh giá được sau khi đã nhận kết quả "
-            "(a dossier can be rated once its result was returned)"
-        )
+        raise NotYetRatable(msg("Chỉ đánh giá được sau khi đã nhận kết quả"))
     problems = {}
     if not 1 <= stars <= 5:
-        problems["stars"] = "Chọn từ 1 đến 5 sao (choose 1 to 5 stars)"
+        problems["stars"] = msg("Chọn từ 1 đến 5 sao")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_LENGTH:
-        problems["comment"] = (
-            f"Góp ý tối đa {MAX_COMMENT_LENGTH} ký tự "
-            f"(a comment may have at most {MAX_COMMENT_LENGTH} characters)"
+        problems["comment"] = msg(
+            "Góp ý tối đa %(MAX_COMMENT_LENGTH)s ký tự", MAX_COMMENT_LENGTH=MAX_COMMENT_LENGTH
         )
     if problems:
-        raise Invalid("Đánh giá chưa hợp lệ (the rating is not valid)", errors=problems)
+        raise Invalid(msg("Đánh giá chưa hợp lệ"), errors=problems)
     rating = session.scalar(select(ServiceRating).where(ServiceRating.dossier_id == dossier.id))
     if rating is None:
         rating = ServiceRating(

@@ -11,6 +11,7 @@ from server.models import CommentStatus, Dossier, Officer, ServiceRating
 from server.scoping import Scope, restrict
 from server.services import audit
 from server.services.errors import NotFound
+from server.translatable import msg
 
 MAX_LISTED = 200
 
@@ -46,7 +47,7 @@ def moderate(
         )
     )
     if rating is None:
-        raise NotFound(f"Không tìm thấy đánh giá (rating not found): {rating_id}")
+        raise NotFound(msg("Không tìm thấy đánh giá: %(rating_id)s", rating_id=rating_id))
     rating.comment_status = status
     rating.moderated_by_id = by.id
     rating.moderated_at = now

@@ -50,6 +50,7 @@ from server.models import (
 from server.scoping import Scope, SelectT, restrict
 from server.services.errors import Invalid, NotFound
 from server.services.sipas import SipasIndex, index_questions
+from server.translatable import msg
 from sync.domain import CLOCK_RUNNING, DossierStatus, FeedbackStatus
 from sync.workdays import OFFICE_TZ, working_days_between
 
@@ -124,17 +125,17 @@ def resolve_period(
     if kind == PERIOD_CUSTOM:
         if start is None or end is None:
             raise Invalid(
-                "Chọn ngày bắt đầu và ngày kết thúc (choose a start and an end date)",
+                msg("Chọn ngày bắt đầu và ngày kết thúc"),
                 errors={"from": "required", "to": "required"},
             )
         if end < start:
             raise Invalid(
-                "Ngày kết thúc phải sau ngày bắt đầu (the end date must not be before the start)",
+                msg("Ngày kết thúc phải sau ngày bắt đầu"),
                 errors={"to": "before start"},
             )
         if (end - start).days > MAX_PERIOD_DAYS:
             raise Invalid(
-                "Khoảng thời gian tối đa là 3 năm (the period may span at most 3 years)",
+                msg("Khoảng thời gian tối đa là 3 năm"),
                 errors={"to": "too long"},
             )
         return Period(kind, start, end)
@@ -149,7 +150,7 @@ def narrow(scope: Scope, commune_id: int | None) -> Scope:
     if commune_id is None:
         return scope
     if not scope.allows(commune_id):
-        raise NotFound(f"Không tìm thấy xã (commune not found): {commune_id}")
+        raise NotFound(msg("Không tìm thấy xã: %(commune_id)s", commune_id=commune_id))
     return Scope(frozenset({commune_id}))
 
 

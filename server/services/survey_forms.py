@@ -57,6 +57,7 @@ from server.services.reports import (
     likert_answers,
     narrow,
 )
+from server.translatable import msg
 from sync.text import plain
 from sync.workdays import OFFICE_TZ
 
@@ -129,18 +130,18 @@ def parse_options(text: str) -> tuple[list[dict[str, str]], str | None]:
             value, line = head.strip(), rest.strip()
         label_vi, _, label_en = (part.strip() for part in line.partition("|"))
         if not label_vi:
-            return options, "Mỗi lựa chọn cần nhãn tiếng Việt (every option needs a label)"
+            return options, msg("Mỗi lựa chọn cần nhãn tiếng Việt")
         if len(label_vi) > MAX_TEXT or len(label_en) > MAX_TEXT:
-            return options, f"Nhãn dài quá {MAX_TEXT} ký tự (label too long)"
+            return options, msg("Nhãn dài quá %(MAX_TEXT)s ký tự", MAX_TEXT=MAX_TEXT)
         value = (value or slug(label_vi, MAX_OPTION_VALUE) or f"o{len(options) + 1}")[
             :MAX_OPTION_VALUE
         ]
         if value in seen:
-            return options, f"Giá trị lựa chọn bị trùng: {value} (duplicate option value)"
+            return options, msg("Giá trị lựa chọn bị trùng: %(value)s", value=value)
         seen.add(value)
         options.append({"value": value, "label_vi": label_vi, "label_en": label_en or label_vi})
     if len(options) > MAX_OPTIONS:
-        return options, f"Tối đa {MAX_OPTIONS} lựa chọn (at most {MAX_OPTIONS} options)"
+        return options, msg("Tối đa %(MAX_OPTIONS)s lựa chọn", MAX_OPTIONS=MAX_OPTIONS)
     return options, None
 
 
@@ -180,12 +181,12 @@ def build_questions(rows: list[QuestionInput]) -> tuple[list[dict[str, Any]], di
                 qid = candidate
         used.add(qid)
         if row.type not in QUESTION_TYPES:
-            errors[f"{index}.type"] = "Loại câu hỏi không hợp lệ (unknown question type)"
+            errors[f"{index}.type"] = msg("Loại câu hỏi không hợp lệ")
         text_vi, text_en = row.text_vi.strip(), row.text_en.strip()
         if not text_vi:
-            errors[f"{index}.text_vi"] = "Cần nội dung tiếng Việt (Vietnamese text is required)"
+            errors[f"{index}.text_vi"] = msg("Cần nội dung tiếng Việt")
         elif len(text_vi) > MAX_TEXT or len(text_en) > MAX_TEXT:
-            errors[f"{index}.text_vi"] = f"Dài quá {MAX_TEXT} ký tự (too long)"
+            errors[f"{index}.text_vi"] = msg("Dài quá %(MAX_TEXT)s ký tự", MAX_TEXT=MAX_TEXT)
         question: dict[str, Any] = {
             "id": qid,
             "type": row.type,
@@ -198,13 +199,13 @@ def build_questions(rows: list[QuestionInput]) -> tuple[list[dict[str, Any]], di
             if problem:
                 errors[f"{index}.options"] = problem
             elif len(options) < 2:
-                errors[f"{index}.options"] = "Cần ít nhất 2 lựa chọn (at least 2 options)"
+                errors[f"{index}.options"] = msg("Cần ít nhất 2 lựa chọn")
             question["options"] = options
         questions.append(question)
     if not questions:
-        errors["questions"] = "Phiếu cần ít nhất một câu hỏi (a form needs at least one question)"
+        errors["questions"] = msg("Phiếu cần ít nhất một câu hỏi")
     elif len(questions) > MAX_QUESTIONS:
-        errors["questions"] = f"Tối đa {MAX_QUESTIONS} câu hỏi (at most {MAX_QUESTIONS})"
+        errors["questions"] = msg("Tối đa %(MAX_QUESTIONS)s câu hỏi", MAX_QUESTIONS=MAX_QUESTIONS)
     return questions, errors
 
 
@@ -229,9 +230,9 @@ def keep_markers(old: list[Any], new: list[dict[str, Any]]) -> list[dict[str, An
 def _check_titles(title_vi: str, title_en: str, errors: dict[str, str]) -> tuple[str, str]:
     vi, en = " ".join(title_vi.split()), " ".join(title_en.split())
     if not vi:
-        errors["title_vi"] = "Cần tên phiếu tiếng Việt (a Vietnamese title is required)"
+        errors["title_vi"] = msg("Cần tên phiếu tiếng Việt")
     elif len(vi) > MAX_TITLE or len(en) > MAX_TITLE:
-        errors["title_vi"] = f"Tên phiếu dài quá {MAX_TITLE} ký tự (title too long)"
+        errors["title_vi"] = msg("Tên phiếu dài quá %(MAX_TITLE)s ký tự", MAX_TITLE=MAX_TITLE)
     return vi, en or vi
 
 
@@ -247,8 +248,7 @@ def is_editor(officer: Officer) -> bool:
 def _require_editor(officer: Officer) -> None:
     if not is_editor(officer):
         raise Forbidden(
-            "Chỉ quản trị tỉnh và quản trị hệ thống được soạn, ban hành phiếu khảo sát "
-            "(only province and system administrators edit and publish survey forms)"
+            msg("Chỉ quản trị tỉnh và quản trị hệ thống được soạn, ban hành phiếu khảo sát")
         )
 
 
@@ -303,13 +303,13 @@ def get_form(session: Session, scope: Scope, officer: Officer, form_id: int) -> 
     """The form if the officer may see it (404 otherwise, so ids do not leak)."""
     form = session.get(SurveyForm, form_id)
     if form is None:
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+        raise NotFound(msg("Không tìm thấy phiếu khảo sát: %(form_id)s", form_id=form_id))
     if is_editor(officer):
         return form
     if form.status == FormStatus.DRAFT or not any(
         scope.allows(c) for c in form_commune_ids(session, form.id)
     ):
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+        raise NotFound(msg("Không tìm thấy phiếu khảo sát: %(form_id)s", form_id=form_id))
     return form
 
 
@@ -321,7 +321,7 @@ def _locked_form(session: Session, form_id: int) -> SurveyForm:
         SurveyForm, form_id, with_for_update={"key_share": True}, populate_existing=True
     )
     if form is None:
-        raise NotFound(f"Không tìm thấy phiếu khảo sát (survey form not found): {form_id}")
+        raise NotFound(msg("Không tìm thấy phiếu khảo sát: %(form_id)s", form_id=form_id))
     return form
 
 
@@ -377,24 +377,19 @@ def create_form(
     vi, en = _check_titles(title_vi, title_en, errors)
     key = key.strip().lower() or slug(vi)
     if not _KEY_RE.fullmatch(key) or len(key) > MAX_KEY:
-        errors["key"] = (
-            "Mã phiếu chỉ gồm chữ thường không dấu, số và dấu gạch ngang "
-            "(key: lowercase letters, digits and dashes)"
-        )
+        errors["key"] = msg("Mã phiếu chỉ gồm chữ thường không dấu, số và dấu gạch ngang")
     elif _key_taken(session, key):
-        errors["key"] = f"Mã phiếu {key} đã có (key already used): {key}"
+        errors["key"] = msg("Mã phiếu %(key)s đã có", key=key)
     questions, problems = build_questions(rows)
     errors.update(problems)
     if errors:
-        raise Invalid("Phiếu khảo sát chưa hợp lệ (the survey form is not valid)", errors=errors)
+        raise Invalid(msg("Phiếu khảo sát chưa hợp lệ"), errors=errors)
     form = _insert_version(
         session,
         SurveyForm(key=key, version=1, title_vi=vi, title_en=en, questions=questions),
         Conflict(
-            f"Một quản trị viên khác vừa tạo phiếu có mã {key}; hãy chọn mã khác "
-            f"(another administrator has just created a form with the key {key}; "
-            "choose another key)",
-            errors={"key": f"Mã phiếu {key} đã có (key already used): {key}"},
+            msg("Một quản trị viên khác vừa tạo phiếu có mã %(key)s; hãy chọn mã khác", key=key),
+            errors={"key": msg("Mã phiếu %(key)s đã có", key=key)},
         ),
     )
     _audit(session, "survey_form.create", form, by, remote_addr)
@@ -422,7 +417,7 @@ def save_form(
     questions, problems = build_questions(rows)
     errors.update(problems)
     if errors:
-        raise Invalid("Phiếu khảo sát chưa hợp lệ (the survey form is not valid)", errors=errors)
+        raise Invalid(msg("Phiếu khảo sát chưa hợp lệ"), errors=errors)
     questions = keep_markers(form.questions, questions)
     if form.status == FormStatus.DRAFT:
         form.title_vi, form.title_en, form.questions = vi, en, questions
@@ -440,10 +435,12 @@ def save_form(
                 key=form.key, version=version, title_vi=vi, title_en=en, questions=questions
             ),
             Conflict(
-                f"Một quản trị viên khác vừa tạo phiên bản {version} của phiếu {form.key}; "
-                "thay đổi của bạn chưa được lưu: hãy mở phiên bản đó và sửa lại "
-                f"(another administrator has just made version {version} of {form.key}; "
-                "your changes were not saved: open that version and make them there)",
+                msg(
+                    "Một quản trị viên khác vừa tạo phiên bản %(version)s của phiếu %(key)s; thay "
+                    "đổi của bạn chưa được lưu: hãy mở phiên bản đó và sửa lại",
+                    version=version,
+                    key=form.key,
+                ),
                 errors={"version": str(version)},
             ),
         )
@@ -471,24 +468,20 @@ def publish(
     form = _locked_form(session, form_id)
     if form.status != FormStatus.DRAFT:
         raise Invalid(
-            "Chỉ phát hành được bản nháp; hãy sửa để tạo phiên bản mới "
-            "(only a draft can be published; edit to make a new version)",
+            msg("Chỉ phát hành được bản nháp; hãy sửa để tạo phiên bản mới"),
             errors={"status": form.status.value},
         )
     chosen = sorted(set(commune_ids))
     if not chosen:
         raise Invalid(
-            "Chọn ít nhất một xã, phường (choose at least one commune)",
-            errors={"communes": "Chưa chọn xã (no commune chosen)"},
+            msg("Chọn ít nhất một xã, phường"),
+            errors={"communes": msg("Chưa chọn xã")},
         )
     units = list(session.scalars(select(AdminUnit).where(AdminUnit.id.in_(chosen))))
     if len(units) != len(chosen) or any(
         u.level != UnitLevel.COMMUNE or not scope.allows(u.id) for u in units
     ):
-        raise Forbidden(
-            "Chỉ phát hành được cho các xã trong phạm vi quản lý "
-            "(you may publish only to communes you manage)"
-        )
+        raise Forbidden(msg("Chỉ phát hành được cho các xã trong phạm vi quản lý"))
     when = now or utcnow()
     retired = []
     key, version = form.key, form.version  # a failed flush leaves the form unreadable
@@ -509,8 +502,11 @@ def publish(
         session.flush()
     except IntegrityError as error:  # the same links written by someone else meanwhile
         raise Conflict(
-            f"Một quản trị viên khác vừa phát hành phiếu {key} phiên bản {version} "
-            f"(another administrator has just published {key} version {version})",
+            msg(
+                "Một quản trị viên khác vừa phát hành phiếu %(key)s phiên bản %(version)s",
+                key=key,
+                version=version,
+            ),
             errors={"status": FormStatus.PUBLISHED.value},
         ) from error
     _audit(
@@ -537,14 +533,11 @@ def retire(
     form = _locked_form(session, form_id)
     if form.status != FormStatus.PUBLISHED:
         raise Invalid(
-            "Chỉ ngừng được phiếu đang phát hành (only a published form can be retired)",
+            msg("Chỉ ngừng được phiếu đang phát hành"),
             errors={"status": form.status.value},
         )
     if not all(scope.allows(c) for c in form_commune_ids(session, form.id)):
-        raise Forbidden(
-            "Phiếu được phát hành cho cả xã ngoài phạm vi quản lý "
-            "(the form is published to communes you do not manage)"
-        )
+        raise Forbidden(msg("Phiếu được phát hành cho cả xã ngoài phạm vi quản lý"))
     form.status = FormStatus.RETIRED
     stamp_global(session, form)
     session.flush()

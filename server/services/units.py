@@ -21,6 +21,7 @@ from server.scoping import Scope
 from server.services import audit
 from server.services.changes import stamp_global
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.translatable import msg
 
 MAX_NAME = 120
 MAX_KIND = 40
@@ -85,17 +86,17 @@ def _clean(name: str, kind: str, code: str | None, level: UnitLevel) -> tuple[st
     name, kind = " ".join(name.split()), " ".join(kind.split())
     code = (code or "").strip() or None
     if not name:
-        errors["name"] = "Cần tên đơn vị (the name is required)"
+        errors["name"] = msg("Cần tên đơn vị")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Tối đa {MAX_NAME} ký tự (too long)"
+        errors["name"] = msg("Tối đa %(MAX_NAME)s ký tự", MAX_NAME=MAX_NAME)
     if not kind:
         kind = KINDS[level][0]
     elif len(kind) > MAX_KIND:
-        errors["kind"] = f"Tối đa {MAX_KIND} ký tự (too long)"
+        errors["kind"] = msg("Tối đa %(MAX_KIND)s ký tự", MAX_KIND=MAX_KIND)
     if code is not None and (len(code) > MAX_CODE or not code.isalnum()):
-        errors["code"] = f"Mã gồm chữ và số, tối đa {MAX_CODE} ký tự (letters and digits)"
+        errors["code"] = msg("Mã gồm chữ và số, tối đa %(MAX_CODE)s ký tự", MAX_CODE=MAX_CODE)
     if errors:
-        raise Invalid("Đơn vị hành chính chưa hợp lệ (the unit is not valid)", errors=errors)
+        raise Invalid(msg("Đơn vị hành chính chưa hợp lệ"), errors=errors)
     return name, kind, code
 
 
@@ -107,25 +108,22 @@ def _check_code(session: Session, code: str | None, unit_id: int | None = None) 
     )
     if taken:
         raise Invalid(
-            f"Mã đơn vị {code} đã được dùng (unit code already used)",
-            errors={"code": "Đã được dùng (already used)"},
+            msg("Mã đơn vị %(code)s đã được dùng", code=code),
+            errors={"code": msg("Đã được dùng")},
         )
 
 
 def _require_system(actor: Officer) -> None:
     if actor.role != Role.SYSTEM_ADMIN:
-        raise Forbidden(
-            "Chỉ quản trị hệ thống được thêm, sửa tỉnh và xã "
-            "(only the system admin adds or edits provinces and communes)"
-        )
+        raise Forbidden(msg("Chỉ quản trị hệ thống được thêm, sửa tỉnh và xã"))
 
 
 def _require_commune(session: Session, scope: Scope, actor: Officer, commune_id: int) -> AdminUnit:
     if actor.role not in UNIT_MANAGERS:
-        raise Forbidden("Không có quyền quản lý thôn, bản (you may not manage villages)")
+        raise Forbidden(msg("Không có quyền quản lý thôn, bản"))
     commune = session.get(AdminUnit, commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE or not scope.allows(commune.id):
-        raise NotFound(f"Không tìm thấy xã (commune not found): {commune_id}")
+        raise NotFound(msg("Không tìm thấy xã: %(commune_id)s", commune_id=commune_id))
     return commune
 
 
@@ -152,20 +150,20 @@ def create_unit(
     """A new village (in a commune of the scope), or commune/province (system admin)."""
     if level == UnitLevel.VILLAGE:
         if parent_id is None:
-            raise Invalid("Chọn xã (choose the commune)", errors={"parent_id": "required"})
+            raise Invalid(msg("Chọn xã"), errors={"parent_id": "required"})
         parent: AdminUnit | None = _require_commune(session, scope, actor, parent_id)
         commune_id: int | None = parent_id
     elif level == UnitLevel.COMMUNE:
         _require_system(actor)
         parent = session.get(AdminUnit, parent_id) if parent_id else None
         if parent is None or parent.level != UnitLevel.PROVINCE:
-            raise Invalid("Chọn tỉnh (choose the province)", errors={"parent_id": "province"})
+            raise Invalid(msg("Chọn tỉnh"), errors={"parent_id": "province"})
         commune_id = None
     elif level == UnitLevel.PROVINCE:
         _require_system(actor)
         parent, commune_id = None, None
     else:
-        raise Invalid("Chỉ thêm được tỉnh, xã hoặc thôn, bản (only a province, commune or village)")
+        raise Invalid(msg("Chỉ thêm được tỉnh, xã hoặc thôn, bản"))
     name, kind, code = _clean(name, kind, code, level)
     _check_code(session, code)
     unit = AdminUnit(
@@ -207,7 +205,7 @@ def update_unit(
     """Rename a unit (or change its kind, code, or whether it is in use)."""
     unit = session.get(AdminUnit, unit_id)
     if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị (unit not found): {unit_id}")
+        raise NotFound(msg("Không tìm thấy đơn vị: %(unit_id)s", unit_id=unit_id))
     if unit.level == UnitLevel.VILLAGE:
         assert unit.parent_id is not None
         _require_commune(session, scope, actor, unit.parent_id)
@@ -217,16 +215,15 @@ def update_unit(
         if actor.role != Role.SYSTEM_ADMIN and not (
             unit.level == UnitLevel.COMMUNE and scope.allows(unit.id)
         ):
-            raise NotFound(f"Không tìm thấy đơn vị (unit not found): {unit_id}")
+            raise NotFound(msg("Không tìm thấy đơn vị: %(unit_id)s", unit_id=unit_id))
         _require_system(actor)
         commune_id = unit.id if unit.level == UnitLevel.COMMUNE else None
     name, kind, code = _clean(name, kind, code, unit.level)
     _check_code(session, code, unit.id)
     if unit.level == UnitLevel.COMMUNE and code != unit.code and _in_use(session, unit.id):
         raise Invalid(
-            "Mã xã đã có trong số biên nhận của hồ sơ và máy tính bảng, không đổi được "
-            "(the commune code is part of receipt numbers already issued; it cannot change)",
-            errors={"code": "Không đổi được (cannot change)"},
+            msg("Mã xã đã có trong số biên nhận của hồ sơ và máy tính bảng, không đổi được"),
+            errors={"code": msg("Không đổi được")},
         )
     before = {"name": unit.name, "kind": unit.kind, "code": unit.code, "active": unit.active}
     after = {"name": name, "kind": kind, "code": code, "active": bool(active)}

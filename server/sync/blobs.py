@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from server.models import Attachment, Blob, BlobHolder, utcnow
 from server.scoping import Scope
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
+from server.translatable import msg
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 #: The largest photo or scan accepted.
@@ -73,9 +74,7 @@ class BlobState:
 
 def check_sha256(value: str) -> str:
     if not _SHA256_RE.fullmatch(value):
-        raise ServiceError(
-            f"Mã SHA-256 không hợp lệ: {value[:80]!r} (sha256 must be 64 lowercase hex digits)"
-        )
+        raise ServiceError(msg("Mã SHA-256 không hợp lệ: %(value)s", value=repr(value[:80])))
     return value
 
 
@@ -174,7 +173,11 @@ def start_upload(
     check_sha256(sha256)
     if not 1 <= size <= MAX_BLOB_BYTES:
         raise Invalid(
-            f"Kích thước ảnh {size} không hợp lệ (size must be 1 to {MAX_BLOB_BYTES} bytes)",
+            msg(
+                "Kích thước ảnh %(size)s không hợp lệ: phải từ 1 đến %(MAX_BLOB_BYTES)s byte",
+                size=size,
+                MAX_BLOB_BYTES=MAX_BLOB_BYTES,
+            ),
             errors={"size": f"1..{MAX_BLOB_BYTES}"},
         )
     holder = _lock(session, sha256, commune_id)
@@ -198,8 +201,12 @@ def start_upload(
             assert holder is not None
     if holder.size != size:
         raise Invalid(
-            f"Ảnh {sha256[:12]}… đã được khai báo với kích thước {holder.size} "
-            f"(this sha256 was announced with size {holder.size}, not {size})",
+            msg(
+                "Ảnh %(value)s… đã được khai báo với kích thước %(size)s, không phải %(size2)s",
+                value=sha256[:12],
+                size=holder.size,
+                size2=size,
+            ),
             errors={"size": f"expected {holder.size}"},
         )
     if created:
@@ -215,7 +222,7 @@ def blob_state(session: Session, files: BlobFiles, sha256: str, commune_id: int)
     check_sha256(sha256)
     holder = holder_of(session, sha256, commune_id)
     if holder is None:
-        raise NotFound(f"Không có ảnh {sha256[:12]}… (no blob {sha256}; announce it first)")
+        raise NotFound(msg("Không có ảnh %(sha256)s; hãy khai báo trước", sha256=sha256))
     _reconcile(files, holder)
     return _state(holder)
 
@@ -259,21 +266,29 @@ def append_chunk(
     check_sha256(sha256)
     holder = _lock(session, sha256, commune_id)
     if holder is None:
-        raise NotFound(f"Không có ảnh {sha256[:12]}… (no blob {sha256}; announce it first)")
+        raise NotFound(msg("Không có ảnh %(sha256)s; hãy khai báo trước", sha256=sha256))
     _reconcile(files, holder)
     state = _state(holder)
     if offset != state.offset:
         raise OffsetMismatch(
-            f"Sai vị trí tải lên: máy chủ đang ở byte {state.offset}, không phải {offset} "
-            f"(wrong Upload-Offset {offset}; the upload stands at {state.offset})",
+            msg(
+                "Sai vị trí tải lên: máy chủ đang ở byte %(offset)s, không phải %(offset2)s",
+                offset=state.offset,
+                offset2=offset,
+            ),
             offset=state.offset,
         )
     if state.complete:
         return state
     if offset + len(chunk) > holder.size:
         raise ChunkTooLarge(
-            f"Đoạn dữ liệu vượt quá kích thước đã khai báo {holder.size} "
-            f"(chunk of {len(chunk)} bytes at {offset} goes past the size {holder.size})"
+            msg(
+                "Đoạn %(value)s byte tại vị trí %(offset)s vượt quá kích thước đã khai báo "
+                "%(size)s",
+                size=holder.size,
+                value=len(chunk),
+                offset=offset,
+            )
         )
     if not chunk:
         return state
@@ -292,9 +307,12 @@ def append_chunk(
             part.unlink(missing_ok=True)
             holder.received = 0
             raise HashMismatch(
-                "Ảnh tải lên bị hỏng (mã SHA-256 không khớp), sẽ tải lại từ đầu "
-                f"(the bytes hash to {actual}, not {sha256}; they were discarded, "
-                "upload again from offset 0)",
+                msg(
+                    "Ảnh tải lên bị hỏng: mã SHA-256 là %(actual)s, không phải %(sha256)s; đã bỏ, "
+                    "hãy tải lại từ byte 0",
+                    actual=actual,
+                    sha256=sha256,
+                ),
                 errors={"sha256": actual},
             )
         _keep_bytes(session, files, holder, part)
@@ -339,7 +357,7 @@ def readable_blob(
     Anything else is 404, whether the blob is absent or only another commune uses it.
     """
     check_sha256(sha256)
-    missing = NotFound(f"Không tìm thấy ảnh (not found): blob {sha256}")
+    missing = NotFound(msg("Không tìm thấy ảnh: blob %(sha256)s", sha256=sha256))
     blob = session.get(Blob, sha256)
     if blob is None or not blob.verified:
         raise missing

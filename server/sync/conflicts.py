@@ -26,6 +26,7 @@ from server.services import audit
 from server.services.errors import Conflict, Invalid
 from server.sync.clock import fresh_stamp_after
 from server.sync.store import ServerFieldStore, clock_entries, lock_commune, normalise
+from server.translatable import msg
 from sync.domain import ConflictResolution, ConflictStatus
 from sync.schema import COLLECTIONS
 
@@ -91,7 +92,11 @@ def resolve_conflict(
     except ValueError:
         allowed = ", ".join(c.value for c in ConflictResolution)
         raise Invalid(
-            f"Lựa chọn {choice!r} không hợp lệ (choice must be one of {allowed})",
+            msg(
+                "Lựa chọn %(choice)s không hợp lệ; chọn một trong %(allowed)s",
+                choice=repr(choice),
+                allowed=allowed,
+            ),
             errors={"choice": f"one of {allowed}"},
         ) from None
     conflict: SyncConflict = get_scoped(session, SyncConflict, conflict_id, scope)
@@ -100,8 +105,11 @@ def resolve_conflict(
     session.refresh(conflict)
     if conflict.status != ConflictStatus.OPEN.value:
         raise Conflict(
-            f"Xung đột {conflict_id} đã được xử lý ({conflict.resolution}) "
-            f"(this conflict is already resolved: {conflict.resolution})"
+            msg(
+                "Xung đột %(conflict_id)s đã được xử lý: %(resolution)s",
+                conflict_id=conflict_id,
+                resolution=conflict.resolution,
+            )
         )
 
     store = ServerFieldStore(session, conflict.commune_id)
@@ -109,7 +117,7 @@ def resolve_conflict(
     if resolution is ConflictResolution.EDITED:
         if value is NO_VALUE:
             raise Invalid(
-                "Cần nhập giá trị mới (choice 'edited' needs a value)",
+                msg("Cần nhập giá trị mới"),
                 errors={"value": "required for 'edited'"},
             )
         written = value
@@ -117,17 +125,19 @@ def resolve_conflict(
         written = conflict.lost_value
     elif value is not NO_VALUE:
         raise Invalid(
-            f"Lựa chọn '{resolution.value}' không nhận giá trị (only 'edited' takes a value)",
+            msg("Lựa chọn '%(value)s' không nhận giá trị", value=resolution.value),
             errors={"value": "only for 'edited'"},
         )
 
     target_spec = COLLECTIONS.get(conflict.collection)
     if written is not NO_VALUE:
         if target_spec is None:
-            raise Invalid(f"Không rõ loại dữ liệu {conflict.collection} (unknown collection)")
+            raise Invalid(
+                msg("Không rõ loại dữ liệu %(collection)s", collection=conflict.collection)
+            )
         field = target_spec.fields.get(conflict.field)
         if field is None:
-            raise Invalid(f"Không rõ trường {conflict.field} (unknown field)")
+            raise Invalid(msg("Không rõ trường %(field)s", field=conflict.field))
         written = normalise(conflict.collection, conflict.field, written)
         problem = field.check(written)
         if problem:
@@ -138,7 +148,7 @@ def resolve_conflict(
         target = store.row(conflict.collection, conflict.record_id)
         if target is None or target.commune_id != conflict.commune_id:
             raise Invalid(
-                f"Bản ghi {conflict.record_id} không còn trên máy chủ (the record is gone)"
+                msg("Bản ghi %(record_id)s không còn trên máy chủ", record_id=conflict.record_id)
             )
         previous = clock_entries(target).get(conflict.field, ("", 0))[0]
         clock = fresh_stamp_after(previous, conflict.kept_clock, conflict.lost_clock)

@@ -59,6 +59,7 @@ from server.services.changes import commune_scope, numbers_held
 from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
+from server.translatable import both_languages
 from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.forms import value_problems
@@ -72,7 +73,7 @@ from sync.schema import (
     SYNC_CONFLICT,
     Collection,
 )
-from sync.workdays import OFFICE_TZ, due_date, resume_due_date
+from sync.workdays import OFFICE_TZ, DayOffDecisions, due_date, resume_due_date
 
 #: Fields naming an officer; the officer must belong to the device's commune.
 OFFICER_FIELDS = frozenset(
@@ -198,6 +199,7 @@ class Pusher:
         self._outcomes: dict[str, tuple[int, dict[str, Any]]] | None = None
         self._receipts: dict[str, str] | None = None  # receipt number → dossier id
         self._form_links: dict[int, bool] = {}  # survey form → published to the commune
+        self._decisions: DayOffDecisions | None = None  # day-off decisions (``_day_offs``)
         self._batch: _Batch | None = None  # rows of the chunk being applied (not isolated)
         # Villages, officers, procedures and forms named by operations. The session's
         # identity map holds its objects weakly, so without this every lookup of the same
@@ -382,8 +384,14 @@ class Pusher:
         message: str,
         errors: dict[str, str] | None = None,
     ) -> Outcome:
+        # The tablet splits "Tiếng Việt (English)" itself (PROTOCOL.md §4).
+        both = {name: both_languages(text) for name, text in (errors or {}).items()}
         return Outcome(
-            op.op_id, OutcomeKind.REJECTED, reason=reason, message=message, errors=errors or None
+            op.op_id,
+            OutcomeKind.REJECTED,
+            reason=reason,
+            message=both_languages(message),
+            errors=both or None,
         )
 
     def _refuse(
@@ -801,7 +809,9 @@ class Pusher:
             if spec.name == "dossier":
                 procedure = self._reference(Procedure, op.fields["procedure_id"])
                 assert procedure is not None
-                due, verification_due = day_offs.due_dates(self.session, procedure, received)
+                due, verification_due = day_offs.due_dates(
+                    self.session, procedure, received, self._day_offs()
+                )
                 values["due_date"] = due.isoformat()
                 values["verification_due_date"] = (
                     None if verification_due is None else verification_due.isoformat()
@@ -854,7 +864,7 @@ class Pusher:
             return
         paused_on = _office_day(paused_clock)
         resumed_on = _office_day(resumed_clock)
-        decisions = day_offs.current(self.session)
+        decisions = self._day_offs()
         server_stamp = self.clock.now().encode()
         for name in ("due_date", "verification_due_date"):
             old = current.fields.get(name)
@@ -863,6 +873,15 @@ class Pusher:
             new = resume_due_date(date.fromisoformat(str(old)), paused_on, resumed_on, decisions)
             if new.isoformat() != old:
                 writes[name] = (new.isoformat(), server_stamp)
+
+    def _day_offs(self) -> DayOffDecisions:
+        """The active day-off decisions, read once a push (a push cannot change them:
+        they are reference data). Read without a flush, so the chunk's new rows still
+        go to the database together."""
+        if self._decisions is None:
+            with self.session.no_autoflush:
+                self._decisions = day_offs.current(self.session)
+        return self._decisions
 
     def _device_for(self, clock: str) -> Device | None:
         """The device that made a stamp (None for the server or an unknown node)."""

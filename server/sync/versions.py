@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from server.services.errors import ServiceError
+from server.translatable import msg
 from sync.ops import PROTOCOL_VERSION
 from sync.schema import SCHEMA_VERSION
 
@@ -71,7 +72,7 @@ def _header(headers: Headers, name: str, example: str) -> str:
     value = headers.get(name)
     if value is None or not value.strip():
         raise BadHeader(
-            f"Thiếu tiêu đề {name} (missing header {name}; send e.g. '{name}: {example}')"
+            msg("Thiếu tiêu đề %(name)s; ví dụ '%(name)s: %(example)s'", name=name, example=example)
         )
     return value.strip()
 
@@ -83,19 +84,32 @@ def check_versions(headers: Headers, min_app: str) -> ClientVersions:
     schema_text = _header(headers, SCHEMA_HEADER, str(SCHEMA_VERSION))
     if not _NUMBER_RE.fullmatch(protocol_text):
         raise BadHeader(
-            f"Tiêu đề {PROTOCOL_HEADER} không hợp lệ: {protocol_text!r} "
-            f"({PROTOCOL_HEADER} must be an integer, e.g. {PROTOCOL_VERSION})"
+            msg(
+                "Tiêu đề %(PROTOCOL_HEADER)s không hợp lệ: %(protocol_text)s; phải là số nguyên, "
+                "ví dụ %(PROTOCOL_VERSION)s",
+                PROTOCOL_HEADER=PROTOCOL_HEADER,
+                protocol_text=repr(protocol_text),
+                PROTOCOL_VERSION=PROTOCOL_VERSION,
+            )
         )
     if not _NUMBER_RE.fullmatch(schema_text):
         raise BadHeader(
-            f"Tiêu đề {SCHEMA_HEADER} không hợp lệ: {schema_text!r} "
-            f"({SCHEMA_HEADER} must be an integer, e.g. {SCHEMA_VERSION})"
+            msg(
+                "Tiêu đề %(SCHEMA_HEADER)s không hợp lệ: %(schema_text)s; phải là số nguyên, ví "
+                "dụ %(SCHEMA_VERSION)s",
+                SCHEMA_HEADER=SCHEMA_HEADER,
+                schema_text=repr(schema_text),
+                SCHEMA_VERSION=SCHEMA_VERSION,
+            )
         )
     app_version = parse_version(app_text)
     if app_version is None:
         raise BadHeader(
-            f"Tiêu đề {APP_HEADER} không hợp lệ: {app_text!r} "
-            f"({APP_HEADER} must be a version such as 1.2.3)"
+            msg(
+                "Tiêu đề %(APP_HEADER)s không hợp lệ: %(app_text)s",
+                APP_HEADER=APP_HEADER,
+                app_text=repr(app_text),
+            )
         )
     protocol, schema = int(protocol_text), int(schema_text)
     minimum = parse_version(min_app) or (0, 0, 0)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from server.models import Role
 from server.services.errors import Forbidden
+from server.translatable import msg
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,10 +25,7 @@ def roles_required(roles: frozenset[Role]) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
-                raise Forbidden(
-                    "Tài khoản của bạn không có quyền xem trang này "
-                    "(your role may not open this page)"
-                )
+                raise Forbidden(msg("Tài khoản của bạn không có quyền xem trang này"))
             return view(*args, **kwargs)
 
         return login_required(wrapper)  # type: ignore[no-any-return]

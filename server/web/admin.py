@@ -21,9 +21,11 @@ from flask_login import current_user
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web, for_web_errors
 from server.models import AdminUnit, Procedure, Role, UnitLevel
 from server.services import audit, catalog, day_offs, devices, officers, reports, units
 from server.services.errors import Invalid, NotFound
+from server.translatable import msg
 from server.web.access import ADMINS, LEADERS, roles_required
 from server.web.args import arg_date, arg_int
 from server.web.nav import nav_item
@@ -65,7 +67,7 @@ def _attempt(action: Callable[[], Any], on_invalid: Callable[[dict[str, str], st
         return action(), None
     except Invalid as error:
         db.session.rollback()
-        return None, on_invalid(error.errors, error.message)
+        return None, on_invalid(for_web_errors(error.errors), for_web(error.message))
 
 
 @bp.get("")
@@ -105,7 +107,7 @@ def create_unit() -> Any:
     level_text = request.form.get("level", "village")
     level = UnitLevel(level_text) if level_text in {u.value for u in UnitLevel} else None
     if level is None:
-        raise NotFound("Không rõ cấp đơn vị (unknown unit level)")
+        raise NotFound(msg("Không rõ cấp đơn vị"))
     parent = request.form.get("parent_id", "")
     made, failed = _attempt(
         lambda: units.create_unit(
@@ -484,7 +486,7 @@ def procedure_edit(procedure_id: int) -> Any:
     session = db_session()
     procedure = session.get(Procedure, procedure_id)
     if procedure is None:
-        raise NotFound(f"Không tìm thấy thủ tục (procedure not found): {procedure_id}")
+        raise NotFound(msg("Không tìm thấy thủ tục: %(procedure_id)s", procedure_id=procedure_id))
     if request.method == "GET":
         return _procedure_page(procedure, list(procedure.required_documents or []))
     data = _procedure_input()

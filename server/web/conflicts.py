@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web
 from server.services import conflict_admin as service
 from server.services import reports
 from server.services.errors import Conflict, Invalid
@@ -83,10 +84,10 @@ def resolve(conflict_id: str) -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        return _render(errors={conflict_id: {"value": error.message}}, code=422)
+        return _render(errors={conflict_id: {"value": for_web(error.message)}}, code=422)
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(for_web(error.message), "error")
         return _back()
     db.session.commit()
     flash(gettext("Đã xử lý xung đột; máy tính bảng sẽ nhận giá trị ở lần đồng bộ tới."), "ok")

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 
 from server.auth.context import current_scope
 from server.extensions import db_session
+from server.messages import for_web
 from server.services import reports, sipas
 from server.services.errors import Invalid
 from server.web import charts
@@ -34,7 +35,7 @@ def index() -> Any:
     try:
         period = reports.resolve_period(kind, start, end, today=today)
     except Invalid as error:
-        problem = error.message
+        problem = for_web(error.message)
         period = reports.resolve_period(None, None, None, today=today)
     commune_id, procedure_id = arg_int("commune"), arg_int("procedure")
     data = reports.dashboard(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -25,11 +26,13 @@ from wtforms.validators import DataRequired, Length
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web, for_web_errors
 from server.models import Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
 from server.services import reports
 from server.services.errors import Invalid
+from server.translatable import msg
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
 from server.web.formatting import vn_date
@@ -37,6 +40,8 @@ from server.web.nav import nav_item
 from sync import slips
 from sync.domain import DossierStatus, can_transition
 from sync.workdays import days_overdue
+
+T = TypeVar("T")
 
 bp = Blueprint("web_dossiers", __name__, url_prefix="/dossiers")
 nav_item("web_dossiers.index", "Hồ sơ", "Dossiers", order=20)
@@ -68,12 +73,29 @@ def _acting() -> dict[str, Any]:
 
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
-    for name, message in error.errors.items():
+    for name, message in for_web_errors(error.errors).items():
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*field.errors, message]
         else:
             flash(message, "error")
+
+
+def _write(action: Callable[[], T]) -> T | Invalid:
+    """Run a service's write and commit it; a refusal is rolled back and handed back."""
+    try:
+        result = action()
+    except Invalid as error:
+        db.session.rollback()
+        return error
+    db.session.commit()
+    return result
+
+
+def _back_to_dossier(done: str, dossier_id: str, **args: Any) -> Any:
+    """Say what was done and go back to the dossier's page."""
+    flash(done, "ok")
+    return redirect(url_for(".detail", dossier_id=dossier_id, **args))
 
 
 def _filters() -> service.DossierListFilter:
@@ -166,21 +188,19 @@ def stop(dossier_id: str) -> Any:
     dossier = service.get_dossier(session, scope, dossier_id)
     form = StopForm()
     if form.validate_on_submit():
-        try:
-            service.stop_processing(
+        done = _write(
+            lambda: service.stop_processing(
                 session,
                 scope,
                 dossier.id,
                 reason=form.reason.data or "",
                 **_acting(),
             )
-        except Invalid as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân."), "ok")
-            return redirect(url_for(".detail", dossier_id=dossier.id))
+        )
+        if not isinstance(done, Invalid):
+            text = gettext("Đã dừng giải quyết hồ sơ. In thông báo (mẫu 05) gửi công dân.")
+            return _back_to_dossier(text, dossier.id)
+        _show_errors(form, done)
     status = 422 if request.method == "POST" else 200
     return render_template("dossiers/stop.html", form=form, dossier=dossier), status
 
@@ -195,23 +215,19 @@ def correct(dossier_id: str) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        try:
-            changed = corrections.correct_dossier(
+        changed = _write(
+            lambda: corrections.correct_dossier(
                 session,
                 scope,
                 dossier,
                 typed,
                 **_acting(),
             )
-        except Invalid as error:
-            db.session.rollback()
-            errors = dict(error.errors)
-        else:
-            db.session.commit()
-            flash(
-                gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi."), "ok"
-            )
-            return redirect(url_for(".detail", dossier_id=dossier.id))
+        )
+        if not isinstance(changed, Invalid):
+            text = gettext("Đã lưu thay đổi.") if changed else gettext("Không có gì thay đổi.")
+            return _back_to_dossier(text, dossier.id)
+        errors = for_web_errors(changed.errors)
     return render_template(
         "dossiers/correct.html",
         dossier=dossier,
@@ -225,27 +241,23 @@ def correct(dossier_id: str) -> Any:
 @roles_required(APOLOGY_ROLES)
 def verification(dossier_id: str) -> Any:
     """Record that verification is needed: the longer appointment applies."""
-    try:
-        dossier = service.record_verification(
+    dossier = _write(
+        lambda: service.record_verification(
             db_session(),
             current_scope(),
             dossier_id,
             **_acting(),
         )
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".detail", dossier_id=dossier_id))
-    db.session.commit()
-    assert dossier.verification_due_date is not None
-    flash(
-        gettext(
-            "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
-            d=vn_date(dossier.verification_due_date),
-        ),
-        "ok",
     )
-    return redirect(url_for(".detail", dossier_id=dossier_id))
+    if isinstance(dossier, Invalid):
+        flash(for_web(dossier.message), "error")
+        return redirect(url_for(".detail", dossier_id=dossier_id))
+    assert dossier.verification_due_date is not None
+    text = gettext(
+        "Đã ghi nhận hồ sơ cần xác minh; hạn trả kết quả là %(d)s.",
+        d=vn_date(dossier.verification_due_date),
+    )
+    return _back_to_dossier(text, dossier_id)
 
 
 @bp.post("/<dossier_id>/official-code")
@@ -253,20 +265,17 @@ def verification(dossier_id: str) -> Any:
 def official_code(dossier_id: str) -> Any:
     """Record the official dossier code the province's one-stop system issued."""
     code = request.form.get("official_code", "")
-    try:
-        dossier = service.record_official_code(
-            db_session(),
-            current_scope(),
-            dossier_id,
-            code,
-            **_acting(),
+    dossier = _write(
+        lambda: service.record_official_code(
+            db_session(), current_scope(), dossier_id, code, **_acting()
         )
-    except Invalid as error:
-        db.session.rollback()
-        return _detail_page(dossier_id, code_error=error.message, typed_code=code), 422
-    db.session.commit()
-    flash(gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), "ok")
-    return redirect(url_for(".detail", dossier_id=dossier_id))
+    )
+    if isinstance(dossier, Invalid):
+        problem = for_web(dossier.message)
+        return _detail_page(dossier_id, code_error=problem, typed_code=code), 422
+    return _back_to_dossier(
+        gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), dossier_id
+    )
 
 
 @bp.route("/<dossier_id>/apology", methods=["GET", "POST"])
@@ -280,8 +289,8 @@ def apology(dossier_id: str) -> Any:
     if request.method == "GET":
         form.new_due_date.data = service.default_apology_date(dossier.procedure, today)
     if form.validate_on_submit():
-        try:
-            made = service.issue_apology(
+        made = _write(
+            lambda: service.issue_apology(
                 session,
                 scope,
                 dossier.id,
@@ -289,13 +298,11 @@ def apology(dossier_id: str) -> Any:
                 new_due_date=form.new_due_date.data,
                 **_acting(),
             )
-        except Invalid as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả."), "ok")
-            return redirect(url_for(".detail", dossier_id=dossier.id, new_apology=made.id))
+        )
+        if not isinstance(made, Invalid):
+            text = gettext("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+            return _back_to_dossier(text, dossier.id, new_apology=made.id)
+        _show_errors(form, made)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "dossiers/apology.html",
@@ -376,7 +383,7 @@ def tracking_log() -> Any:
     start = arg_date("from") or today.replace(day=1)
     end = arg_date("to") or today
     if end < start:
-        raise Invalid("Ngày kết thúc phải sau ngày bắt đầu (the end date is before the start)")
+        raise Invalid(msg("Ngày kết thúc phải sau ngày bắt đầu"))
     commune = service.log_commune(session, scope, arg_int("commune"))
     rows = service.log_rows(session, scope, commune, start, end)
     pdf = slips.tracking_log(

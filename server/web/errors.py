@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from sync.text import bilingual
+from server.messages import for_web
+from server.translatable import Msg
 
 
 def _standard_messages() -> dict[int, str]:
@@ -27,14 +28,16 @@ def render_error_page(error: HTTPException) -> Any:
     code = error.code or 500
     default = type(error).description
     if error.description and error.description != default:
-        # Our own message ("Tiếng Việt (English)"), in the language of the page; the
-        # CSRF check's and the rate limiter's English texts are replaced below.
-        message = bilingual(error.description, str(get_locale()))
-        if "CSRF" in error.description:
+        # Our own message, in the language of the page; the CSRF check's and the rate
+        # limiter's English texts are replaced below.
+        message = for_web(error.description)
+        if isinstance(error.description, Msg):
+            pass
+        elif "CSRF" in error.description:
             message = gettext(
                 "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Xin tải lại trang rồi thử lại."
             )
-        elif error.description.isascii() and bilingual(error.description, "en") == message:
+        elif error.description.isascii() and for_web(error.description) == error.description:
             # A library's English-only text (the rate limiter's "10 per 1 minute"…).
             message = _standard_messages().get(code, gettext("Đã có lỗi xảy ra."))
     else:

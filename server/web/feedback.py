@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web, for_web_errors
 from server.models import Role
 from server.services import feedback_admin as service
 from server.services import reports
@@ -99,10 +100,12 @@ def _act(feedback_id: str, action: Any, done: str, typed: dict[str, Any]) -> Any
         action()
     except Invalid as error:
         db.session.rollback()
-        return _render_detail(feedback_id, errors=error.errors, typed=typed, code=422)
+        return _render_detail(
+            feedback_id, errors=for_web_errors(error.errors), typed=typed, code=422
+        )
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(for_web(error.message), "error")
         return _render_detail(feedback_id, code=409)
     db.session.commit()
     flash(done, "ok")

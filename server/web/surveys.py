@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
+from server.messages import for_web, for_web_errors
 from server.models import FormStatus
 from server.services import reports
 from server.services import survey_forms as service
@@ -112,11 +113,15 @@ def new() -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        return _editor(form=None, rows=rows, values=values, errors=error.errors, code=422)
+        return _editor(
+            form=None, rows=rows, values=values, errors=for_web_errors(error.errors), code=422
+        )
     except Conflict as error:  # the same key, created by someone else meanwhile
         db.session.rollback()
-        flash(error.message, "error")
-        return _editor(form=None, rows=rows, values=values, errors=error.errors, code=409)
+        flash(for_web(error.message), "error")
+        return _editor(
+            form=None, rows=rows, values=values, errors=for_web_errors(error.errors), code=409
+        )
     db.session.commit()
     flash(gettext("Đã tạo bản nháp phiếu khảo sát."), "ok")
     return redirect(url_for(".view", form_id=made.id))
@@ -150,10 +155,12 @@ def edit(form_id: int) -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        return _editor(form=form, rows=rows, values=values, errors=error.errors, code=422)
+        return _editor(
+            form=form, rows=rows, values=values, errors=for_web_errors(error.errors), code=422
+        )
     except Conflict as error:  # a new version made by someone else meanwhile
         db.session.rollback()
-        flash(error.message, "error")
+        flash(for_web(error.message), "error")
         return _editor(form=form, rows=rows, values=values, code=409)
     db.session.commit()
     if saved.id != form.id:
@@ -216,10 +223,10 @@ def publish(form_id: int) -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        return _render_view(form_id, errors=error.errors, code=422)
+        return _render_view(form_id, errors=for_web_errors(error.errors), code=422)
     except Conflict as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(for_web(error.message), "error")
         return _render_view(form_id, code=409)
     db.session.commit()
     flash(
@@ -241,7 +248,7 @@ def retire(form_id: int) -> Any:
         )
     except Invalid as error:
         db.session.rollback()
-        return _render_view(form_id, errors=error.errors, code=422)
+        return _render_view(form_id, errors=for_web_errors(error.errors), code=422)
     db.session.commit()
     flash(gettext("Đã ngừng sử dụng phiếu khảo sát."), "ok")
     return redirect(url_for(".view", form_id=form_id))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageOps, ImageStat
 
-from mobile.photo_resize import PhotoOptions, prepare_photo
+from mobile.photo_resize import FORMATS, PhotoOptions, options_for, prepare_photo
 from tests.mobile.form_photo import GPS_IFD, camera_jpeg, upright_page
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "photos"
@@ -98,3 +98,51 @@ def test_a_file_that_is_not_an_image_is_kept_as_it_came() -> None:
     prepared = prepare_photo(pdf, "giay-to.pdf")
     assert not prepared.converted
     assert prepared.data == pdf and prepared.content_type == "application/pdf"
+
+
+# -- one encoder per kind of photo (bench/photo_encoders.py) ------------------------------------
+
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "photo-encoders.json"
+
+
+@pytest.mark.parametrize("kind", ["paper", "person"])
+def test_each_kind_is_taken_with_the_benchmarks_pick(kind: str) -> None:
+    """The app's options are the smallest legible encoding the benchmark measured."""
+    import json
+
+    measured = json.loads(RESULTS.read_text(encoding="utf-8"))
+    picked = measured["pick"][kind]
+    options = options_for(kind)
+    assert (options.format, options.quality, options.greyscale) == (
+        picked["format"],
+        picked["quality"],
+        picked["greyscale"],
+    )
+    assert options.max_edge == measured["max_edge"]
+    with pytest.raises(ValueError, match="unknown kind of photo"):
+        options_for("selfie")
+
+
+def test_a_form_taken_as_a_paper_is_a_few_tens_of_kb_and_still_legible(camera: bytes) -> None:
+    options = options_for("paper")
+    prepared = prepare_photo(camera, "IMG_0931.jpg", options)
+    assert prepared.content_type == FORMATS[options.format][0]
+    assert prepared.filename == "IMG_0931" + FORMATS[options.format][1]
+    # 2.8 MB from the camera; the app's previous default (JPEG q80) kept ~180 KB.
+    assert len(prepared.data) < 100_000, len(prepared.data)
+    assert len(prepared.data) < len(prepare_photo(camera).data) / 2
+    light = Image.open(io.BytesIO(prepared.data))
+    assert light.size == (1200, 1600) and not light.getexif()
+    reference = upright_page().resize((1200, 1600), Image.Resampling.LANCZOS)
+    assert psnr(light, reference) > 28
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    light.crop((0, 1040, 1200, 1240)).resize((2400, 400)).save(ARTIFACTS / "form-paper-fine.png")
+
+
+def test_the_intake_takes_its_photos_as_papers() -> None:
+    from dataclasses import fields
+
+    from mobile.app.viewmodels.intake import IntakeModel
+
+    default = next(f for f in fields(IntakeModel) if f.name == "photo_options")
+    assert default.default_factory() == options_for("paper")  # type: ignore[misc]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
+from mobile.app import style as C
 from mobile.app.screens.base import BaseScreen, load_kv
 from mobile.app.sync_runner import ConnState
 from mobile.app.viewmodels.base import UserError
@@ -37,13 +40,17 @@ class SyncScreen(BaseScreen):
 
     def render(self) -> None:
         model = self.model
+        model.retell()  # the last result in the language now chosen
         self.overview = "\n".join(model.overview())
         self.progress_text = model.progress_text
         self.progress_value = model.progress_value
         self.result_text = model.result_text
         self.result_ok = model.result_ok
         self.syncing = self.app.runner.syncing
-        self.ids.rejected.data = model.rejected_rows()
+        rejected = self.ids.rejected
+        # Two tiers a row: the reason across the width, the actions under it.
+        rejected.layout_manager.default_size = (None, dp(C.row * 2) * self.app.font_scale)
+        rejected.data = model.rejected_rows()
         self._render_conflicts()
 
     def _render_conflicts(self) -> None:
@@ -103,6 +110,9 @@ class SyncScreen(BaseScreen):
             self.render()
 
     def rejected_action(self, action: str, op_id: str) -> None:
+        if action == "confirm":
+            self._send(lambda: self.model.confirm_held(op_id), self.t("sync.confirmed_held"))
+            return
         if action == "dismiss":
             self.model.dismiss(op_id)
             self.render()
@@ -115,12 +125,16 @@ class SyncScreen(BaseScreen):
         self.app.open_record(screen, record_id)
 
     def resolve(self, conflict_ids: str | tuple[str, ...], keep: str) -> None:
+        self._send(lambda: self.model.resolve(conflict_ids, keep), self.t("common.saved"))
+
+    def _send(self, action: Callable[[], object], done: str) -> None:
+        """Save something for the server, say so, and let the sync send it soon."""
         try:
-            self.model.resolve(conflict_ids, keep)
+            action()
         except UserError as error:
             self.fail(error)
             return
-        self.ok(self.t("common.saved"))
+        self.ok(done)
         self.render()
         self.app.runner.poke()
         self.app.refresh_status()

@@ -12,8 +12,9 @@ phone with ``phone_problem``, the birth date typed the Vietnamese way. The due d
 shown before saving is ``sync.workdays.appointment`` — the same computation the tablet
 stores and the server confirms.
 
-Photos are made light when taken (``mobile.photo_resize``: upright, long edge 1600 px,
-no EXIF or location) and sealed in the store at once (``add_blob``; uploaded only once
+Photos are made light when taken (``mobile.photo_resize`` with the options of a paper:
+upright, long edge 1600 px, the encoder ``bench/photo_encoders.py`` picked, no EXIF or
+location) and sealed in the store at once (``add_blob``; uploaded only once
 the dossier's attachment references them); the camera's plain file is deleted then.
 The intake holds their SHA-256, so its draft (``draft_state``, kept encrypted by
 ``mobile.drafts``) names them and survives the app being killed.
@@ -32,7 +33,7 @@ from mobile.app.context import AppContext
 from mobile.app.fmt import fmt_date, office_today, parse_iso_date, parse_user_date
 from mobile.app.qr import make_qr_png, status_url
 from mobile.app.viewmodels.base import UserError, from_invalid_input
-from mobile.photo_resize import PhotoOptions, PreparedPhoto, prepare_photo
+from mobile.photo_resize import PhotoOptions, PreparedPhoto, options_for, prepare_photo
 from mobile.security import VaultError
 from mobile.store import StoreError
 from mobile.tablet import InvalidInput
@@ -135,7 +136,8 @@ class IntakeModel:
     party_values: dict[str, dict[str, str]] = field(default_factory=dict)
     fact_values: dict[str, str] = field(default_factory=dict)
 
-    photo_options: PhotoOptions = field(default_factory=PhotoOptions)
+    #: Photos at intake are of papers (``OPTIONS_BY_KIND["paper"]``).
+    photo_options: PhotoOptions = field(default_factory=lambda: options_for("paper"))
     #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
     verification_needed: bool = False
 

@@ -2,6 +2,8 @@
 
 - Refused records (G12) are listed with the server's reason; "Mở" opens the record to
   correct it (the correction goes out as a new operation), "Bỏ qua" forgets the refusal.
+  Dates the server holds because the tablet's clock was more than a day behind
+  (``clock_confirm``) get "Xác nhận giữ nguyên": they go out again as they are.
 - Conflicts (G5): one card per disagreement (``viewmodels.conflicts``), both sides with
   who wrote them, from which tablet and when; the officer keeps one side: the values in
   use (``resolve_conflict(…, "kept")``) or those that were replaced (``"overturned"``,
@@ -19,6 +21,7 @@ from mobile.app.viewmodels.conflicts import ConflictCard, conflict_cards
 from mobile.tablet import InvalidInput
 from sync.domain import ConflictResolution
 from sync.engine import SyncReport
+from sync.ops import Reason
 
 __all__ = ["ConflictCard", "SyncModel"]
 
@@ -38,10 +41,21 @@ class SyncModel:
         self.progress_value = 0.0
         self.result_text = ""
         self.result_ok = True
+        #: The last progress event, told again in the new language after a switch.
+        self._last: tuple[str, tuple[Any, ...]] | None = None
 
     # -- progress and result -------------------------------------------------------------------
 
+    def retell(self) -> None:
+        """The progress and result texts again, in the language now chosen."""
+        if self._last is None:
+            self.progress_text = self.ctx.tr("sync.idle")
+            return
+        name, args = self._last
+        getattr(self, name)(*args)
+
     def on_progress(self, phase: str, done: int, total: int) -> None:
+        self._last = ("on_progress", (phase, done, total))
         tr = self.ctx.tr
         if phase == "photos":  # bytes (sync.engine): a big photo moves the bar too
             done_text, total_text = fmt_bytes(done), fmt_bytes(total)
@@ -56,11 +70,13 @@ class SyncModel:
         self.progress_value = start + (end - start) * min(1.0, fraction)
 
     def on_started(self) -> None:
+        self._last = ("on_started", ())
         self.progress_text = self.ctx.tr("bar.syncing")
         self.progress_value = 0.0
         self.result_text = ""
 
     def on_finished(self, report: SyncReport) -> None:
+        self._last = ("on_finished", (report,))
         tr = self.ctx.tr
         if report.ok:
             self.result_ok = True
@@ -126,6 +142,7 @@ class SyncModel:
                     "title": self._describe(op.collection, op.record_id, dict(op.fields)),
                     "subtitle": " · ".join(d for d in details if d),
                     "can_open": self.target(op.op_id) is not None,
+                    "can_confirm": rejected.reason == Reason.CLOCK_CONFIRM.value,
                 }
             )
         return rows
@@ -149,6 +166,13 @@ class SyncModel:
 
     def dismiss(self, op_id: str) -> bool:
         return self.ctx.tablet.store.dismiss_rejected(op_id)
+
+    def confirm_held(self, op_id: str) -> list[str]:
+        """Send held dates again as they are (PROTOCOL.md §4 ``clock_confirm``)."""
+        try:
+            return self.ctx.tablet.confirm_held(op_id)
+        except InvalidInput as error:
+            raise from_invalid_input(error, self.ctx.tr.message) from error
 
     # -- conflicts -----------------------------------------------------------------------------
 

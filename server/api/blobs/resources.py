@@ -30,6 +30,7 @@ from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.services.errors import Invalid, ServiceError
 from server.sync import blobs as blob_service
+from server.translatable import msg
 
 blp = Blueprint("blobs", __name__, url_prefix="blobs", description="Photos (ảnh đính kèm)")
 
@@ -150,7 +151,7 @@ def announce_many() -> Any:
         except Invalid as error:
             db.session.rollback()
             raise Invalid(
-                f"blobs.{index}: {error.message}",
+                msg("Ảnh blobs.%(index)s: %(problem)s", index=index, problem=error.message),
                 errors={f"blobs.{index}.{key}": value for key, value in error.errors.items()},
             ) from error
         states.append(state)
@@ -204,14 +205,20 @@ class BlobResource(MethodView):
         content_type = (request.mimetype or "").lower()
         if content_type != CHUNK_TYPE:
             raise UnsupportedChunkType(
-                f"Content-Type phải là {CHUNK_TYPE} (send the chunk as {CHUNK_TYPE}, "
-                f"not {content_type or 'nothing'})"
+                msg(
+                    "Content-Type phải là %(CHUNK_TYPE)s, không phải %(value)s",
+                    CHUNK_TYPE=CHUNK_TYPE,
+                    value=content_type or "nothing",
+                )
             )
         raw_offset = request.headers.get(OFFSET_HEADER, "").strip()
         if not raw_offset.isdigit():
             raise ServiceError(
-                f"Thiếu hoặc sai tiêu đề {OFFSET_HEADER} "
-                f"(missing or bad {OFFSET_HEADER} header: {raw_offset[:20]!r})"
+                msg(
+                    "Thiếu hoặc sai tiêu đề %(OFFSET_HEADER)s: %(value)s",
+                    OFFSET_HEADER=OFFSET_HEADER,
+                    value=repr(raw_offset[:20]),
+                )
             )
         chunk, cut = _read_chunk()
         if cut and not chunk:

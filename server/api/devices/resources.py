@@ -24,6 +24,7 @@ from server.services import device_recovery
 from server.services import devices as device_service
 from server.services.errors import Unauthorized
 from server.services.officers import authenticate
+from server.translatable import msg
 
 blp = Blueprint("devices", __name__, url_prefix="devices", description="Tablets")
 
@@ -47,7 +48,7 @@ def register(args: dict[str, Any]) -> Any:
     officer = authenticate(db_session(), args["username"], args["password"])
     if officer is None:
         db.session.commit()
-        raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu (wrong username or password)")
+        raise Unauthorized(msg("Sai tên đăng nhập hoặc mật khẩu"))
     device, token = device_service.register_device(
         db_session(),
         officer,

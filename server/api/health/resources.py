@@ -13,6 +13,7 @@ from server import __version__
 from server.extensions import db, db_session
 from server.services import epochs, system
 from server.services.errors import ServiceError
+from server.translatable import msg
 
 blp = Blueprint("health", __name__, url_prefix="health", description="Health check")
 
@@ -44,9 +45,7 @@ def health() -> dict[str, Any]:
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as error:
-        raise DatabaseUnavailable(
-            "Không kết nối được cơ sở dữ liệu (database unavailable)"
-        ) from error
+        raise DatabaseUnavailable(msg("Không kết nối được cơ sở dữ liệu")) from error
     queue = system.health(db_session())
     stuck = queue["queue"] != "ok"
     # Tablets probe this address before a sync: a stuck job queue must not stop them,

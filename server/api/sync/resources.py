@@ -37,6 +37,7 @@ from server.sync.versions import (
     ClientVersions,
     check_versions,
 )
+from server.translatable import msg
 from sync import wire
 from sync.errors import WireError
 from sync.ops import PROTOCOL_VERSION, Cursor, Operation, UnreadableRecord
@@ -98,12 +99,10 @@ def read_body(*, refuse_bad_text: bool = True) -> Any:
         )
     except wire.BodyTooLarge as error:
         raise PayloadTooLarge(
-            f"Dữ liệu gửi lên quá lớn, hãy gửi thành nhiều lần (request body too large: {error})"
+            msg("Dữ liệu gửi lên quá lớn, hãy gửi thành nhiều lần: %(error)s", error=error)
         ) from error
     except WireError as error:
-        raise ServiceError(
-            f"Dữ liệu gửi lên không đọc được (unreadable request body: {error})"
-        ) from error
+        raise ServiceError(msg("Dữ liệu gửi lên không đọc được: %(error)s", error=error)) from error
 
 
 def _flatten(errors: Any, path: str) -> list[str]:
@@ -118,7 +117,7 @@ def load(schema: ma.Schema, data: Any) -> dict[str, Any]:
     """Validate a decoded body; 422 naming each problem."""
     if not isinstance(data, dict):
         raise Invalid(
-            "Yêu cầu không hợp lệ (invalid request): the body must be a JSON object",
+            msg("Yêu cầu không hợp lệ: nội dung phải là một đối tượng JSON"),
             errors={"json": {"_schema": ["the body must be a JSON object"]}},
         )
     try:
@@ -200,7 +199,11 @@ def push() -> Any:
             unreadable[bad.operation.op_id] = (bad.field_name, bad.problem)
         except WireError as error:
             raise Invalid(
-                f"Thao tác thứ {index} không hợp lệ (invalid request): ops.{index}: {error}",
+                msg(
+                    "Thao tác thứ %(index)s không hợp lệ: ops.%(index)s: %(error)s",
+                    index=index,
+                    error=str(error),
+                ),
                 errors={"json": {"ops": {str(index): [str(error)]}}},
             ) from error
     result = push_service.push(
@@ -239,7 +242,7 @@ def pull() -> Any:
         cursor = Cursor.decode(body["cursor"])
     except WireError as error:
         raise Invalid(
-            f"Yêu cầu không hợp lệ (invalid request): json.cursor: {error}",
+            msg("Yêu cầu không hợp lệ: json.cursor: %(error)s", error=error),
             errors={"json": {"cursor": [str(error)]}},
         ) from error
     page = pull_service.pull(db_session(), device, cursor, body["budget"])

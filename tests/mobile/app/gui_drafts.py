@@ -34,6 +34,7 @@ configure(TMP / f"kivy-{os.environ.get('MOTCUA_DRAFT_PHASE', 'x')}")  # before K
 from mobile.app.context import AppContext  # noqa: E402
 from mobile.app.platform import DesktopPaper, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
+from mobile.photo_resize import FORMATS, options_for  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
 from tests.mobile.form_photo import camera_jpeg  # noqa: E402
 from tests.sync.fake_server import FakeServer, FakeTransport  # noqa: E402
@@ -124,7 +125,8 @@ def type_an_intake_then_get_killed(h: Harness) -> None:
     photo = intake.model.photos[0]
     assert photo.original_size > 2_000_000 and photo.size < 400_000
     assert not list((DATA / "camera").glob("*")), "the camera's plain file is gone"
-    h.wait(lambda: h.app.snack.startswith("Ảnh IMG_20261207_0931.jpg: "), what="the sizes")
+    kept_name = "IMG_20261207_0931" + FORMATS[options_for("paper").format][1]  # as a paper
+    h.wait(lambda: h.app.snack.startswith(f"Ảnh {kept_name}: "), what="the sizes")
     h.screenshot("20-draft-photo-taken")
 
     def saved() -> bool:  # the draft the app keeps by itself every 2 s

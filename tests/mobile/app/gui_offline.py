@@ -27,6 +27,7 @@ configure(Path(os.environ.get("MOTCUA_GUI_TMP") or tempfile.mkdtemp()) / "kivy")
 from mobile.app.context import AppContext  # noqa: E402
 from mobile.app.platform import DesktopCamera, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
+from mobile.photo_resize import FORMATS, options_for  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
 from tests.sync.fake_server import FakeServer, FakeTransport  # noqa: E402
 
@@ -224,9 +225,10 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert intake.receipt_url == f"http://motcua.test/tra-cuu/{receipt.receipt_number}?k={code}"
     assert dossier["applicant_cccd"] == "010085123456"
     [photo] = world.ctx.tablet.photos("dossier", receipt.dossier_id)
-    # Re-encoded when taken (``mobile.photo_resize``): a JPEG now, without metadata.
-    assert photo["filename"] == world.photo.with_suffix(".jpg").name
-    assert photo["content_type"] == "image/jpeg"
+    # Re-encoded when taken as a paper (``mobile.photo_resize``), without metadata.
+    content_type, extension = FORMATS[options_for("paper").format]
+    assert photo["filename"] == world.photo.with_suffix(extension).name
+    assert photo["content_type"] == content_type
     assert h.app.bar_pending != "Chưa gửi: 0"
 
 

@@ -88,8 +88,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def h(world: World) -> Iterator[Harness]:
-    with Harness.running(world.ctx, probe_interval=0.2) as harness:
-        yield harness
+    yield from Harness.running_quiet(world.ctx, probe_interval=0.2)
 
 
 def _row_widget(h: Harness, rows: Any, record_id: str) -> Any:

@@ -19,6 +19,7 @@ from mobile.app.viewmodels.intake import IntakeModel
 from mobile.app.viewmodels.setup import FirstRunModel
 from mobile.app.viewmodels.survey import SurveyModel
 from mobile.drafts import DraftStore
+from mobile.photo_resize import FORMATS, options_for
 from mobile.store import StoreLocked
 from mobile.tablet import Tablet
 from tests.mobile.app.conftest import PIN, TEST_SCRYPT_N
@@ -74,7 +75,9 @@ def test_an_intake_with_a_photo_comes_back_after_a_kill(
     assert again.drafts.keep("intake", restored) is False  # saved: the draft goes
     assert again.drafts.load("intake") is None
     [stored] = again.tablet.photos("dossier", receipt.dossier_id)
-    assert stored["size"] == kept.size and stored["content_type"] == "image/jpeg"
+    # taken as a paper (``mobile.photo_resize.options_for("paper")``)
+    paper_type = FORMATS[options_for("paper").format][0]
+    assert stored["size"] == kept.size and stored["content_type"] == paper_type
     again.close()
 
 

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,25 @@ def run_gui(module: str, tmp_path: Path, **env: str) -> str:
     return output
 
 
+def run_live_gui(
+    module: str, tmp_path: Path, live_server: LiveServer, world: Any, **env: str
+) -> dict[str, Any]:
+    """Run a GUI module against the live server as commune A's officer; its result."""
+    result = tmp_path / "result.json"
+    run_gui(
+        module,
+        tmp_path,
+        MOTCUA_LIVE_URL=live_server.url,
+        MOTCUA_LIVE_USERNAME=world.a.officer.username,
+        MOTCUA_LIVE_PASSWORD=factories.PASSWORD,
+        MOTCUA_LIVE_PROCEDURE=str(world.procedure.id),
+        MOTCUA_LIVE_RESULT=str(result),
+        **env,
+    )
+    made: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return made
+
+
 def test_offline_flows_on_screen(tmp_path: Path) -> None:
     run_gui("gui_offline.py", tmp_path)
 
@@ -81,24 +101,28 @@ def test_long_values_wrap_in_list_rows_on_screen(tmp_path: Path) -> None:
 def test_first_run_and_sync_against_the_server(
     tmp_path: Path, live_server: LiveServer, world: Any, session: Session
 ) -> None:
-    result = tmp_path / "result.json"
-    run_gui(
-        "gui_live.py",
-        tmp_path,
-        MOTCUA_LIVE_URL=live_server.url,
-        MOTCUA_LIVE_USERNAME=world.a.officer.username,
-        MOTCUA_LIVE_PASSWORD=factories.PASSWORD,
-        MOTCUA_LIVE_PROCEDURE=str(world.procedure.id),
-        MOTCUA_LIVE_CCCD=factories.valid_cccd(),
-        MOTCUA_LIVE_RESULT=str(result),
+    made = run_live_gui(
+        "gui_live.py", tmp_path, live_server, world, MOTCUA_LIVE_CCCD=factories.valid_cccd()
     )
-    made = json.loads(result.read_text(encoding="utf-8"))
     session.rollback()
     stored = session.get(Dossier, made["dossier_id"])
     assert stored is not None
     assert stored.receipt_number == made["receipt_number"]
     assert stored.commune_id == world.a.commune.id
     assert stored.applicant_name == "Hầu A Dơ"
+
+
+def test_held_dates_confirmed_as_they_are_on_screen(
+    tmp_path: Path, live_server: LiveServer, world: Any, session: Session
+) -> None:
+    """A clock two years behind: the server holds the dates, the officer confirms them."""
+    made = run_live_gui("gui_held.py", tmp_path, live_server, world)
+    session.rollback()
+    stored = session.get(Dossier, made["dossier_id"])
+    assert stored is not None
+    typed = datetime.fromisoformat(made["received_at"].replace("Z", "+00:00"))
+    assert stored.received_at.astimezone(UTC) == typed  # as typed, two years ago
+    assert typed < datetime.now(UTC) - timedelta(days=729)
 
 
 def paper_photo(seed: int) -> bytes:

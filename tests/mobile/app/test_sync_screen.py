@@ -193,3 +193,54 @@ def test_fields_written_together_make_one_card_in_vietnamese(
 def test_local_time_is_office_time() -> None:
     """07/12/2026 05:36 UTC is 12:36 in Hà Nội (UTC+7, Asia/Ho_Chi_Minh)."""
     assert fmt_moment("2026-12-07T05:36:01.002132+00:00") == "07/12/2026 12:36"
+
+
+def test_the_last_result_follows_a_language_switch(ctx: AppContext) -> None:
+    model = SyncModel(ctx)
+    model.on_finished(ctx.tablet.sync(ctx.make_transport()))
+    assert model.result_text.startswith("Xong lúc")
+    ctx.tr.set_language("en")
+    model.retell()
+    assert model.result_text.startswith("Done at") and model.progress_text == "Ready"
+
+
+def test_only_a_held_record_offers_confirm_as_is(ctx: AppContext) -> None:
+    from mobile.app.viewmodels.base import UserError
+    from sync.ops import Outcome, OutcomeKind, Reason
+
+    tablet = ctx.tablet
+    assert tablet.sync(ctx.make_transport()).ok  # the catalog
+    tablet.create_dossier(1, "Thào A Tủa")
+    feedback_id = tablet.add_feedback("praise", "Cán bộ nhiệt tình")
+    ops = tablet.store.pending_operations()
+    tablet.store.apply_outcomes(
+        [
+            Outcome(
+                op.op_id,
+                OutcomeKind.REJECTED,
+                reason=Reason.INVALID if op.record_id == feedback_id else Reason.CLOCK_CONFIRM,
+                message="Cần xác nhận ngày (confirm the date)",
+            )
+            for op in ops
+        ]
+    )
+    model = SyncModel(ctx)
+    rows = {row["op_id"]: row for row in model.rejected_rows()}
+    by_op = {op.op_id: op for op in ops}
+    assert {by_op[i].collection for i, r in rows.items() if r["can_confirm"]} == {
+        "dossier",
+        "dossier_event",
+    }
+    [refused] = [i for i, r in rows.items() if not r["can_confirm"]]
+    with pytest.raises(UserError, match="xác nhận ngày"):
+        model.confirm_held(refused)  # refused for another reason: correct it instead
+    dossier_op = next(i for i in rows if by_op[i].collection == "dossier")
+    sent = model.confirm_held(dossier_op)
+    assert len(sent) == 2  # the dossier and its "received" event, in that order
+    pending = tablet.store.pending_operations()
+    assert [op.collection for op in pending] == ["dossier", "dossier_event"]
+    assert (
+        pending[0].create
+        and pending[0].fields["received_at"] == by_op[dossier_op].fields["received_at"]
+    )
+    assert [r["op_id"] for r in model.rejected_rows()] == [refused]

@@ -131,3 +131,41 @@ def test_g3_a_push_resent_after_a_chunk_failed_returns_the_same_outcomes(
     assert results[3] == results[2]  # the same operation twice: applied once
     assert tablet_a.push(ops)["results"] == results
     assert set(_stored_seqs(session, world.a.commune.id)) == {first_id, event_id}
+
+
+def test_a_push_reads_the_day_offs_once_and_inserts_its_records_together(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    """Every new dossier's due date needs the day-off decisions: read once a push, and
+    without flushing the chunk, so its new rows still go out in a few multi-row INSERTs
+    (a read per dossier made 54 statements of a 40-dossier field day and split its
+    INSERTs one per dossier)."""
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    ops = []
+    for _ in range(12):
+        dossier_id, create = tablet_a.new_dossier(world.procedure)
+        _event_id, note = tablet_a.new_event(dossier_id)
+        ops += [create, note]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        results = tablet_a.push(ops)["results"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert {r["o"] for r in results} == {"applied"}
+    day_off_reads = [s for s in statements if "day_off_decision" in s]
+    assert len(day_off_reads) == 1, statements
+    assert statements.count("INSERT INTO dossier") <= 2, statements
+    assert statements.count("INSERT INTO dossier_event") <= 2, statements
+    # and the due dates are the ones the decisions give
+    session.expire_all()
+    dossier = session.get(Dossier, ops[0]["r"])
+    assert dossier is not None and dossier.due_date is not None

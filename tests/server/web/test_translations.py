@@ -21,7 +21,7 @@ CATALOG = ROOT / "server" / "translations" / "en" / "LC_MESSAGES"
 def _extracted() -> set[str]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    keywords = {"_": None, "gettext": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "msg": None}
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords, comment_tags=())
     return {message if isinstance(message, str) else message[0] for *_, message, _, _ in found}
 
