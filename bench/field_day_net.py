@@ -14,7 +14,7 @@ veth pair, tc/nftables, the delay relay) and, on the same link, one after the ot
    and B register and bootstrap, B makes the colleague's 20 edits and syncs them, and A
    records the field day offline (``mobile.simulator.record_field_day``). The same
    records go to Kinto: A's bootstrap state is loaded, the colleague's 20 edits made.
-2. *the profile is applied*; **ours**: tablet A syncs (photos, push, pull) with the
+2. *the profile is applied*; **ours**: tablet A syncs (push, pull, then photos) with the
    real engine and HTTP transport; the app's own retry (sync again after a failed
    sync) is looped until the sync succeeds or ``--deadline`` passes.
 3. the profile is applied again (the flapping clock restarts); **Kinto**: the same
@@ -100,6 +100,8 @@ def cmd_server(args: argparse.Namespace) -> int:
         "DATABASE_URL": database_url,
         "MOTCUA_SECRET_KEY": "bench-secret",
         "MOTCUA_LOGIN_RATE_LIMIT": "1000 per minute",
+        # the run's own photo store (not the repository's instance folder)
+        "MOTCUA_BLOB_DIR": str(workdir / "blobs"),
     }
     gunicorn = str(Path(PY).with_name("gunicorn"))
     argv = [
@@ -279,15 +281,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.chunk_size:
         options["chunk_size"] = args.chunk_size
+    if args.photo_streams:
+        options["photo_streams"] = args.photo_streams
     if args.push_batch:
         options["push_batch"] = args.push_batch
     attempts: list[dict[str, Any]] = []
     started = time.perf_counter()
     deadline = started + args.deadline
     ok = False
+    # When the last record was acknowledged: the push phase ends with nothing pending
+    # (records go before photo bytes, PROTOCOL.md §8).
+    records_s: list[float] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "push" and done == total and not records_s and not a.store.pending_count():
+            records_s.append(round(time.perf_counter() - started, 3))
+
     while True:
         t0 = time.perf_counter()
-        report = a.sync(transport, **options)
+        report = a.sync(transport, progress, **options)
         attempts.append(
             {
                 "ok": report.ok,
@@ -327,6 +339,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     result = {
         "ok": ok,
         "wall_s": round(wall, 3),
+        "records_s": records_s[0] if records_s else None,
         "sync_attempts": len(attempts),
         "attempts": attempts,
         "requests": stats.requests - idle.get("requests", 0),
@@ -524,6 +537,8 @@ def cmd_kinto_sync(args: argparse.Namespace) -> int:
         items = [(r["c"], r["r"], r["f"]) for r in workload["records"] if r["c"] != "attachment"]
         batches = _kinto_batches(client, items, deadline, counter)
         result["records_done"] = len(items)
+        # its attachment records go with the photos; the others are in now
+        result["records_s"] = round(time.perf_counter() - started, 3)
         result["phases"]["records"] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "records": len(items),
@@ -813,6 +828,8 @@ def cmd_one(args: argparse.Namespace) -> int:
             ]
             if args.chunk_size:
                 sync_argv += ["--chunk-size", str(args.chunk_size)]
+            if args.photo_streams:
+                sync_argv += ["--photo-streams", str(args.photo_streams)]
             if args.push_batch:
                 sync_argv += ["--push-batch", str(args.push_batch)]
             if "motcua" in systems:
@@ -874,6 +891,7 @@ def cmd_one(args: argparse.Namespace) -> int:
 
 FIGURES = (
     ("wall_s", "wall time, s"),
+    ("records_s", "link-up → records on server, s"),
     ("requests", "round trips (HTTP requests)"),
     ("body_up", "body bytes up"),
     ("body_down", "body bytes down"),
@@ -1031,6 +1049,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ]
                 for flag, value in (
                     ("--chunk-size", args.chunk_size),
+                    ("--photo-streams", args.photo_streams),
                     ("--push-batch", args.push_batch),
                     ("--kinto-deadline", args.kinto_deadline),
                     ("--keep", args.keep),
@@ -1104,6 +1123,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--kinto-deadline", type=float, default=0.0)
         p.add_argument("--chunk-size", type=int, default=0, help="engine photo chunk (bytes)")
+        p.add_argument(
+            "--photo-streams", type=int, default=0, help="photos sent at once (engine default: 2)"
+        )
         p.add_argument("--push-batch", type=int, default=0, help="engine operations per push")
         p.add_argument("--systems", default="motcua,kinto")
         p.add_argument("--emulate", action="store_true", help="user-space link emulation")
@@ -1159,6 +1181,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", required=True)
         p.add_argument("--deadline", type=float, default=3600.0)
         p.add_argument("--chunk-size", type=int, default=0)
+        p.add_argument("--photo-streams", type=int, default=0)
         p.add_argument("--push-batch", type=int, default=0)
         p.add_argument("--no-idle", action="store_true")
         p.set_defaults(handler=handler)

@@ -69,14 +69,17 @@ class PhotoState(enum.StrEnum):
     OFFLINE = "offline"
     #: Bytes came, but not the attachment's (another hash or size): discarded.
     DAMAGED = "damaged"
-    #: The server said no (unknown photo, device refused…).
+    #: The server has the attachment but not the bytes yet (``404``): the tablet that
+    #: took the photo has not finished sending it (records go first, PROTOCOL.md §8).
+    ON_ITS_WAY = "on_its_way"
+    #: The server said no (device refused…).
     REFUSED = "refused"
     #: Anything else: the store is locked or the disk full, no transport…
     FAILED = "failed"
 
 
 #: Failures ``retry_failed`` tries again when the connection is back.
-RETRY_WHEN_ONLINE = frozenset({PhotoState.OFFLINE, PhotoState.FAILED})
+RETRY_WHEN_ONLINE = frozenset({PhotoState.OFFLINE, PhotoState.FAILED, PhotoState.ON_ITS_WAY})
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class FetchResult:
 
     @property
     def failed(self) -> bool:
-        return self.state not in (PhotoState.LOADING, PhotoState.READY)
+        return self.state not in (PhotoState.LOADING, PhotoState.READY, PhotoState.ON_ITS_WAY)
 
 
 def verify_photo(wanted: WantedPhoto, data: bytes) -> None:
@@ -151,6 +154,9 @@ def _outcome(wanted: WantedPhoto, error: BaseException) -> FetchResult:
         state = PhotoState.DAMAGED
     elif isinstance(error, TransportError):
         state = PhotoState.OFFLINE
+    elif isinstance(error, ServerRefused) and error.status == 404:
+        # the attachment is here, its bytes not yet: asked again after the next sync
+        return FetchResult(wanted.sha256, PhotoState.ON_ITS_WAY, error=error.message)
     elif isinstance(error, ServerRefused):
         state = PhotoState.REFUSED
         return FetchResult(wanted.sha256, state, error=error.message)
@@ -195,14 +201,19 @@ class PhotoFetcher:
             return self._states.get(sha256)
 
     def request(self, wanted: WantedPhoto, *, retry: bool = False) -> FetchResult:
-        """Fetch ``wanted`` unless it is on its way or done, or failed and not ``retry``.
+        """Fetch ``wanted`` unless it is being fetched or done, or failed (or still on its
+        way to the server) and not ``retry``.
 
         Returns what to show now: ``LOADING`` when it is (now) on its way, else the
         failure kept from the last attempt (``READY`` once kept: the store has it).
         """
         with self._lock:
             known = self._states.get(wanted.sha256)
-            if known is not None and (not known.failed or not retry):
+            busy_or_done = known is not None and known.state in (
+                PhotoState.LOADING,
+                PhotoState.READY,
+            )
+            if known is not None and (busy_or_done or not retry):
                 return known
             return self._enqueue(wanted)
 

@@ -1065,14 +1065,26 @@ class SQLiteDeviceStore:
         return BlobRef(sha256, int(size), str(content_type)), bool(uploaded)
 
     def pending_blobs(self) -> list[BlobRef]:
+        """Photos this tablet's attachments name and the server does not have yet:
+        acknowledged attachments too, since records go before photo bytes (PROTOCOL.md
+        §8). Newest dossier first (by the owner's ``received_at``), then in the order
+        they were taken. A refused attachment's photo waits for its correction."""
         rows = self._query(
-            "SELECT b.sha256, b.size, b.content_type FROM blob b"
-            " JOIN (SELECT blob_sha256, min(seq) AS first FROM outbox"
-            "       WHERE state = ? AND blob_sha256 IS NOT NULL GROUP BY blob_sha256) o"
-            " ON o.blob_sha256 = b.sha256 WHERE b.uploaded = 0 ORDER BY o.first",
-            (PENDING,),
+            "SELECT b.sha256, b.size, b.content_type, ("
+            "   SELECT max(json_extract(o.fields, '$.received_at')) FROM record a"
+            "   JOIN record o ON o.collection = json_extract(a.fields, '$.owner_collection')"
+            "    AND o.id = json_extract(a.fields, '$.owner_id')"
+            "   WHERE a.collection = 'attachment'"
+            "    AND json_extract(a.fields, '$.sha256') = b.sha256) AS owner_received"
+            " FROM blob b WHERE b.uploaded = 0 AND EXISTS ("
+            "   SELECT 1 FROM record a WHERE a.collection = 'attachment'"
+            "    AND json_extract(a.fields, '$.sha256') = b.sha256"
+            "    AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.collection = 'attachment'"
+            "                    AND x.record_id = a.id AND x.state = ?))"
+            " ORDER BY owner_received IS NULL, owner_received DESC, b.created_at, b.sha256",
+            (REJECTED,),
         )
-        return [BlobRef(sha, int(size), str(ct)) for sha, size, ct in rows]
+        return [BlobRef(sha, int(size), str(ct)) for sha, size, ct, _owner in rows]
 
     def read_blob(self, sha256: str, offset: int, size: int) -> bytes:
         """Plain bytes ``[offset, offset + size)`` of a photo, sealed on disk or not."""

@@ -1070,7 +1070,7 @@ class Tablet:
         progress: Progress | None = None,
         **options: Any,
     ) -> SyncReport:
-        """Photos up, operations up, changes down (``sync.engine``). Never raises."""
+        """Operations up, changes down, photos up (``sync.engine``). Never raises."""
         own = transport is None
         chosen = transport if transport is not None else self.transport()
         try:

@@ -27,6 +27,7 @@ import http.client
 import json
 import socket
 import struct
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,15 +75,27 @@ class EndpointStats:
 
 @dataclass
 class TransportStats:
-    """Round trips and wire bytes (bodies as sent and received, compressed)."""
+    """Round trips and wire bytes (bodies as sent and received, compressed).
+
+    Photos go up on several connections at once (``SyncEngine.photo_streams``): the
+    counters are changed under a lock."""
 
     requests: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
     failures: int = 0
     by_endpoint: dict[str, EndpointStats] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def failed(self) -> None:
+        with self._lock:
+            self.failures += 1
 
     def add(self, endpoint: str, sent: int, received: int, seconds: float = 0.0) -> None:
+        with self._lock:
+            self._add(endpoint, sent, received, seconds)
+
+    def _add(self, endpoint: str, sent: int, received: int, seconds: float) -> None:
         self.requests += 1
         self.bytes_sent += sent
         self.bytes_received += received
@@ -237,7 +250,7 @@ class _Client:
             http.client.HTTPException,
             OSError,
         ) as error:
-            self.stats.failures += 1
+            self.stats.failed()
             self.stats.add(endpoint, sent, 0, time.perf_counter() - started)
             raise TransportError(
                 f"Không kết nối được máy chủ ({type(error).__name__}: {error})"
@@ -253,7 +266,7 @@ class _Client:
     def cut(self, detail: str) -> TransportError:
         """A response cut on the way (in its headers or its body): a failed request,
         retried like any other (PROTOCOL.md §5)."""
-        self.stats.failures += 1
+        self.stats.failed()
         return TransportError(f"Phản hồi bị cắt hoặc hỏng (cut response: {detail})")
 
     def json(

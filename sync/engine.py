@@ -1,14 +1,21 @@
-"""The client sync engine: photos up, operations up, changes down — then report.
+"""The client sync engine: operations up, changes down, photos up — then report.
 
 A short orchestrator over a ``DeviceStore`` and a ``Transport`` (both injected), so the
 tablet app, the headless simulator and the tests run the same code. Each phase is
 resumable: whatever the server acknowledged is recorded before the next request, so a
 sync cut at any byte starts again where it stopped (PROTOCOL.md §6–§8).
+
+Records go before photo bytes (G11): every record, attachments included, is pushed
+first — the server takes an attachment whose photo is not there yet as *on its way* —
+then the pull runs, and only then the photos go up, newest dossier first. On a slow
+link the office sees the day's dossiers in seconds, and a sync cut during the photos
+holds back no record.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,9 +46,9 @@ T = TypeVar("T")
 #: Photos announced in one request (the server takes up to 500).
 ANNOUNCE_BATCH = 200
 
-#: Progress callback: (phase, done, total). Phases: "photos" (done and total in bytes:
-#: photos differ a hundredfold in size, so a count would stand still on a big one),
-#: "push" (operations), "pull" (changes).
+#: Progress callback: (phase, done, total), in the order of a sync. Phases: "push"
+#: (operations), "pull" (changes), "photos" (done and total in bytes: photos differ a
+#: hundredfold in size, so a count would stand still on a big one).
 Progress = Callable[[str, int, int], None]
 
 
@@ -132,6 +139,10 @@ class SyncEngine:
     # failure chunks halve, down to ``min_chunk_size``, and grow back as they succeed.
     chunk_size: int = 256 * 1024
     min_chunk_size: int = 16 * 1024
+    #: Photos sent at once, each on its own connection: while one waits for the answer
+    #: to its last chunk (a round trip and the server's hash check), the next one's bytes
+    #: already flow, so the uplink never idles between photos. 1 sends them one by one.
+    photo_streams: int = 2
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
@@ -150,9 +161,9 @@ class SyncEngine:
         """One full sync. Never raises for network or server trouble: see the report."""
         report = SyncReport(started_at=datetime.now(UTC))
         try:
-            photos_refused = self._upload_photos_or_say_why(report)
             self._push(report)
             self._pull(report)
+            photos_refused = self._upload_photos_or_say_why(report)
             report.ok = photos_refused is None
             report.error = photos_refused
             self.store.set_setting(self.settings.last_sync_key, datetime.now(UTC).isoformat())
@@ -171,9 +182,9 @@ class SyncEngine:
     # -- phases ----------------------------------------------------------------------------
 
     def _upload_photos_or_say_why(self, report: SyncReport) -> str | None:
-        """Upload the photos; a photo the server refuses blocks neither the records nor
-        the pull (G12): the refusal is returned, the sync goes on and reports it. Their
-        ``attachment`` records wait (``blob_missing``) until the photo is in."""
+        """Upload the photos, after the records and the pull; a photo the server refuses
+        is returned and reported (G12). Its ``attachment`` record is already on the
+        server, shown as on its way until the bytes arrive."""
         try:
             self._upload_photos(report)
         except (Unauthorized, UpgradeRequired):
@@ -184,25 +195,31 @@ class SyncEngine:
 
     def _upload_photos(self, report: SyncReport) -> None:
         blobs = self.store.pending_blobs()
-        chunks = Adaptive(self.chunk_size, self.min_chunk_size, self.chunk_size)
+        if not blobs:
+            return
         total = sum(blob.size for blob in blobs)
-        done = 0  # bytes of the photos before this one
         # All pending photos are announced at once; each then goes up from the offset
-        # the server gave (PROTOCOL.md §8.1).
+        # the server gave (PROTOCOL.md §8.1), in the store's order (newest dossier first).
+        queue: list[tuple[BlobRef, BlobStatus]] = []
         for start in range(0, len(blobs), ANNOUNCE_BATCH):
             group = blobs[start : start + ANNOUNCE_BATCH]
             statuses = self._call(report, partial(self.transport.start_blobs, group))
-            for blob, status in zip(group, statuses, strict=True):
-                self._report("photos", done + min(status.offset, blob.size), total)
-                self._upload_blob(report, blob, status, chunks, partial(self._sent, done, total))
-                self.store.mark_blob_uploaded(blob.sha256)
-                report.photos_uploaded += 1
-                done += blob.size
+            queue += zip(group, statuses, strict=True)
+        uploads = _PhotoUploads(self, report, queue, total)
+        streams = max(1, min(self.photo_streams, len(queue)))
+        if streams == 1:
+            uploads.run()
+        else:
+            workers = [
+                threading.Thread(target=uploads.run, name=f"photos-{n}", daemon=True)
+                for n in range(streams)
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        uploads.raise_first_error()
         self._report("photos", total, total)
-
-    def _sent(self, before: int, total: int, offset: int) -> None:
-        """Progress in bytes: the photos before this one, and this one up to ``offset``."""
-        self._report("photos", min(total, before + offset), total)
 
     def _upload_blob(
         self,
@@ -294,8 +311,9 @@ class SyncEngine:
         """Whether the server's epoch changed (it was restored from a backup).
 
         If so, what it acknowledged since the backup may be gone: this device's writes
-        are queued again and pushed (with their photos), and the pull restarts from the
-        start (PROTOCOL.md §12). The first epoch a device sees is only remembered.
+        are queued again and pushed (their photos go up after the pull, like every
+        sync's), and the pull restarts from the start (PROTOCOL.md §12). The first epoch
+        a device sees is only remembered.
         """
         if not epoch:
             return False
@@ -307,9 +325,6 @@ class SyncEngine:
             return False
         report.resent = self.store.resend_after_rewind(self.clock.node)
         self.store.set_setting(self.settings.epoch_key, epoch)
-        refused = self._upload_photos_or_say_why(report)
-        if refused:
-            report.error = refused
         self._push(report)
         return True
 
@@ -347,3 +362,63 @@ class SyncEngine:
     def _report(self, phase: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(phase, done, total)
+
+
+class _PhotoUploads:
+    """The photos of one sync, taken in order by one or more streams (threads).
+
+    Each stream uploads a photo whole (``SyncEngine._upload_blob``, with its own chunk
+    size) before it takes the next one. The first error stops every stream from taking
+    another photo; it is raised once the streams are done (``raise_first_error``).
+    Progress is the bytes the server holds of every photo.
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        report: SyncReport,
+        queue: list[tuple[BlobRef, BlobStatus]],
+        total: int,
+    ) -> None:
+        self.engine = engine
+        self.report = report
+        self.queue = list(reversed(queue))  # popped from the end: the first one first
+        self.total = total
+        self.held = {blob.sha256: min(status.offset, blob.size) for blob, status in queue}
+        self.lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def _next(self) -> tuple[BlobRef, BlobStatus] | None:
+        with self.lock:
+            if self.error is not None or not self.queue:
+                return None
+            return self.queue.pop()
+
+    def _sent(self, sha256: str, offset: int) -> None:
+        with self.lock:
+            self.held[sha256] = offset
+            done = sum(self.held.values())
+            self.engine._report("photos", min(self.total, done), self.total)
+
+    def run(self) -> None:
+        engine = self.engine
+        chunks = Adaptive(engine.chunk_size, engine.min_chunk_size, engine.chunk_size)
+        while (item := self._next()) is not None:
+            blob, status = item
+            self._sent(blob.sha256, min(status.offset, blob.size))  # where this one starts
+            try:
+                engine._upload_blob(
+                    self.report, blob, status, chunks, partial(self._sent, blob.sha256)
+                )
+                engine.store.mark_blob_uploaded(blob.sha256)
+            except BaseException as error:  # handed to the sync's thread
+                with self.lock:
+                    if self.error is None:
+                        self.error = error
+                return
+            with self.lock:
+                self.report.photos_uploaded += 1
+
+    def raise_first_error(self) -> None:
+        if self.error is not None:
+            raise self.error

@@ -109,7 +109,8 @@ class DeviceStore(FieldStore, Protocol):
         ...
 
     def pending_blobs(self) -> list[BlobRef]:
-        """Photos referenced by pending attachment operations, not yet uploaded."""
+        """Photos the device's attachments name, not yet uploaded (the attachment may be
+        acknowledged already: records go first), newest dossier first."""
         ...
 
     def read_blob(self, sha256: str, offset: int, size: int) -> bytes: ...

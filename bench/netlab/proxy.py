@@ -1,7 +1,8 @@
 """Debian's nginx in front of each system under test, as a real deployment has it.
 
 Every server in the lab sits behind the same nginx configuration: HTTP/1.1 keep-alive to
-the client, gzip of JSON answers that the server did not compress itself, photo uploads
+the client and to the server (an ``upstream`` with ``keepalive``, as ``deploy/nginx``
+has it), gzip of JSON answers that the server did not compress itself, photo uploads
 passed through unbuffered, and — with ``tls`` — TLS 1.2/1.3 with a self-signed
 certificate for the relay's address. The TLS handshake crosses the relay like any other
 bytes, so its round trips are paid on the emulated link.
@@ -67,7 +68,15 @@ def nginx_conf(prefix: Path, sites: list[ProxiedSite], tls: tuple[Path, Path] | 
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (prefix / name).mkdir(parents=True, exist_ok=True)
     servers = []
+    upstreams = []
     for site in sites:
+        upstreams.append(
+            f"""
+    upstream site_{site.upstream_port} {{
+        server 127.0.0.1:{site.upstream_port};
+        keepalive 16;
+    }}"""
+        )
         listen = f"127.0.0.1:{site.listen_port}" + (" ssl" if tls else "")
         ssl = (
             f"ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};\n"
@@ -81,8 +90,9 @@ def nginx_conf(prefix: Path, sites: list[ProxiedSite], tls: tuple[Path, Path] | 
         listen {listen};
         {ssl}
         location / {{
-            proxy_pass http://127.0.0.1:{site.upstream_port};
+            proxy_pass http://site_{site.upstream_port};
             proxy_http_version 1.1;
+            proxy_set_header Connection "";
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-For $remote_addr;
@@ -114,6 +124,7 @@ http {{
     gzip_proxied any;
     gzip_min_length 256;
     gzip_types application/json text/plain;
+{"".join(upstreams)}
 {"".join(servers)}
 }}
 """

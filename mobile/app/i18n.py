@@ -441,6 +441,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Ảnh nhận được bị sai nên đã bỏ",
         "The photo received was wrong and was discarded",
     ),
+    "photo.on_its_way": ("Ảnh đang được gửi", "Photo on its way"),
+    "photo.sending": ("{count} ảnh đang được gửi", "{count} on the way to the server"),
     "photo.refused": ("Máy chủ không gửi ảnh này", "The server did not send this photo"),
     "photo.failed": ("Chưa tải được ảnh", "Photo not downloaded"),
     "photo.tap_to_retry": ("Chạm để thử lại", "Tap to try again"),

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from server.jobs.queue import job
 from server.models import (
     AdminUnit,
+    Attachment,
     Blob,
     BlobHolder,
     DailyReport,
@@ -198,8 +199,9 @@ def nightly_report(session: Session, args: dict[str, Any]) -> dict[str, Any]:
 def cleanup_uploads(session: Session, args: dict[str, Any]) -> dict[str, Any]:
     """Remove photo uploads never finished and untouched for days (bytes and row).
 
-    An attachment record is accepted only for a complete blob (PROTOCOL.md §8.4), so an
-    incomplete one belongs to nothing; a tablet that comes back announces it again."""
+    The partial bytes of an upload abandoned that long are dropped; a tablet that comes
+    back announces the photo again and uploads it from the start. An attachment whose
+    photo never came stays, shown as still on its way (PROTOCOL.md §8.4)."""
     days = int(args.get("days", ABANDONED_UPLOAD_DAYS))
     limit = utcnow() - timedelta(days=days)
     files = BlobFiles(Path(current_app.config["MOTCUA_BLOB_DIR"]))
@@ -214,9 +216,11 @@ def cleanup_uploads(session: Session, args: dict[str, Any]) -> dict[str, Any]:
             part.unlink()
         session.delete(upload)
         removed += 1
-    # Rows of unfinished uploads from before per-commune uploads: no bytes to keep.
+    # Rows of unfinished uploads from before per-commune uploads: no bytes to keep. A row
+    # an attachment names (its photo still on its way) stays: the record points at it.
+    named = select(Attachment.id).where(Attachment.sha256 == Blob.sha256)
     for blob in session.scalars(
-        select(Blob).where(Blob.verified.is_(False), Blob.updated_at < limit)
+        select(Blob).where(Blob.verified.is_(False), Blob.updated_at < limit, ~exists(named))
     ):
         session.delete(blob)
     return {"removed": removed, "bytes_freed": freed}

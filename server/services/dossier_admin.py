@@ -32,6 +32,7 @@ from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
+from server.sync.blobs import attachment_complete
 from server.sync.store import ServerFieldStore
 from server.translatable import msg
 from sync.domain import (
@@ -269,6 +270,8 @@ class DossierDetail:
     audit: list[AuditLine]
     officers: dict[int, str] = field(default_factory=dict)  # id → full name
     slips: dict[str, bool] = field(default_factory=dict)  # "01".."06" → available
+    #: Attachments whose photo is still on its way from the tablet (PROTOCOL.md §8).
+    on_the_way: set[str] = field(default_factory=set)
 
     @property
     def is_open(self) -> bool:
@@ -362,6 +365,9 @@ def dossier_detail(
         events=events,
         apologies=live_apologies(dossier),
         attachments=list(attachments),
+        on_the_way={
+            a.id for a in attachments if not attachment_complete(session, a.sha256, a.commune_id)
+        },
         feedback=list(feedback),
         ratings=list(ratings),
         audit=[

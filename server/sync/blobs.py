@@ -14,6 +14,11 @@ exist, so no commune can learn whether another has a photo, or read it, by its h
 De-duplication happens within a commune. :func:`holder_communes` is the one place that
 says which communes' uploads count for a device.
 
+Records before photos. An ``attachment`` record may arrive before its bytes: it is then
+*on its way* (:func:`expect_blob` keeps an unverified ``Blob`` row for it) and becomes
+complete when its commune's upload is verified (:func:`attachment_complete`). Naming a
+hash gives nothing: reading still needs the commune's own complete upload.
+
 Holder rows are locked while a chunk is written, so two tablets of a commune uploading
 the same photo at once take turns (the loser of a race gets ``409`` with the right
 offset).
@@ -27,7 +32,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,6 +152,35 @@ def holds(session: Session, sha256: str, commune_id: int) -> BlobHolder | None:
     """The complete upload that lets a device of ``commune_id`` attach or read a blob."""
     holder = holder_of(session, sha256, commune_id)
     return holder if holder is not None and holder.verified else None
+
+
+def expect_blob(session: Session, sha256: str, size: int, content_type: str) -> None:
+    """Make sure an attachment naming ``sha256`` has a ``Blob`` row to point at.
+
+    The row stays unverified (unreadable) until some commune's upload is verified; it
+    says nothing to devices (they only ever see their own commune's upload).
+    """
+    if session.get(Blob, sha256) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                Blob(
+                    sha256=sha256,
+                    size=size,
+                    content_type=content_type,
+                    received=0,
+                    verified=False,
+                )
+            )
+    except IntegrityError:
+        pass  # named at the same moment by another push
+
+
+def attachment_complete(session: Session, sha256: str, commune_id: int) -> bool:
+    """Whether the bytes of an attachment of ``commune_id`` are in: the commune's upload
+    of them is verified (else the photo is still on its way, PROTOCOL.md §8)."""
+    return holds(session, sha256, commune_id) is not None
 
 
 def _lock(session: Session, sha256: str, commune_id: int) -> BlobHolder | None:
@@ -346,25 +380,30 @@ def _keep_bytes(session: Session, files: BlobFiles, holder: BlobHolder, part: Pa
         except IntegrityError:
             blob = session.get(Blob, holder.sha256, populate_existing=True)
     if blob is not None and not blob.verified:
-        blob.received, blob.verified = blob.size, True
+        # a row an attachment made while the bytes were on their way: the verified
+        # bytes say what the size is
+        blob.size, blob.received, blob.verified = holder.size, holder.size, True
 
 
 def readable_blob(
     session: Session, files: BlobFiles, sha256: str, scope: Scope
 ) -> tuple[Path, str]:
-    """The file and content type of a blob an attachment in ``scope`` refers to.
+    """The file and content type of a blob an attachment in ``scope`` refers to, once
+    that attachment's commune holds the bytes (its own upload is verified).
 
-    Anything else is 404, whether the blob is absent or only another commune uses it.
+    Anything else is 404, whether the blob is absent, only another commune uses it, or
+    an attachment of the scope names it but its bytes are still on their way (naming a
+    hash is no proof of possession).
     """
     check_sha256(sha256)
     missing = NotFound(msg("Không tìm thấy ảnh: blob %(sha256)s", sha256=sha256))
     blob = session.get(Blob, sha256)
     if blob is None or not blob.verified:
         raise missing
-    used = select(Attachment.id).where(Attachment.sha256 == sha256)
+    used = select(Attachment.commune_id).where(Attachment.sha256 == sha256).distinct()
     if scope.commune_ids is not None:
         used = used.where(Attachment.commune_id.in_(scope.commune_ids))
-    if not session.scalar(select(exists(used))):
+    if not any(attachment_complete(session, sha256, c) for c in session.scalars(used)):
         raise missing
     path = files.final(sha256)
     if not path.is_file():

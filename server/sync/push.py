@@ -56,7 +56,7 @@ from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services import audit, day_offs
 from server.services.changes import commune_scope, numbers_held
-from server.sync.blobs import holds
+from server.sync.blobs import MAX_BLOB_BYTES, expect_blob, holder_of
 from server.sync.clock import is_server_node, server_clock
 from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
 from server.translatable import both_languages
@@ -732,24 +732,30 @@ class Pusher:
         if spec.name == "dossier":
             self._check_receipt_number(op, str(op.fields["receipt_number"]))
         elif spec.name == "attachment":
-            sha256 = str(op.fields["sha256"])
-            # Proof of possession: only an upload that counts for this commune (PROTOCOL.md
-            # §8); another commune's photo is as absent as one never uploaded.
-            blob = holds(self.session, sha256, self.commune_id)
-            if blob is None:
-                raise self._refuse(
-                    op,
-                    Reason.BLOB_MISSING,
-                    "Ảnh chưa tải lên xong, sẽ gửi lại sau "
-                    f"(the photo {sha256[:12]}… is not uploaded yet; will retry)",
-                )
-            if blob.size != op.fields.get("size"):
-                self._invalid(
-                    op,
-                    "size",
-                    f"Kích thước {op.fields.get('size')} khác với ảnh đã tải lên ({blob.size}) "
-                    f"(size differs from the uploaded photo's {blob.size} bytes)",
-                )
+            self._check_attachment_blob(op)
+
+    def _check_attachment_blob(self, op: Operation) -> None:
+        """Records travel before photo bytes (PROTOCOL.md §8): an attachment naming a
+        photo this commune has not uploaded whole is taken as *on its way*; its bytes
+        become readable only once the commune's own upload is verified (proof of
+        possession: naming a hash another commune uploaded gives nothing)."""
+        sha256 = str(op.fields["sha256"])
+        size = int(op.fields["size"])
+        if size > MAX_BLOB_BYTES:
+            self._invalid(
+                op,
+                "size",
+                f"Ảnh quá lớn ({size} byte) (a photo is at most {MAX_BLOB_BYTES} bytes)",
+            )
+        upload = holder_of(self.session, sha256, self.commune_id)
+        if upload is not None and upload.size != size:
+            self._invalid(
+                op,
+                "size",
+                f"Kích thước {size} khác với ảnh đã khai báo ({upload.size}) "
+                f"(size differs from the announced photo's {upload.size} bytes)",
+            )
+        expect_blob(self.session, sha256, size, str(op.fields["content_type"]))
 
     def _check_receipt_number(self, op: Operation, number: str) -> None:
         commune = self._reference(AdminUnit, self.commune_id)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ from bench.netlab.profiles import (
     transfer_seconds,
     wire_bytes,
 )
+from bench.netlab.proxy import ProxiedSite, nginx_command, nginx_conf
 from bench.netlab.relay import Relay, Route, Shape
 from bench.netlab.tokenbucket import TokenBucket
 
@@ -304,3 +308,24 @@ def test_relay_refuses_connections_while_the_link_is_cut() -> None:
     finally:
         relay.stop()
         server.close()
+
+
+def test_the_lab_proxy_keeps_connections_open_both_ways(tmp_path: Path) -> None:
+    """Keep-alive to the client and to the server (an upstream with ``keepalive``, HTTP/1.1
+    and no ``Connection: close``), as deploy/nginx/motcua.conf has it."""
+    conf = nginx_conf(tmp_path, [ProxiedSite(18000, 8000), ProxiedSite(18001, 8001)], None)
+    text = conf.read_text()
+    assert "keepalive_timeout 75s;" in text
+    for port in (8000, 8001):
+        assert (
+            f"upstream site_{port} {{\n        server 127.0.0.1:{port};\n        keepalive 16;"
+            in text
+        )
+        assert f"proxy_pass http://site_{port};" in text
+    assert text.count('proxy_set_header Connection "";') == 2
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if Path(nginx).exists():
+        checked = subprocess.run(
+            [*nginx_command(tmp_path, conf), "-t"], capture_output=True, text=True, check=False
+        )
+        assert checked.returncode == 0, checked.stderr

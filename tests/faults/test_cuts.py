@@ -36,6 +36,7 @@ from flask import Flask
 from mobile.tablet import Tablet
 from mobile.transport import HttpTransport
 from sync.engine import RetryPolicy, SyncReport
+from sync.errors import ServerRefused
 from tests.conftest import LiveServer
 from tests.faults.conftest import (
     SOAK,
@@ -368,6 +369,57 @@ def test_cuts_during_photo_upload_resume_from_the_server_offset(
         totals.extra["bytes_kept_from_cut_chunks"] += ledger.kept
         assert_tablet_matches_server(tablet, live_server.app, commune_id)
     totals.report(f"photo upload cuts [{_backend(database_url)}]", started)
+    tablet.close()
+
+
+def test_a_sync_cut_during_the_photos_has_put_every_record_on_the_server(
+    field_world: World, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Records before photos (G11): the link dies at the first photo chunk, over real
+    HTTP; every record, attachments included, is already on the server (and the pull
+    done), the photos are on their way (unreadable), and the next sync sends only them."""
+    commune_id = field_world.a.commune.id
+    tablet = register(tmp_path / "tablet.db", live_server.url, field_world.a.officer.username)
+    field_day(tablet, 3900, dossiers=3, feedback=1, surveys=4, photos=4, photo_size=40_000)
+    photos = {ref.sha256 for ref in tablet.store.pending_blobs()}
+    assert len(photos) == 4
+    plan = FaultPlan(
+        random.Random(3900),
+        match=lambda method, path: method == "PATCH" and "/blobs/" in path,
+        kinds=("cut_request",),
+        budget=1,
+    )
+    with FaultProxy(_address(live_server.url), plan) as proxy:
+        report = _sync_via(tablet, proxy.url, chunk_size=16 * 1024, **ONE_SHOT)
+    # the other photo stream may finish the photo it holds, it takes no other
+    assert not report.ok and report.photos_uploaded <= 1
+    assert len(proxy.faults()) == 1
+    paths = [(e.method, e.path) for e in proxy.exchanges]
+    first_chunk = next(i for i, (method, _p) in enumerate(paths) if method == "PATCH")
+    assert any(path.endswith("/sync/push") for _m, path in paths[:first_chunk])
+    assert any(path.endswith("/sync/pull") for _m, path in paths[:first_chunk])
+    assert not any("/sync/" in path for _m, path in paths[first_chunk:])
+    assert_tablet_matches_server(tablet, live_server.app, commune_id)  # nothing pending
+    attachments = server_snapshot(live_server.app, commune_id).records["attachment"]
+    assert {fields["sha256"] for fields in attachments.values()} == photos
+    waiting = {p.sha256 for p in tablet.store.pending_blobs()}
+    assert waiting <= photos and len(waiting) == len(photos) - report.photos_uploaded
+    token = tablet.registration.token
+    for sha256 in waiting:  # on its way: named, not readable
+        transport = HttpTransport(live_server.url, token, tablet.app_version, timeout=(5, 60))
+        try:
+            with pytest.raises(ServerRefused) as refused:
+                transport.fetch_blob(sha256)
+            assert refused.value.status == 404
+        finally:
+            transport.close()
+
+    with FaultProxy(_address(live_server.url)) as healthy:
+        _healthy_sync(tablet, healthy.url)
+    assert not any(e.path.endswith("/sync/push") for e in healthy.exchanges)
+    assert tablet.store.pending_blobs() == []
+    blobs = server_snapshot(live_server.app, commune_id).blobs
+    assert all(blobs[sha256][1] for sha256 in photos)
     tablet.close()
 
 

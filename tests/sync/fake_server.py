@@ -204,12 +204,12 @@ class FakeServer:
             parent_field, parent_collection = collection.parent
             if (parent_collection, str(op.fields.get(parent_field))) not in self.records:
                 return self._reject(op, Reason.MISSING_PARENT, "parent not here yet")
-        if (
-            op.collection == "attachment"
-            and op.create
-            and op.fields.get("sha256") not in self.complete
-        ):
-            return self._reject(op, Reason.BLOB_MISSING, "photo not uploaded")
+        if op.collection == "attachment" and op.create:
+            # Records before photos (PROTOCOL.md §8): taken as on its way until the bytes
+            # arrive; a size that differs from the announced one is refused.
+            meta = self.blob_meta.get(str(op.fields.get("sha256")))
+            if meta is not None and meta.size != op.fields.get("size"):
+                return self._reject(op, Reason.INVALID, "size differs from the photo")
         for name, spec in collection.fields.items():
             value = op.fields.get(name)
             if spec.legal_time and isinstance(value, str) and "T" in value:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from sync.hlc import HybridClock, ManualClock, Timestamp
 from sync.ids import new_id
 from sync.ops import Cursor, Operation
 from sync.storage import BlobRef, BlobStatus, PullPage, PushResult
+from sync.workdays import OFFICE_TZ
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport, Fault
 
 
@@ -225,7 +228,10 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     assert names[:4] == ["start_blobs", "append_blob", "append_blob", "start_blob"]
     held = len(server.blob_data[sha])
     assert held == 175_000
-    assert tablet.store.pending_count() == 3  # the photo's record waits for its bytes
+    # Records go before photo bytes: the cut during the photo held back no record.
+    assert tablet.store.pending_count() == 0
+    assert server.count("attachment") == 1 and sha not in server.complete
+    assert [b.sha256 for b in tablet.store.pending_blobs()] == [sha]
 
     resumed = FakeTransport(server, 1)
     report = engine(tablet, resumed, [], chunk_size=50_000).sync()
@@ -235,6 +241,106 @@ def test_g11_photo_upload_resumes_from_the_server_offset(
     assert sha in server.complete and bytes(server.blob_data[sha]) == photo
     assert tablet.store.pending_blobs() == []
     assert server.count("attachment") == 1
+
+
+def test_g11_records_go_before_photo_bytes_newest_dossier_first(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    """Every record (attachments included) is on the server before the first photo
+    byte; photos follow newest dossier first, then in the order they were taken."""
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=OFFICE_TZ)
+    older = tablet.create_dossier(1, "Giàng A Páo", received_at=day)
+    newer = tablet.create_dossier(1, "Lù Thị Mai", received_at=day + timedelta(hours=2))
+    photos = {name: random.Random(name).randbytes(30_000) for name in ("old-1", "new-1", "old-2")}
+    tablet.attach_photo("dossier", older, photos["old-1"], "image/jpeg")
+    tablet.attach_photo("dossier", newer, photos["new-1"], "image/jpeg")
+    tablet.attach_photo("dossier", older, photos["old-2"], "image/jpeg")
+    transport = FakeTransport(server, 1)
+    assert tablet.sync(transport, photo_streams=1).ok
+    names = [name for name, _ in transport.calls]
+    first_byte = names.index("append_blob")
+    assert names.index("push") < names.index("pull") < first_byte
+    assert "push" not in names[first_byte:]
+    sent = [detail[0] for name, detail in transport.calls if name == "append_blob"]
+    digest = {name: hashlib.sha256(data).hexdigest() for name, data in photos.items()}
+    assert sent == [digest["new-1"], digest["old-1"], digest["old-2"]]
+
+
+def test_g11_a_sync_cut_during_the_photos_has_sent_every_record(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    dossiers = make_dossiers(tablet, 3)
+    for n, dossier in enumerate(dossiers):
+        tablet.attach_photo("dossier", dossier, random.Random(n).randbytes(40_000), "image/jpeg")
+    # The link dies for good at the first photo byte.
+    transport = FakeTransport(server, 1, faults=[Fault("append_blob", "before", times=99)])
+    report = engine(tablet, transport, []).sync()
+    assert not report.ok and report.photos_uploaded == 0
+    assert tablet.store.pending_count() == 0
+    assert server.count("dossier") == 3 and server.count("attachment") == 3
+    assert len(tablet.store.pending_blobs()) == 3  # they go up at the next sync
+    assert tablet.sync(FakeTransport(server, 1)).ok
+    assert tablet.store.pending_blobs() == [] and len(server.complete) == 3
+
+
+class _Overlapping(FakeTransport):
+    """Holds each chunk a moment and counts how many are in flight at once."""
+
+    def __init__(self, server: FakeServer, device_no: int) -> None:
+        super().__init__(server, device_no)
+        self.lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self.started: list[str] = []
+
+    def append_blob(self, sha256: str, offset: int, chunk: bytes) -> BlobStatus:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            if offset == 0:
+                self.started.append(sha256)
+        try:
+            time.sleep(0.05)
+            return super().append_blob(sha256, offset, chunk)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_photos_go_up_back_to_back_on_two_streams(tablet: Tablet, server: FakeServer) -> None:
+    """While one photo's last chunk waits for its answer the next photo's bytes flow:
+    two photos are in flight at once, taken newest dossier first; all arrive whole."""
+    day = datetime(2026, 12, 7, 8, 0, tzinfo=OFFICE_TZ)
+    photos: list[str] = []
+    for n in range(5):
+        dossier = tablet.create_dossier(1, f"Giàng A Páo {n}", received_at=day + timedelta(hours=n))
+        data = random.Random(n).randbytes(20_000)
+        tablet.attach_photo("dossier", dossier, data, "image/jpeg")
+        photos.append(hashlib.sha256(data).hexdigest())
+    transport = _Overlapping(server, 1)
+    report = tablet.sync(transport, chunk_size=8 * 1024)
+    assert report.ok and report.photos_uploaded == 5, report.error
+    assert transport.most == 2
+    assert set(transport.started[:2]) == set(photos[-2:])  # the two newest dossiers first
+    assert server.complete == set(photos)
+    assert all(len(server.blob_data[sha]) == 20_000 for sha in photos)
+    assert tablet.store.pending_blobs() == []
+
+
+def test_a_stream_that_fails_stops_the_others_taking_photos(
+    tablet: Tablet, server: FakeServer
+) -> None:
+    for n in range(6):
+        tablet.attach_photo(
+            "dossier", make_dossiers(tablet, 1)[0], random.Random(n).randbytes(9_000), "image/jpeg"
+        )
+    transport = FakeTransport(server, 1, faults=[Fault("append_blob", "before", skip=1, times=99)])
+    report = engine(tablet, transport, []).sync()
+    assert not report.ok and report.error is not None
+    # one photo went through, the failing stream gave up, the other took no more
+    assert report.photos_uploaded <= 2
+    assert len(tablet.store.pending_blobs()) == 6 - report.photos_uploaded
+    assert tablet.sync(FakeTransport(server, 1)).ok
+    assert tablet.store.pending_blobs() == [] and len(server.complete) == 6
 
 
 def test_g11_known_photo_is_not_uploaded_again(
@@ -319,8 +425,12 @@ def test_g14_progress_and_acknowledgement(tablet: Tablet, server: FakeServer) ->
     phases: list[tuple[str, int, int]] = []
     report = tablet.sync(FakeTransport(server, 1), lambda *p: phases.append(p))
     assert report.ok
-    assert [p[0] for p in phases][:2] == ["photos", "photos"]
-    assert ("push", 3, 3) in phases and phases[-1][0] == "pull"
+    assert [p[0] for p in phases][:2] == ["push", "push"]
+    assert ("push", 3, 3) in phases and phases[-1] == ("photos", 14, 14)
+    # records first, the pull next, photo bytes last (G11)
+    order = [p[0] for p in phases]
+    assert order.index("pull") > max(i for i, p in enumerate(order) if p == "push")
+    assert order.index("photos") > max(i for i, p in enumerate(order) if p == "pull")
     assert tablet.on_server("dossier", dossier)
     assert tablet.status().pending == 0 and tablet.status().last_sync_at is not None
 

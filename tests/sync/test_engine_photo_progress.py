@@ -46,6 +46,7 @@ def test_photo_progress_is_in_bytes(tablet: tuple[Tablet, FakeServer]) -> None:
         progress=lambda *p: phases.append(p),
     )
     engine.chunk_size = 32 * 1024
+    engine.photo_streams = 1  # one after the other, for a sequence to read
     report = engine.sync()
     assert report.ok and report.photos_uploaded == 2, report.error
 

@@ -164,8 +164,8 @@ class DossierScreen(BaseScreen):
         if wanted is None or self.model is None:
             return
         status = self.fetcher.status(sha256)
-        if status is not None and not status.failed:
-            return  # on its way
+        if status is not None and status.state in (PhotoState.LOADING, PhotoState.READY):
+            return  # being fetched
         self.fetcher.request(wanted, retry=True)
         self._render_photos(self.model)
 

@@ -70,6 +70,7 @@ PLACEHOLDER_TEXTS = {
     PhotoState.LOADING: "photo.loading",
     PhotoState.OFFLINE: "photo.offline",
     PhotoState.DAMAGED: "photo.damaged",
+    PhotoState.ON_ITS_WAY: "photo.on_its_way",
     PhotoState.REFUSED: "photo.refused",
     PhotoState.FAILED: "photo.failed",
 }
@@ -202,7 +203,8 @@ class DossierModel:
                 total=len(documents),
             )
             + " · "
-            + tr("dossier.photos", count=len(self.photos())),
+            + tr("dossier.photos", count=len(self.photos()))
+            + self._photos_sending(),
         ]
         if record.get("verification_due_date"):
             key = (
@@ -466,6 +468,20 @@ class DossierModel:
 
     def photos(self) -> list[dict[str, Any]]:
         return self.ctx.tablet.photos("dossier", self.dossier_id)
+
+    def sending(self) -> int:
+        """How many of the dossier's photos this tablet has not finished sending (the
+        dossier is on the server already: records go first, PROTOCOL.md §8)."""
+        store = self.ctx.tablet.store
+        count = 0
+        for photo in self.photos():
+            info = store.blob_info(str(photo.get("sha256") or ""))
+            count += info is not None and not info[1]
+        return count
+
+    def _photos_sending(self) -> str:
+        count = self.sending()
+        return f" ({self.ctx.tr('photo.sending', count=count)})" if count else ""
 
     def photo_views(self, *, known: frozenset[str] = frozenset()) -> list[PhotoView]:
         """The dossier's photos, each opened in memory when it is on the tablet.

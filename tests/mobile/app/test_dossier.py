@@ -210,11 +210,36 @@ def test_a_colleagues_photo_is_fetched_for_the_screen(
     assert view.on_tablet and view.data == png
     path = mine.tablet.store.blob_path(sha)
     assert path is not None and png[8:200] not in path.read_bytes()  # sealed
-    # Another photo the server does not have: refused, shown as such.
+    # A photo whose bytes the server does not have yet (records go first): on its way,
+    # said as such, no error; asked again when a sync went through.
     missing = WantedPhoto(hashlib.sha256(b"x").hexdigest(), 1, "image/jpeg")
     fetcher.request(missing)
     reports.get(timeout=30)()
-    assert results[-1].state is PhotoState.REFUSED and "not found" in results[-1].error
+    assert results[-1].state is PhotoState.ON_ITS_WAY and not results[-1].failed
+    assert photo_placeholder(mine, results[-1]) == "Ảnh đang được gửi"
+    assert fetcher.request(missing).state is PhotoState.ON_ITS_WAY  # not fetched again
+    assert fetcher.retry_failed() == 1
+    reports.get(timeout=30)()
+    assert results[-1].state is PhotoState.ON_ITS_WAY
+
+
+def test_a_photo_not_yet_sent_is_said_to_be_on_its_way(
+    make_ctx: Callable[..., AppContext], fake_server: FakeServer
+) -> None:
+    """The dossier reaches the server before its photos: until the bytes are sent the
+    tablet that took them says so beside the count."""
+    ctx = make_ctx()
+    FirstRunModel(ctx).choose_pin(PIN, PIN)
+    dossier_id = ctx.tablet.create_dossier(3, "Giàng A Páo")
+    ctx.tablet.attach_photo("dossier", dossier_id, b"\xff\xd8 one", "image/jpeg")
+    ctx.tablet.attach_photo("dossier", dossier_id, b"\xff\xd8 two", "image/jpeg")
+    model = DossierModel(ctx, dossier_id)
+    assert model.sending() == 2
+    assert model.header().lines[-1].endswith("Ảnh giấy tờ: 2 (2 ảnh đang được gửi)")
+    assert ctx.tablet.sync(ctx.make_transport()).ok
+    model = DossierModel(ctx, dossier_id)
+    assert model.sending() == 0
+    assert model.header().lines[-1].endswith("Ảnh giấy tờ: 2")
 
 
 def test_the_placeholder_says_what_happens(ctx: AppContext) -> None:

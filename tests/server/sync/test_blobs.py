@@ -7,13 +7,16 @@ import os
 import socket
 import struct
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.models import Attachment, Blob, BlobHolder
+from server.sync.blobs import attachment_complete
 from sync.ids import new_id
 from tests.server.conftest import World
 from tests.server.sync.conftest import (
@@ -228,23 +231,93 @@ def test_g11_a_complete_blob_is_never_uploaded_again_in_its_commune(
     assert append(other, sha256(data), 0, data).status == 409
 
 
-def test_g11_attachment_before_its_blob_is_retried_then_applied(
+def test_g11_attachment_before_its_blob_is_on_its_way_until_the_bytes_arrive(
     tablet_a: Tablet, world: World, session: Session
 ) -> None:
+    """Records before photos: the attachment is stored at once, its photo on its way
+    (unreadable) until the commune's upload of it is verified."""
     data = os.urandom(1200)
+    digest = sha256(data)
     dossier_id, create = tablet_a.new_dossier(world.procedure)
     attachment_id, attach = attachment_op(tablet_a, dossier_id, data)
     results = tablet_a.push([create, attach])["results"]
-    assert results[0]["o"] == "applied"
-    assert (results[1]["o"], results[1]["r"]) == ("rejected", "blob_missing")
-    assert session.get(Attachment, attachment_id) is None
-    # Half uploaded is still missing.
-    announce(tablet_a, data)
-    append(tablet_a, sha256(data), 0, data[:600])
-    assert tablet_a.push_one(attach)["r"] == "blob_missing"
-    append(tablet_a, sha256(data), 600, data[600:])
-    assert tablet_a.push_one(attach)["o"] == "applied"
+    assert [r["o"] for r in results] == ["applied", "applied"]
     assert session.get(Attachment, attachment_id) is not None
+    assert not attachment_complete(session, digest, tablet_a.commune_id)
+    assert tablet_a.request("GET", f"/api/v1/blobs/{digest}").status == 404
+    # Half uploaded is still on its way.
+    assert announce(tablet_a, data).json() == {
+        "sha256": digest,
+        "size": 1200,
+        "content_type": "image/jpeg",
+        "offset": 0,
+        "complete": False,
+    }
+    append(tablet_a, digest, 0, data[:600])
+    assert tablet_a.request("GET", f"/api/v1/blobs/{digest}").status == 404
+    assert append(tablet_a, digest, 600, data[600:]).status == 204
+    session.expire_all()
+    assert attachment_complete(session, digest, tablet_a.commune_id)
+    mine = tablet_a.request("GET", f"/api/v1/blobs/{digest}")
+    assert (mine.status, mine.content) == (200, data)
+    blob = session.get(Blob, digest)
+    assert blob is not None and blob.verified and blob.size == 1200
+    # Pushed again (an answer lost), the attachment is applied once.
+    assert tablet_a.push_one(attach)["o"] in ("applied", "duplicate")
+    assert len(session.scalars(select(Attachment).where(Attachment.sha256 == digest)).all()) == 1
+
+
+def test_g11_an_attachment_must_match_the_announced_size(
+    tablet_a: Tablet, world: World, session: Session
+) -> None:
+    data = os.urandom(500)
+    announce(tablet_a, data)
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    attachment_id, attach = attachment_op(tablet_a, dossier_id, data)
+    attach["f"]["size"] = 501
+    results = tablet_a.push([create, attach])["results"]
+    assert (results[1]["o"], results[1]["r"]) == ("rejected", "invalid")
+    assert "size" in results[1]["e"]
+    huge = attachment_op(tablet_a, dossier_id, data)[1]
+    huge["f"]["size"] = 64 * 1024 * 1024 + 1
+    refused = tablet_a.push_one(huge)
+    assert (refused["o"], refused["r"]) == ("rejected", "invalid")
+    assert session.get(Attachment, attachment_id) is None
+
+
+def test_g11_a_photo_that_never_comes_stays_on_its_way(
+    tablet_a: Tablet, world: World, session: Session, app: Any
+) -> None:
+    """Bytes that never come: the attachment stays (on its way, unreadable); the
+    cleanup of abandoned uploads drops the partial bytes but keeps the row it names."""
+    from server.jobs.tasks import cleanup_uploads
+
+    data = os.urandom(900)
+    digest = sha256(data)
+    dossier_id, create = tablet_a.new_dossier(world.procedure)
+    attachment_id, attach = attachment_op(tablet_a, dossier_id, data)
+    assert [r["o"] for r in tablet_a.push([create, attach])["results"]] == ["applied"] * 2
+    announce(tablet_a, data)
+    append(tablet_a, digest, 0, data[:300])
+    session.expire_all()
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    session.execute(update(BlobHolder).values(updated_at=long_ago))
+    session.execute(update(Blob).values(updated_at=long_ago))
+    session.commit()
+    with app.app_context():
+        done = cleanup_uploads(session, {})
+        session.commit()
+    assert done["removed"] == 1
+    session.expire_all()
+    assert session.get(BlobHolder, (digest, tablet_a.commune_id)) is None
+    assert session.get(Blob, digest) is not None  # the attachment still points at it
+    assert session.get(Attachment, attachment_id) is not None
+    assert not attachment_complete(session, digest, tablet_a.commune_id)
+    # The tablet comes back: it uploads from the start and the photo is complete.
+    assert announce(tablet_a, data).json()["offset"] == 0
+    upload(tablet_a, data)
+    session.expire_all()
+    assert attachment_complete(session, digest, tablet_a.commune_id)
 
 
 def test_g11_photo_bytes_only_for_the_commune_that_uses_them(
@@ -376,7 +449,12 @@ def test_g11_another_communes_photo_does_not_exist_until_uploaded_here(
     dossier_b, create_b = tablet_b.new_dossier(world.procedure)
     _attachment_b, attach_b = attachment_op(tablet_b, dossier_b, data)
     results = tablet_b.push([create_b, attach_b])["results"]
-    assert (results[1]["o"], results[1]["r"]) == ("rejected", "blob_missing")
+    # Taken as on its way, exactly as for a hash nobody uploaded: the answer tells
+    # nothing, and naming the hash reads nothing (proof of possession).
+    assert [r["o"] for r in results] == ["applied", "applied"]
+    assert not attachment_complete(session, digest, tablet_b.commune_id)
+    assert tablet_b.request("GET", f"/api/v1/blobs/{digest}").status == 404
+    assert tablet_b.request("HEAD", f"/api/v1/blobs/{digest}").status == 404
     fresh = announce(tablet_b, data)
     assert (fresh.status, fresh.json()["offset"], fresh.json()["complete"]) == (201, 0, False)
     many = tablet_b.request(
@@ -391,8 +469,10 @@ def test_g11_another_communes_photo_does_not_exist_until_uploaded_here(
     # A size that differs from A's announcement tells B nothing either.
     assert announce(tablet_b, data + b"x", digest).status == 422  # B's own announcement
     # Proof of possession: B uploads the bytes, then attaches and reads them.
+    assert tablet_b.request("GET", f"/api/v1/blobs/{digest}").status == 404
     upload(tablet_b, data, chunk_size=400)
-    assert tablet_b.push_one(attach_b)["o"] == "applied"
+    session.expire_all()
+    assert attachment_complete(session, digest, tablet_b.commune_id)
     mine = tablet_b.request("GET", f"/api/v1/blobs/{digest}")
     assert (mine.status, mine.content) == (200, data)
     # One copy of the bytes is kept.

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, Officer, ServiceRating
+from server.models import Attachment, Blob, BlobHolder, Officer, ServiceRating
 from server.services.reports import office_today
 from sync.domain import DossierStatus
 from sync.ids import new_id
@@ -73,6 +73,31 @@ def _who(world: World, role: str) -> Officer | None:
     }[role]
 
 
+def verified_upload(sha256: str, commune_id: int) -> BlobHolder:
+    """A commune's own complete upload of a 3-byte photo (PROTOCOL.md §8)."""
+    return BlobHolder(
+        sha256=sha256,
+        commune_id=commune_id,
+        size=3,
+        content_type="image/jpeg",
+        received=3,
+        verified=True,
+    )
+
+
+def photo_attachment(commune_id: int, dossier_id: str, sha256: str, filename: str) -> Attachment:
+    return Attachment(
+        id=new_id(),
+        commune_id=commune_id,
+        owner_collection="dossier",
+        owner_id=dossier_id,
+        sha256=sha256,
+        filename=filename,
+        content_type="image/jpeg",
+        size=3,
+    )
+
+
 @pytest.fixture
 def data(world: World, session: Session) -> dict[str, Any]:
     made: dict[str, Any] = {}
@@ -80,17 +105,9 @@ def data(world: World, session: Session) -> dict[str, Any]:
         dossier = overdue_dossier(session, kit, world.procedure, name=f"Người xã {key.upper()}")
         blob = Blob(sha256=f"{key}" * 64, size=3, content_type="image/jpeg", verified=True)
         session.add(blob)
+        session.add(verified_upload(blob.sha256, kit.commune.id))  # the bytes are in
         session.flush()
-        attachment = Attachment(
-            id=new_id(),
-            commune_id=kit.commune.id,
-            owner_collection="dossier",
-            owner_id=dossier.id,
-            sha256=blob.sha256,
-            filename="to-khai.jpg",
-            content_type="image/jpeg",
-            size=3,
-        )
+        attachment = photo_attachment(kit.commune.id, dossier.id, blob.sha256, "to-khai.jpg")
         session.add(attachment)
         made[f"dossier_{key}"] = dossier
         made[f"attachment_{key}"] = attachment
@@ -407,3 +424,38 @@ def test_attachment_bytes_follow_the_commune(
     log_in(client, world.province_admin)
     with client.get(f"/dossiers/{b.id}/attachments/{attachment_b.id}") as response:
         assert (response.status_code, response.data) == (200, b"bbb")
+
+
+def test_a_photo_on_its_way_shows_as_such_until_its_bytes_arrive(
+    app_factory: Any, world: World, session: Session, tmp_path: Path
+) -> None:
+    """Records before photos (PROTOCOL.md §8): the dossier page names an attachment
+    whose bytes have not arrived as "Ảnh đang được gửi" and serves no bytes, even when
+    another commune uploaded the same photo; once the commune's own upload is verified
+    the photo shows."""
+    from server.sync.blobs import BlobFiles
+
+    dossier = overdue_dossier(session, world.a, world.procedure, name="Người chờ ảnh")
+    digest = "c" * 64
+    session.add(Blob(sha256=digest, size=3, content_type="image/jpeg", verified=True))
+    session.add(verified_upload(digest, world.b.commune.id))  # B holds them; A names them
+    session.flush()
+    attachment = photo_attachment(world.a.commune.id, dossier.id, digest, "giay-khai-sinh.jpg")
+    session.add(attachment)
+    session.commit()
+    path = BlobFiles(tmp_path).final(digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ccc")
+    client = app_factory(MOTCUA_BLOB_DIR=str(tmp_path)).test_client()
+    log_in(client, world.a.officer)
+    photo = f"/dossiers/{dossier.id}/attachments/{attachment.id}"
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Ảnh đang được gửi" in page and "giay-khai-sinh.jpg" in page
+    assert photo not in page
+    assert client.get(photo).status_code == 404
+    session.add(verified_upload(digest, world.a.commune.id))
+    session.commit()
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "Ảnh đang được gửi" not in page and photo in page
+    with client.get(photo) as response:
+        assert (response.status_code, response.data) == (200, b"ccc")
