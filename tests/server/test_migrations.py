@@ -77,7 +77,7 @@ def test_migrations_never_import_the_app() -> None:
     assert create_engine  # the engine API is what migrations use
 
 
-def test_0011_names_the_officers_of_conflicts_made_before(empty_app: Flask) -> None:
+def test_0012_names_the_officers_of_conflicts_made_before(empty_app: Flask) -> None:
     """Conflicts made before schema 9 get their officers' names from their devices."""
     from sqlalchemy import text
 

@@ -1,6 +1,6 @@
 """device_recovery: the secret that recovers a tablet's data key after a forgotten PIN
 
-Revision ID: 0011_tablet3
+Revision ID: 0012_tablet3
 Revises: 0011_law2
 Create Date: 2026-12-08 00:00:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0011_tablet3"
+revision = "0012_tablet3"
 down_revision = "0011_law2"
 branch_labels = None
 depends_on = None
