@@ -14,6 +14,13 @@
   plain size) and to its index and the photo's SHA-256, so a segment moved, dropped or
   taken from another photo, and a file cut short, fail like a wrong key.
 
+- **Forgotten PIN.** The data key is wrapped a second time under a random secret that
+  only the server keeps (``add_recovery`` / ``confirm_recovery`` while unlocked). The
+  server gives that secret back only for the password of the tablet's officer
+  (``POST /api/v1/devices/recovery/claim``); ``recover`` then unwraps the key with it
+  and wraps it under the new PIN, so nothing stored is lost. The tablet keeps the
+  secret nowhere: a thief with the tablet and without the password gets nothing.
+
 The vault file is a small JSON document next to the database.
 """
 
@@ -25,6 +32,7 @@ import json
 import os
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +98,16 @@ class LockedOut(VaultError):
 
 class WeakPin(VaultError):
     pass
+
+
+class RecoveryFailed(VaultError):
+    """The server's secret does not open this vault's recovery wrapping."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Khóa khôi phục của máy chủ không mở được dữ liệu của máy này "
+            "(the server's recovery secret does not open this tablet's data)"
+        )
 
 
 class DamagedBlob(VaultError):
@@ -227,6 +245,9 @@ class Vault:
         self.path = path
         self.scrypt_n = scrypt_n
         self.now = now
+        # The sync thread adds the recovery wrapping while the UI thread may count a
+        # wrong PIN: each read-modify-write of the file holds this lock.
+        self._lock = threading.RLock()
 
     @property
     def is_set_up(self) -> bool:
@@ -247,12 +268,18 @@ class Vault:
         """First run: make a data key and protect it with ``pin``."""
         if self.is_set_up:
             raise VaultError("Đã có mã PIN (a PIN is already set)")
-        _check_pin(pin)
+        check_pin(pin)
         key = secrets.token_bytes(32)
-        self._write(self._wrap(key, pin) | {"failures": 0, "locked_until": 0, "lockouts": 0})
+        state = self._wrap(key, pin) | {"failures": 0, "locked_until": 0, "lockouts": 0}
+        self._check_key(state, FieldCipher(key))
+        self._write(state)
         return FieldCipher(key)
 
     def unlock(self, pin: str) -> FieldCipher:
+        with self._lock:
+            return self._unlock(pin)
+
+    def _unlock(self, pin: str) -> FieldCipher:
         state = self._read()
         wait = int(state.get("locked_until", 0) - self.now())
         if wait > 0:
@@ -276,11 +303,93 @@ class Vault:
         return FieldCipher(key)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
-        cipher = self.unlock(old_pin)
-        _check_pin(new_pin)
-        state = self._read()
-        state.update(self._wrap(cipher.key, new_pin))
-        self._write(state)
+        with self._lock:
+            cipher = self.unlock(old_pin)
+            check_pin(new_pin)
+            state = self._read()
+            state.update(self._wrap(cipher.key, new_pin))
+            self._write(state)
+
+    # -- forgotten PIN -----------------------------------------------------------------------
+
+    def _recovery_entry(self, name: str) -> str | None:
+        """The secret id kept under ``name`` (a wrapping's ``id``, or the id itself)."""
+        if not self.is_set_up:
+            return None
+        entry = self._read().get(name)
+        if isinstance(entry, dict):
+            entry = entry.get("id")
+        return str(entry) if entry else None
+
+    @property
+    def recovery_id(self) -> str | None:
+        """The id of the server secret the data key is wrapped under (None: not enrolled)."""
+        return self._recovery_entry("recovery")
+
+    @property
+    def pending_recovery_id(self) -> str | None:
+        """A secret the key was wrapped under whose confirmation has not come back yet."""
+        return self._recovery_entry("recovery_pending")
+
+    @property
+    def claimed_recovery_id(self) -> str | None:
+        """The secret a recovery used: revealed once, to be replaced at the next sync."""
+        return self._recovery_entry("recovery_claimed")
+
+    def add_recovery(self, cipher: FieldCipher, secret_id: str, secret: bytes) -> None:
+        """Wrap the (unlocked) data key under a secret the server offered.
+
+        Kept as pending: the wrapping under the previous secret stays until
+        ``confirm_recovery`` (the server switches only when told, so the two never part).
+        """
+        if len(secret) < 32:
+            raise VaultError("Khóa khôi phục quá ngắn (recovery secret too short)")
+        with self._lock:
+            state = self._read()
+            self._check_key(state, cipher)
+            state["recovery_pending"] = _wrap_recovery(cipher.key, secret_id, secret)
+            self._write(state)
+
+    def confirm_recovery(self, secret_id: str) -> bool:
+        """The server took the pending secret: it becomes the recovery wrapping."""
+        with self._lock:
+            state = self._read()
+            pending = state.get("recovery_pending")
+            if not isinstance(pending, dict) or pending.get("id") != secret_id:
+                return False
+            state["recovery"] = state.pop("recovery_pending")
+            self._write(state)
+            return True
+
+    def recover(self, secret_id: str, secret: bytes, new_pin: str) -> FieldCipher:
+        """A forgotten PIN: open the data key with the server's secret, wrap it under
+        ``new_pin``. The PIN lock-out is cleared (the server agreed, for the password)."""
+        check_pin(new_pin)
+        with self._lock:
+            state = self._read()
+            for name in ("recovery", "recovery_pending"):
+                wrapping = state.get(name)
+                if isinstance(wrapping, dict) and wrapping.get("id") == secret_id:
+                    try:
+                        key = _unwrap_recovery(wrapping, secret)
+                    except (InvalidTag, KeyError, ValueError):
+                        continue
+                    break
+            else:
+                raise RecoveryFailed()
+            state.update(self._wrap(key, new_pin))
+            state.update(failures=0, lockouts=0, locked_until=0, recovery_claimed=secret_id)
+            self._write(state)
+            return FieldCipher(key)
+
+    def _check_key(self, state: dict[str, Any], cipher: FieldCipher) -> None:
+        """A recovery wrapping is only made for this vault's own key."""
+        check = state.get("key_check")
+        digest = hashlib.sha256(b"motcua-key-check" + cipher.key).hexdigest()
+        if check is None:
+            state["key_check"] = digest
+        elif check != digest:
+            raise VaultError("Khóa không thuộc máy này (this key is not this vault's)")
 
     def _wrap(self, key: bytes, pin: str) -> dict[str, Any]:
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
@@ -299,7 +408,26 @@ class Vault:
         )
 
 
-def _check_pin(pin: str) -> None:
+_RECOVERY_AAD = b"motcua-recovery:"
+
+
+def _wrap_recovery(key: bytes, secret_id: str, secret: bytes) -> dict[str, Any]:
+    nonce = secrets.token_bytes(12)
+    kek = hashlib.sha256(b"motcua-recovery-kek" + secret).digest()
+    wrapped = AESGCM(kek).encrypt(nonce, key, _RECOVERY_AAD + secret_id.encode("ascii"))
+    return {"id": secret_id, "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
+
+
+def _unwrap_recovery(wrapping: dict[str, Any], secret: bytes) -> bytes:
+    kek = hashlib.sha256(b"motcua-recovery-kek" + secret).digest()
+    return AESGCM(kek).decrypt(
+        _unb64(wrapping["nonce"]),
+        _unb64(wrapping["wrapped"]),
+        _RECOVERY_AAD + str(wrapping["id"]).encode("ascii"),
+    )
+
+
+def check_pin(pin: str) -> None:
     if len(pin) < PIN_MIN_LENGTH or not pin.isdigit():
         raise WeakPin(
             f"Mã PIN phải gồm ít nhất {PIN_MIN_LENGTH} chữ số "

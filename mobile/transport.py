@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -465,6 +466,33 @@ class HttpTransport:
             raise self._client.cut(f"HTTP {reply.status} without a valid Upload-Offset")
         return held
 
+    # -- forgotten PIN (PROTOCOL.md §9) -----------------------------------------------------
+
+    def recovery_id(self) -> str | None:
+        """The id of the recovery secret the server holds for this tablet (None: none)."""
+        reply = self._client.request("GET", f"{API_PREFIX}/devices/me/recovery", "recovery")
+        if reply.status != 200:
+            raise _refusal(reply)
+        body = self._client.decode(reply)
+        value = body.get("secret_id") if isinstance(body, dict) else None
+        return str(value) if value else None
+
+    def offer_recovery(self) -> tuple[str, bytes]:
+        """A new recovery secret (id, 32 bytes); in force once ``confirm_recovery``-ed."""
+        _, body = self._client.json(
+            "POST", f"{API_PREFIX}/devices/me/recovery", "recovery", {}, expected=(201,)
+        )
+        return _recovery_secret(body)
+
+    def confirm_recovery(self, secret_id: str) -> None:
+        self._client.json(
+            "POST",
+            f"{API_PREFIX}/devices/me/recovery/confirm",
+            "recovery",
+            {"secret_id": secret_id},
+            expected=(200,),
+        )
+
     def fetch_blob(self, sha256: str) -> bytes:
         """A photo's bytes, fetched lazily when the officer opens it."""
         reply = self._client.request("GET", f"{API_PREFIX}/blobs/{sha256}", "blob_get")
@@ -477,6 +505,35 @@ class HttpTransport:
             except WireError as error:
                 raise self._client.cut(f"photo download: {error}") from error
         return data  # mobile.photos checks that the bytes hash to the name
+
+
+def _post_with_password(
+    base_url: str,
+    app_version: str,
+    path: str,
+    payload: dict[str, Any],
+    *,
+    timeout: Timeout,
+    session: requests.Session | None,
+) -> tuple[_Client, _Reply]:
+    """One POST carrying an officer's password (no device token), uncompressed."""
+    client = _Client(
+        base_url, app_version, token=None, timeout=timeout, session=session, compress=False
+    )
+    body, _ = wire.encode(payload, compress=False)
+    endpoint = "register" if path == "/devices" else "recovery"
+    try:
+        reply = client.request(
+            "POST",
+            API_PREFIX + path,
+            endpoint,
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
+    finally:
+        if session is None:
+            client.session.close()
+    return client, reply
 
 
 def register_device(
@@ -496,22 +553,54 @@ def register_device(
     (an account that may not hold a tablet, too many attempts…), ``TransportError``
     when the server cannot be reached.
     """
-    client = _Client(
-        base_url, app_version, token=None, timeout=timeout, session=session, compress=False
-    )
     payload = {
         "username": username,
         "password": password,
         "device_name": device_name,
         "app_version": app_version,
     }
-    try:
-        _, body = client.json(
-            "POST", f"{API_PREFIX}/devices", "register", payload, expected=(200, 201)
-        )
-    finally:
-        if session is None:
-            client.session.close()
+    client, reply = _post_with_password(
+        base_url, app_version, "/devices", payload, timeout=timeout, session=session
+    )
+    if reply.status not in (200, 201):
+        raise _refusal(reply)
+    body = client.decode(reply)
     if not isinstance(body, dict) or "token" not in body or "device" not in body:
         raise WireError(f"malformed registration response: {json.dumps(body)[:200]}")
     return body
+
+
+def _recovery_secret(body: Any) -> tuple[str, bytes]:
+    try:
+        secret_id = str(body["secret_id"])
+        secret = base64.urlsafe_b64decode(str(body["secret"]).encode("ascii"))
+    except (KeyError, TypeError, ValueError) as error:
+        raise WireError(f"malformed recovery secret: {type(error).__name__}") from error
+    return secret_id, secret
+
+
+def claim_recovery(
+    base_url: str,
+    device_id: str,
+    username: str,
+    password: str,
+    app_version: str,
+    *,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    session: requests.Session | None = None,
+) -> tuple[str, bytes]:
+    """A locked tablet's recovery secret for its officer's password (no device token:
+    it is sealed under the key this recovers). ``Unauthorized`` for a wrong password or
+    another officer, ``ServerRefused`` for the rest (429 too many tries, 404 never
+    enrolled), ``TransportError`` when the server cannot be reached.
+    """
+    payload = {"device_id": device_id, "username": username, "password": password}
+    client, reply = _post_with_password(
+        base_url, app_version, "/devices/recovery/claim", payload, timeout=timeout, session=session
+    )
+    if reply.status == 429:  # the account backs off: its message says for how long
+        message = _error_payload(reply).get("message")
+        raise ServerRefused(429, str(message or "HTTP 429"), "too_many_attempts")
+    if reply.status != 200:
+        raise _refusal(reply)
+    return _recovery_secret(client.decode(reply))

@@ -39,11 +39,13 @@ from sync.ids import is_record_id
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
 #: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.official_code`` (the official
-#: dossier code issued by the province's one-stop system, server-written); 9 =
-#: ``dossier.settling_commune_id`` and ``return_commune_id`` (filing anywhere in the
-#: province, Decree 118/2025/NĐ-CP), ``procedure.receivable_anywhere``, and removals of
-#: records that left the device's scope (PROTOCOL.md §14).
-SCHEMA_VERSION = 9
+#: dossier code issued by the province's one-stop system, server-written); 9 = conflict
+#: records name the officers who wrote each side (``kept_officer_name``,
+#: ``lost_officer_name``, PROTOCOL.md §11); 10 = ``dossier.settling_commune_id`` and
+#: ``return_commune_id`` (filing anywhere in the province, Decree 118/2025/NĐ-CP),
+#: ``procedure.receivable_anywhere``, and removals of records that left the device's
+#: scope (PROTOCOL.md §15).
+SCHEMA_VERSION = 10
 
 
 class Rule(enum.StrEnum):
@@ -369,7 +371,7 @@ DOSSIER = Collection(
         # settles the dossier (the receiving one unless the procedure is receivable
         # anywhere; a change is a handover, with a ``handed_over`` event) and the one
         # where the result is returned (the receiving or the settling commune). Null at
-        # creation means the receiving commune. PROTOCOL.md §14.
+        # creation means the receiving commune. PROTOCOL.md §15.
         "settling_commune_id": F(_int(minimum=1)),
         "return_commune_id": F(_int(minimum=1)),
     },
@@ -478,6 +480,9 @@ SYNC_CONFLICT = Collection(
         "lost_clock": F(_text(40), Rule.SERVER),
         "lost_device_id": F(_text(36), Rule.SERVER),
         "lost_officer_id": F(_int(minimum=1), Rule.SERVER),
+        # The officers' names as written when the conflict was made (schema 9).
+        "kept_officer_name": F(_text(120), Rule.SERVER),
+        "lost_officer_name": F(_text(120), Rule.SERVER),
         "status": F(_choice(ConflictStatus)),
         "resolution": F(_choice(ConflictResolution, required=False)),
         "resolved_by_id": F(_int(minimum=1)),

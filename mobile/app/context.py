@@ -104,6 +104,9 @@ class AppContext:
     cipher: FieldCipher | None = None
     #: How the sync reaches the server; None = HTTP to ``server_url()`` (tests inject).
     transport_factory: Callable[[], Transport] | None = None
+    #: The recovery wrapping is still to be checked with the server (once per unlock,
+    #: by the sync thread after a good sync: ``mobile.recovery.ensure_enrolled``).
+    recovery_due: bool = False
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _drafts: DraftStore | None = None
 
@@ -153,6 +156,7 @@ class AppContext:
         """
         self.tablet.store.cipher = cipher
         self.cipher = cipher
+        self.recovery_due = True
         if seal_existing:
             self.tablet.store.encrypt_existing()
         else:
@@ -163,6 +167,7 @@ class AppContext:
         """Forget the key: sealed data can no longer be read or written until the PIN."""
         self.tablet.store.cipher = None
         self.cipher = None
+        self.recovery_due = False
 
     @property
     def drafts(self) -> DraftStore:

@@ -110,6 +110,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Too many wrong PINs. Try again in {seconds} s.",
     ),
     "unlock.clear": ("Xóa 1 số", "Delete a digit"),
+    "unlock.forgot": ("Quên mã PIN?", "Forgot the PIN?"),
+    "recover.title": ("Đặt lại mã PIN", "Set a new PIN"),
+    "recover.intro": (
+        "Cần có mạng. Nhập tài khoản của cán bộ đã đăng ký máy này; máy chủ kiểm tra "
+        "mật khẩu rồi mới cho mở dữ liệu. Mọi hồ sơ trên máy, kể cả những thay đổi chưa "
+        "gửi, được giữ nguyên.",
+        "Needs a connection. Enter the account of the officer this tablet is registered "
+        "to; the server checks the password before the data can be opened. Every record "
+        "on the tablet, unsent changes included, is kept.",
+    ),
+    "recover.new_pin": ("Mã PIN mới (6 chữ số)", "New PIN (6 digits)"),
+    "recover.save": ("Kiểm tra mật khẩu và đặt mã PIN mới", "Check the password, set the PIN"),
+    "recover.working": ("Đang hỏi máy chủ…", "Asking the server…"),
+    "recover.back": ("Quay lại nhập mã PIN", "Back to the PIN"),
+    "recover.wrong_login": (
+        "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản này không phải của máy này",
+        "Wrong username or password, or not this tablet's officer",
+    ),
+    "recover.not_enrolled": (
+        "Máy chủ chưa giữ khóa khôi phục của máy này (máy chưa đồng bộ lần nào sau khi "
+        "đặt mã PIN). Không thể mở dữ liệu khi không có mã PIN; liên hệ quản trị viên.",
+        "The server holds no recovery secret for this tablet (it has not synced since "
+        "the PIN was set). The data cannot be opened without the PIN; contact your "
+        "administrator.",
+    ),
+    "recover.revoked": (
+        "Máy tính bảng đã bị thu hồi; liên hệ quản trị viên để được cho phép lại.",
+        "This tablet has been revoked; ask an administrator to reinstate it.",
+    ),
+    "recover.done": (
+        "Đã đặt mã PIN mới. Dữ liệu trên máy được giữ nguyên.",
+        "New PIN set. The data on the tablet is kept.",
+    ),
     # -- home -----------------------------------------------------------------------------------
     "home.title": ("Việc hôm nay, {day}", "Today's work, {day}"),
     "home.search": (
@@ -247,6 +280,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.no_documents": ("Thủ tục này không yêu cầu giấy tờ", "No papers required"),
     "intake.photos": ("Ảnh giấy tờ: {count}", "Photos of papers: {count}"),
     "intake.add_photo": ("Chụp / chọn ảnh", "Take / choose a photo"),
+    "intake.take_photo": ("Chụp ảnh giấy tờ", "Take a photo"),
+    "intake.pick_photo": ("Chọn ảnh có sẵn", "Choose a saved photo"),
+    "files.title": ("Chọn ảnh giấy tờ", "Choose a photo of the papers"),
+    "files.up": ("Lên thư mục trên", "Up one folder"),
+    "files.home": ("Thư mục chính", "Home"),
+    "files.pictures": ("Ảnh", "Pictures"),
+    "files.downloads": ("Tải về", "Downloads"),
+    "files.folder": ("Thư mục", "Folder"),
+    "files.empty": (
+        "Không có ảnh (JPG, PNG, WEBP) trong thư mục này",
+        "No photos (JPG, PNG, WEBP) in this folder",
+    ),
+    "files.unreadable": (
+        "Không mở được thư mục này ({error})",
+        "Cannot open this folder ({error})",
+    ),
+    "files.choose": ("Chọn ảnh này", "Use this photo"),
+    "files.none_selected": ("Chạm vào một ảnh để xem trước", "Tap a photo to preview it"),
     "intake.photo_missing": ("Không đọc được ảnh {name}", "Cannot read the photo {name}"),
     "intake.remove_photo": ("Bỏ ảnh", "Remove"),
     "intake.due": ("Ngày hẹn trả kết quả: {date}", "Result due on: {date}"),
@@ -524,7 +575,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conflict.tablet": ("máy tính bảng số {number}", "tablet no. {number}"),
     "conflict.web": ("trên web", "on the web"),
     "conflict.unknown_device": ("máy không rõ", "unknown device"),
-    "conflict.officer": ("cán bộ mã {id}", "officer no. {id}"),
     "conflict.documents": ("{given}/{total} giấy tờ", "{given}/{total} papers"),
     "conflict.keep_all": ("Giữ giá trị bên này", "Keep this side"),
     "sync.no_conflicts": ("Không có xung đột", "No conflicts"),

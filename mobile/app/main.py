@@ -33,7 +33,7 @@ STATUS_REFRESH_SECONDS = 3.0
 DRAFT_SECONDS = 2.0
 SNACK_SECONDS = 5.0
 #: Screens shown without the navigation rail (before unlocking, or when revoked).
-LOCKED_SCREENS = ("setup", "unlock", "revoked")
+LOCKED_SCREENS = ("setup", "unlock", "recover", "revoked")
 
 
 class MotCuaApp(App):  # type: ignore[misc]

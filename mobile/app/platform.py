@@ -105,36 +105,84 @@ def ask_android_permissions(*names: str) -> None:  # pragma: no cover - needs a 
         from android.permissions import Permission, check_permission, request_permissions
     except ImportError:
         return
-    missing = [
-        getattr(Permission, n) for n in names if not check_permission(getattr(Permission, n))
-    ]
+    known = [getattr(Permission, n) for n in names if hasattr(Permission, n)]  # by API level
+    missing = [p for p in known if not check_permission(p)]
     if missing:
         request_permissions(missing)
 
 
 class Camera(Protocol):
+    #: A real camera (then "take" and "choose a saved photo" are two buttons).
+    can_capture: bool
+
     def take_photo(self, folder: Path, on_done: PhotoCallback) -> None:
         """Ask for a photo; ``on_done`` gets its file, or None if the officer cancelled."""
         ...
 
+    def pick_photo(self, folder: Path, on_done: PhotoCallback) -> None:
+        """Choose a photo already saved (the gallery, a download); same ``on_done``."""
+        ...
+
 
 class DesktopCamera:
-    """No camera: the officer picks a photo file (a Kivy file chooser popup)."""
+    """No camera: the officer picks a photo file in the app's own chooser
+    (``PhotoChooserPopup``: big rows in Vietnamese, folders first, a preview)."""
+
+    can_capture = False
 
     def __init__(self, start_dir: Path | None = None) -> None:
         self.start_dir = start_dir or Path.home()
 
     def take_photo(self, folder: Path, on_done: PhotoCallback) -> None:
+        self.pick_photo(folder, on_done)
+
+    def pick_photo(self, folder: Path, on_done: PhotoCallback) -> None:
         from mobile.app.widgets import PhotoChooserPopup  # Kivy, only when asked
 
         PhotoChooserPopup(start_dir=self.start_dir, on_done=on_done).open()
 
 
+#: What the platform's picker offers (plyer's ``filechooser`` filters: a label, then
+#: patterns; Android turns them into MIME types).
+PICKER_FILTERS = [["Ảnh", "*.jpg", "*.jpeg", "*.png", "*.webp"]]
+
+
+def on_ui_thread(on_done: PhotoCallback, path: Path | None) -> None:
+    """Hand a platform answer (from Android's activity result) to the Kivy thread."""
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: on_done(path))
+
+
+def picked_file(selection: Any) -> Path | None:
+    """plyer's ``on_selection`` answer (a list of paths; None or [] when cancelled)."""
+    if not selection:
+        return None
+    first = selection[0] if isinstance(selection, list | tuple) else selection
+    chosen = Path(str(first)) if first else None
+    return chosen if chosen is not None and chosen.is_file() else None
+
+
 class AndroidCamera:  # pragma: no cover - needs a device
-    """The device camera through plyer; falls back to the file chooser without it."""
+    """The device camera and the system picker through plyer; the app's chooser when
+    plyer is missing."""
+
+    can_capture = True
 
     def __init__(self) -> None:
         self._fallback = DesktopCamera(Path(os.environ.get("EXTERNAL_STORAGE", "/sdcard")))
+
+    def pick_photo(self, folder: Path, on_done: PhotoCallback) -> None:
+        try:
+            from plyer import filechooser
+        except ImportError:
+            self._fallback.pick_photo(folder, on_done)
+            return
+        ask_android_permissions("READ_MEDIA_IMAGES")
+        filechooser.open_file(
+            filters=PICKER_FILTERS,
+            on_selection=lambda selection: on_ui_thread(on_done, picked_file(selection)),
+        )
 
     def take_photo(self, folder: Path, on_done: PhotoCallback) -> None:
         try:

@@ -28,7 +28,10 @@ from typing import Any
 
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import Signal
+from mobile.recovery import Enrolment, RecoveryClient, ensure_enrolled
+from mobile.security import VaultError
 from sync.engine import SyncReport
+from sync.errors import SyncError
 
 __all__ = ["ConnState", "Dispatch", "SyncRunner", "immediate_dispatch", "kivy_dispatch"]
 
@@ -91,6 +94,9 @@ class SyncRunner:
         self._thread: threading.Thread | None = None
         self._progress: tuple[str, int, int] | None = None
         self._progress_queued = False
+        #: The last recovery check: what it did, or why it failed ("" when it did not).
+        self.recovery: Enrolment | None = None
+        self.recovery_error = ""
 
     # -- control (UI thread) -------------------------------------------------------------------
 
@@ -185,6 +191,8 @@ class SyncRunner:
             report = self.ctx.tablet.sync(
                 transport, progress=self._on_progress, **self.sync_options
             )
+            if report.ok:
+                self._ensure_recovery(transport)
         except Exception as error:  # Tablet.sync never raises; making a transport might
             report = SyncReport(started_at=self.ctx.tablet.now(), error=str(error))
         finally:
@@ -199,6 +207,20 @@ class SyncRunner:
         self._set_state(ConnState.ONLINE if self._online else ConnState.OFFLINE)
         self.dispatch(lambda: self.finished.emit(report))
         return report
+
+    def _ensure_recovery(self, transport: Any) -> None:
+        """Once per unlock, after a good sync: the data key recoverable with the server's
+        secret (a forgotten PIN then loses nothing; ``mobile.recovery``)."""
+        cipher = self.ctx.cipher
+        if not self.ctx.recovery_due or cipher is None or not isinstance(transport, RecoveryClient):
+            return
+        try:
+            self.recovery = ensure_enrolled(self.ctx.vault, cipher, transport)
+        except (SyncError, VaultError, OSError) as error:  # tried again at the next sync
+            self.recovery_error = str(error)
+            return
+        self.recovery_error = ""
+        self.ctx.recovery_due = False
 
     def _online_after_failure(self) -> bool:
         url = self.ctx.server_url()

@@ -13,7 +13,7 @@ from server.models.dossiers import (
 )
 from server.models.feedback import Feedback
 from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerMeta
-from server.models.people import Device, Officer, Role
+from server.models.people import Device, DeviceRecovery, Officer, Role
 from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
 from server.models.sync_state import AppliedOperation, ScopeEntry, SyncConflict, SyncCounter
@@ -31,6 +31,7 @@ __all__ = [
     "DailyReport",
     "DayOffDecision",
     "Device",
+    "DeviceRecovery",
     "Dossier",
     "DossierApology",
     "DossierEvent",

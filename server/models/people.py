@@ -98,3 +98,26 @@ class Device(Timestamped):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class DeviceRecovery(Timestamped):
+    """The secret that recovers a tablet's data key when its officer forgets the PIN.
+
+    The tablet wraps its data key a second time under this secret and forgets it; only
+    the officer's password, checked here, brings it back (``server.services.
+    device_recovery``). Kept sealed (AES-GCM under a key derived from the server's secret
+    key), found by ``secret_id`` (a digest). ``pending_*`` is the next secret, offered to
+    the unlocked tablet and promoted when the tablet confirms it wrapped its key under it.
+    """
+
+    __tablename__ = "device_recovery"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    secret_id: Mapped[str | None] = mapped_column(String(32))
+    secret_sealed: Mapped[str | None] = mapped_column(String(200))
+    pending_id: Mapped[str | None] = mapped_column(String(32))
+    pending_sealed: Mapped[str | None] = mapped_column(String(200))
+    pending_expires_at: Mapped[datetime | None]
+    #: When the officer last claimed the secret with the password (cleared by rotation).
+    claimed_at: Mapped[datetime | None]
+    claims: Mapped[int] = mapped_column(default=0)

@@ -50,6 +50,9 @@ class SyncConflict(SyncRecord):
     lost_clock: Mapped[str] = mapped_column(String(40))
     lost_device_id: Mapped[str | None] = mapped_column(String(36))
     lost_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # Who wrote each side, as people read it (tablets do not hold the officer list).
+    kept_officer_name: Mapped[str | None] = mapped_column(String(120))
+    lost_officer_name: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
     resolution: Mapped[str | None] = mapped_column(String(16))  # kept, overturned, edited
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))

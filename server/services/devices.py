@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from server.auth.tokens import hash_token, new_token
 from server.models import AdminUnit, Device, Officer, Role, utcnow
 from server.scoping import Scope, get_scoped, restrict
-from server.services import audit
+from server.services import audit, device_recovery
 from server.services.errors import DeviceRevoked, Forbidden, Invalid, NotFound, Unauthorized
 from server.translatable import msg
 from sync.ids import new_id
@@ -82,6 +82,8 @@ def revoke_device(session: Session, device: Device, *, by: Officer | None) -> No
         return
     device.revoked_at = utcnow()
     device.revoked_by_id = by.id if by else None
+    # A lost tablet: its data can no longer be recovered with the officer's password.
+    device_recovery.forget(session, device)
     audit.record(
         session,
         "device.revoke",

@@ -55,3 +55,14 @@ class Invalid(ServiceError):
 class Conflict(ServiceError):
     http_status = 409
     code = "conflict"
+
+
+class TooManyAttempts(ServiceError):
+    """An account backing off after wrong passwords (``Retry-After`` says how long)."""
+
+    http_status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = str(max(1, retry_after))

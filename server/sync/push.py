@@ -1139,6 +1139,8 @@ class Pusher:
             "lost_clock": lost.lost_clock,
             "lost_device_id": lost_device.id if lost_device else None,
             "lost_officer_id": lost_device.officer_id if lost_device else None,
+            "kept_officer_name": kept_device.officer.full_name if kept_device else None,
+            "lost_officer_name": lost_device.officer.full_name if lost_device else None,
             "status": "open",
             "resolution": None,
             "resolved_by_id": None,

@@ -431,7 +431,7 @@ def test_everything_survives_reopening(tmp_path: Path) -> None:
 
 
 def test_a_removal_forgets_the_record_and_what_was_to_be_sent(store: SQLiteDeviceStore) -> None:
-    """A dossier handed over away from this commune (PROTOCOL.md §14): the tablet keeps
+    """A dossier handed over away from this commune (PROTOCOL.md §15): the tablet keeps
     no personal data of it, nor operations the server would refuse."""
     rid, kept = new_id(), new_id()
     fields = {"applicant_name": "Lý Thị Sử", "note": "x"}

@@ -75,3 +75,47 @@ def test_migrations_never_import_the_app() -> None:
         assert "server." not in source, path.name
     # And they still run with the app's engine only (no create_all shortcut).
     assert create_engine  # the engine API is what migrations use
+
+
+def test_0012_names_the_officers_of_conflicts_made_before(empty_app: Flask) -> None:
+    """Conflicts made before schema 9 get their officers' names from their devices."""
+    from sqlalchemy import text
+
+    from server.models import SyncConflict
+    from server.services.changes import stamp
+    from sync.ids import new_id
+    from tests import factories
+
+    config = _alembic_config()
+    command.upgrade(config, "head")
+    session = db.session
+    commune = factories.commune(session, factories.province(session))
+    officer = factories.officer(session, commune)
+    device, _token = factories.device(session, officer)
+    conflict = SyncConflict(
+        id=new_id(),
+        commune_id=commune.id,
+        collection="dossier",
+        record_id=new_id(),
+        field="applicant_name",
+        reason="concurrent_edit",
+        kept_value="a",
+        kept_clock="1",
+        lost_value="b",
+        lost_clock="0",
+        kept_device_id=None,  # the web
+        lost_device_id=device.id,
+    )
+    session.add(conflict)
+    stamp(session, conflict)
+    conflict_id, name = conflict.id, officer.full_name
+    session.commit()
+    session.remove()
+    command.downgrade(config, "0011_law2")
+    command.upgrade(config, "head")
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT kept_officer_name, lost_officer_name FROM sync_conflict WHERE id = :id"),
+            {"id": conflict_id},
+        ).one()
+    assert tuple(row) == (None, name)

@@ -20,6 +20,7 @@ from sync.domain import Channel, FeedbackKind
 from sync.ids import new_id
 from sync.ops import PROTOCOL_VERSION
 from sync.schema import SCHEMA_VERSION
+from tests import factories
 from tests.server.conftest import World, add_dossier
 
 #: Endpoints anyone may call, without a device token.
@@ -27,12 +28,17 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/devices"),
+    # The officer's password, for that officer's own tablet only (test below).
+    ("POST", "/api/v1/devices/recovery/claim"),
     ("GET", "/api/v1/docs/"),
     ("GET", "/api/v1/docs/assets/<path:filename>"),
 }
 #: Endpoints exercised by the matrix below.
 SCOPED = {
     ("GET", "/api/v1/devices/me"),
+    ("GET", "/api/v1/devices/me/recovery"),
+    ("POST", "/api/v1/devices/me/recovery"),
+    ("POST", "/api/v1/devices/me/recovery/confirm"),
     ("GET", "/api/v1/procedures"),
     ("GET", "/api/v1/villages"),
     ("GET", "/api/v1/dossiers"),
@@ -318,3 +324,33 @@ def test_conflicts_only_own_commune(
     assert refused.status_code == 404
     session.refresh(data["dossier_b"])
     assert data["dossier_b"].applicant_name == "Người xã B"
+
+
+def test_recovery_secrets_are_each_devices_own(client: FlaskClient, world: World) -> None:
+    offered = client.post("/api/v1/devices/me/recovery", headers=world.a.headers).get_json()
+    done = client.post(
+        "/api/v1/devices/me/recovery/confirm",
+        headers=world.a.headers,
+        json={"secret_id": offered["secret_id"]},
+    )
+    assert done.status_code == 200
+    # Commune B's tablet neither sees nor confirms A's secret.
+    mine = client.get("/api/v1/devices/me/recovery", headers=world.b.headers).get_json()
+    assert mine == {"secret_id": None}
+    other = client.post(
+        "/api/v1/devices/me/recovery/confirm",
+        headers=world.b.headers,
+        json={"secret_id": offered["secret_id"]},
+    )
+    assert other.status_code == 422
+    # B's officer, right password, cannot claim A's tablet.
+    claim = client.post(
+        "/api/v1/devices/recovery/claim",
+        json={
+            "device_id": world.a.device.id,
+            "username": world.b.officer.username,
+            "password": factories.PASSWORD,
+        },
+    )
+    assert claim.status_code == 401
+    assert offered["secret"] not in claim.get_data(as_text=True)

@@ -28,6 +28,8 @@ T = TypeVar("T")
 MAX_AHEAD_MS = 5 * 60 * 1000
 COMMUNE_ID = 7
 COMMUNE_CODE = "02965"
+#: The officers registered on tablets 1, 2, 3… (as the real server names them in conflicts).
+OFFICER_NAMES = ("Sùng Thị Mai", "Lò Văn Pằng", "Giàng Thị Dua", "Hầu A Lử")
 VILLAGE_IDS = (71, 72, 73)
 OTHER_VILLAGE_ID = 99
 #: The catalog's form definitions (procedure code → parties and facts, ``sync.forms``).
@@ -79,6 +81,7 @@ class FakeServer:
         self.blob_meta: dict[str, BlobRef] = {}
         self.complete: set[str] = set()
         self.revoked: set[int] = set()
+        self.officer_names: dict[int, str] = {}
         self.min_app: str | None = None
         self.devices = 0
 
@@ -86,6 +89,7 @@ class FakeServer:
 
     def registration(self, username: str = "hotich.tavan") -> dict[str, Any]:
         self.devices += 1
+        self.officer_names[self.devices] = OFFICER_NAMES[(self.devices - 1) % len(OFFICER_NAMES)]
         return {
             "device": {
                 "id": f"00000000-0000-7000-8000-{self.devices:012d}",
@@ -95,11 +99,15 @@ class FakeServer:
                 "officer": {
                     "id": 10 + self.devices,
                     "username": username,
-                    "full_name": "Sùng Thị Mai",
+                    "full_name": self.officer_names[self.devices],
                 },
             },
             "token": f"token-{self.devices}",
         }
+
+    def _officer_name(self, clock: str) -> str | None:
+        node = _node(clock)
+        return self.officer_names.get(int(node)) if node else None
 
     def _next(self, scope: str) -> int:
         self.last_seq[scope] += 1
@@ -258,6 +266,8 @@ class FakeServer:
                 "lost_device_id": _device_id(lost.lost_clock),
                 # As the real server: the officer registered on the losing tablet.
                 "lost_officer_id": 10 + int(node) if (node := _node(lost.lost_clock)) else None,
+                "kept_officer_name": self._officer_name(lost.kept_clock),
+                "lost_officer_name": self._officer_name(lost.lost_clock),
                 "status": "open",
             }
             server_stamp = self.clock.now().encode()

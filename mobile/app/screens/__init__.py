@@ -11,6 +11,7 @@ def load_screens() -> list[Any]:
     from mobile.app.screens.feedback import FeedbackScreen
     from mobile.app.screens.home import HomeScreen
     from mobile.app.screens.intake import IntakeScreen
+    from mobile.app.screens.recover import RecoverScreen
     from mobile.app.screens.revoked import RevokedScreen
     from mobile.app.screens.settings import SettingsScreen
     from mobile.app.screens.setup import SetupScreen
@@ -21,6 +22,7 @@ def load_screens() -> list[Any]:
     return [
         SetupScreen(),
         UnlockScreen(),
+        RecoverScreen(),
         HomeScreen(),
         IntakeScreen(),
         DossierScreen(),

@@ -5,7 +5,7 @@ the drafts of work being typed (``mobile.drafts``), and the export of slip 01 as
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,6 +131,34 @@ class BaseScreen(Screen):  # type: ignore[misc]
 
     def fail(self, error: UserError) -> None:
         self.app.notify(error.message, error=True)
+
+    # -- a refusal that follows the corrections --------------------------------------------------
+
+    #: The fields refused at the last tap (key -> message) and how to check them again.
+    _refusal: tuple[dict[str, str], Callable[[], Mapping[str, str]]] | None = None
+
+    def refuse(self, error: UserError, check: Callable[[], Mapping[str, str]]) -> None:
+        """Say ``error`` in the red message bar, then keep the bar true while the officer
+        corrects: once every refused field is valid it goes; while some are not, it says
+        the first of those (``recheck``, bound to the fields' changes)."""
+        self.fail(error)
+        self._refusal = (dict(error.errors), check) if error.errors else None
+
+    def recheck(self, *_args: Any) -> None:
+        if self._refusal is None:
+            return
+        refused, check = self._refusal
+        if not (self.app.snack_error and self.app.snack in refused.values()):
+            self._refusal = None  # the bar says something else now
+            return
+        errors = check()
+        remaining = [errors[key] for key in refused if key in errors]
+        if not remaining:
+            self._refusal = None
+            self.app.clear_snack()
+        elif self.app.snack != remaining[0]:
+            self._refusal = ({k: v for k, v in errors.items() if k in refused}, check)
+            self.app.notify(remaining[0], error=True)
 
     def ok(self, text: str) -> None:
         self.app.notify(text)

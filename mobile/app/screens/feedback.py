@@ -141,7 +141,7 @@ class FeedbackScreen(BaseScreen):
             ids.content.error = error.errors.get("content", "")
             ids.citizen_phone.error = error.errors.get("phone", "")
             ids.receipt.error = error.errors.get("dossier", "")
-            self.fail(error)
+            self.refuse(error, self._problems_now)
             return
         self.ok(self.model.saved_text(feedback_id))
         for field in (ids.content, ids.citizen_name, ids.citizen_phone, ids.receipt):
@@ -152,6 +152,22 @@ class FeedbackScreen(BaseScreen):
         self.render()
         self.app.runner.poke()
         self.app.refresh_status()
+
+    def _problems_now(self) -> dict[str, str]:
+        ids = self.ids
+        return self.model.problems(
+            self.kind,
+            ids.content.text,
+            anonymous=self.anonymous,
+            citizen_phone=ids.citizen_phone.text,
+            receipt_number=ids.receipt.text,
+        )
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        for field in (self.ids.content, self.ids.citizen_phone, self.ids.receipt):
+            field.bind(text=self.recheck)
+        self.bind(anonymous=self.recheck, kind=self.recheck)
 
     def answer(self) -> None:
         try:

@@ -31,6 +31,8 @@ _FIELDS = {
 
 
 class IntakeScreen(BaseScreen):
+    #: The device has a camera (Android): "take" and "choose" are two buttons.
+    can_capture = BooleanProperty(False)
     step_title = StringProperty("")
     due_text = StringProperty("")
     verification_text = StringProperty("")
@@ -45,6 +47,7 @@ class IntakeScreen(BaseScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="intake", **kwargs)
+        self.can_capture = bool(getattr(self.ctx.platform.camera, "can_capture", False))
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
         #: The party or facts step drawn now: field key → its input (or choice row).
@@ -167,6 +170,7 @@ class IntakeScreen(BaseScreen):
                     state="down" if value == item.value else "normal",
                 )
                 button.value = value
+                button.bind(state=self.recheck)
                 row.add_widget(button)
             box.add_widget(row)
             box.add_widget(Factory.ErrorText(size_hint_y=None, height=dp(22)))
@@ -174,6 +178,7 @@ class IntakeScreen(BaseScreen):
             return box
         field = Factory.Field(label=label)
         field.text = item.value
+        field.bind(text=self.recheck)
         if item.kind == "date":
             field.hint = self.t("common.example", value="17/05/1990")
             field.text = _as_typed_date(item.value)
@@ -312,10 +317,24 @@ class IntakeScreen(BaseScreen):
         try:
             self.model.next()
         except UserError as error:
-            self.fail(error)
+            self.refuse(error, self._step_errors_now)
             return
         self.app.clear_snack()
         self.render()
+
+    def _step_errors_now(self) -> dict[str, str]:
+        """The shown step's errors with what is typed now (the message bar follows them)."""
+        if self.model.step == "applicant":
+            self._collect_applicant()
+        elif self.ids.steps.current == "form":
+            self._collect_form()
+        return self.model.step_errors()
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        for widget_id in _FIELDS.values():
+            self.ids[widget_id].bind(text=self.recheck)
+        self.ids.village.bind(text=self.recheck)
 
     def back(self) -> None:
         if self.model.step == "applicant":
@@ -327,6 +346,10 @@ class IntakeScreen(BaseScreen):
 
     def add_photo(self) -> None:
         self.ctx.platform.camera.take_photo(self.ctx.camera_dir(), self._photo_taken)
+
+    def pick_photo(self) -> None:
+        """A photo already on the device (the gallery, a download): the platform's picker."""
+        self.ctx.platform.camera.pick_photo(self.ctx.camera_dir(), self._photo_taken)
 
     def _photo_taken(self, path: Path | None) -> None:
         """Lighten the photo off the UI thread (a 12 MP photo takes a moment), then seal
@@ -378,7 +401,7 @@ class IntakeScreen(BaseScreen):
                 self._show_form_errors(error.errors)
             else:
                 self._show_field_errors(error.errors)
-            self.fail(error)
+            self.refuse(error, self.model.step_errors)
             return
         self.keep_draft()  # saved: the draft goes at once (a kill now must not bring it back)
         self.ok(self.t("common.saved") + " · " + receipt.receipt_number)

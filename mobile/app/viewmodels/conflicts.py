@@ -112,7 +112,9 @@ class _Describer:
         except (ValueError, TypeError):
             return ""
 
-    def side(self, clock: Any, device_id: Any, officer_id: Any) -> str:
+    def side(self, clock: Any, device_id: Any, officer_id: Any, officer_name: Any = None) -> str:
+        """Who wrote one side: the officer (by name: the server writes it into the conflict
+        record, schema 9), which tablet or the web, and when."""
         tr = self.tr
         own = self.registration
         node = self._node(clock)
@@ -125,14 +127,12 @@ class _Describer:
         else:
             where = tr("conflict.unknown_device")
         parts = []
-        if isinstance(officer_id, int):
-            parts.append(
-                own.officer_name
-                if officer_id == own.officer_id
-                else tr("conflict.officer", id=officer_id)
-            )
-        elif device_id and str(device_id) == own.device_id:
+        if isinstance(officer_name, str) and officer_name.strip():
+            parts.append(officer_name.strip())
+        elif officer_id == own.officer_id or (device_id and str(device_id) == own.device_id):
             parts.append(own.officer_name)
+        # Otherwise (a conflict made before the server named officers) the tablet says
+        # which tablet and when: an officer's number would mean nothing to anyone.
         parts.append(where)
         when = self._when(clock)
         if when:
@@ -223,11 +223,17 @@ def conflict_cards(ctx: AppContext, describe: Any) -> list[ConflictCard]:
                 conflict_ids=tuple(str(c["id"]) for c in group),
                 title=describe(collection, record_id, {}),
                 rows=tuple(rows),
-                kept_by=describer.side(first.get("kept_clock"), first.get("kept_device_id"), None),
+                kept_by=describer.side(
+                    first.get("kept_clock"),
+                    first.get("kept_device_id"),
+                    None,
+                    first.get("kept_officer_name"),
+                ),
                 lost_by=describer.side(
                     first.get("lost_clock"),
                     first.get("lost_device_id"),
                     first.get("lost_officer_id"),
+                    first.get("lost_officer_name"),
                 ),
                 can_overturn=not fixed_status,
                 note=tr("sync.cannot_overturn") if fixed_status else "",

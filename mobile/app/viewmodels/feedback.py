@@ -136,6 +136,44 @@ class FeedbackModel:
         )
         return found[0] if found else None
 
+    def problems(
+        self,
+        kind: str,
+        content: str,
+        *,
+        anonymous: bool = False,
+        citizen_phone: str = "",
+        receipt_number: str = "",
+    ) -> dict[str, str]:
+        """What ``record`` would refuse, field by field (the screen rechecks as one types)."""
+        errors, _ = self._problems(
+            kind, content, anonymous=anonymous, phone=citizen_phone, receipt=receipt_number
+        )
+        return errors
+
+    def _problems(
+        self, kind: str, content: str, *, anonymous: bool, phone: str, receipt: str
+    ) -> tuple[dict[str, str], str | None]:
+        tr = self.ctx.tr
+        errors: dict[str, str] = {}
+        if kind not in {k.value for k in FeedbackKind}:
+            errors["kind"] = tr("common.required")
+        if not content.strip():
+            errors["content"] = tr("common.required")
+        phone = phone.strip()
+        if phone and not anonymous:
+            problem = phone_problem(phone)
+            if problem:
+                errors["phone"] = tr.message(problem)
+        dossier_id: str | None = None
+        if receipt.strip():
+            dossier = self.find_dossier(receipt)
+            if dossier is None:
+                errors["dossier"] = tr("feedback.unknown_dossier", receipt=receipt.strip())
+            else:
+                dossier_id = str(dossier["id"])
+        return errors, dossier_id
+
     def record(
         self,
         kind: str,
@@ -148,24 +186,11 @@ class FeedbackModel:
         channel: str = Channel.COUNTER.value,
     ) -> str:
         """Save new feedback; returns its id. Raises ``UserError`` naming the fields."""
+        errors, dossier_id = self._problems(
+            kind, content, anonymous=anonymous, phone=citizen_phone, receipt=receipt_number
+        )
         tr = self.ctx.tr
-        errors: dict[str, str] = {}
-        if kind not in {k.value for k in FeedbackKind}:
-            errors["kind"] = tr("common.required")
-        if not content.strip():
-            errors["content"] = tr("common.required")
         phone = citizen_phone.strip()
-        if phone and not anonymous:
-            problem = phone_problem(phone)
-            if problem:
-                errors["phone"] = tr.message(problem)
-        dossier_id: str | None = None
-        if receipt_number.strip():
-            dossier = self.find_dossier(receipt_number)
-            if dossier is None:
-                errors["dossier"] = tr("feedback.unknown_dossier", receipt=receipt_number.strip())
-            else:
-                dossier_id = str(dossier["id"])
         if errors:
             raise UserError(next(iter(errors.values())), errors)
         try:

@@ -50,6 +50,7 @@ _DOSSIER_FIELDS = (
     "procedure_id",
     "receipt_number",
     "applicant_name",
+    "village_id",
 )
 
 
@@ -121,6 +122,7 @@ class HomeModel:
         self._all: list[tuple[str, dict[str, Any]]] | None = None  # (search key, dossier)
         self._rows: dict[str, dict[str, Any]] = {}  # dossier id -> its row, once built
         self._procedures: dict[str, dict[str, Any]] = {}
+        self._villages: dict[str, str] = {}
         self._new_dates: dict[str, date] = {}
         self._unsent: set[tuple[str, str]] = set()
         self._results: tuple[tuple[str, ...], list[dict[str, Any]]] | None = None  # last search
@@ -140,6 +142,11 @@ class HomeModel:
             if moved is not None and (key not in new_dates or moved > new_dates[key]):
                 new_dates[key] = moved
         self._procedures, self._new_dates, self._unsent = procedures, new_dates, unsent
+        # The village on each row: an officer plans the day by village.
+        self._villages = {
+            str(v["id"]): f"{v.get('kind') or ''} {v.get('name') or ''}".strip()
+            for v in tablet.villages()
+        }
         self._rows = {}
         buckets: dict[str, list[dict[str, Any]]] = {key: [] for key in BUCKETS}
         dossiers = tablet.store.list_fields(
@@ -191,7 +198,11 @@ class HomeModel:
         due = effective_due(dossier, new_dates)
         overdue = status in _RUNNING and due is not None and due < self.today
         procedure = tr.pick(procedures.get(str(dossier.get("procedure_id"))), "name")
-        parts = [procedure or str(dossier.get("procedure_id", "")), tr.enum("status", status)]
+        parts = [procedure or str(dossier.get("procedure_id", ""))]
+        village = self._villages.get(str(dossier.get("village_id")))
+        if village:
+            parts.append(village)
+        parts.append(tr.enum("status", status))
         if overdue and due is not None:
             late = days_overdue(due, self.today)
             parts.append(tr("home.row_late", days=late) if late else tr("home.row_late_short"))

@@ -7,13 +7,15 @@ import platform as _platform
 import time
 from collections.abc import Callable
 
+from mobile import recovery
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError, from_invalid_input
-from mobile.security import LockedOut, VaultError, WeakPin, WrongPin
+from mobile.security import FieldCipher, LockedOut, VaultError, WeakPin, WrongPin
 from mobile.tablet import InvalidInput, Registration
-from sync.errors import ServerRefused, SyncError, TransportError, Unauthorized
+from mobile.transport import claim_recovery
+from sync.errors import DeviceRevoked, ServerRefused, SyncError, TransportError, Unauthorized
 
-__all__ = ["PIN_LENGTH", "FirstRunModel", "UnlockModel"]
+__all__ = ["PIN_LENGTH", "FirstRunModel", "RecoverModel", "UnlockModel"]
 
 PIN_LENGTH = 6
 
@@ -169,3 +171,70 @@ class UnlockModel:
         self.failed = False
         self.message = ""
         return True
+
+
+class RecoverModel:
+    """A forgotten PIN: the officer's password (checked by the server) and a new PIN.
+
+    The data key is opened with the server's recovery secret and wrapped under the new
+    PIN (``mobile.recovery``): nothing on the tablet is lost, unsent changes included.
+    """
+
+    def __init__(self, ctx: AppContext, claim: recovery.Claim = claim_recovery) -> None:
+        self.ctx = ctx
+        self.claim = claim
+
+    def username(self) -> str:
+        return self.ctx.tablet.registration.username if self.ctx.registered else ""
+
+    def validate(self, username: str, password: str, pin: str, again: str) -> dict[str, str]:
+        tr = self.ctx.tr
+        errors: dict[str, str] = {}
+        if not username.strip():
+            errors["username"] = tr("common.required")
+        if not password:
+            errors["password"] = tr("common.required")
+        if len(pin) != PIN_LENGTH or not pin.isdigit():
+            errors["pin"] = tr("setup.pin_length")
+        elif pin != again:
+            errors["again"] = tr("setup.pin_mismatch")
+        return errors
+
+    def recover(self, username: str, password: str, pin: str, again: str) -> FieldCipher:
+        """Blocking (the screen calls it from a background thread); the key, or UserError."""
+        tr = self.ctx.tr
+        errors = self.validate(username, password, pin, again)
+        if errors:
+            raise UserError(next(iter(errors.values())), errors)
+        registration = self.ctx.tablet.registration
+        try:
+            return recovery.recover(
+                self.ctx.vault,
+                server_url=self.ctx.server_url(),
+                device_id=registration.device_id,
+                username=username.strip(),
+                password=password,
+                new_pin=pin,
+                app_version=self.ctx.tablet.app_version,
+                claim=self.claim,
+            )
+        except WeakPin as error:
+            raise UserError(tr.message(str(error)), {"pin": tr.message(str(error))}) from error
+        except DeviceRevoked as error:
+            raise UserError(tr("recover.revoked")) from error
+        except Unauthorized as error:
+            text = tr("recover.wrong_login")
+            raise UserError(text, {"password": text}) from error
+        except TransportError as error:
+            raise UserError(tr("setup.unreachable")) from error
+        except ServerRefused as error:
+            if error.status == 404:
+                raise UserError(tr("recover.not_enrolled")) from error
+            raise UserError(tr.message(error.message)) from error
+        except (SyncError, VaultError) as error:
+            raise UserError(tr.message(str(error))) from error
+
+    def finish(self, cipher: FieldCipher) -> None:
+        """On the UI thread: open the store with the recovered key (the next sync then
+        rotates the server's secret, so the one just used is good for nothing)."""
+        self.ctx.unlock_with(cipher)

@@ -28,6 +28,8 @@ class ConflictSchema(ma.Schema):
     lost_clock = ma.fields.String()
     lost_device_id = ma.fields.String(allow_none=True)
     lost_officer_id = ma.fields.Integer(allow_none=True)
+    kept_officer_name = ma.fields.String(allow_none=True)
+    lost_officer_name = ma.fields.String(allow_none=True)
     status = ma.fields.String(metadata={"description": "open or resolved"})
     resolution = ma.fields.String(allow_none=True)
     resolved_by_id = ma.fields.Integer(allow_none=True)

@@ -46,3 +46,30 @@ class RegisteredDeviceSchema(ma.Schema):
     token = ma.fields.String(
         metadata={"description": "Bearer token; shown only once, keep it on the device."}
     )
+
+
+class RecoveryIdSchema(ma.Schema):
+    secret_id = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Id of the tablet's confirmed recovery secret (null: none)."},
+    )
+
+
+class RecoverySecretSchema(ma.Schema):
+    secret_id = ma.fields.String()
+    secret = ma.fields.String(metadata={"description": "32 random bytes, base64url."})
+
+
+class ConfirmRecoverySchema(StrictSchema):
+    secret_id = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[0-9a-f]{32}$", error="32 hexadecimal digits"),
+    )
+
+
+class ClaimRecoverySchema(StrictSchema):
+    device_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=36))
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=256)
+    )

@@ -120,3 +120,54 @@ def test_receive_a_dossier_and_sync_it_now(h: Harness, ctx: AppContext) -> None:
         json.dumps({"dossier_id": receipt.dossier_id, "receipt_number": receipt.receipt_number}),
         encoding="utf-8",
     )
+
+
+NEW_PIN = "864213"
+
+
+def test_a_forgotten_pin_is_set_anew_with_the_password(h: Harness, ctx: AppContext) -> None:
+    # After the first good sync the data key is also wrapped under the server's secret.
+    enrolled = h.wait(lambda: ctx.vault.recovery_id, timeout=30, what="the recovery enrolment")
+    feedback_id = ctx.tablet.add_feedback(
+        "report", "Cầu treo bản Sín Chải bị hỏng", citizen_name="Sùng A Tủa"
+    )
+    unsent = ctx.tablet.status().pending
+    assert unsent >= 1
+    h.app.lock()
+    unlock = h.screen("unlock")
+    assert h.app.screens.current == "unlock"
+    h.tap(unlock.ids.forgot)
+    screen = h.screen("recover")
+    assert h.app.screens.current == "recover" and not h.app.rail_visible
+    assert screen.ids.username.text == USERNAME
+    h.type(screen.ids.password, "not the password")
+    h.type(screen.ids.pin, NEW_PIN)
+    h.type(screen.ids.pin_again, NEW_PIN)
+    h.tap(screen.ids.save)
+    h.wait(lambda: not screen.busy, timeout=30, what="the refusal")
+    assert screen.ids.password.error.startswith("Sai tên đăng nhập hoặc mật khẩu")
+    assert screen.message == ""  # said once, under the field
+    assert not ctx.unlocked
+    h.screenshot("26-recover-wrong-password")
+    h.type(screen.ids.password, PASSWORD)
+    h.tap(screen.ids.save)
+    h.wait(lambda: h.app.screens.current == "home", timeout=30, what="home after recovery")
+    assert ctx.unlocked
+    assert h.app.snack == "Đã đặt mã PIN mới. Dữ liệu trên máy được giữ nguyên."
+    kept = ctx.tablet.store.get("feedback", feedback_id)
+    assert kept is not None and kept["citizen_name"] == "Sùng A Tủa"
+    assert ctx.tablet.status().pending >= unsent or ctx.tablet.on_server("feedback", feedback_id)
+    h.screenshot("27-recover-done")
+    # The next sync sends the work and replaces the secret that was just used.
+    h.app.runner.sync_now()
+    h.wait(
+        lambda: ctx.vault.recovery_id not in (None, enrolled) and not ctx.recovery_due,
+        timeout=30,
+        what="the secret rotated",
+    )
+    assert ctx.tablet.on_server("feedback", feedback_id)
+    # The new PIN opens the app; the old one no longer does.
+    h.app.lock()
+    for digit in NEW_PIN:
+        h.tap(h.find(digit, unlock.ids.keypad))
+    h.wait(lambda: ctx.unlocked, what="unlocked with the new PIN")

@@ -201,11 +201,10 @@ def test_intake_with_a_photo(h: Harness, world: World) -> None:
     assert intake.model.provided == {0, 1}
     h.tap(ids.add_photo)  # the desktop camera: a file chooser
     popup = _popup(h)
-    chooser = popup.ids.chooser
-    chooser.path = str(world.photo.parent)
-    h.frames(5)
-    chooser.selection = [str(world.photo)]
-    h.frames(2)
+    popup.open_folder(world.photo.parent)
+    h.frames(3)
+    h.tap(h.row(popup.ids.files, str(world.photo)))
+    assert popup.preview == str(world.photo)
     h.tap(popup.ids.choose)
     h.wait(lambda: len(intake.model.photos) == 1, what="the photo")
     h.screenshot("07-intake-documents")
@@ -355,7 +354,12 @@ def test_feedback_recorded_and_answered(h: Harness, world: World) -> None:
     h.tap_text("Khiếu nại", screen)
     h.type(ids.content, "Hẹn trả kết quả đăng ký kết hôn nhưng chưa có")
     h.type(ids.citizen_name, "Lầu A Chư")
+    h.type(ids.citizen_phone, "09876")
+    h.tap(ids.save)  # a phone number cut short: refused, the bar and the field say so
+    refused = ids.citizen_phone.error
+    assert refused and h.app.snack == refused and h.app.snack_error
     h.type(ids.citizen_phone, "0987654321")
+    assert h.app.snack == ""  # corrected: the red bar goes
     receipt = world.ctx.tablet.dossier(world.ids["late"])["receipt_number"]  # type: ignore[index]
     h.type(ids.receipt, receipt)
     h.screenshot("12-feedback-new")

@@ -112,8 +112,10 @@ def test_a_marriage_intake_records_both_parties(h: Harness, world: World) -> Non
     h.tap(ids.next)  # ethnicity missing: refused, the field says why
     assert intake.model.step == "party:bride"
     assert intake._form_widgets["ethnicity"].error == "Không được để trống"
+    assert h.app.snack == "Không được để trống" and h.app.snack_error
     h.screenshot("21-intake-bride-error")
     _fill(h, intake, {"ethnicity": "Mông"})
+    assert h.app.snack == ""  # corrected: the red bar goes with the error
     h.screenshot("22-intake-bride")
     h.tap(ids.next)
     assert intake.model.step == "party:groom"
@@ -131,7 +133,11 @@ def test_a_marriage_intake_records_both_parties(h: Harness, world: World) -> Non
     )
     h.tap(ids.next)
     assert intake._form_widgets["cccd"].error == "Số CCCD phải gồm đúng 12 chữ số"
+    assert h.app.snack == "Số CCCD phải gồm đúng 12 chữ số"
+    _fill(h, intake, {"cccd": "0010990123"})  # still wrong: the bar still says so
+    assert h.app.snack == "Số CCCD phải gồm đúng 12 chữ số" and h.app.snack_error
     _fill(h, intake, {"cccd": "001099012345"})
+    assert h.app.snack == ""
     h.screenshot("23-intake-groom")
     h.tap(ids.next)
     assert intake.model.step == "documents"
@@ -232,7 +238,7 @@ def test_a_conflict_card_in_vietnamese(h: Harness, world: World) -> None:
     }
     assert lost["Bên nữ · Họ, chữ đệm và tên"] == "Giàng Thị Mái"
     assert lost["Bên nữ · Ngày sinh"] == "05/04/2001"
-    assert card.ids.kept_by.text.startswith("máy tính bảng số 2 · ")
+    assert card.ids.kept_by.text.startswith("Lò Văn Pằng · máy tính bảng số 2 · ")
     assert card.ids.lost_by.text.startswith("Sùng Thị Mai · máy này (số 1) · ")
     assert screen.conflicts_heading == "Xung đột cần người quyết định: 1"
     assert h.app.bar_problems == "Xung đột: 1"

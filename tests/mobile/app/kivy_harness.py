@@ -89,6 +89,15 @@ class Harness:
         finally:
             harness.stop()
 
+    def dialog(self) -> Any:
+        """The dialog (popup) open now, waited for."""
+        from kivy.uix.modalview import ModalView
+
+        return self.wait(
+            lambda: next((w for w in self.window.children if isinstance(w, ModalView)), None),
+            what="a dialog",
+        )
+
     def stop(self) -> None:
         from kivy.base import stopTouchApp
 

@@ -94,6 +94,10 @@ def test_marriage_intake_correction_and_conflict_card_on_screen(tmp_path: Path) 
     run_gui("gui_parties.py", tmp_path)
 
 
+def test_long_values_wrap_in_list_rows_on_screen(tmp_path: Path) -> None:
+    run_gui("gui_rows.py", tmp_path)
+
+
 def test_first_run_and_sync_against_the_server(
     tmp_path: Path, live_server: LiveServer, world: Any, session: Session
 ) -> None:

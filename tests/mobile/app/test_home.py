@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from mobile.app.context import AppContext
 from mobile.app.viewmodels.home import HomeModel
 from tests.mobile.app.conftest import FIXED_NOW, fixed_clock
+from tests.sync.fake_server import VILLAGE_IDS
 
 
 def _at(days_ago: int, hour: int = 9) -> datetime:
@@ -20,7 +21,11 @@ def _setup(ctx: AppContext) -> dict[str, str]:
     ids = {
         # same-day procedure received a week ago: 6 working days late
         "late": tablet.create_dossier(
-            1, "Nguyễn Văn An", applicant_cccd="010090123456", received_at=_at(8)
+            1,
+            "Nguyễn Văn An",
+            applicant_cccd="010090123456",
+            received_at=_at(8),
+            village_id=VILLAGE_IDS[1],
         ),
         # same-day procedure received this morning: due today
         "today": tablet.create_dossier(1, "Giàng A Páo", received_at=_at(0, 8)),
@@ -59,6 +64,9 @@ def test_buckets_of_todays_work(make_ctx: Callable[..., AppContext]) -> None:
     [overdue] = model.rows()  # the default bucket
     assert overdue["record_id"] == ids["late"] and overdue["danger"]
     assert "Quá hạn 6 ngày làm việc" in overdue["subtitle"]
+    assert (
+        " · Thôn Thôn 2 · " in overdue["subtitle"]
+    )  # kind and name, as the intake  # the village, to plan the rounds
     assert overdue["title"].endswith("· Nguyễn Văn An")
     assert not overdue["synced"] and overdue["sync_label"] == "Chưa gửi lên máy chủ"
     assert model.buckets()[0].danger is True

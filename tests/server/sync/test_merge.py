@@ -49,6 +49,8 @@ def test_g5_same_field_edits_make_exactly_one_conflict_with_both_values(
     assert conflict.kept_device_id == other.device_id
     assert conflict.lost_device_id == tablet_a.device_id
     assert conflict.lost_officer_id == world.a.officer.id
+    # Each side's officer by name (schema 9): tablets do not hold the officer list.
+    assert conflict.kept_officer_name == conflict.lost_officer_name == world.a.officer.full_name
     assert conflict.status == "open"
     assert conflict.commune_id == world.a.commune.id
     dossier = session.get(Dossier, dossier_id)
@@ -62,6 +64,7 @@ def test_g5_same_field_edits_make_exactly_one_conflict_with_both_values(
         assert name == ("Giàng Thị Dính" if tablet is tablet_a else None)
         pulled = latest(changes, "sync_conflict", conflict_id)["f"]
         assert pulled["lost_value"] == "Giàng Thị Dở"
+        assert pulled["kept_officer_name"] == world.a.officer.full_name
 
 
 def test_g5_the_older_write_arriving_last_loses_into_the_same_single_conflict(

@@ -1,7 +1,7 @@
 """filing anywhere in the province: settling and return communes, shared-scope entries
 
-Revision ID: 0012_anywhere
-Revises: 0011_law2
+Revision ID: 0013_anywhere
+Revises: 0012_tablet3
 Create Date: 2026-12-07 23:50:00
 
 Hand-written. Decree 118/2025/NĐ-CP lets a citizen file a dossier for a procedure on
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012_anywhere"
-down_revision = "0011_law2"
+revision = "0013_anywhere"
+down_revision = "0012_tablet3"
 branch_labels = None
 depends_on = None
 
