@@ -135,6 +135,9 @@ class ProcedureInput:
     documents: list[tuple[str, str, bool]] = field(default_factory=list)
     #: The form definition as JSON text (``sync.forms``); None leaves it unchanged.
     form_json: str | None = None
+    #: On the province's list of procedures received at any commune centre of the
+    #: province (Decree 118/2025/NĐ-CP); None leaves it unchanged.
+    receivable_anywhere: bool | None = None
 
 
 def _whole(value: str | int, name: str, limit: int, errors: dict[str, str]) -> int:
@@ -198,6 +201,8 @@ def procedure_values(data: ProcedureInput) -> dict[str, Any]:
         values["time_unit"] = data.time_unit
     if data.cutoff_15h is not None:
         values["cutoff_15h"] = bool(data.cutoff_15h)
+    if data.receivable_anywhere is not None:
+        values["receivable_anywhere"] = bool(data.receivable_anywhere)
     documents = []
     for index, (vi, en, required) in enumerate(data.documents):
         vi, en = vi.strip(), en.strip()
