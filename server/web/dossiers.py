@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -28,6 +29,7 @@ from server.extensions import db, db_session
 from server.models import Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
+from server.services import filing_places, handover
 from server.services import reports
 from server.services.errors import Invalid
 from server.web.access import roles_required
@@ -132,7 +134,9 @@ def overdue() -> Any:
 @bp.get("/<dossier_id>")
 @login_required
 def detail(dossier_id: str) -> Any:
-    detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
+    session = db_session()
+    detail = service.dossier_detail(session, current_scope(), dossier_id, today=_today())
+    dossier = detail.dossier
     return render_template(
         "dossiers/detail.html",
         d=detail,
@@ -143,6 +147,19 @@ def detail(dossier_id: str) -> Any:
         can_stop=current_user.role in APOLOGY_ROLES
         and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
+        where=filing_places.places(session, dossier),
+        commune_names=filing_places.commune_names(session, dossier),
+        handover_choice=(
+            filing_places.handover_choice(
+                session,
+                dossier,
+                current_user.unit_id,
+                handed_over_before=handover.has_handover(session, dossier.id),
+            )
+            if current_user.role in APOLOGY_ROLES
+            else None
+        ),
+        just_received=request.args.get("received") == "1",
     )
 
 
@@ -309,7 +326,10 @@ def slip(dossier_id: str, number: str) -> Any:
     session = db_session()
     dossier = service.get_dossier(session, current_scope(), dossier_id)
     office = service.office_for(dossier.commune)
-    data = service.slip_data(dossier, _public_base_url())
+    data = replace(
+        service.slip_data(dossier, _public_base_url()),
+        **filing_places.slip_fields(session, dossier),
+    )
     if number == "01":
         pdf = slips.receipt_slip(office, data)
     elif number == "02":
