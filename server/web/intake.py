@@ -14,7 +14,8 @@ from sqlalchemy import select
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import AdminUnit, Procedure, Role, UnitLevel
-from server.services import dossier_admin, filing_places, handover, reports, web_intake
+from server.services import dossier_admin, filing_places, reports, web_intake
+from server.services import handover as handover_service
 from server.services.dossier_corrections import procedure_rows
 from server.services.dossiers import create_dossier
 from server.services.errors import Invalid, NotFound
@@ -125,7 +126,7 @@ def handover(dossier_id: str) -> Any:
     dossier = dossier_admin.get_dossier(session, current_scope(), dossier_id)
     target = request.form.get("to_commune_id", "")
     try:
-        handover.hand_over(
+        handover_service.hand_over(
             session,
             dossier,
             int(target) if target.isdigit() and len(target) < 10 else -1,

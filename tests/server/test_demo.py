@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from server import demo_anywhere
 from server.auth.passwords import use_fast_hashing_for_tests
 from server.demo import DEMO_LOGINS, seed_demo_province
 from server.models import (
@@ -148,7 +149,8 @@ def test_counts_match_the_database(seeded: Seeded) -> None:
     s, counts = seeded.session, seeded.counts
     assert counts["provinces"] == 1
     assert counts["communes"] == 6
-    assert counts["dossiers"] == _count(s, Dossier) == 6 * PER_COMMUNE
+    # and the few filed anywhere in the province (server/demo_anywhere.py)
+    assert counts["dossiers"] == _count(s, Dossier) == 6 * PER_COMMUNE + demo_anywhere.DOSSIERS
     assert counts["dossier_events"] == _count(s, DossierEvent)
     assert counts["dossier_apologies"] == _count(s, DossierApology) > 0
     assert counts["feedback"] == _count(s, Feedback)
