@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from server.demo_anywhere import communes_by_name, seed_filing_anywhere
 from server.models import (
     AdminUnit,
     Device,
@@ -41,7 +42,6 @@ from server.models import (
     SurveyResponse,
     UnitLevel,
 )
-from server.demo_anywhere import communes_by_name, seed_filing_anywhere
 from server.scoping import Scope
 from server.services import sipas
 from server.services.catalog import active_procedures, load_catalog

@@ -33,9 +33,7 @@ from sync.workdays import OFFICE_TZ, is_working_day
 BIRTH, MARRIAGE, DEATH = "1.001193", "1.000894", "1.000656"
 #: How many dossiers the module makes.
 DOSSIERS = 4
-WRONG_PICK_REASON = (
-    "Cha mẹ cháu thường trú tại phường Sa Pa; xã tiếp nhận chọn nhầm xã giải quyết"
-)
+WRONG_PICK_REASON = "Cha mẹ cháu thường trú tại phường Sa Pa; xã tiếp nhận chọn nhầm xã giải quyết"
 
 
 class DemoCommune(Protocol):

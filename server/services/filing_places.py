@@ -29,7 +29,7 @@ RETURN_AT_SETTLING = "settling"
 
 
 def centre_name(commune: AdminUnit) -> str:
-    """"Trung tâm Phục vụ hành chính công xã Tả Van" (the commune's one-stop)."""
+    """ "Trung tâm Phục vụ hành chính công xã Tả Van" (the commune's one-stop)."""
     return f"Trung tâm Phục vụ hành chính công {commune.kind.lower()} {commune.name}"
 
 
@@ -71,21 +71,16 @@ def _unit(session: Session, unit_id: int | None) -> AdminUnit | None:
     return session.get(AdminUnit, unit_id) if unit_id is not None else None
 
 
-def slip_fields(session: Session, dossier: Dossier) -> dict[str, str]:
-    """Slip 01's lines for another settling centre and the place of return.
+def slip_lines(session: Session, dossier: Dossier) -> tuple[str, str]:
+    """Slip 01's settling centre and place of return, "" where it is the receiving one.
 
     Circular 03/2025/TT-VPCP's form 01 has no line for a second centre that we could
     read; these two are ours, printed only when the centres differ.
     """
     where = places(session, dossier)
-    return {
-        "settling_centre": (
-            centre_name(where.settling) if where.settling.id != where.receiving.id else ""
-        ),
-        "result_place": (
-            centre_name(where.returning) if where.returning.id != where.receiving.id else ""
-        ),
-    }
+    settling = centre_name(where.settling) if where.settling.id != where.receiving.id else ""
+    returning = centre_name(where.returning) if where.returning.id != where.receiving.id else ""
+    return settling, returning
 
 
 def commune_names(session: Session, dossier: Dossier) -> dict[int, str]:

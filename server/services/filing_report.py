@@ -111,7 +111,10 @@ def waiting_for_handover(session: Session, scope: Scope) -> dict[int, int]:
     )
     if scope.commune_ids is not None:
         stmt = stmt.where(Dossier.commune_id.in_(scope.commune_ids))
-    pending = {did: (receiving, settling) for did, receiving, settling in session.execute(stmt)}
+    pending = {
+        did: (receiving, settling_of(receiving, settling))
+        for did, receiving, settling in session.execute(stmt)
+    }
     if not pending:
         return {}
     events = session.execute(
@@ -126,8 +129,8 @@ def waiting_for_handover(session: Session, scope: Scope) -> dict[int, int]:
         .where(DossierEvent.dossier_id.in_(list(pending)), DossierEvent.deleted.is_(False))
         .order_by(DossierEvent.occurred_at)
     )
-    by_dossier: dict[str, list[tuple[str, datetime, dict[str, object], int | None]]] = (
-        defaultdict(list)
+    by_dossier: dict[str, list[tuple[str, datetime, dict[str, object], int | None]]] = defaultdict(
+        list
     )
     for dossier_id, kind, occurred_at, data, unit_id in events:
         by_dossier[dossier_id].append((kind, occurred_at, data or {}, unit_id))

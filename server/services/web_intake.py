@@ -84,7 +84,7 @@ def read_intake(
     if errors:
         raise Invalid("Hồ sơ chưa hợp lệ (the dossier is not valid)", errors=errors)
 
-    def text(name: str) -> str | None:
+    def optional(name: str) -> str | None:
         return (typed.get(name) or "").strip() or None
 
     settling = settling_id if settling_id is not None else commune_id
@@ -93,10 +93,10 @@ def read_intake(
         procedure_id=procedure.id,
         applicant=ApplicantInput(
             name=(typed.get("applicant_name") or "").strip(),
-            cccd=text("applicant_cccd"),
+            cccd=optional("applicant_cccd"),
             dob=dob,
-            phone=text("applicant_phone"),
-            address=text("applicant_address"),
+            phone=optional("applicant_phone"),
+            address=optional("applicant_address"),
         ),
         channel=Channel(channel_text),
         village_id=village_id,

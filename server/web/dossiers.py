@@ -29,8 +29,7 @@ from server.extensions import db, db_session
 from server.models import Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
-from server.services import filing_places, handover
-from server.services import reports
+from server.services import filing_places, handover, reports
 from server.services.errors import Invalid
 from server.web.access import roles_required
 from server.web.args import arg_date, arg_int
@@ -326,9 +325,11 @@ def slip(dossier_id: str, number: str) -> Any:
     session = db_session()
     dossier = service.get_dossier(session, current_scope(), dossier_id)
     office = service.office_for(dossier.commune)
+    settling_centre, result_place = filing_places.slip_lines(session, dossier)
     data = replace(
         service.slip_data(dossier, _public_base_url()),
-        **filing_places.slip_fields(session, dossier),
+        settling_centre=settling_centre,
+        result_place=result_place,
     )
     if number == "01":
         pdf = slips.receipt_slip(office, data)

@@ -34,9 +34,7 @@ def test_the_demo_has_dossiers_received_for_another_commune(seeded: Seeded) -> N
     )
     assert len(elsewhere) == demo_anywhere.DOSSIERS
     received_in_ta_van_for_sa_pa = [
-        d
-        for d in elsewhere
-        if d.commune_id == ta_van.id and d.settling_commune_id == sa_pa.id
+        d for d in elsewhere if d.commune_id == ta_van.id and d.settling_commune_id == sa_pa.id
     ]
     assert len(received_in_ta_van_for_sa_pa) == 3
     # One went to a third commune first and was handed on with a reason.
@@ -57,9 +55,7 @@ def test_the_province_table_of_the_demo(seeded: Seeded) -> None:
     s = seeded.session
     admin = s.scalars(select(Officer).where(Officer.role == Role.PROVINCE_ADMIN)).one()
     period = reports.resolve_period(None, None, None, today=TODAY)
-    table = filing_report.filing_table(
-        s, scope_for_officer(s, admin), period, today=TODAY
-    )
+    table = filing_report.filing_table(s, scope_for_officer(s, admin), period, today=TODAY)
     rows = {row.commune.name: row for row in table.rows if row.commune is not None}
     assert rows["Tả Van"].for_others == 3
     # Sa Pa has not taken up yesterday's dossier, nor the one handed on to it

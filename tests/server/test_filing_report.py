@@ -15,8 +15,15 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from server.models import AdminUnit, Dossier, DossierEvent, FormStatus, Officer, SurveyForm
-from server.models import SurveyResponse
+from server.models import (
+    AdminUnit,
+    Dossier,
+    DossierEvent,
+    FormStatus,
+    Officer,
+    SurveyForm,
+    SurveyResponse,
+)
 from server.scoping import scope_for_officer
 from server.services import filing_report, reports
 from server.services.changes import stamp, stamp_global
@@ -152,9 +159,7 @@ def _table(session: Session, officer: Officer) -> dict[str, tuple[object, ...]]:
     }
 
 
-def test_every_cell_of_the_province_table(
-    world: World, session: Session, seeded: Seeded
-) -> None:
+def test_every_cell_of_the_province_table(world: World, session: Session, seeded: Seeded) -> None:
     # received, for others, settled for others, on time, overdue, waiting, satisfaction
     assert _table(session, world.province_admin) == {
         "Tả Van": (6, 5, 1, 1, 1, 3, 0.5),

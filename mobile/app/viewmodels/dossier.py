@@ -267,7 +267,7 @@ class DossierModel:
         return int(value) if isinstance(value, int) else self.receiving_id()
 
     def centres_line(self) -> str:
-        """"Tiếp nhận: Xã Tả Van · Giải quyết: Phường Sa Pa · Trả kết quả: Xã Tả Van" when
+        """ "Tiếp nhận: Xã Tả Van · Giải quyết: Phường Sa Pa · Trả kết quả: Xã Tả Van" when
         the dossier involves another commune; "" for the usual one."""
         receiving, settling, returning = self.receiving_id(), self.settling_id(), self.return_id()
         if receiving == settling == returning:

@@ -695,6 +695,7 @@ class IntakeModel:
         assert self.procedure is not None
         person = self.applicant
         tablet = self.ctx.tablet
+        settling, returned = self._places()
         try:
             dossier_id = tablet.create_dossier(
                 int(self.procedure["id"]),
@@ -709,7 +710,8 @@ class IntakeModel:
                 parties=self.parties_payload(),
                 facts=self.facts_payload(),
                 verification_needed=self.verification_needed and self.can_verify(),
-                **self._places(),
+                settling_commune_id=settling,
+                return_commune_id=returned,
             )
         except InvalidInput as error:
             refused = from_invalid_input(error, tr.message)
@@ -750,14 +752,11 @@ class IntakeModel:
         self.step = "receipt"
         return self.receipt
 
-    def _places(self) -> dict[str, int]:
-        """The settling and return communes to save (nothing for the usual intake)."""
+    def _places(self) -> tuple[int | None, int | None]:
+        """The settling and return communes to save (None, None for the usual intake)."""
         if not self.anywhere():
-            return {}
-        return {
-            "settling_commune_id": self.settling_id(),
-            "return_commune_id": self.return_commune_id(),
-        }
+            return None, None
+        return self.settling_id(), self.return_commune_id()
 
     # -- the draft (mobile.drafts) ---------------------------------------------------------------
 

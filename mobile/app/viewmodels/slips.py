@@ -108,6 +108,25 @@ def _receiver_name(tablet: Tablet, dossier: dict[str, Any]) -> str:
     return ""
 
 
+def _centre(tablet: Tablet, commune_id: Any) -> str:
+    """ "Trung tâm Phục vụ hành chính công phường Sa Pa", from the pulled admin units."""
+    unit = tablet.store.get("admin_unit", str(commune_id)) or {}
+    name = f"{str(unit.get('kind') or '').lower()} {unit.get('name', '')}".strip()
+    return f"Trung tâm Phục vụ hành chính công {name}" if name else ""
+
+
+def _places(tablet: Tablet, dossier: dict[str, Any]) -> tuple[str, str]:
+    """Slip 01's settling centre and place of return for a dossier settled, or returned,
+    at another commune (Decree 118/2025/NĐ-CP); "" where it is the receiving one."""
+    receiving = tablet.receiving_commune_id(dossier) or tablet.registration.commune_id
+    settling = dossier.get("settling_commune_id") or receiving
+    returning = dossier.get("return_commune_id") or receiving
+    return (
+        _centre(tablet, settling) if settling != receiving else "",
+        _centre(tablet, returning) if returning != receiving else "",
+    )
+
+
 def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> DossierSlipData:
     """What slip 01 prints for this dossier, from the tablet's own records.
 
@@ -131,6 +150,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
     days = procedure.get("processing_days")
     fee = procedure.get("fee_vnd")
     channel = str(dossier.get("channel") or "")
+    settling_centre, result_place = _places(tablet, dossier)
     return DossierSlipData(
         receipt_number=number,
         procedure_name=str(procedure.get("name_vi") or ""),
@@ -161,6 +181,8 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         verification_due_date=parse_iso_date(dossier.get("verification_due_date")),
         verification_needed=bool(dossier.get("verification_needed")),
         extension_days=_whole(procedure.get("extension_days")),
+        settling_centre=settling_centre,
+        result_place=result_place,
     )
 
 

@@ -45,9 +45,10 @@ def test_the_province_administrator_puts_a_procedure_on_the_list(
     assert _post(client, url, {**PROCEDURE_FORM, "receivable_anywhere": "1"}).status_code == 403
     log_in(client, world.province_admin)
     page = client.get(url).get_data(as_text=True)
-    assert 'name="receivable_anywhere"' in page and "checked" not in page.split(
-        'name="receivable_anywhere"'
-    )[1].split(">")[0]
+    assert (
+        'name="receivable_anywhere"' in page
+        and "checked" not in page.split('name="receivable_anywhere"')[1].split(">")[0]
+    )
     seq = world.procedure.seq
     assert _post(client, url, {**PROCEDURE_FORM, "receivable_anywhere": "1"}).status_code == 302
     session.refresh(world.procedure)
@@ -208,9 +209,7 @@ def test_handover_from_the_dossier_page(
     world.procedure.receivable_anywhere = True
     third = factories.commune(session, world.province, name="Bản Hồ")
     third_officer = factories.officer(session, third)
-    dossier = add_dossier(
-        session, world.a, world.procedure, settling_commune_id=world.b.commune.id
-    )
+    dossier = add_dossier(session, world.a, world.procedure, settling_commune_id=world.b.commune.id)
     session.commit()
     url = f"/dossiers/{dossier.id}"
     # The settling commune's officer sees the handover form, a reason required (the
@@ -247,6 +246,9 @@ def test_handover_from_the_dossier_page(
     session.commit()
     log_in(client, stranger_officer)
     assert client.get(url).status_code == 404
-    assert _post(
-        client, f"{url}/handover", {"to_commune_id": str(stranger.id), "reason": "x"}
-    ).status_code == 404
+    assert (
+        _post(
+            client, f"{url}/handover", {"to_commune_id": str(stranger.id), "reason": "x"}
+        ).status_code
+        == 404
+    )
