@@ -926,6 +926,16 @@ class SQLiteDeviceStore:
             pending = self._pending_fields(conn)
             conflicts: list[dict[str, Any]] = []
             for change in changes:
+                if change.gone:
+                    # Out of this commune's scope now (a shared dossier handed over away):
+                    # forget the record and what is still to send about it.
+                    for table in ("record", "outbox"):
+                        key = "id" if table == "record" else "record_id"
+                        conn.execute(
+                            f"DELETE FROM {table} WHERE collection = ? AND {key} = ?",  # noqa: S608
+                            (change.collection, change.record_id),
+                        )
+                    continue
                 protected = pending.get((change.collection, change.record_id), set())
                 row = self._load(conn, change.collection, change.record_id)
                 incoming = dict(change.fields)

@@ -32,6 +32,8 @@ from mobile.store import SQLiteDeviceStore
 from mobile.transport import DEFAULT_TIMEOUT, HttpTransport, register_device
 from sync.checkcode import new_check_code
 from sync.domain import (
+    HANDED_OVER,
+    OPEN_STATUSES,
     AttachmentOwner,
     Channel,
     ConflictResolution,
@@ -54,7 +56,7 @@ from sync.hlc import ZERO, Clock, HybridClock, SystemClock, Timestamp
 from sync.ids import new_id
 from sync.merge import RecordState, Refused, plan_operation
 from sync.ops import Operation
-from sync.receipts import format_receipt_number
+from sync.receipts import ReceiptNumberError, format_receipt_number, read_receipt_number
 from sync.schema import COLLECTIONS, Collection, Scope
 from sync.storage import RejectedOperation, SyncSettings, Transport
 from sync.workdays import OFFICE_TZ, DayOffDecisions, DeadlineRule, due_dates
@@ -339,6 +341,40 @@ class Tablet:
             if str(u.get("level", "village")) == "village" and u.get("active", True) is not False
         ]
 
+    def communes(self) -> list[dict[str, Any]]:
+        """The active communes of this tablet's province (pulled administrative units):
+        the communes a dossier received here may be handed over to (Decree 118/2025)."""
+        units = self.store.list_records("admin_unit", {"level": "commune"}, order_by="name")
+        return [u for u in units if u.get("active", True) is not False]
+
+    def receiving_commune_id(self, dossier: Mapping[str, Any]) -> int | None:
+        """The commune that received a dossier: the one whose code its receipt number
+        carries (the server checks that at intake, PROTOCOL.md §9)."""
+        try:
+            code = read_receipt_number(str(dossier.get("receipt_number") or "")).commune
+        except ReceiptNumberError:
+            return None
+        if code == self.registration.commune_code:
+            return self.registration.commune_id
+        found = self.store.list_records("admin_unit", {"code": code}, limit=1)
+        return int(found[0]["id"]) if found else None
+
+    def settling_problem(self, procedure: Mapping[str, Any] | None, target_id: int) -> str | None:
+        """Why a dossier received here cannot be settled by ``target_id`` (None: it can);
+        the server's rule (server/services/handover.py), on the pulled reference data."""
+        own = self.registration.commune_id
+        if target_id == own:
+            return None
+        if procedure is None or not procedure.get("receivable_anywhere"):
+            return (
+                "Thủ tục này không thuộc danh mục tiếp nhận không phụ thuộc địa giới hành "
+                "chính của tỉnh (this procedure is not on the province's list of procedures "
+                "receivable anywhere)"
+            )
+        if target_id not in {int(u["id"]) for u in self.communes()}:
+            return f"Xã {target_id} không thuộc tỉnh (commune {target_id} not in the province)"
+        return None
+
     def survey_forms(self) -> list[dict[str, Any]]:
         """Published survey forms, newest first."""
         forms = self.store.list_records("survey_form", {"status": "published"})
@@ -496,8 +532,15 @@ class Tablet:
         verification_needed: bool = False,
         notify_consent: bool | None = None,
         notify_email: str | None = None,
+        settling_commune_id: int | None = None,
+        return_commune_id: int | None = None,
     ) -> str:
         """Receive a dossier offline; returns its id. Its receipt number is final (G1).
+
+        ``settling_commune_id``: the commune competent to settle it when it is not this
+        one (a procedure receivable anywhere in the province, Decree 118/2025/NĐ-CP); the
+        intake then also records the ``handed_over`` event. ``return_commune_id``: where
+        the result is returned (this commune or the settling one; default this one).
 
         ``notify_consent``: the citizen agreed to be told of the result, a supplement or
         a new date (by SMS to ``applicant_phone``, e-mail to ``notify_email``).
@@ -554,6 +597,20 @@ class Tablet:
             fields["notify_consent"] = notify_consent
         if notify_email:
             fields["notify_email"] = notify_email.strip()
+        own = registration.commune_id
+        settling = own if settling_commune_id is None else settling_commune_id
+        problem = self.settling_problem(procedure, settling)
+        if problem:
+            raise InvalidInput(problem, {"settling_commune_id": problem})
+        returned = own if return_commune_id is None else return_commune_id
+        if returned not in (own, settling):
+            message = (
+                "Nơi trả kết quả phải là xã tiếp nhận hoặc xã giải quyết "
+                "(the result is returned at the receiving or the settling commune)"
+            )
+            raise InvalidInput(message, {"return_commune_id": message})
+        fields["settling_commune_id"] = settling
+        fields["return_commune_id"] = returned
         # Check everything with a placeholder number before consuming a serial.
         self._check(
             self._op(
@@ -572,7 +629,62 @@ class Tablet:
                 dossier.record_id, "received", received, to_status=DossierStatus.RECEIVED.value
             )
             self._save(event)
+            if settling != own:
+                self._save(self._handed_over(dossier.record_id, own, settling, "", received))
         return dossier.record_id
+
+    def _handed_over(
+        self, dossier_id: str, from_id: int, to_id: int, reason: str, at: datetime
+    ) -> Operation:
+        data = {"from_commune_id": from_id, "to_commune_id": to_id, "reason": reason}
+        return self._event(dossier_id, HANDED_OVER, at, note=reason or None, data=data)
+
+    def hand_over(self, dossier_id: str, to_commune_id: int, reason: str | None = None) -> str:
+        """Hand a dossier over to another commune of the province for settling (Decree
+        118/2025/NĐ-CP): the ``settling_commune_id`` change and a ``handed_over`` event,
+        saved together. A second handover needs a reason. Returns the event's id.
+
+        The server checks the same (server/services/handover.py); the due date does not
+        change. If the result was to be returned by the commune giving the dossier up,
+        it is returned at the receiving commune.
+        """
+        current = self._current("dossier", dossier_id)
+        fields = current.fields
+        reason = (reason or "").strip()
+        if str(fields.get("status")) not in {s.value for s in OPEN_STATUSES}:
+            raise InvalidInput(
+                "Hồ sơ đã giải quyết xong hoặc đã dừng, không chuyển được "
+                "(the dossier is finished: it can no longer be handed over)",
+                {"status": "finished"},
+            )
+        settling = fields.get("settling_commune_id")
+        receiving = self.receiving_commune_id(fields) or self.registration.commune_id
+        if to_commune_id == settling:
+            message = "Hồ sơ đã do xã này giải quyết (already settled by this commune)"
+            raise InvalidInput(message, {"to_commune_id": message})
+        if to_commune_id != receiving:
+            procedure = self.procedure(int(fields.get("procedure_id") or 0))
+            if procedure is None or not procedure.get("receivable_anywhere"):
+                problem = self.settling_problem(None, to_commune_id)
+                raise InvalidInput(str(problem), {"to_commune_id": str(problem)})
+            if to_commune_id not in {int(u["id"]) for u in self.communes()}:
+                message = f"Xã {to_commune_id} không thuộc tỉnh (not in the province)"
+                raise InvalidInput(message, {"to_commune_id": message})
+        earlier = any(e.get("kind") == HANDED_OVER for e in self.timeline(dossier_id))
+        if earlier and not reason:
+            message = "Chuyển lại hồ sơ lần nữa cần ghi lý do (a second handover needs a reason)"
+            raise InvalidInput(message, {"reason": message})
+        changes: dict[str, Any] = {"settling_commune_id": to_commune_id}
+        if fields.get("return_commune_id") not in (receiving, to_commune_id):
+            changes["return_commune_id"] = receiving
+        with self.store.transaction():
+            op = self._update_op("dossier", dossier_id, changes)
+            assert op is not None
+            event = self._handed_over(
+                dossier_id, int(settling or receiving), to_commune_id, reason, self.now()
+            )
+            self._save(op, event)
+        return event.record_id
 
     def _current(self, collection: str, record_id: str) -> RecordState:
         current = self.store.read_record(collection, record_id)

@@ -27,6 +27,10 @@ class DossierStatus(enum.StrEnum):
 
 S = DossierStatus
 
+#: Kind of the timeline event of a handover to another commune for settling (Decree
+#: 118/2025/NĐ-CP); data ``{"from_commune_id", "to_commune_id", "reason"}``.
+HANDED_OVER = "handed_over"
+
 #: Which status may follow which. A status not listed as a key is terminal.
 DOSSIER_TRANSITIONS: dict[DossierStatus, frozenset[DossierStatus]] = {
     S.RECEIVED: frozenset(

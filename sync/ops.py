@@ -218,6 +218,9 @@ class Change:
     fields: dict[str, Any]
     clocks: dict[str, str] = field(default_factory=dict)
     deleted: bool = False
+    #: The record left the device's scope (a shared dossier handed over away from its
+    #: commune, PROTOCOL.md §7 "Shared dossiers"): the device forgets it. No fields.
+    gone: bool = False
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {"c": self.collection, "r": self.record_id, "s": self.seq}
@@ -226,6 +229,8 @@ class Change:
             wire["k"] = self.clocks
         if self.deleted:
             wire["d"] = 1
+        if self.gone:
+            wire["g"] = 1
         return wire
 
     @classmethod
@@ -238,6 +243,7 @@ class Change:
                 fields=dict(wire.get("f", {})),
                 clocks=dict(wire.get("k", {})),
                 deleted=bool(wire.get("d", 0)),
+                gone=bool(wire.get("g", 0)),
             )
         except (KeyError, ValueError, TypeError) as error:
             raise WireError(f"malformed change: {wire!r}") from error

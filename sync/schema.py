@@ -37,8 +37,10 @@ from sync.ids import is_record_id
 #: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
-#: operation types (PROTOCOL.md §2, §4).
-SCHEMA_VERSION = 7
+#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.settling_commune_id`` and
+#: ``return_commune_id`` (filing anywhere in the province, Decree 118/2025/NĐ-CP), and
+#: removals of records that left the device's scope (PROTOCOL.md §7 "Shared dossiers").
+SCHEMA_VERSION = 8
 
 
 class Rule(enum.StrEnum):
@@ -357,6 +359,13 @@ DOSSIER = Collection(
         # Made on the device at intake, printed on slip 01; when a creation carries none
         # (null) the server makes one. Never changes after (sync/checkcode.py).
         "check_code": F(check_code_problem, Rule.IMMUTABLE),
+        # Filing anywhere in the province (Decree 118/2025/NĐ-CP): the commune that
+        # settles the dossier (the receiving one unless the procedure is receivable
+        # anywhere; a change is a handover, with a ``handed_over`` event) and the one
+        # where the result is returned (the receiving or the settling commune). Null at
+        # creation means the receiving commune. PROTOCOL.md §7 "Shared dossiers".
+        "settling_commune_id": F(_int(minimum=1)),
+        "return_commune_id": F(_int(minimum=1)),
     },
 )
 

@@ -16,7 +16,7 @@ from server.models.ops import DailyReport, JobRun, Notice, OfficerAlert, ServerM
 from server.models.people import Device, Officer, Role
 from server.models.ratings import CommentStatus, ServiceRating
 from server.models.surveys import FormStatus, SurveyForm, SurveyResponse, survey_form_commune
-from server.models.sync_state import AppliedOperation, SyncConflict, SyncCounter
+from server.models.sync_state import AppliedOperation, ScopeEntry, SyncConflict, SyncCounter
 from server.models.units import AdminUnit, UnitLevel
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "OfficerAlert",
     "Procedure",
     "Role",
+    "ScopeEntry",
     "ServerMeta",
     "ServiceRating",
     "SurveyForm",

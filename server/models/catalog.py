@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import GlobalSyncRecord
@@ -38,6 +38,11 @@ class Procedure(GlobalSyncRecord):
     active: Mapped[bool] = mapped_column(default=True)
     # The people and facts an intake records (``sync.forms``; server/catalog/forms.json).
     form: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: On the province's published list of procedures that any commune centre of the
+    #: province may receive, whatever the citizen's residence ("không phụ thuộc vào địa
+    #: giới hành chính", Decree 118/2025/NĐ-CP); the receiving centre then hands the
+    #: dossier over to the competent commune (server/services/handover.py).
+    receivable_anywhere: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class DayOffDecision(GlobalSyncRecord):

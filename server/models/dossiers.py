@@ -91,8 +91,20 @@ class Dossier(SyncRecord):
         server_default="",
     )
 
+    # ``commune_id`` is the RECEIVING commune (the centre where the citizen filed; the
+    # record's home scope, its receipt number carries that commune's code). The
+    # SETTLING commune processes and decides: the receiving one, or another commune of
+    # the province for a procedure receivable anywhere (Decree 118/2025/NĐ-CP), changed
+    # by a handover (server/services/handover.py). The result is returned at
+    # ``return_commune_id``: the receiving or the settling commune. Both default to the
+    # receiving commune (see ``_default_communes``).
+    settling_commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    return_commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"))
+
     procedure: Mapped[Procedure] = relationship()
     commune: Mapped[AdminUnit] = relationship(foreign_keys="Dossier.commune_id")
+    settling_commune: Mapped[AdminUnit] = relationship(foreign_keys=[settling_commune_id])
+    return_commune: Mapped[AdminUnit] = relationship(foreign_keys=[return_commune_id])
     village: Mapped[AdminUnit | None] = relationship(foreign_keys=[village_id])
     handler: Mapped[Officer | None] = relationship()
     events: Mapped[list[DossierEvent]] = relationship(
@@ -204,6 +216,15 @@ def _search_key_default(context: DefaultExecutionContext) -> str:
         row.get("applicant_cccd"),
         row.get("parties"),
     )
+
+
+@event.listens_for(Dossier, "before_insert")
+def _default_communes(_mapper: Mapper[Dossier], _connection: Connection, target: Dossier) -> None:
+    """A dossier is settled, and its result returned, where it was received unless told."""
+    if target.settling_commune_id is None:
+        target.settling_commune_id = target.commune_id
+    if target.return_commune_id is None:
+        target.return_commune_id = target.commune_id
 
 
 @event.listens_for(Dossier, "before_insert")

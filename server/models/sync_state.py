@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, SyncRecord, utcnow
@@ -74,3 +74,32 @@ class AppliedOperation(Base):
     # The outcome in its wire form ({"i", "o", "s"?, "r"?, "m"?, "e"?, "x"?, "t"?}).
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScopeEntry(Base):
+    """A record of another commune's dossier in this commune's change stream.
+
+    A dossier received by one commune and settled (or returned) by another is shared
+    (Decree 118/2025/NĐ-CP, filing anywhere in the province): its home is the receiving
+    commune (``commune_id`` and ``seq`` of the record), and every other involved commune
+    gets one row here per record of the dossier (the dossier, its timeline, apologies,
+    photos and conflicts), numbered from THAT commune's counter under its row lock, in
+    the writer's transaction. Each later write re-numbers the rows, so pulls of every
+    involved commune see the change after their cursor (G4, PROTOCOL.md §7 "Shared
+    dossiers"). ``gone`` marks a record of a commune no longer involved: it is sent once
+    more as a removal, so that commune's tablets forget it.
+    """
+
+    __tablename__ = "scope_entry"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "collection", "record_id"),
+        Index("ix_scope_entry_commune_seq", "commune_id", "seq", "record_id"),
+        Index("ix_scope_entry_record", "collection", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    collection: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)

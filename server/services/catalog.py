@@ -41,6 +41,7 @@ _FIELDS = (
     "legal_basis",
     "result_vi",
     "result_en",
+    "receivable_anywhere",
 )
 
 
@@ -135,8 +136,8 @@ class ProcedureInput:
     documents: list[tuple[str, str, bool]] = field(default_factory=list)
     #: The form definition as JSON text (``sync.forms``); None leaves it unchanged.
     form_json: str | None = None
-    #: On the province's list of procedures received at any commune centre of the
-    #: province (Decree 118/2025/NĐ-CP); None leaves it unchanged.
+    #: On the province's list of procedures any commune centre may receive (Decree
+    #: 118/2025/NĐ-CP); None leaves it unchanged.
     receivable_anywhere: bool | None = None
 
 

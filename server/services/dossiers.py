@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Dossier, DossierEvent, Officer, Procedure, UnitLevel, utcnow
 from server.scoping import Scope, restrict
-from server.services import day_offs
+from server.services import day_offs, handover
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
+from server.sync import shared
+from server.sync.store import lock_commune
 from sync.domain import Channel, DossierStatus, cccd_problem, phone_problem
 from sync.forms import clean_parties, clean_values, value_problems
 from sync.ids import new_id
@@ -51,6 +53,11 @@ class DossierInput:
     facts: dict[str, Any] = field(default_factory=dict)
     #: "Trường hợp cần xác minh": the longer limit applies (Law on Civil Status art. 18(2)).
     verification_needed: bool = False
+    #: Filing anywhere in the province (Decree 118/2025/NĐ-CP): the commune competent to
+    #: settle the dossier and where the result is returned; None = ``commune_id`` (the
+    #: receiving commune). Checked by ``handover.settling_problems``.
+    settling_commune_id: int | None = None
+    return_commune_id: int | None = None
 
 
 def validate_applicant(applicant: ApplicantInput, *, today: date) -> dict[str, str]:
@@ -118,10 +125,18 @@ def create_dossier(
         village = session.get(AdminUnit, data.village_id)
         if village is None or village.parent_id != data.commune_id:
             problems["village_id"] = "Thôn/bản không thuộc xã này (village not in this commune)"
+    if commune is not None:
+        problems.update(
+            handover.settling_problems(
+                session, procedure, commune.id, data.settling_commune_id, data.return_commune_id
+            )
+        )
     if problems:
         raise Invalid("Hồ sơ chưa hợp lệ (the dossier is not valid)", errors=problems)
     assert procedure is not None
     assert commune is not None
+    settling_id = data.settling_commune_id or commune.id
+    return_id = data.return_commune_id or commune.id
 
     checklist = [
         {**doc, "provided": index in data.provided_documents}
@@ -152,7 +167,12 @@ def create_dossier(
         parties=clean_parties(data.parties),
         facts=clean_values(data.facts),
         origin_device_id=device_id,
+        settling_commune_id=settling_id,
+        return_commune_id=return_id,
     )
+    # Every counter the dossier is numbered in, in ascending order (server/sync/shared.py).
+    for involved in sorted(shared.involved_communes(dossier)):
+        lock_commune(session, involved)
     session.add(dossier)
     stamp(session, dossier)
     event = DossierEvent(
@@ -168,6 +188,24 @@ def create_dossier(
     session.add(event)
     stamp(session, event)
     session.flush()
+    if settling_id != commune.id:
+        # Received for another commune: the intake hands it over at once (the dossier and
+        # its photos reach the settling commune by sync), a timeline event like any other.
+        session.add(
+            DossierEvent(
+                id=new_id(),
+                commune_id=commune.id,
+                dossier_id=dossier.id,
+                kind=handover.HANDED_OVER,
+                occurred_at=received_at,
+                officer_id=officer.id if officer else None,
+                note="",
+                data={"from_commune_id": commune.id, "to_commune_id": settling_id, "reason": ""},
+                origin_device_id=device_id,
+            )
+        )
+        session.flush()
+        shared.share_new_dossier(session, dossier)
     return dossier
 
 

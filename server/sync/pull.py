@@ -26,6 +26,7 @@ from server.models import (
     DayOffDecision,
     Device,
     Procedure,
+    ScopeEntry,
     SurveyForm,
     UnitLevel,
     survey_form_commune,
@@ -34,6 +35,7 @@ from server.models import (
 from server.models.surveys import FormStatus
 from server.services.changes import GLOBAL_SCOPE, commune_scope, current_seq
 from server.sync.clock import server_clock
+from server.sync.shared import SHARED_COLLECTIONS
 from server.sync.store import MODELS, clock_entries, to_wire
 from sync import wire
 from sync.hlc import COUNTER_DIGITS, WALL_DIGITS, Timestamp
@@ -75,6 +77,7 @@ PROCEDURE_FIELDS = (
     "result_en",
     "active",
     "form",
+    "receivable_anywhere",
 )
 #: An official day-off decision: ``working`` False = extra day off, True = make-up working
 #: day; ``active`` False = withdrawn (sync.workdays.DayOffDecisions).
@@ -112,8 +115,9 @@ class PullPage:
         }
 
 
-#: A seq-ordered query of one collection, its model and how a row becomes a change.
-_Query = tuple[Select[Any], type[Any], Callable[[Any], dict[str, Any] | None]]
+#: A seq-ordered query of one collection, its keyset columns (seq, id) and how a row
+#: becomes a change.
+_Query = tuple[Select[Any], tuple[Any, Any], Callable[[Any], dict[str, Any] | None]]
 
 
 class _Row:
@@ -138,7 +142,7 @@ class _Stream:
 
     def __init__(self, session: Session, query: _Query, first: int) -> None:
         self.session = session
-        self.stmt, self.model, self.build = query
+        self.stmt, self.keys, self.build = query
         self.size = first
         self.rows: deque[Any] = deque()
         self.after: tuple[int, Any] | None = None
@@ -154,7 +158,7 @@ class _Stream:
         if self.after is not None:
             seq, key = self.after
             # A row comparison: one range of the (commune_id, seq, id) index.
-            stmt = stmt.where(tuple_(self.model.seq, self.model.id) > tuple_(seq, key))
+            stmt = stmt.where(tuple_(*self.keys) > tuple_(seq, key))
         result = self.session.connection().execute(stmt.limit(self.size))
         rows = [_Row(row._mapping) for row in result]
         self.done = len(rows) < self.size
@@ -289,16 +293,22 @@ def _reference_queries(device: Device, commune: AdminUnit, low: int, high: int) 
         .order_by(DayOffDecision.seq, DayOffDecision.id)
     )
     return [
-        (units, AdminUnit, _reference_change("admin_unit", ADMIN_UNIT_FIELDS)),
-        (procedures, Procedure, _reference_change("procedure", PROCEDURE_FIELDS)),
-        (forms, SurveyForm, _reference_change("survey_form", SURVEY_FORM_FIELDS)),
-        (days_off, DayOffDecision, _reference_change("day_off", DAY_OFF_FIELDS)),
+        (units, _keys(AdminUnit), _reference_change("admin_unit", ADMIN_UNIT_FIELDS)),
+        (procedures, _keys(Procedure), _reference_change("procedure", PROCEDURE_FIELDS)),
+        (forms, _keys(SurveyForm), _reference_change("survey_form", SURVEY_FORM_FIELDS)),
+        (days_off, _keys(DayOffDecision), _reference_change("day_off", DAY_OFF_FIELDS)),
     ]
+
+
+def _keys(model: type[Any]) -> tuple[Any, Any]:
+    return (model.seq, model.id)
 
 
 def _commune_queries(
     commune_id: int, low: int, high: int, own_node: str, own_device_id: str
 ) -> list[_Query]:
+    """The commune's own records, and the records of other communes' dossiers it is
+    involved in (``scope_entry``, server/sync/shared.py), each in its seq order."""
     queries: list[_Query] = []
     for collection, model in MODELS.items():
         stmt = (
@@ -306,14 +316,54 @@ def _commune_queries(
             .where(model.commune_id == commune_id, model.seq > low, model.seq <= high)
             .order_by(model.seq, model.id)
         )
-        queries.append((stmt, model, _commune_change(collection, own_node, own_device_id)))
+        queries.append((stmt, _keys(model), _commune_change(collection, own_node, own_device_id)))
+    entry = ScopeEntry.__table__.c
+    for collection in SHARED_COLLECTIONS:
+        table = MODELS[collection].__table__
+        columns = [column for column in table.c if column.name != "seq"]
+        stmt = (
+            select(*columns, entry.seq.label("seq"), entry.gone.label("scope_gone"))
+            .select_from(ScopeEntry.__table__.join(table, table.c.id == entry.record_id))
+            .where(
+                entry.commune_id == commune_id,
+                entry.collection == collection,
+                entry.seq > low,
+                entry.seq <= high,
+            )
+            .order_by(entry.seq, entry.record_id)
+        )
+        queries.append((stmt, (entry.seq, entry.record_id), _shared_change(collection)))
     return queries
 
 
 def _commune_change(
     collection: str, own_node: str, own_device_id: str
 ) -> Callable[[Any], dict[str, Any] | None]:
-    return lambda row: record_change(collection, row, own_node, own_device_id)
+    def build(row: Any) -> dict[str, Any] | None:
+        if collection == "dossier" and not (
+            row.commune_id == row.settling_commune_id == row.return_commune_id
+        ):
+            # Shared: fields may have been written by another commune's device with the
+            # same number, so the node does not say "this device" (PROTOCOL.md §7).
+            return record_change(collection, row, None, own_device_id)
+        if collection == "sync_conflict" and row.collection == "dossier":
+            return record_change(collection, row, None, own_device_id)
+        return record_change(collection, row, own_node, own_device_id)
+
+    return build
+
+
+def _shared_change(collection: str) -> Callable[[Any], dict[str, Any] | None]:
+    """A record of a dossier received or settled elsewhere: every field goes (device
+    numbers are per commune, so a stamp's node does not name this device), or a
+    removal once the commune is no longer involved."""
+
+    def build(row: Any) -> dict[str, Any] | None:
+        if row.scope_gone:
+            return Change(collection, row.id, int(row.seq), {}, gone=True).to_wire()
+        return record_change(collection, row, None, None)
+
+    return build
 
 
 def pull(session: Session, device: Device, cursor: Cursor, budget: int | None) -> PullPage:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from server.models import (
     AuditEntry,
     Device,
     Dossier,
+    DossierEvent,
     Feedback,
     Officer,
     Procedure,
@@ -54,11 +55,12 @@ from server.models import (
 )
 from server.models.surveys import FormStatus
 from server.scoping import OTHER_COMMUNE_MESSAGE
-from server.services import audit, day_offs
-from server.services.changes import commune_scope, numbers_held
+from server.services import audit, day_offs, handover
+from server.services.handover import involved_communes
+from server.sync import shared
 from server.sync.blobs import holds
 from server.sync.clock import is_server_node, server_clock
-from server.sync.store import MODELS, ServerFieldStore, lock_commune, normalise, rows_by_id
+from server.sync.store import MODELS, ServerFieldStore, normalise, rows_by_id
 from sync.checkcode import new_check_code
 from sync.domain import CLOCK_RUNNING, FEEDBACK_RESPONSE_DAYS, DossierStatus, FeedbackKind
 from sync.forms import value_problems
@@ -198,6 +200,8 @@ class Pusher:
         self._outcomes: dict[str, tuple[int, dict[str, Any]]] | None = None
         self._receipts: dict[str, str] | None = None  # receipt number → dossier id
         self._form_links: dict[int, bool] = {}  # survey form → published to the commune
+        #: Dossiers this push handed over to another commune (their events may follow).
+        self._handed_away: set[str] = set()
         self._batch: _Batch | None = None  # rows of the chunk being applied (not isolated)
         # Villages, officers, procedures and forms named by operations. The session's
         # identity map holds its objects weakly, so without this every lookup of the same
@@ -207,13 +211,71 @@ class Pusher:
     # -- the push ----------------------------------------------------------------------------
 
     def push(self, operations: Sequence[Operation]) -> PushResult:
-        locked_at = lock_commune(self.session, self.commune_id)
         outcomes: list[Outcome] = []
-        with numbers_held(self.session, commune_scope(self.commune_id), locked_at):
+        # Every counter the push may number in: its commune's and those of the communes
+        # involved in the shared dossiers it writes, locked in ascending order so two
+        # communes pushing to the same dossier cannot deadlock (server/sync/shared.py).
+        with shared.lock_communes(self.session, self._communes_to_lock(operations)):
             self._prefetch(operations)
             for start in range(0, len(operations), CHUNK):
                 outcomes.extend(self._apply_chunk(operations[start : start + CHUNK]))
         return PushResult(self.server_now_ms, self.skew_ms, outcomes)
+
+    def _communes_to_lock(self, operations: Sequence[Operation], batch: int = 500) -> set[int]:
+        """This commune, the communes a push names as settling or return commune, and
+        those involved in the dossiers its operations touch (read before locking: a
+        handover committed meanwhile only costs a lock taken out of order)."""
+        communes = {self.commune_id}
+        named: set[int] = set()
+        dossier_ids: set[str] = set()
+        conflict_ids: set[str] = set()
+        for op in operations:
+            if op.collection == "dossier":
+                dossier_ids.add(op.record_id)
+                for name in ("settling_commune_id", "return_commune_id"):
+                    value = op.fields.get(name)
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        named.add(value)
+            elif op.collection == "sync_conflict":
+                conflict_ids.add(op.record_id)
+            else:
+                dossier_id = shared.dossier_id_of(op.collection, op.fields)
+                if dossier_id is not None:
+                    dossier_ids.add(dossier_id)
+        named.discard(self.commune_id)
+        if named:  # only real communes of the same province (no counter for a typo)
+            commune = self._reference(AdminUnit, self.commune_id)
+            province = commune.parent_id if commune is not None else None
+            candidates = sorted(n for n in named if INT32_MIN <= n <= INT32_MAX)
+            communes.update(
+                self.session.scalars(
+                    select(AdminUnit.id).where(
+                        AdminUnit.id.in_(candidates),
+                        AdminUnit.level == UnitLevel.COMMUNE,
+                        AdminUnit.parent_id == province,
+                    )
+                )
+            )
+        wanted = sorted(conflict_ids)
+        for start in range(0, len(wanted), batch):
+            dossier_ids.update(
+                self.session.scalars(
+                    select(SyncConflict.record_id).where(
+                        SyncConflict.id.in_(wanted[start : start + batch]),
+                        SyncConflict.collection == "dossier",
+                    )
+                )
+            )
+        ids = sorted(dossier_ids)
+        for start in range(0, len(ids), batch):
+            for row in self.session.execute(
+                select(
+                    Dossier.commune_id, Dossier.settling_commune_id, Dossier.return_commune_id
+                ).where(Dossier.id.in_(ids[start : start + batch]))
+            ):
+                if self.commune_id in row:
+                    communes.update(row)
+        return communes
 
     def _prefetch(self, operations: Sequence[Operation], batch: int = 500) -> None:
         """Load stored outcomes, the records operations touch or name as parents, and the
@@ -408,7 +470,7 @@ class Pusher:
                 f"(unknown collection {op.collection!r})",
             )
         row = self.store.row(op.collection, op.record_id)
-        if row is not None and row.commune_id != self.commune_id:
+        if row is not None and not self.store.sees(op.collection, row):
             raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE)
         if spec is SYNC_CONFLICT and row is None:
             raise self._refuse(
@@ -432,6 +494,7 @@ class Pusher:
         if isinstance(plan, Refused):
             raise self._refuse(op, plan.reason, plan.message, plan.errors)
         self._check_references(op)
+        self._check_shared(op, row)
         if spec.name == "dossier" and ("parties" in op.fields or "facts" in op.fields):
             self._check_form_values(op, row)
         writes = dict(plan.writes)
@@ -654,6 +717,148 @@ class Pusher:
                 if owner is not None:
                     self._check_parent(op, owner, value, name)
 
+    def _check_shared(self, op: Operation, row: Any) -> None:
+        """Who may do what on a dossier received anywhere in the province (Decree
+        118/2025/NĐ-CP; server/services/handover.py, PROTOCOL.md §7 "Shared dossiers").
+
+        The settling commune processes and decides; the receiving commune sees it all,
+        may hand it over again, write timeline notes and, when the result is returned
+        at its centre, record that return. A creation naming another settling commune
+        is checked as the web intake is.
+        """
+        if op.collection == "dossier" and row is None:
+            procedure_id = op.fields.get("procedure_id")
+            procedure = (
+                self._reference(Procedure, procedure_id) if isinstance(procedure_id, int) else None
+            )
+            settling = op.fields.get("settling_commune_id")
+            returned = op.fields.get("return_commune_id")
+            problems = handover.settling_problems(
+                self.session,
+                procedure,
+                self.commune_id,
+                settling if isinstance(settling, int) else None,
+                returned if isinstance(returned, int) else None,
+            )
+            if problems:
+                message = "; ".join(problems.values())
+                raise self._refuse(op, Reason.INVALID, message, problems)
+            return
+        record = row if row is not None else op.fields
+        dossier = shared.dossier_of(self.session, op.collection, record)
+        if dossier is None or involved_communes(dossier) == {self.commune_id}:
+            return
+        if row is None and self._handed_over_here(op):
+            self._check_handover_event(op, dossier)
+            return
+        own = self.commune_id
+        settling = dossier.settling_commune_id
+        returns_here = dossier.return_commune_id == own
+        returning = (
+            op.fields.get("status") == DossierStatus.RESULT_RETURNED.value
+            or op.fields.get("to_status") == DossierStatus.RESULT_RETURNED.value
+            or "result_returned_at" in op.fields
+        )
+        if op.collection == "dossier":
+            self._check_handover_fields(op, dossier)
+            allowed = {"settling_commune_id", "return_commune_id"}
+            if returns_here:
+                allowed.add("result_returned_at")
+                if op.fields.get("status") == DossierStatus.RESULT_RETURNED.value:
+                    allowed.add("status")
+            if own != settling and not set(op.fields) <= allowed:
+                self._not_settling(op, dossier, sorted(set(op.fields) - allowed))
+            if returning and not returns_here:
+                self._not_returning(op, dossier)
+        elif op.collection == "dossier_event" and row is None:
+            kind = op.fields.get("kind")
+            if kind == handover.HANDED_OVER:
+                self._check_handover_event(op, dossier)
+            elif returning and not returns_here:
+                self._not_returning(op, dossier)
+            elif own != settling and kind != "note" and not returning:
+                self._not_settling(op, dossier, [f"kind={kind}"])
+        elif op.collection in ("dossier_apology", "sync_conflict") and own != settling:
+            self._not_settling(op, dossier, sorted(op.fields))
+
+    def _commune_name(self, commune_id: int) -> str:
+        unit = self._reference(AdminUnit, commune_id)
+        return unit.full_name if unit is not None else str(commune_id)
+
+    def _not_settling(self, op: Operation, dossier: Dossier, names: list[str]) -> NoReturn:
+        settling = self._commune_name(dossier.settling_commune_id)
+        message = (
+            f"Hồ sơ do {settling} giải quyết: xã tiếp nhận chỉ theo dõi, ghi chú, chuyển hồ sơ "
+            f"và trả kết quả ({', '.join(names)}) "
+            f"(the dossier is settled by {settling}: the receiving commune follows it, writes "
+            "notes, hands it over and returns the result)"
+        )
+        raise self._refuse(op, Reason.FORBIDDEN, message, dict.fromkeys(names, message))
+
+    def _not_returning(self, op: Operation, dossier: Dossier) -> NoReturn:
+        at = self._commune_name(dossier.return_commune_id)
+        message = (
+            f"Kết quả của hồ sơ này được trả tại {at} "
+            f"(the result of this dossier is returned at {at})"
+        )
+        raise self._refuse(op, Reason.FORBIDDEN, message, {"status": message})
+
+    def _check_handover_fields(self, op: Operation, dossier: Dossier) -> None:
+        """A dossier operation changing the settling or return commune (a handover)."""
+        settling = op.fields.get("settling_commune_id", dossier.settling_commune_id)
+        if "settling_commune_id" in op.fields and settling != dossier.settling_commune_id:
+            # The reason of a second handover is on its event (``_check_handover_event``).
+            problem = handover.handover_problem(self.session, dossier, settling, "-")
+            if problem:
+                self._invalid(op, "settling_commune_id", problem)
+            if settling not in (self.commune_id, dossier.commune_id):
+                # Its event follows in this push (``_handed_over_here``).
+                self._handed_away.add(dossier.id)
+        returned = op.fields.get("return_commune_id", dossier.return_commune_id)
+        if "return_commune_id" in op.fields or "settling_commune_id" in op.fields:
+            problem = handover.return_problem(dossier.commune_id, settling, returned)
+            if problem:
+                self._invalid(op, "return_commune_id", problem)
+
+    def _handed_over_here(self, op: Operation) -> bool:
+        """A ``handed_over`` event after this push handed its dossier away: this commune
+        no longer sees the dossier, but records the handover it just made."""
+        return (
+            op.collection == "dossier_event"
+            and op.fields.get("kind") == handover.HANDED_OVER
+            and op.fields.get("dossier_id") in self._handed_away
+        )
+
+    def _check_handover_event(self, op: Operation, dossier: Dossier) -> None:
+        """A ``handed_over`` event names the dossier's settling commune as it is now (the
+        dossier operation goes first) and, for a second handover, a reason."""
+        data = op.fields.get("data")
+        data = data if isinstance(data, dict) else {}
+        if data.get("to_commune_id") != dossier.settling_commune_id:
+            self._invalid(
+                op,
+                "data",
+                "Sự kiện chuyển hồ sơ phải ghi đúng xã giải quyết hiện tại "
+                "(a handed_over event must name the dossier's current settling commune)",
+            )
+        reason = str(data.get("reason") or op.fields.get("note") or "").strip()
+        earlier = self.session.scalar(
+            select(func.count())
+            .select_from(DossierEvent)
+            .where(
+                DossierEvent.dossier_id == dossier.id,
+                DossierEvent.kind == handover.HANDED_OVER,
+                DossierEvent.id != op.record_id,
+            )
+        )
+        if not reason and earlier:
+            self._invalid(
+                op,
+                "note",
+                "Chuyển lại hồ sơ lần nữa cần ghi lý do "
+                "(a dossier handed over again needs a reason)",
+            )
+
     def _check_form_values(self, op: Operation, row: Any) -> None:
         """Parties and facts as the procedure's form asks (``sync.forms``), field by field."""
         procedure_id = op.fields.get("procedure_id", getattr(row, "procedure_id", None))
@@ -693,7 +898,7 @@ class Pusher:
                 f"{label} {record_id} chưa có trên máy chủ, sẽ gửi lại sau "
                 f"(its {collection} is not on the server yet; will retry)",
             )
-        if parent.commune_id != self.commune_id:
+        if not self.store.sees(collection, parent) and not self._handed_over_here(op):
             raise self._refuse(op, Reason.FORBIDDEN, FORBIDDEN_MESSAGE, {name: FORBIDDEN_MESSAGE})
 
     def _check_form(self, op: Operation, form_id: int) -> None:
@@ -809,6 +1014,10 @@ class Pusher:
                 if op.fields.get("check_code") is None:
                     # An app that made no check code: the server makes one (PROTOCOL.md §9).
                     values["check_code"] = new_check_code()
+                for name in ("settling_commune_id", "return_commune_id"):
+                    if op.fields.get(name) is None:
+                        # Settled and returned where received unless told (schema 7 apps).
+                        values[name] = self.commune_id
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (

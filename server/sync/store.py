@@ -42,6 +42,7 @@ from server.models.base import UTCDateTime
 from server.scoping import OTHER_COMMUNE_MESSAGE
 from server.services.changes import commune_scope, next_seq
 from server.services.errors import Forbidden
+from server.sync import shared
 from server.sync.clock import fresh_stamp_after
 from sync.merge import DELETED, RecordState
 from sync.schema import COLLECTIONS, Collection
@@ -282,10 +283,28 @@ class ServerFieldStore:
         return self.session.get(self.model(collection), record_id)
 
     def _scoped_row(self, collection: str, record_id: str) -> SyncRecord | None:
+        """The stored row if this store's commune sees it (its own, or a record of a
+        dossier it is involved in: ``shared``); Forbidden if it exists elsewhere."""
         row = self.row(collection, record_id)
-        if row is not None and self.commune_id is not None and row.commune_id != self.commune_id:
+        if row is not None and self.commune_id is not None and not self.sees(collection, row):
             raise Forbidden(OTHER_COMMUNE_MESSAGE)
         return row
+
+    def sees(self, collection: str, row: SyncRecord) -> bool:
+        if self.commune_id is None or row.commune_id == self.commune_id:
+            return True
+        return self.commune_id in shared.communes_seeing(self.session, collection, row)
+
+    def _home(self, collection: str, writes: Mapping[str, tuple[Any, str]]) -> int | None:
+        """The commune a new record belongs to: its dossier's home (the receiving commune)
+        for a record of a dossier, else this store's commune."""
+        fields = {name: value for name, (value, _clock) in writes.items()}
+        dossier_id = shared.dossier_id_of(collection, fields)
+        if collection != "dossier" and dossier_id is not None:
+            dossier = self.row("dossier", dossier_id)
+            if dossier is not None:
+                return dossier.commune_id
+        return self.commune_id
 
     # -- FieldStore ------------------------------------------------------------------------
 
@@ -327,8 +346,13 @@ class ServerFieldStore:
         row = self._scoped_row(collection, record_id)
         if row is None and self.commune_id is None:
             raise ValueError("creating a record needs a store bound to a commune")
-        commune_id = row.commune_id if row is not None else self.commune_id
+        commune_id = row.commune_id if row is not None else self._home(collection, writes)
         assert commune_id is not None
+        before = (
+            shared.involved_communes(row)  # type: ignore[arg-type]
+            if collection == "dossier" and row is not None
+            else None
+        )
         # The number first: taking it may run an UPDATE (and so a flush), which must not
         # write a half-made row only to update it again.
         seq = next_seq(self.session, commune_scope(commune_id))
@@ -357,6 +381,7 @@ class ServerFieldStore:
             entries[name] = [clock, seq]
         row.seq = seq
         row.field_clocks = entries  # a new dict, so the JSON column is saved
+        shared.after_write(self.session, collection, row, before, self.commune_id)
         return row
 
     def server_write(
@@ -370,7 +395,11 @@ class ServerFieldStore:
         """
         row = self._scoped_row(collection, record_id)
         commune_id = row.commune_id if row is not None else self.commune_id
-        if commune_id is not None:
+        if row is not None:
+            # Every commune the record is numbered in, in ascending order (no deadlock).
+            for involved in sorted(shared.communes_seeing(self.session, collection, row)):
+                lock_commune(self.session, involved)
+        elif commune_id is not None:
             lock_commune(self.session, commune_id)
         existing = [clock for clock, _seq in clock_entries(row).values()] if row else []
         clock = fresh_stamp_after(*existing)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.models import Dossier, DossierEvent
-from server.sync import push as push_module
+from server.sync import store as store_module
 from server.sync.clock import server_clock
 from server.sync.store import ServerFieldStore, lock_commune
 from sync.ids import new_id
@@ -141,7 +141,8 @@ def test_g4_a_pull_never_passes_an_uncommitted_seq(
         at_the_lock.set()
         return lock_commune(lock_session, commune_id)
 
-    monkeypatch.setattr(push_module, "lock_commune", lock_and_tell)
+    # (a push locks its communes' counters through ``shared.lock_communes``)
+    monkeypatch.setattr(store_module, "lock_commune", lock_and_tell)
     slow, slow_id, slow_seq = _slow_write(
         db.engine, world.a.commune.id, world.procedure.id, serial=1
     )

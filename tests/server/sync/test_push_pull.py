@@ -402,6 +402,8 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(
     server_made = {"due_date", "verification_due_date"}
     if "check_code" not in create["f"]:
         server_made.add("check_code")
+    # ...and the settling and return communes a creation without them gets (its own).
+    server_made |= {"settling_commune_id", "return_commune_id"} - set(create["f"])
     assert [c["r"] for c in own] == [dossier_id], own
     assert set(own[0]["f"]) == server_made
     assert set(own[0]["k"]) == server_made
