@@ -136,15 +136,18 @@ def detail(dossier_id: str) -> Any:
     session = db_session()
     detail = service.dossier_detail(session, current_scope(), dossier_id, today=_today())
     dossier = detail.dossier
+    # The settling commune's people process and decide (Decree 118/2025/NĐ-CP).
+    settles = (
+        current_user.role in APOLOGY_ROLES and current_user.unit_id == dossier.settling_commune_id
+    )
     return render_template(
         "dossiers/detail.html",
         d=detail,
         dossier=detail.dossier,
         new_apology=request.args.get("new_apology"),
-        can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
-        can_correct=current_user.role in APOLOGY_ROLES and corrections.correctable(detail.dossier),
-        can_stop=current_user.role in APOLOGY_ROLES
-        and can_transition(detail.dossier.status, DossierStatus.STOPPED),
+        can_apologise=settles and detail.is_open,
+        can_correct=settles and corrections.correctable(detail.dossier),
+        can_stop=settles and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
         where=filing_places.places(session, dossier),
         commune_names=filing_places.commune_names(session, dossier),
