@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from server.models import AdminUnit, Device, Officer, Role, UnitLevel
+from server.models import AdminUnit, Device, Dossier, Officer, Role, UnitLevel
 from server.services.errors import Forbidden, NotFound
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -89,3 +89,53 @@ def get_scoped(session: Session, model: type[Any], record_id: Any, scope: Scope)
     if record is None or not scope.allows(record.commune_id):
         raise NotFound(f"Không tìm thấy (not found): {model.__name__.lower()} {record_id}")
     return record
+
+
+# -- dossiers shared between communes (filing anywhere, Decree 118/2025/NĐ-CP) -------------
+
+#: Why a commune that only received a dossier may not decide it (shown to officers).
+NOT_SETTLING_MESSAGE = (
+    "Hồ sơ do xã khác giải quyết: xã tiếp nhận chỉ theo dõi và trả kết quả "
+    "(another commune settles this dossier: the receiving commune follows it and returns "
+    "the result)"
+)
+
+
+def restrict_dossiers(stmt: SelectT, scope: Scope) -> SelectT:
+    """Limit a SELECT over dossiers to those the scope is involved in: received, settled
+    or returned by one of its communes."""
+    if scope.commune_ids is None:
+        return stmt
+    ids = scope.commune_ids
+    return stmt.where(
+        or_(
+            Dossier.commune_id.in_(ids),
+            Dossier.settling_commune_id.in_(ids),
+            Dossier.return_commune_id.in_(ids),
+        )
+    )
+
+
+def allows_dossier(scope: Scope, dossier: Dossier) -> bool:
+    return any(
+        scope.allows(commune_id)
+        for commune_id in (
+            dossier.commune_id,
+            dossier.settling_commune_id,
+            dossier.return_commune_id,
+        )
+    )
+
+
+def get_dossier_scoped(session: Session, dossier_id: str, scope: Scope) -> Dossier:
+    """A dossier the scope is involved in; 404 (not 403) otherwise, so nothing leaks."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or not allows_dossier(scope, dossier):
+        raise NotFound(f"Không tìm thấy (not found): dossier {dossier_id}")
+    return dossier
+
+
+def require_settling(scope: Scope, dossier: Dossier) -> None:
+    """Decisions on a dossier belong to its settling commune."""
+    if not scope.allows(dossier.settling_commune_id):
+        raise Forbidden(NOT_SETTLING_MESSAGE)

@@ -27,11 +27,19 @@ from server.models import (
     Role,
     ServiceRating,
 )
-from server.scoping import Scope, SelectT, get_scoped, restrict
+from server.scoping import (
+    Scope,
+    SelectT,
+    get_dossier_scoped,
+    require_settling,
+    restrict,
+    restrict_dossiers,
+)
 from server.services import audit
 from server.services.changes import stamp
 from server.services.errors import Invalid, NotFound
 from server.services.reports import day_start, local_day, narrow
+from server.sync import shared
 from server.sync.store import ServerFieldStore
 from sync.domain import (
     CLOCK_RUNNING,
@@ -155,7 +163,7 @@ def search_terms(q: str) -> list[str]:
 def _filtered(stmt: SelectT, scope: Scope, filters: DossierListFilter, *, today: date) -> SelectT:
     """``stmt`` limited to the scope (narrowed to the chosen commune) and the filters."""
     scope = narrow(scope, filters.commune_id)
-    stmt = restrict(stmt, Dossier.commune_id, scope).where(Dossier.deleted.is_(False))
+    stmt = restrict_dossiers(stmt, scope).where(Dossier.deleted.is_(False))
     if filters.status is not None:
         stmt = stmt.where(Dossier.status == filters.status)
     if filters.procedure_id is not None:
@@ -278,9 +286,18 @@ class DossierDetail:
 
 
 def get_dossier(session: Session, scope: Scope, dossier_id: str) -> Dossier:
-    dossier: Dossier = get_scoped(session, Dossier, dossier_id, scope)
+    dossier = get_dossier_scoped(session, dossier_id, scope)
     if dossier.deleted:
         raise NotFound("Không tìm thấy hồ sơ này (dossier not found)")
+    return dossier
+
+
+def dossier_to_decide(session: Session, scope: Scope, dossier_id: str) -> Dossier:
+    """A dossier to decide on: only its settling commune may (Decree 118/2025/NĐ-CP);
+    the counters of every commune involved are locked, in order, for the writes."""
+    dossier = get_dossier(session, scope, dossier_id)
+    require_settling(scope, dossier)
+    shared.lock_dossier(session, dossier)
     return dossier
 
 
@@ -318,8 +335,9 @@ def dossier_detail(
     session: Session, scope: Scope, dossier_id: str, *, today: date
 ) -> DossierDetail:
     dossier = get_dossier(session, scope, dossier_id)
+    # Photos travel with the dossier: every commune involved sees them (Decree 118/2025).
     attachments = session.scalars(
-        restrict(select(Attachment), Attachment.commune_id, scope)
+        select(Attachment)
         .where(
             Attachment.owner_collection == AttachmentOwner.DOSSIER.value,
             Attachment.owner_id == dossier.id,
@@ -382,9 +400,10 @@ def get_attachment(
 ) -> Attachment:
     """One photo or scan of a dossier, 404 unless both belong to the scope."""
     dossier = get_dossier(session, scope, dossier_id)
-    attachment: Attachment = get_scoped(session, Attachment, attachment_id, scope)
+    attachment = session.get(Attachment, attachment_id)
     if (
-        attachment.deleted
+        attachment is None
+        or attachment.deleted
         or attachment.owner_collection != AttachmentOwner.DOSSIER.value
         or attachment.owner_id != dossier.id
     ):
@@ -447,8 +466,7 @@ def issue_apology(
 
     Both records get the next change numbers of the commune, so tablets pull them.
     """
-    dossier = get_dossier(session, scope, dossier_id)
-    scope.require(dossier.commune_id)
+    dossier = dossier_to_decide(session, scope, dossier_id)
     today = local_day(now)
     problems = apology_problems(dossier, reason, new_due_date, today=today)
     if problems:
@@ -465,6 +483,7 @@ def issue_apology(
     )
     session.add(apology)
     stamp(session, apology)
+    shared.after_write(session, "dossier_apology", apology)
     data = {"apology_id": apology.id, "new_due_date": new_due_date.isoformat()}
     _log_step(session, dossier, "apology", now, officer, apology.reason, data, remote_addr)
     session.flush()
@@ -495,6 +514,7 @@ def _log_step(
     )
     session.add(event)
     stamp(session, event)
+    shared.after_write(session, "dossier_event", event)
     action = {"verification_needed": "dossier.verification"}.get(kind, f"dossier.{kind}")
     audit.record(
         session,
@@ -525,8 +545,7 @@ def record_verification(
     marriage, up to 5 working days; art. 34(2): death, 3). Written with a server stamp,
     so tablets pull it; a timeline event and an audit entry record who and when.
     """
-    dossier = get_dossier(session, scope, dossier_id)
-    scope.require(dossier.commune_id)
+    dossier = dossier_to_decide(session, scope, dossier_id)
     if dossier.verification_due_date is None:
         raise Invalid(
             "Thủ tục này không có thời hạn xác minh (this procedure has no extension for "
@@ -588,8 +607,7 @@ def stop_processing(
     decisions, PROTOCOL.md §3).
     """
 
-    dossier = get_dossier(session, scope, dossier_id)
-    scope.require(dossier.commune_id)
+    dossier = dossier_to_decide(session, scope, dossier_id)
     problems = stop_problems(dossier, reason)
     if problems:
         raise Invalid(

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.models import Dossier, DossierEvent, Officer
-from server.scoping import Scope
+from server.scoping import Scope, require_settling
 from server.services import audit
 from server.services.changes import stamp
 from server.services.dossiers import ApplicantInput, validate_applicant
 from server.services.errors import Invalid
-from server.sync.store import ServerFieldStore, lock_commune
+from server.sync import shared
+from server.sync.store import ServerFieldStore
 from sync.domain import DossierStatus
 from sync.forms import changed_paths, clean_parties, clean_values, value_problems
 from sync.ids import new_id
@@ -115,8 +116,8 @@ def correct_dossier(
 
     Raises ``Invalid`` (422) with errors keyed by path (``parties.bride.cccd``…).
     """
-    scope.require(dossier.commune_id)
-    lock_commune(session, dossier.commune_id)
+    require_settling(scope, dossier)
+    shared.lock_dossier(session, dossier)
     session.refresh(dossier)
     if not correctable(dossier):
         raise Invalid(
@@ -203,6 +204,7 @@ def correct_dossier(
     )
     session.add(event)
     stamp(session, event)
+    shared.after_write(session, "dossier_event", event)
     audit.record(
         session,
         "dossier.correct",

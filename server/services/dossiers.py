@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Dossier, DossierEvent, Officer, Procedure, UnitLevel, utcnow
-from server.scoping import Scope, restrict
+from server.scoping import Scope, restrict_dossiers
 from server.services import day_offs, handover
 from server.services.changes import next_seq, stamp
 from server.services.errors import Invalid
@@ -219,7 +219,7 @@ class DossierFilter:
 def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
     from sync.domain import CLOCK_RUNNING
 
-    stmt = restrict(select(Dossier), Dossier.commune_id, scope).where(Dossier.deleted.is_(False))
+    stmt = restrict_dossiers(select(Dossier), scope).where(Dossier.deleted.is_(False))
     if filters.status is not None:
         stmt = stmt.where(Dossier.status == filters.status)
     if filters.overdue_on is not None:
@@ -242,7 +242,5 @@ def dossier_query(scope: Scope, filters: DossierFilter) -> Select[Dossier]:
 
 
 def count_by_status(session: Session, scope: Scope) -> dict[str, Any]:
-    stmt = restrict(
-        select(Dossier.status, func.count()).group_by(Dossier.status), Dossier.commune_id, scope
-    )
+    stmt = restrict_dossiers(select(Dossier.status, func.count()).group_by(Dossier.status), scope)
     return {status.value: n for status, n in session.execute(stmt)}

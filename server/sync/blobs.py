@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, BlobHolder, utcnow
+from server.models import Attachment, Blob, BlobHolder, ScopeEntry, utcnow
 from server.scoping import Scope
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 
@@ -120,8 +120,10 @@ def _reconcile(files: BlobFiles, holder: BlobHolder) -> None:
 def holder_communes(commune_id: int) -> tuple[int, ...]:
     """The communes whose uploads count for a device of ``commune_id``: its own.
 
-    The one place that decides it (probe, announce, attach, read). A dossier handed
-    over to another commune would widen this to the communes involved in the record.
+    The one place that decides it for probe, announce and attach: proof of possession
+    stays per commune, also for a dossier shared with another commune (a commune
+    attaching a photo to it uploads the bytes itself). Reading is wider: a device may
+    read the photos of every dossier its commune is involved in (:func:`readable_blob`).
     """
     return (commune_id,)
 
@@ -345,7 +347,19 @@ def readable_blob(
         raise missing
     used = select(Attachment.id).where(Attachment.sha256 == sha256)
     if scope.commune_ids is not None:
-        used = used.where(Attachment.commune_id.in_(scope.commune_ids))
+        # An attachment of the commune, or of a dossier it is involved in (received or
+        # settled elsewhere, Decree 118/2025/NĐ-CP): photos travel with the dossier.
+        shared_here = select(ScopeEntry.record_id).where(
+            ScopeEntry.collection == "attachment",
+            ScopeEntry.commune_id.in_(scope.commune_ids),
+            ScopeEntry.gone.is_(False),
+        )
+        used = used.where(
+            or_(
+                Attachment.commune_id.in_(scope.commune_ids),
+                Attachment.id.in_(shared_here),
+            )
+        )
     if not session.scalar(select(exists(used))):
         raise missing
     path = files.final(sha256)

@@ -230,3 +230,12 @@ def share_new_dossier(session: Session, dossier: Dossier) -> None:
     if others:
         session.flush()
         _move(session, record_keys(session, dossier.id), others, frozenset())
+
+
+def lock_dossier(session: Session, dossier: Dossier) -> None:
+    """Lock the counters of every commune involved in the dossier, in ascending order,
+    before a server writer (the admin web) numbers its records."""
+    from server.sync.store import lock_commune
+
+    for commune_id in sorted(involved_communes(dossier)):
+        lock_commune(session, commune_id)

@@ -16,8 +16,8 @@ from server.api.dossiers.schemas import (
 from server.api.paging import paginate
 from server.auth.context import current_device, current_scope
 from server.extensions import db, db_session
-from server.models import Dossier, utcnow
-from server.scoping import get_scoped
+from server.models import utcnow
+from server.scoping import get_dossier_scoped
 from server.services import dossiers as dossier_service
 from sync.workdays import OFFICE_TZ
 
@@ -45,7 +45,7 @@ def list_dossiers(args: dict[str, Any]) -> Any:
 @blp.alt_response(404, description="No such dossier in this commune")
 def get_dossier(dossier_id: str) -> Any:
     """One dossier with its timeline and apologies."""
-    return get_scoped(db_session(), Dossier, dossier_id, current_scope())
+    return get_dossier_scoped(db_session(), dossier_id, current_scope())
 
 
 @blp.route("", methods=["POST"])

@@ -44,6 +44,21 @@ class DossierCreateSchema(StrictSchema):
         load_default=False,
         metadata={"description": "Verification needed (the extension of the procedure applies)"},
     )
+    settling_commune_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "The commune competent to settle it when not this one (a "
+            "procedure receivable anywhere in the province, Decree 118/2025/NĐ-CP)"
+        },
+    )
+    return_commune_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Where the result is returned: this or the settling commune"},
+    )
 
 
 class DossierListArgs(PageArgs):
@@ -61,7 +76,9 @@ class DocumentItemSchema(ma.Schema):
 
 class DossierSchema(ma.Schema):
     id = ma.fields.String()
-    commune_id = ma.fields.Integer()
+    commune_id = ma.fields.Integer(metadata={"description": "The receiving commune"})
+    settling_commune_id = ma.fields.Integer()
+    return_commune_id = ma.fields.Integer()
     receipt_number = ma.fields.String()
     procedure_id = ma.fields.Integer()
     procedure_code = ma.fields.String(attribute="procedure.code")

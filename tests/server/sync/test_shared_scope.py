@@ -287,3 +287,20 @@ def test_a_tablet_cannot_name_a_commune_of_another_province(session: Session, th
     _, create = three.ta.new_dossier(three.procedure, settling_commune_id=elsewhere.id)
     outcome = three.ta.push_one(create)
     assert outcome["o"] == "rejected" and "settling_commune_id" in outcome["e"], outcome
+
+
+def test_photos_travel_with_the_dossier_and_stay_out_of_other_communes(three: Three) -> None:
+    from tests.server.sync.test_blobs import attachment_op, upload
+
+    dossier_id, _ = received_for_b(three)
+    photo = b"\xff\xd8 giay khai sinh \xff\xd9" * 40
+    upload(three.ta, photo)
+    attachment_id, op = attachment_op(three.ta, dossier_id, photo)
+    assert three.ta.push_one(op)["o"] == "applied"
+    digest = op["f"]["sha256"]
+    b_changes, _ = three.tb.pull_all()
+    assert attachment_id in ids(b_changes)
+    assert three.tb.request("GET", f"/api/v1/blobs/{digest}").status == 200
+    c_changes, _ = three.tc.pull_all()
+    assert attachment_id not in ids(c_changes)
+    assert three.tc.request("GET", f"/api/v1/blobs/{digest}").status == 404
