@@ -371,6 +371,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Tiếp nhận: {receiving} · Giải quyết: {settling} · Trả kết quả: {returning}",
         "Received: {receiving} · Settled: {settling} · Result at: {returning}",
     ),
+    "dossier.settled_elsewhere": (
+        "{name} giải quyết hồ sơ này; xã tiếp nhận theo dõi, ghi chú và bàn giao",
+        "{name} settles this dossier; the receiving commune follows, notes and hands over",
+    ),
     "dossier.hand_over": ("Bàn giao cho xã khác", "Hand over to another commune"),
     "dossier.hand_over_title": (
         "Bàn giao hồ sơ cho xã có thẩm quyền giải quyết",
@@ -384,7 +388,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "dossier.hand_over_choose": ("Hãy chọn xã nhận bàn giao", "Choose the commune"),
     "dossier.handed_over": ("Đã bàn giao cho {name}", "Handed over to {name}"),
-    "dossier.handover_route": ("{origin} → {target}", "{origin} → {target}"),
+    "dossier.handover_route": ("Từ {origin} đến {target}", "From {origin} to {target}"),
     "dossier.handover_reason": ("Lý do: {reason}", "Reason: {reason}"),
     "dossier.photos": ("Ảnh giấy tờ: {count}", "Photos: {count}"),
     "dossier.documents": ("Giấy tờ: {provided}/{total}", "Papers: {provided}/{total}"),

@@ -289,9 +289,7 @@ def test_dossiers_are_restamped_after_their_last_change(seeded: Seeded) -> None:
             last_child[dossier_id] = max(last_child[dossier_id], seq)
     # A handover writes the dossier's settling commune, then its event (after it).
     for dossier_id, seq in s.execute(
-        select(DossierEvent.dossier_id, DossierEvent.seq).where(
-            DossierEvent.kind == "handed_over"
-        )
+        select(DossierEvent.dossier_id, DossierEvent.seq).where(DossierEvent.kind == "handed_over")
     ):
         if last_child[dossier_id] == seq:
             last_child[dossier_id] = 0

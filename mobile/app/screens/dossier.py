@@ -104,7 +104,7 @@ class DossierScreen(BaseScreen):
         self.overdue = header.overdue
         self.on_server = header.on_server
         self.server_label = header.on_server_label
-        self.can_apologise = model.is_overdue()
+        self.can_apologise = model.is_overdue() and model.settles_here()
         self.stopped = model.status is DossierStatus.STOPPED
         self.can_correct = model.can_correct()
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
@@ -112,7 +112,7 @@ class DossierScreen(BaseScreen):
         box.clear_widgets()
         actions = model.actions()
         if not actions:
-            box.add_widget(Factory.Muted(text=self.t("dossier.no_actions")))
+            box.add_widget(Factory.Muted(text=model.no_actions_text()))
         for action in actions:
             button = Factory.DangerButton() if action.danger else Factory.BigButton()
             button.text = action.label

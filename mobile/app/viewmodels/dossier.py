@@ -280,6 +280,24 @@ class DossierModel:
             returning=names.get(returning, "—"),
         )
 
+    def own_commune_id(self) -> int:
+        return int(self.ctx.tablet.registration.commune_id)
+
+    def settles_here(self) -> bool:
+        """Whether this tablet's commune settles the dossier: it processes and decides.
+
+        The receiving commune of a dossier settled elsewhere sees it, adds notes, hands
+        it over and returns the result when it is returned here (the server's rule).
+        """
+        return self.settling_id() == self.own_commune_id()
+
+    def no_actions_text(self) -> str:
+        """Why no step is offered: the dossier is closed, or another commune settles it."""
+        if self.settles_here() or self.status not in OPEN_STATUSES:
+            return self.ctx.tr("dossier.no_actions")
+        name = self._communes().get(self.settling_id(), "—")
+        return self.ctx.tr("dossier.settled_elsewhere", name=name)
+
     def can_hand_over(self) -> bool:
         """Open, on the province's list, and this tablet's commune receives or settles it."""
         own = int(self.ctx.tablet.registration.commune_id)
@@ -348,7 +366,10 @@ class DossierModel:
         return lines
 
     def can_correct(self) -> bool:
-        """Until the result is returned (and not for a dossier that ended otherwise)."""
+        """Until the result is returned (and not for a dossier that ended otherwise), by
+        the commune that settles it."""
+        if not self.settles_here():
+            return False
         return not self.record.get("result_returned_at") and self.status in OPEN_STATUSES | {
             DossierStatus.APPROVED,
             DossierStatus.REJECTED,
@@ -596,6 +617,9 @@ class DossierModel:
     def actions(self) -> list[ActionView]:
         tr = self.ctx.tr
         allowed = DOSSIER_TRANSITIONS.get(self.status, frozenset())
+        if not self.settles_here():
+            returns_here = self.return_id() == self.own_commune_id()
+            allowed = allowed & {S.RESULT_RETURNED} if returns_here else frozenset()
         return [
             ActionView(
                 status=target.value,
@@ -636,7 +660,8 @@ class DossierModel:
     def can_record_verification(self) -> bool:
         """Open, with a verification date, and not recorded yet."""
         return (
-            self.status in OPEN_STATUSES
+            self.settles_here()
+            and self.status in OPEN_STATUSES
             and bool(self.record.get("verification_due_date"))
             and not self.record.get("verification_needed")
         )

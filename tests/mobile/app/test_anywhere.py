@@ -107,6 +107,11 @@ def test_the_dossier_shows_both_centres_and_is_handed_over(ctx: AppContext) -> N
         in dossier.header().lines
     )
     assert dossier.can_hand_over()
+    # Sa Pa processes and decides; the receiving commune does not (the server's rule).
+    assert not dossier.settles_here()
+    assert dossier.actions() == [] and not dossier.can_correct()
+    assert dossier.no_actions_text().startswith("Phường Sa Pa giải quyết hồ sơ này")
+    assert not dossier.can_record_verification()
     assert [name for _cid, name in dossier.handover_choices()] == ["Xã Bản Hồ", "Xã Tả Van"]
     assert dossier.handover_reason_required()  # the intake handed it over once
     with pytest.raises(UserError) as refused:
@@ -120,8 +125,8 @@ def test_the_dossier_shows_both_centres_and_is_handed_over(ctx: AppContext) -> N
     rows = dossier.timeline_rows()
     handovers = [r for r in rows if "Bàn giao cho xã giải quyết" in r["title"]]
     assert [r["subtitle"] for r in handovers] == [
-        "Xã Tả Van → Phường Sa Pa",
-        "Phường Sa Pa → Xã Bản Hồ · Lý do: Người nộp thường trú tại Bản Hồ",
+        "Từ Xã Tả Van đến Phường Sa Pa",
+        "Từ Phường Sa Pa đến Xã Bản Hồ · Lý do: Người nộp thường trú tại Bản Hồ",
     ]
     assert all(not r["synced"] for r in handovers)  # written through the store, to send
     # A usual dossier names no centres and offers no handover.
@@ -132,11 +137,10 @@ def test_the_dossier_shows_both_centres_and_is_handed_over(ctx: AppContext) -> N
     plain = DossierModel(ctx, usual.save().dossier_id)
     assert not any(line.startswith("Tiếp nhận:") for line in plain.header().lines)
     assert not plain.can_hand_over()
+    assert plain.settles_here() and plain.actions() and plain.can_correct()
 
 
-def test_slip_01_from_the_tablet_names_the_settling_centre(
-    ctx: AppContext, tmp_path: Path
-) -> None:
+def test_slip_01_from_the_tablet_names_the_settling_centre(ctx: AppContext, tmp_path: Path) -> None:
     model = IntakeModel(ctx)
     model.choose_procedure(CERTIFICATION)
     model.next()
