@@ -88,7 +88,7 @@ def test_choosing_this_commune_again_returns_the_result_here(ctx: AppContext) ->
     model.set_return_to("settling")
     model.set_settling(COMMUNE_ID)
     assert model.return_commune_id() == COMMUNE_ID
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown place of return"):
         model.set_return_to("elsewhere")
 
 
