@@ -14,6 +14,7 @@ from sqlalchemy import select
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.models import AdminUnit, Procedure, Role, UnitLevel
+from server.scoping import allows_dossier
 from server.services import dossier_admin, filing_places, reports, web_intake
 from server.services import handover as handover_service
 from server.services.dossier_corrections import procedure_rows
@@ -142,4 +143,7 @@ def handover(dossier_id: str) -> Any:
         return redirect(url_for("web_dossiers.detail", dossier_id=dossier_id, _anchor="handover"))
     db.session.commit()
     flash(gettext("Đã bàn giao hồ sơ cho xã có thẩm quyền giải quyết."), "ok")
+    if not allows_dossier(current_scope(), dossier):
+        # The commune that gave it up is no longer involved: it sees it no more.
+        return redirect(url_for("web_dossiers.index"))
     return redirect(url_for("web_dossiers.detail", dossier_id=dossier_id))
