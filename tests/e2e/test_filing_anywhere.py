@@ -28,7 +28,7 @@ def _unit(site: DemoSite, name: str) -> AdminUnit:
 
 
 def test_receive_for_another_commune_hand_over_and_read_the_table(
-    desktop: Page, demo_site: DemoSite
+    desktop: Page, phone: Page, demo_site: DemoSite
 ) -> None:
     page, site = desktop, demo_site
     procedure = site.session.scalar(select(Procedure).where(Procedure.code == CERTIFICATION))
@@ -94,6 +94,18 @@ def test_receive_for_another_commune_hand_over_and_read_the_table(
     site.session.expire_all()
     dossier = site.session.get(Dossier, dossier_id)
     assert dossier is not None and dossier.settling_commune_id == third.id
+
+    # The citizen's phone: where it was filed, who settles it, where to collect it.
+    public = phone.goto(f"{site.url}/tra-cuu/{dossier.receipt_number}?k={dossier.check_code}")
+    assert public is not None and public.ok
+    expect(phone.locator("#receiving-centre")).to_have_text(
+        "Trung tâm Phục vụ hành chính công xã Tả Van"
+    )
+    expect(phone.locator("#settling-centre")).to_contain_text(third.name)
+    expect(phone.locator("#return-centre")).to_have_text(
+        "Trung tâm Phục vụ hành chính công xã Tả Van"
+    )
+    screenshot(phone, "anywhere-06-citizens-page")
 
     # The province administrator's table, every cell as the service counts it.
     page.click("form[action='/logout'] button")
