@@ -511,6 +511,24 @@ def _cmd_status_change(tablet: Tablet, args: argparse.Namespace, out: Out) -> in
     return 0
 
 
+def _cmd_transfer(tablet: Tablet, args: argparse.Namespace, out: Out) -> int:
+    """Hand a dossier over to the commune with this code (Decree 118/2025/NĐ-CP)."""
+    communes = {str(u.get("code")): u for u in tablet.communes() if u.get("code")}
+    commune = communes.get(args.commune_code)
+    if commune is None:
+        out(
+            f"Không có xã mã {args.commune_code} trong tỉnh; hãy đồng bộ danh mục "
+            f"(no commune {args.commune_code} in the province; sync first)"
+        )
+        return 2
+    tablet.hand_over(args.id, int(commune["id"]), args.reason)
+    out(
+        f"Đã chuyển hồ sơ cho {commune.get('kind') or 'Xã'} {commune.get('name')} giải quyết, "
+        f"chờ đồng bộ (handed over to {commune.get('name')}, waiting for sync)"
+    )
+    return 0
+
+
 def _cmd_attach(tablet: Tablet, args: argparse.Namespace, out: Out) -> int:
     collection, _ = _find(tablet, args.id)
     attachment_id = tablet.attach_photo(collection, args.id, Path(args.file), caption=args.caption)
@@ -650,6 +668,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("new_status", choices=[s.value for s in DossierStatus])
     p.add_argument("--note")
     p.set_defaults(handler=_cmd_status_change)
+
+    p = commands.add_parser(
+        "transfer", help="chuyển hồ sơ cho xã khác giải quyết (hand a dossier over)"
+    )
+    p.add_argument("id")
+    p.add_argument("commune_code", help="mã xã giải quyết (code of the settling commune)")
+    p.add_argument("--reason", help="lý do (needed when handing over again)")
+    p.set_defaults(handler=_cmd_transfer)
 
     p = commands.add_parser("attach", help="đính kèm ảnh (attach a photo)")
     p.add_argument("id")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.models import AdminUnit, Device, Dossier, Feedback, Officer, SyncConflict
 from server.models.base import UTCDateTime
-from server.scoping import Scope, get_scoped
+from server.scoping import Scope
 from server.services.errors import Invalid
 from server.services.listing import Page, page_of
 from server.services.reports import narrow
@@ -208,7 +208,7 @@ def resolve(
     remote_addr: str | None = None,
 ) -> SyncConflict:
     """Keep, overturn, or write the typed value; the caller commits."""
-    conflict: SyncConflict = get_scoped(session, SyncConflict, conflict_id, scope)
+    conflict = service.get_conflict(session, conflict_id, scope)
     value: Any = service.NO_VALUE
     if choice == ConflictResolution.EDITED.value:
         value = parse_value(conflict.collection, conflict.field, text or "")

@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from server.models import SyncConflict, utcnow
-from server.scoping import Scope, get_scoped, restrict
+from server.models import Dossier, SyncConflict, utcnow
+from server.scoping import Scope, SelectT
 from server.services import audit
-from server.services.errors import Conflict, Invalid
+from server.services.errors import Conflict, Invalid, NotFound
+from server.sync import shared
 from server.sync.clock import fresh_stamp_after
 from server.sync.store import ServerFieldStore, clock_entries, lock_commune, normalise
 from sync.domain import ConflictResolution, ConflictStatus
@@ -46,12 +47,46 @@ class ConflictFilter:
     record_id: str | None = None
 
 
+def _deciding(stmt: SelectT, scope: Scope) -> SelectT:
+    """Limit to the conflicts the scope decides: those of its own records, except that a
+    conflict about a dossier settled by another commune goes to that commune (filing
+    anywhere, Decree 118/2025/NĐ-CP: the settling commune decides)."""
+    if scope.commune_ids is None:
+        return stmt
+    ids = scope.commune_ids
+    settled_here = select(Dossier.id).where(Dossier.settling_commune_id.in_(ids))
+    settled_elsewhere = select(Dossier.id).where(
+        Dossier.commune_id.in_(ids), Dossier.settling_commune_id.not_in(ids)
+    )
+    return stmt.where(
+        or_(
+            and_(
+                SyncConflict.commune_id.in_(ids),
+                or_(
+                    SyncConflict.collection != "dossier",
+                    SyncConflict.record_id.not_in(settled_elsewhere),
+                ),
+            ),
+            and_(SyncConflict.collection == "dossier", SyncConflict.record_id.in_(settled_here)),
+        )
+    )
+
+
+def get_conflict(session: Session, conflict_id: str, scope: Scope) -> SyncConflict:
+    """A conflict the scope decides; 404 otherwise (nothing leaks)."""
+    found = session.scalar(
+        _deciding(select(SyncConflict), scope).where(SyncConflict.id == conflict_id)
+    )
+    if found is None:
+        raise NotFound(f"Không tìm thấy (not found): syncconflict {conflict_id}")
+    conflict: SyncConflict = found
+    return conflict
+
+
 def conflict_query(scope: Scope, filters: ConflictFilter | None = None) -> Select[Any]:
     """Conflicts visible in ``scope``, open ones first, newest first."""
     filters = filters or ConflictFilter()
-    stmt = restrict(select(SyncConflict), SyncConflict.commune_id, scope).where(
-        SyncConflict.deleted.is_(False)
-    )
+    stmt = _deciding(select(SyncConflict), scope).where(SyncConflict.deleted.is_(False))
     if filters.status is not None:
         stmt = stmt.where(SyncConflict.status == filters.status.value)
     if filters.collection is not None:
@@ -64,9 +99,9 @@ def conflict_query(scope: Scope, filters: ConflictFilter | None = None) -> Selec
 
 def count_open(session: Session, scope: Scope) -> int:
     """How many conflicts in ``scope`` wait for a person."""
-    stmt = restrict(
-        select(func.count()).select_from(SyncConflict), SyncConflict.commune_id, scope
-    ).where(SyncConflict.status == ConflictStatus.OPEN.value, SyncConflict.deleted.is_(False))
+    stmt = _deciding(select(func.count()).select_from(SyncConflict), scope).where(
+        SyncConflict.status == ConflictStatus.OPEN.value, SyncConflict.deleted.is_(False)
+    )
     return int(session.scalar(stmt) or 0)
 
 
@@ -94,9 +129,11 @@ def resolve_conflict(
             f"Lựa chọn {choice!r} không hợp lệ (choice must be one of {allowed})",
             errors={"choice": f"one of {allowed}"},
         ) from None
-    conflict: SyncConflict = get_scoped(session, SyncConflict, conflict_id, scope)
-    # Serialise with the commune's pushes, then look again under the lock.
-    lock_commune(session, conflict.commune_id)
+    conflict = get_conflict(session, conflict_id, scope)
+    # Serialise with the pushes of every commune the record is numbered in (in order),
+    # then look again under the lock.
+    for commune_id in sorted(shared.communes_seeing(session, "sync_conflict", conflict)):
+        lock_commune(session, commune_id)
     session.refresh(conflict)
     if conflict.status != ConflictStatus.OPEN.value:
         raise Conflict(

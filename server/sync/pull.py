@@ -339,6 +339,8 @@ def _commune_queries(
 def _commune_change(
     collection: str, own_node: str, own_device_id: str
 ) -> Callable[[Any], dict[str, Any] | None]:
+    append_only = COLLECTIONS[collection].append_only
+
     def build(row: Any) -> dict[str, Any] | None:
         if collection == "dossier" and not (
             row.commune_id == row.settling_commune_id == row.return_commune_id
@@ -347,6 +349,10 @@ def _commune_change(
             # same number, so the node does not say "this device" (PROTOCOL.md §7).
             return record_change(collection, row, None, own_device_id)
         if collection == "sync_conflict" and row.collection == "dossier":
+            return record_change(collection, row, None, own_device_id)
+        if append_only and row.origin_device_id != own_device_id:
+            # Written once, by its origin device (and the server): not by this one, even
+            # when a device of another commune with the same number made it.
             return record_change(collection, row, None, own_device_id)
         return record_change(collection, row, own_node, own_device_id)
 

@@ -76,6 +76,9 @@ from sync.schema import (
 )
 from sync.workdays import OFFICE_TZ, due_date, resume_due_date
 
+#: Timeline events a receiving commune writes on a dossier another commune settles: its
+#: intake, and notes (besides its handovers and the return of the result).
+RECEIVER_EVENTS = frozenset({"received", "note"})
 #: Fields naming an officer; the officer must belong to the device's commune.
 OFFICER_FIELDS = frozenset(
     {"handler_id", "officer_id", "assignee_id", "resolved_by_id", "lost_officer_id"}
@@ -776,7 +779,7 @@ class Pusher:
                 self._check_handover_event(op, dossier)
             elif returning and not returns_here:
                 self._not_returning(op, dossier)
-            elif own != settling and kind != "note" and not returning:
+            elif own != settling and kind not in RECEIVER_EVENTS and not returning:
                 self._not_settling(op, dossier, [f"kind={kind}"])
         elif op.collection in ("dossier_apology", "sync_conflict") and own != settling:
             self._not_settling(op, dossier, sorted(op.fields))

@@ -149,3 +149,44 @@ def test_live_register_record_and_sync(
         select(func.count()).select_from(Dossier).where(Dossier.commune_id == world.a.commune.id)
     )
     assert count == 1
+
+
+def test_transfer_hands_a_dossier_over_offline(tablet: Tablet, fake_server: FakeServer) -> None:
+    from tests.sync.fake_server import COMMUNE_ID, FakeTransport
+
+    fake_server.add_reference(
+        "admin_unit", 91, {"name": "Sa Pa", "kind": "Phường", "level": "commune", "code": "SAPA"}
+    )
+    fake_server.add_reference(
+        "admin_unit", 92, {"name": "Bản Hồ", "kind": "Xã", "level": "commune", "code": "BANHO"}
+    )
+    birth = tablet.procedure_by_code("1.001193")
+    assert birth is not None
+    fake_server.add_reference("procedure", birth["id"], {"receivable_anywhere": True})
+    assert tablet.sync(FakeTransport(fake_server, tablet.registration.device_no)).ok
+    db = tablet.store.path
+    code, lines = run(db, "new-dossier", "--procedure-code", "1.001193", "--name", "Lý A Sử")
+    assert code == 0, lines
+    dossier_id = lines[0].rsplit(": ", 1)[1]
+
+    assert run(db, "transfer", dossier_id, "NOWHERE")[0] == 2
+    code, lines = run(db, "transfer", dossier_id, "SAPA")
+    assert code == 0 and "Sa Pa" in lines[0], lines
+    dossier = tablet.dossier(dossier_id)
+    assert dossier is not None
+    assert (dossier["settling_commune_id"], dossier["return_commune_id"]) == (91, COMMUNE_ID)
+    handed = [e for e in tablet.timeline(dossier_id) if e["kind"] == "handed_over"]
+    assert [e["data"] for e in handed] == [
+        {"from_commune_id": COMMUNE_ID, "to_commune_id": 91, "reason": ""}
+    ]
+    # A second handover needs a reason (a wrong pick, corrected).
+    code, lines = run(db, "transfer", dossier_id, "BANHO")
+    assert code == 2 and "reason" in lines[-1], lines
+    code, lines = run(db, "transfer", dossier_id, "BANHO", "--reason", "Thường trú ở Bản Hồ")
+    assert code == 0, lines
+    assert tablet.dossier(dossier_id)["settling_commune_id"] == 92  # type: ignore[index]
+    # Marriage is not on the province's list: it stays with the receiving commune.
+    code, lines = run(db, "new-dossier", "--procedure-code", "1.004946", "--name", "Lò Văn Páo")
+    other_id = lines[0].rsplit(": ", 1)[1]
+    code, lines = run(db, "transfer", other_id, "SAPA")
+    assert code == 2 and "danh mục" in lines[0], lines

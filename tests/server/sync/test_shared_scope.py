@@ -304,3 +304,46 @@ def test_photos_travel_with_the_dossier_and_stay_out_of_other_communes(three: Th
     c_changes, _ = three.tc.pull_all()
     assert attachment_id not in ids(c_changes)
     assert three.tc.request("GET", f"/api/v1/blobs/{digest}").status == 404
+
+
+def test_conflicts_about_a_shared_dossier_go_to_the_settling_commune(
+    session: Session, three: Three, client: FlaskClient
+) -> None:
+    from server.scoping import Scope
+    from server.sync import conflicts
+    from tests.server.sync.conftest import second_tablet
+
+    world = three.world
+    dossier_id, _ = received_for_b(three)
+    other_b = second_tablet(session, world.b, FlaskHttp(client))
+    clock = clock_of(three.tb, dossier_id, "applicant_name")
+    base = {"applicant_name": clock}
+    first = three.tb.op("dossier", dossier_id, {"applicant_name": "Vàng Thị Mỹ"}, base=base)
+    second = other_b.op("dossier", dossier_id, {"applicant_name": "Vàng Thị Mị"}, base=base)
+    assert three.tb.push_one(first)["o"] == "applied"
+    outcome = other_b.push_one(second)
+    assert outcome["o"] == "conflict", outcome
+    conflict_id = outcome["x"][0]
+    in_b = session.scalars(conflicts.conflict_query(Scope(frozenset({world.b.commune.id})))).all()
+    in_a = session.scalars(conflicts.conflict_query(Scope(frozenset({world.a.commune.id})))).all()
+    assert [c.id for c in in_b] == [conflict_id]
+    assert in_a == []
+    with pytest.raises(NotFound):
+        conflicts.get_conflict(session, conflict_id, Scope(frozenset({world.a.commune.id})))
+    # The conflict record reaches both communes' tablets (it is about their dossier)...
+    a_changes, _ = three.ta.pull_all()
+    assert conflict_id in ids(a_changes)
+    # ...but only the settling commune's tablet may resolve it.
+    resolve = {"status": "resolved", "resolution": "kept"}
+    outcome = three.ta.push_one(three.ta.op("sync_conflict", conflict_id, resolve))
+    assert outcome["r"] == "forbidden", outcome
+    b_changes, _ = three.tb.pull_all()
+    clocks = latest(b_changes, "sync_conflict", conflict_id)["k"]
+    base = {name: clocks[name] for name in resolve if name in clocks}
+    decided = three.tb.op("sync_conflict", conflict_id, resolve, base=base)
+    assert three.tb.push_one(decided)["o"] in ("applied", "conflict")
+    session.expire_all()
+    from server.models import SyncConflict
+
+    stored = session.get(SyncConflict, conflict_id)
+    assert stored is not None and stored.status == "resolved"

@@ -1,0 +1,118 @@
+"""The tenant matrix for a dossier shared by two communes (filing anywhere in the
+province, Decree 118/2025/NĐ-CP), on the admin web and the tablet API.
+
+A dossier received in commune A for commune B: officers and tablets of A and B see it
+(list, detail, search, photos); the settling commune B decides (stop, apology,
+corrections); a third commune C gets 404 everywhere, as for a dossier that does not
+exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from server.models import Attachment, Blob, Officer
+from server.sync import shared
+from server.sync.blobs import BlobFiles
+from sync.ids import new_id
+from tests.server.conftest import CommuneKit, World, _kit
+from tests.server.web.helpers import csrf_token, log_in, overdue_dossier
+
+
+@pytest.fixture
+def shared_dossier(app: Flask, world: World, session: Session) -> dict[str, Any]:
+    world.procedure.receivable_anywhere = True
+    third = _kit(session, world.province, "Bản Hồ")
+    dossier = overdue_dossier(
+        session,
+        world.a,
+        world.procedure,
+        name="Lý Thị Sử",
+        settling_commune_id=world.b.commune.id,
+    )
+    blob = Blob(sha256="c" * 64, size=3, content_type="image/jpeg", verified=True)
+    session.add(blob)
+    session.flush()
+    attachment = Attachment(
+        id=new_id(),
+        commune_id=world.a.commune.id,
+        owner_collection="dossier",
+        owner_id=dossier.id,
+        sha256=blob.sha256,
+        filename="to-khai.jpg",
+        content_type="image/jpeg",
+        size=3,
+    )
+    session.add(attachment)
+    session.flush()
+    shared.after_write(session, "attachment", attachment)  # as every writer of it does
+    session.commit()
+    path = BlobFiles(Path(app.config["MOTCUA_BLOB_DIR"])).final(blob.sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"abc")
+    return {"dossier": dossier, "attachment": attachment, "third": third}
+
+
+def _officer(world: World, shared_dossier: dict[str, Any], who: str) -> Officer:
+    kit: CommuneKit = {"a": world.a, "b": world.b, "c": shared_dossier["third"]}[who]
+    return kit.leader
+
+
+@pytest.mark.parametrize(("who", "sees"), [("a", True), ("b", True), ("c", False)])
+def test_web_reads_of_a_shared_dossier(
+    client: FlaskClient, world: World, shared_dossier: dict[str, Any], who: str, sees: bool
+) -> None:
+    log_in(client, _officer(world, shared_dossier, who))
+    dossier_id = shared_dossier["dossier"].id
+    detail = client.get(f"/dossiers/{dossier_id}")
+    assert detail.status_code == (200 if sees else 404)
+    listing = client.get("/dossiers?q=Lý Thị Sử").get_data(as_text=True)
+    assert (f"/dossiers/{dossier_id}" in listing) is sees
+    attachment_id = shared_dossier["attachment"].id
+    with client.get(f"/dossiers/{dossier_id}/attachments/{attachment_id}") as photo:
+        assert photo.status_code == (200 if sees else 404)
+    slip = client.get(f"/dossiers/{dossier_id}/slips/01.pdf")
+    assert slip.status_code == (200 if sees else 404)
+    if not sees:
+        assert "Lý Thị Sử" not in detail.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "status"), [("a", 403), ("b", 302), ("c", 404)])
+def test_only_the_settling_commune_stops_processing(
+    client: FlaskClient, world: World, shared_dossier: dict[str, Any], who: str, status: int
+) -> None:
+    dossier_id = shared_dossier["dossier"].id
+    log_in(client, _officer(world, shared_dossier, who))
+    if who == "c":
+        assert client.get(f"/dossiers/{dossier_id}/stop").status_code == 404
+        return
+    token = csrf_token(client, f"/dossiers/{dossier_id}/stop")
+    reply = client.post(
+        f"/dossiers/{dossier_id}/stop",
+        data={"csrf_token": token, "reason": "Công dân không bổ sung giấy tờ"},
+    )
+    assert reply.status_code == status, reply.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize(("who", "sees"), [("a", True), ("b", True), ("c", False)])
+def test_api_reads_of_a_shared_dossier(
+    client: FlaskClient, world: World, shared_dossier: dict[str, Any], who: str, sees: bool
+) -> None:
+    kit: CommuneKit = {"a": world.a, "b": world.b, "c": shared_dossier["third"]}[who]
+    dossier_id = shared_dossier["dossier"].id
+    one = client.get(f"/api/v1/dossiers/{dossier_id}", headers=kit.headers)
+    assert one.status_code == (200 if sees else 404)
+    if sees:
+        body = one.get_json()
+        assert (body["commune_id"], body["settling_commune_id"]) == (
+            world.a.commune.id,
+            world.b.commune.id,
+        )
+    listed = client.get("/api/v1/dossiers", headers=kit.headers).get_json()
+    assert (dossier_id in {d["id"] for d in listed["items"]}) is sees
