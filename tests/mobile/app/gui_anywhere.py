@@ -26,11 +26,10 @@ from mobile.app.context import AppContext  # noqa: E402
 from mobile.app.platform import DesktopCamera, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
+from tests.mobile.app.province import BAN_HO, CERTIFICATION, SA_PA, seed_province  # noqa: E402
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport  # noqa: E402
 
 PIN = "246810"
-CERTIFICATION = "2"  # "Chứng thực bản sao từ bản chính", on the province's list here
-SA_PA, BAN_HO = 9, 10
 
 
 @dataclass
@@ -44,17 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("gui-anywhere")
     server = FakeServer()
     server.seed_reference()
-    server.add_reference("admin_unit", COMMUNE_ID, {"kind": "Xã", "parent_id": 1})
-    for unit_id, kind, name, code in (
-        (SA_PA, "Phường", "Sa Pa", "02929"),
-        (BAN_HO, "Xã", "Bản Hồ", "02977"),
-    ):
-        server.add_reference(
-            "admin_unit",
-            unit_id,
-            {"name": name, "kind": kind, "level": "commune", "code": code, "parent_id": 1},
-        )
-    server.add_reference("procedure", int(CERTIFICATION), {"receivable_anywhere": True})
+    seed_province(server)
     tablet = Tablet(tmp / "data" / "tablet.db")
     registration = tablet.adopt_registration("http://motcua.test", server.registration())
     assert tablet.sync(FakeTransport(server, registration.device_no)).ok

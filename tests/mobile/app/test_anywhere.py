@@ -17,27 +17,15 @@ from mobile.app.viewmodels.intake import IntakeModel
 from mobile.app.viewmodels.slips import receipt_slip_data
 from sync.slips import Office, receipt_slip
 from tests.mobile.app.conftest import fixed_clock
+from tests.mobile.app.province import BAN_HO, CERTIFICATION, SA_PA, seed_province
 from tests.sync.fake_server import COMMUNE_ID, FakeServer
 
-SA_PA = 9
-BAN_HO = 10
-CERTIFICATION = "2"  # "Chứng thực bản sao từ bản chính": on the province's list here
 BIRTH = "1"  # not on the list
 
 
 @pytest.fixture
 def ctx(fake_server: FakeServer, make_ctx: Callable[..., AppContext]) -> AppContext:
-    fake_server.add_reference("admin_unit", COMMUNE_ID, {"kind": "Xã", "parent_id": 1})
-    for unit_id, kind, name, code in (
-        (SA_PA, "Phường", "Sa Pa", "02929"),
-        (BAN_HO, "Xã", "Bản Hồ", "02977"),
-    ):
-        fake_server.add_reference(
-            "admin_unit",
-            unit_id,
-            {"name": name, "kind": kind, "level": "commune", "code": code, "parent_id": 1},
-        )
-    fake_server.add_reference("procedure", int(CERTIFICATION), {"receivable_anywhere": True})
+    seed_province(fake_server)
     return make_ctx(physical=fixed_clock())
 
 

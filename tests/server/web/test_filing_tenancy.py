@@ -9,11 +9,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Officer
 from tests.server.conftest import World, add_dossier
 from tests.server.web.helpers import csrf_token, log_in
+from tests.server.web.test_web_tenancy import ROLES, _who
 
-ROLES = ("anonymous", "officer_a", "leader_a", "province_admin", "system_admin")
 INTAKE = {
     "anonymous": 302,
     "officer_a": 200,
@@ -21,16 +20,6 @@ INTAKE = {
     "province_admin": 403,
     "system_admin": 403,
 }
-
-
-def _who(world: World, role: str) -> Officer | None:
-    return {
-        "anonymous": None,
-        "officer_a": world.a.officer,
-        "leader_a": world.a.leader,
-        "province_admin": world.province_admin,
-        "system_admin": world.system_admin,
-    }[role]
 
 
 def test_intake_and_handover_follow_role_and_commune(
