@@ -77,21 +77,30 @@ def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def office_of(tablet: Tablet) -> Office:
-    """The commune's Public Administrative Service Centre, as ``office_for`` on the server."""
+def office_of(tablet: Tablet, commune_id: int | None = None) -> Office:
+    """The commune's Public Administrative Service Centre, as ``office_for`` on the server.
+
+    ``commune_id``: the centre that received the dossier, when it is not this tablet's
+    (a dossier filed elsewhere in the province and settled here: its slip 01 is the
+    receiving centre's).
+    """
     from sync.slips import Office
 
     registration = tablet.registration
-    commune = tablet.store.get("admin_unit", str(registration.commune_id)) or {}
+    own = commune_id is None or commune_id == registration.commune_id
+    commune = tablet.store.get("admin_unit", str(registration.commune_id if own else commune_id))
+    commune = commune or {}
     parent_id = commune.get("parent_id")
     parent = tablet.store.get("admin_unit", str(parent_id)) if parent_id else None
     province = ""
     if parent:
         province = f"{str(parent.get('kind') or '').lower()} {parent.get('name', '')}".strip()
+    kind = registration.commune_kind if own else str(commune.get("kind") or "")
+    name = registration.commune_name if own else str(commune.get("name") or "")
     return Office(
-        commune_kind_name=f"{registration.commune_kind.lower()} {registration.commune_name}",
+        commune_kind_name=f"{kind.lower()} {name}".strip(),
         province_name=province,
-        place_name=registration.commune_name,
+        place_name=name,
     )
 
 
@@ -230,7 +239,8 @@ def prepare_receipt_export(ctx: AppContext, dossier_id: str) -> ReceiptExport:
     """Read what slip 01 needs from the store (on the UI thread)."""
     try:
         data = receipt_slip_data(ctx.tablet, dossier_id, ctx.server_url())
-        office = office_of(ctx.tablet)
+        dossier = ctx.tablet.dossier(dossier_id) or {}
+        office = office_of(ctx.tablet, ctx.tablet.receiving_commune_id(dossier))
     except ImportError as error:
         raise UserError(ctx.tr("slip.no_reportlab")) from error
     except SlipUnavailable as error:

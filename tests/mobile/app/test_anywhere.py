@@ -14,7 +14,7 @@ from mobile.app.context import AppContext
 from mobile.app.viewmodels.base import UserError
 from mobile.app.viewmodels.dossier import DossierModel
 from mobile.app.viewmodels.intake import IntakeModel
-from mobile.app.viewmodels.slips import receipt_slip_data
+from mobile.app.viewmodels.slips import office_of, receipt_slip_data
 from sync.slips import Office, receipt_slip
 from tests.mobile.app.conftest import fixed_clock
 from tests.mobile.app.province import BAN_HO, CERTIFICATION, SA_PA, seed_province
@@ -146,3 +146,15 @@ def test_slip_01_from_the_tablet_names_the_settling_centre(ctx: AppContext, tmp_
         subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
     )
     assert "chuyển đến Trung tâm Phục vụ hành chính công phường Sa Pa" in text
+
+
+def test_slip_01_of_a_dossier_received_elsewhere_is_the_receiving_centres(
+    ctx: AppContext,
+) -> None:
+    """Sa Pa's tablet prints slip 01 of a dossier Tả Van received: Tả Van's heading."""
+    tablet = ctx.tablet
+    assert office_of(tablet).commune_kind_name == "xã Tả Van"
+    office = office_of(tablet, SA_PA)
+    assert (office.commune_kind_name, office.place_name) == ("phường Sa Pa", "Sa Pa")
+    assert office.authority == "UBND PHƯỜNG SA PA"
+    assert office_of(tablet, COMMUNE_ID) == office_of(tablet)
