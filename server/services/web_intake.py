@@ -110,6 +110,24 @@ def read_intake(
     )
 
 
+def form_defaults(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form's default values (nationality "Việt Nam"…), as an empty intake shows them."""
+    parties = {
+        str(party.get("role")): {
+            str(spec.get("key")): spec["default"]
+            for spec in party.get("fields") or []
+            if spec.get("default") not in (None, "")
+        }
+        for party in form.get("parties") or []
+    }
+    facts = {
+        str(spec.get("key")): spec["default"]
+        for spec in form.get("facts") or []
+        if spec.get("default") not in (None, "")
+    }
+    return parties, facts
+
+
 def page_errors(errors: Mapping[str, str]) -> dict[str, str]:
     """create_dossier's errors keyed by the page's field names."""
     return {FIELD_OF_ERROR.get(key, key): message for key, message in errors.items()}

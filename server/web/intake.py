@@ -64,7 +64,11 @@ def _page(
 ) -> Any:
     session = db_session()
     typed = request.form if request.method == "POST" else None
-    sections = procedure_rows(procedure.form or {}, {}, {}) if procedure else []
+    sections = (
+        procedure_rows(procedure.form or {}, *web_intake.form_defaults(procedure.form or {}))
+        if procedure
+        else []
+    )
     anywhere = procedure is not None and procedure.receivable_anywhere
     shown = set(SHOWN_FIELDS) | {row.path for _vi, _en, rows in sections for row in rows}
     if anywhere:

@@ -252,3 +252,31 @@ def test_handover_from_the_dossier_page(
         ).status_code
         == 404
     )
+
+
+def test_the_intake_page_shows_the_forms_defaults(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    form = {
+        "version": 1,
+        "parties": [
+            {
+                "role": "requester",
+                "label_vi": "Người yêu cầu",
+                "label_en": "Requester",
+                "required": True,
+                "fields": [
+                    {"key": "full_name", "label_vi": "Họ tên", "label_en": "Name",
+                     "type": "text", "required": True},
+                    {"key": "nationality", "label_vi": "Quốc tịch", "label_en": "Nationality",
+                     "type": "text", "default": "Việt Nam"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    procedure = factories.procedure(session, form=form)
+    session.commit()
+    log_in(client, world.a.officer)
+    page = client.get(f"/dossiers/new?procedure={procedure.id}").get_data(as_text=True)
+    assert 'name="parties.requester.nationality"  value="Việt Nam"' in page
+    assert 'name="parties.requester.full_name"  value=""' in page
