@@ -2,16 +2,20 @@
 
 Decree 118/2025/NĐ-CP lets a citizen file a dossier for a procedure on the province's
 published list at any commune centre of the province, "không phụ thuộc vào địa giới
-hành chính"; the receiving centre hands the dossier over to the commune competent to
-settle it, and the result is returned where the citizen asked. Here:
+hành chính" (art. 14(2): commune centres receive dossiers of every commune of the
+province; the list is the provincial chairman's decision); the receiving centre sends
+the electronic and the paper dossier to the competent commune (art. 20), and the result
+is returned where the citizen asked (the decree's definition: "nộp hồ sơ và nhận kết
+quả … tại bất kỳ bộ phận một cửa nào"). Here:
 
 - ``Dossier.commune_id`` is the receiving commune (the record's home), unchanged;
 - ``Dossier.settling_commune_id`` the commune that processes and decides;
 - ``Dossier.return_commune_id`` where the result is returned (receiving or settling).
 
-The due date is not changed by a handover: it runs from receipt at the receiving
-centre, and the time the handover takes counts against it (see PRODUCT.md "Filing
-anywhere" for the articles).
+The due date is not changed by a handover: it runs from receipt of the complete
+dossier at the receiving centre, and the time the handover takes counts against it (no
+text on transfer time was found; this reading never makes a late dossier look on time,
+docs/ANYWHERE.md).
 
 The same rule (:func:`settling_problems`) checks an intake on the web and a dossier
 created by a tablet's push; :func:`hand_over` is the handover from the web, and a

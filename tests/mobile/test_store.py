@@ -428,3 +428,26 @@ def test_everything_survives_reopening(tmp_path: Path) -> None:
         assert again.get_setting("registration.device_no") == "3"
         assert again.settings("registration.") == {"registration.device_no": "3"}
         assert again.cursor() == Cursor(4, 7)
+
+
+def test_a_removal_forgets_the_record_and_what_was_to_be_sent(store: SQLiteDeviceStore) -> None:
+    """A dossier handed over away from this commune (PROTOCOL.md §14): the tablet keeps
+    no personal data of it, nor operations the server would refuse."""
+    rid, kept = new_id(), new_id()
+    fields = {"applicant_name": "Lý Thị Sử", "note": "x"}
+    clocks = {"applicant_name": S1, "note": S1}
+    store.apply_changes(
+        [Change("dossier", rid, 5, fields, clocks), Change("dossier", kept, 6, fields, clocks)],
+        Cursor(3, 6),
+    )
+    store.record_local(op(rid, {"note": "officer's note"}, K2, base={"note": S1}))
+    store.record_local(op(kept, {"note": "stays"}, K3, base={"note": S1}))
+    store.apply_changes([Change("dossier", rid, 9, {}, gone=True)], Cursor(3, 9))
+    assert store.read_record("dossier", rid) is None
+    assert [o.record_id for o in store.pending_operations()] == [kept]
+    assert store.read_record("dossier", kept) is not None
+    assert store.cursor() == Cursor(3, 9)
+    # On the wire a removal is "g": 1 with no fields.
+    wire = Change("dossier", rid, 9, {}, gone=True).to_wire()
+    assert wire == {"c": "dossier", "r": rid, "s": 9, "f": {}, "g": 1}
+    assert Change.from_wire(wire).gone

@@ -82,6 +82,29 @@ def clock_of(tablet: Tablet, dossier_id: str, name: str) -> str:
     return clock
 
 
+def b_hands_over_to_c(
+    three: Three, dossier_id: str, reason: str
+) -> tuple[dict[str, Any], tuple[str, dict[str, Any]]]:
+    """Tablet B's two operations of a handover to C: the dossier's change, its event."""
+    move = three.tb.op(
+        "dossier",
+        dossier_id,
+        {"settling_commune_id": three.c.commune.id},
+        base={"settling_commune_id": clock_of(three.tb, dossier_id, "settling_commune_id")},
+    )
+    event = three.tb.new_event(
+        dossier_id,
+        kind="handed_over",
+        note=reason,
+        data={
+            "from_commune_id": three.world.b.commune.id,
+            "to_commune_id": three.c.commune.id,
+            "reason": reason,
+        },
+    )
+    return move, event
+
+
 # -- the rule, as a service -------------------------------------------------------------------
 
 
@@ -222,28 +245,12 @@ def test_settling_commune_decides_receiving_commune_notes_and_returns(
 def test_a_handover_by_tablet_moves_the_scope_and_removes_it_from_the_old_commune(
     three: Three,
 ) -> None:
-    world = three.world
     dossier_id, event_id = received_for_b(three)
     _, b_cursor = three.tb.pull_all()
     _, c_cursor = three.tc.pull_all()
     # B is not competent: it hands the dossier over to C, with the reason.
-    b_changes, b_cursor = three.tb.pull_all(b_cursor)
-    move = three.tb.op(
-        "dossier",
-        dossier_id,
-        {"settling_commune_id": three.c.commune.id},
-        base={"settling_commune_id": clock_of(three.tb, dossier_id, "settling_commune_id")},
-    )
-    moved_id, moved = three.tb.new_event(
-        dossier_id,
-        kind="handed_over",
-        note="Thường trú tại Sa Pa",
-        data={
-            "from_commune_id": world.b.commune.id,
-            "to_commune_id": three.c.commune.id,
-            "reason": "Thường trú tại Sa Pa",
-        },
-    )
+    _, b_cursor = three.tb.pull_all(b_cursor)
+    move, (moved_id, moved) = b_hands_over_to_c(three, dossier_id, "Thường trú tại Sa Pa")
     results = three.tb.push([move, moved])["results"]
     assert [r["o"] for r in results] == ["applied", "applied"], results
     # C gets every record of the dossier by its normal pull, old ones included.
@@ -263,20 +270,8 @@ def test_a_handover_by_tablet_moves_the_scope_and_removes_it_from_the_old_commun
 
 
 def test_a_second_handover_without_reason_is_refused(three: Three) -> None:
-    world = three.world
     dossier_id, _ = received_for_b(three)
-    move = three.tb.op(
-        "dossier",
-        dossier_id,
-        {"settling_commune_id": three.c.commune.id},
-        base={"settling_commune_id": clock_of(three.tb, dossier_id, "settling_commune_id")},
-    )
-    _, event = three.tb.new_event(
-        dossier_id,
-        kind="handed_over",
-        note="",
-        data={"from_commune_id": world.b.commune.id, "to_commune_id": three.c.commune.id},
-    )
+    move, (_, event) = b_hands_over_to_c(three, dossier_id, "")
     results = three.tb.push([move, event])["results"]
     assert results[1]["o"] == "rejected" and "note" in results[1]["e"], results
 
