@@ -28,6 +28,7 @@ from sync.domain import (
     cccd_problem,
     phone_problem,
 )
+from sync.dossier_code import official_code_problem
 from sync.ids import is_record_id
 
 #: History: 1 = first release; 2 = dossier fields ``verification_needed`` and
@@ -37,9 +38,11 @@ from sync.ids import is_record_id
 #: carry ``parties`` and ``facts`` (the procedure's form, ``sync.forms``); 6 = dossier
 #: status ``stopped`` (form 05 of Circular 03/2025/TT-VPCP), a value an older app can
 #: neither show nor merge; 7 = outcome reason ``clock_confirm`` and strict
-#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.settling_commune_id`` and
-#: ``return_commune_id`` (filing anywhere in the province, Decree 118/2025/NĐ-CP), and
-#: removals of records that left the device's scope (PROTOCOL.md §7 "Shared dossiers").
+#: operation types (PROTOCOL.md §2, §4); 8 = ``dossier.official_code`` (the official
+#: dossier code issued by the province's one-stop system, server-written), and
+#: ``dossier.settling_commune_id`` and ``return_commune_id`` (filing anywhere in the
+#: province, Decree 118/2025/NĐ-CP) with removals of records that left the device's
+#: scope (PROTOCOL.md §7 "Shared dossiers"): two branches' additions, one version.
 SCHEMA_VERSION = 8
 
 
@@ -366,6 +369,9 @@ DOSSIER = Collection(
         # creation means the receiving commune. PROTOCOL.md §7 "Shared dossiers".
         "settling_commune_id": F(_int(minimum=1)),
         "return_commune_id": F(_int(minimum=1)),
+        # The official dossier code ("mã hồ sơ", sync/dossier_code.py): issued by the
+        # province's one-stop system, recorded once on the web; tablets print it.
+        "official_code": F(official_code_problem, Rule.SERVER),
     },
 )
 

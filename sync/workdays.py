@@ -78,10 +78,11 @@ Time waiting for a supplement (form 02)
     working days already used count, the days of waiting do not
     (:func:`resume_due_date`), as the one-stop regulation provides for a dossier sent
     back for completion ("thời gian mà cơ quan, tổ chức đã giải quyết lần đầu được tính
-    trong thời gian giải quyết hồ sơ", Decree 61/2018 art. 16(3); Decree 118/2025/NĐ-CP,
-    which replaced it from 01/07/2025, keeps the supplement request, form 02 of Circular
-    03/2025/TT-VPCP). While waiting, the dossier is not overdue
-    (:data:`sync.domain.CLOCK_RUNNING`).
+    trong thời gian giải quyết hồ sơ", Decree 61/2018/NĐ-CP art. 16(3) as cited since the
+    first release). Decree 118/2025/NĐ-CP, which replaced it from 01/07/2025, keeps the
+    supplement request (form 02 of Circular 03/2025/TT-VPCP); its article on the clock
+    could not be read here (docs/LAW.md), so this rule is the 2018 one, unchanged. While
+    waiting, the dossier is not overdue (:data:`sync.domain.CLOCK_RUNNING`).
 
 Performance
     Each block of ten years is classified once with a single cached ``holidays`` object
@@ -133,7 +134,9 @@ OFFICE_TZ = timezone(timedelta(hours=7), "ICT")
 LATE_CUTOFF = time(15, 0)
 
 #: End of the office day: same-day results are returned by this hour; a same-day dossier
-#: received at or after it is due the next working day.
+#: received at or after it is due the next working day. No text fixing this hour was
+#: found (docs/LAW.md): Decree 23/2015/NĐ-CP art. 7 only requires the slip to state the
+#: hour; 17:00 is the usual end of the afternoon session of a commune office.
 OFFICE_CLOSES = time(17, 0)
 
 #: Largest processing time limit accepted, in working days (more is surely a data error).

@@ -166,6 +166,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.apology": ("Thư xin lỗi, hẹn lại", "Apology, new date"),
     "event.corrected": ("Sửa thông tin", "Details corrected"),
     "event.handed_over": ("Bàn giao cho xã giải quyết", "Handed over for settling"),
+    "event.official_code": ("Ghi mã hồ sơ của tỉnh", "Official dossier code recorded"),
     "collection.dossier": ("Hồ sơ", "Dossier"),
     "collection.dossier_event": ("Diễn biến hồ sơ", "Dossier event"),
     "collection.dossier_apology": ("Thư xin lỗi", "Apology"),

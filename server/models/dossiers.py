@@ -83,6 +83,11 @@ class Dossier(SyncRecord):
     #: The citizen's check code (sync/checkcode.py): printed on slip 01 and in its QR
     #: link, asked for by the citizens' page. Made on the tablet at intake, or here.
     check_code: Mapped[str] = mapped_column(String(8), default=new_check_code)
+    #: The official dossier code ("mã hồ sơ", sync/dossier_code.py) issued by the
+    #: province's one-stop system and used in every transaction about the dossier
+    #: (Decree 61/2018/NĐ-CP art. 26(1)); recorded once by an officer, never changed.
+    #: None until then: the receipt number stands for it (PROTOCOL.md §9).
+    official_code: Mapped[str | None] = mapped_column(String(40), unique=True)
     # Kept up to date from the fields above on every insert and update, whoever writes
     # (web, API or sync): see the listeners below and ``dossier_search_key``.
     search_key: Mapped[str] = mapped_column(

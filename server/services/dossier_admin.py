@@ -49,6 +49,7 @@ from sync.domain import (
     DossierStatus,
     can_transition,
 )
+from sync.dossier_code import official_code_mismatch
 from sync.forms import party_rows
 from sync.ids import new_id
 from sync.slips import (
@@ -571,6 +572,62 @@ def record_verification(
     return dossier
 
 
+def record_official_code(
+    session: Session,
+    scope: Scope,
+    dossier_id: str,
+    code: str,
+    *,
+    officer: Officer,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> Dossier:
+    """Record the official dossier code the province's one-stop system issued.
+
+    The code is "used uniformly in transactions" about the dossier (Decree 61/2018/NĐ-CP
+    art. 26(1)), so it is kept on the dossier, synced to the tablets and printed on every
+    slip afterwards, beside the receipt number (PROTOCOL.md §9). It is written once: its
+    structure (Circular 01/2018/TT-VPCP art. 19(1)) and its day, which must be the day of
+    receipt, are checked; a code already held by another dossier is refused; a second,
+    different code for the same dossier is refused (a wrong code is corrected by the
+    province's system, not here). A timeline event and an audit entry record who and when.
+    """
+    dossier = get_dossier(session, scope, dossier_id)
+    scope.require(dossier.commune_id)
+    code = code.strip()
+    problem = official_code_mismatch(code, dossier.received_at)
+    if problem is not None:
+        raise Invalid(problem, errors={"official_code": problem})
+    if dossier.official_code == code:
+        return dossier
+    if dossier.official_code is not None:
+        message = (
+            f"Hồ sơ đã có mã hồ sơ {dossier.official_code}, không thay được "
+            "(the dossier already has an official code; it cannot be replaced)"
+        )
+        raise Invalid(message, errors={"official_code": "already set"})
+    holder = session.scalar(
+        select(Dossier.receipt_number).where(
+            Dossier.official_code == code, Dossier.id != dossier.id
+        )
+    )
+    if holder is not None:
+        message = (
+            f"Mã hồ sơ {code} đã được ghi cho hồ sơ khác "
+            "(this official code is already recorded on another dossier)"
+        )
+        raise Invalid(message, errors={"official_code": "taken"})
+    ServerFieldStore(session, dossier.commune_id).server_write(
+        "dossier", dossier.id, {"official_code": code}
+    )
+    _log_step(
+        session, dossier, "official_code", now, officer, "", {"official_code": code}, remote_addr
+    )
+    session.flush()
+    session.refresh(dossier, ["events"])
+    return dossier
+
+
 def stop_problems(dossier: Dossier, reason: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not can_transition(dossier.status, DossierStatus.STOPPED):
@@ -741,6 +798,7 @@ def slip_data(dossier: Dossier, public_base_url: str) -> DossierSlipData:
         verification_due_date=dossier.verification_due_date,
         verification_needed=dossier.verification_needed,
         extension_days=dossier.procedure.extension_days,
+        official_code=dossier.official_code or "",
     )
 
 

@@ -21,7 +21,12 @@ are the criteria the respondent judges first and do not enter the index.
 The index of an element is the share of respondents who answered its satisfaction
 question with "hài lòng" or "rất hài lòng" (4 or 5) among those who answered it; the
 overall index is the average of the element indices that have answers. Nothing else
-(criteria, yes/no, texts) is counted.
+(criteria, yes/no, texts) is counted. The five elements are those of the Ministry's
+method (listed by the provinces that apply it, e.g. "(1) Tiếp cận dịch vụ hành chính
+công …; (2) Thủ tục hành chính; (3) Công chức giải quyết công việc; (4) Kết quả cung ứng
+dịch vụ hành chính công và; (5) Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị"); the
+computing section of Decision 1001/QĐ-BNV could not be read here (docs/LAW.md), so the
+formula above is the share-of-satisfied reading, not a quotation of the Decision.
 
 A response can be tied to the completed dossier it is about: the form's questions
 marked ``"link": "receipt_number"`` and ``"link": "check_code"`` carry what the

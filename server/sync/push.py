@@ -1021,6 +1021,10 @@ class Pusher:
                     if op.fields.get(name) is None:
                         # Settled and returned where received unless told (schema 7 apps).
                         values[name] = self.commune_id
+                # Only the province's one-stop system issues it (sync/dossier_code.py) and
+                # an officer records it on the web later: none yet, whatever a device
+                # proposed. Written so that every replica holds the field (PROTOCOL.md §9).
+                values["official_code"] = None
             elif spec.name == "feedback":
                 days = FEEDBACK_RESPONSE_DAYS.get(FeedbackKind(op.fields["kind"]))
                 values["response_due_date"] = (
@@ -1046,9 +1050,10 @@ class Pusher:
     def _resume_after_supplement(self, current: RecordState, writes: dict[str, Any]) -> None:
         """Restart the stopped clock when a dossier leaves ``needs_supplement``.
 
-        Form 02 stops the clock (Decree 61/2018 art. 16(3), kept under Decree
-        118/2025/NĐ-CP): the working days left when the supplement was requested count
-        again from the day the dossier goes back to work (``sync.workdays.resume_due_date``).
+        Form 02 stops the clock (Decree 61/2018/NĐ-CP art. 16(3); the article of Decree
+        118/2025/NĐ-CP that replaced it could not be read, docs/LAW.md): the working days
+        left when the supplement was requested count again from the day the dossier goes
+        back to work (``sync.workdays.resume_due_date``).
         The new dates are server values, written with the server's stamp.
         """
         status = writes.get("status")

@@ -62,6 +62,11 @@ class StopForm(FlaskForm):
     )
 
 
+def _acting() -> dict[str, Any]:
+    """Who does a step on the web, and when: the officer, now, and their address."""
+    return {"officer": current_user, "now": datetime.now(UTC), "remote_addr": request.remote_addr}
+
+
 def _show_errors(form: FlaskForm, error: Invalid) -> None:
     """A service's problems beside their fields, the others as messages."""
     for name, message in error.errors.items():
@@ -133,6 +138,10 @@ def overdue() -> Any:
 @bp.get("/<dossier_id>")
 @login_required
 def detail(dossier_id: str) -> Any:
+    return _detail_page(dossier_id)
+
+
+def _detail_page(dossier_id: str, *, code_error: str = "", typed_code: str = "") -> str:
     session = db_session()
     detail = service.dossier_detail(session, current_scope(), dossier_id, today=_today())
     dossier = detail.dossier
@@ -162,6 +171,8 @@ def detail(dossier_id: str) -> Any:
             else None
         ),
         just_received=request.args.get("received") == "1",
+        code_error=code_error,
+        typed_code=typed_code,
     )
 
 
@@ -180,9 +191,7 @@ def stop(dossier_id: str) -> Any:
                 scope,
                 dossier.id,
                 reason=form.reason.data or "",
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -211,9 +220,7 @@ def correct(dossier_id: str) -> Any:
                 scope,
                 dossier,
                 typed,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()
@@ -242,9 +249,7 @@ def verification(dossier_id: str) -> Any:
             db_session(),
             current_scope(),
             dossier_id,
-            officer=current_user,
-            now=datetime.now(UTC),
-            remote_addr=request.remote_addr,
+            **_acting(),
         )
     except Invalid as error:
         db.session.rollback()
@@ -259,6 +264,27 @@ def verification(dossier_id: str) -> Any:
         ),
         "ok",
     )
+    return redirect(url_for(".detail", dossier_id=dossier_id))
+
+
+@bp.post("/<dossier_id>/official-code")
+@roles_required(APOLOGY_ROLES)
+def official_code(dossier_id: str) -> Any:
+    """Record the official dossier code the province's one-stop system issued."""
+    code = request.form.get("official_code", "")
+    try:
+        dossier = service.record_official_code(
+            db_session(),
+            current_scope(),
+            dossier_id,
+            code,
+            **_acting(),
+        )
+    except Invalid as error:
+        db.session.rollback()
+        return _detail_page(dossier_id, code_error=error.message, typed_code=code), 422
+    db.session.commit()
+    flash(gettext("Đã ghi mã hồ sơ %(code)s.", code=dossier.official_code), "ok")
     return redirect(url_for(".detail", dossier_id=dossier_id))
 
 
@@ -280,9 +306,7 @@ def apology(dossier_id: str) -> Any:
                 dossier.id,
                 reason=form.reason.data or "",
                 new_due_date=form.new_due_date.data,
-                officer=current_user,
-                now=datetime.now(UTC),
-                remote_addr=request.remote_addr,
+                **_acting(),
             )
         except Invalid as error:
             db.session.rollback()

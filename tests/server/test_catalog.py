@@ -67,3 +67,20 @@ def test_catalog_endpoint_lists_procedures(
     names = {p["name_vi"] for p in body}
     assert "Đăng ký khai sinh" in names
     assert all(p["required_documents"] for p in body)
+
+
+def test_a_code_is_verified_only_with_its_source() -> None:
+    """``code_verified`` is true only beside the page or decision that publishes the code."""
+    for entry in read_catalog():
+        if entry.get("code_verified"):
+            assert entry.get("code_source", "").strip(), entry["code"]
+            assert entry["code"] in entry["code_source"], entry["code"]
+
+
+def test_acknowledging_a_child_is_verified_against_a_provincial_portal() -> None:
+    # Cổng DVC tỉnh Đắk Lắk: "Ký hiệu thủ tục: 1.001022.000.00.00.H15", 03 working days,
+    # "trường hợp cần phải xác minh thì thời hạn giải quyết không quá 08 ngày làm việc".
+    entry = next(e for e in read_catalog() if e["code"] == "1.001022")
+    assert entry["code_verified"] is True
+    assert "1.001022.000.00.00.H15" in entry["code_source"]
+    assert (entry["processing_days"], entry["extension_days"]) == (3, 5)

@@ -550,6 +550,8 @@ class DossierModel:
                 form = (self.procedure() or {}).get("form") or {}
                 names = [self._path_label(form, str(p)) for p in data["fields"]]
                 details.append(tr("dossier.corrected_fields", fields=", ".join(names)))
+            if kind == "official_code" and data.get("official_code"):
+                details.append(str(data["official_code"]))
             if kind == "apology" and data.get("new_due_date"):
                 details.append(tr("dossier.new_due", date=fmt_date(data["new_due_date"])))
             if kind == HANDED_OVER:

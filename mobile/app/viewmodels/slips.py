@@ -183,6 +183,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         fee_vnd=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
         status_url=status_url(public_base_url, number, str(dossier.get("check_code") or "")),
         check_code=str(dossier.get("check_code") or ""),
+        official_code=str(dossier.get("official_code") or ""),
         working_days=days if isinstance(days, int) and not isinstance(days, bool) else None,
         parties=party_rows(procedure.get("form"), dossier.get("parties"), dossier.get("facts")),
         due_hour=appointment_hour(procedure),

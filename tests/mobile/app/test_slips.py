@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,10 @@ from mobile.app.viewmodels.slips import (
 )
 from mobile.tablet import Tablet
 from server.models import Dossier
+from server.scoping import Scope
 from server.services import dossier_admin
 from sync.slips import receipt_slip
+from sync.workdays import OFFICE_TZ
 from tests import factories
 from tests.conftest import LiveServer
 from tests.mobile.app.conftest import TEST_SCRYPT_N, fixed_clock
@@ -223,6 +225,23 @@ def test_the_tablets_pdf_is_the_servers_byte_for_byte(
         )
         report = tablet.sync()
         assert report.ok, report.error
+        # The province's system issues the official code; an officer records it on the
+        # web; the tablet pulls it and prints it beside the receipt number (schema 8).
+        session.rollback()
+        stored = session.get(Dossier, dossier_id)
+        assert stored is not None
+        official = f"000.00.21.H37-{stored.received_at.astimezone(OFFICE_TZ):%y%m%d}-0001"
+        dossier_admin.record_official_code(
+            session,
+            Scope(None),
+            dossier_id,
+            official,
+            officer=world.a.officer,
+            now=datetime.now(UTC),
+        )
+        session.commit()
+        assert tablet.sync().ok
+        assert (tablet.dossier(dossier_id) or {})["official_code"] == official
         path = export_receipt(ctx, dossier_id)
         session.rollback()
         stored = session.get(Dossier, dossier_id)
@@ -233,6 +252,7 @@ def test_the_tablets_pdf_is_the_servers_byte_for_byte(
         assert path.read_bytes() == server_pdf
         text = pdf_text(path)
         assert "25.000 đồng" in text and world.a.officer.full_name in text
+        assert f"Mã hồ sơ: {official}" in text
     finally:
         ctx.close()
 

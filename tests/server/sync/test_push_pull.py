@@ -397,9 +397,10 @@ def test_g10_a_device_is_not_sent_back_its_own_writes(
     # The pull went past both records...
     assert commune_cursor(cursor) >= max(r["s"] for r in results)
     own = [c for c in changes if c["r"] in (dossier_id, event_id)]
-    # ...and sent back only what the server itself wrote: the due dates it computed and
+    # ...and sent back only what the server itself wrote: the due dates it computed, the
+    # official code (none yet: the province's system issues it) and
     # the check code this creation did not carry.
-    server_made = {"due_date", "verification_due_date"}
+    server_made = {"due_date", "verification_due_date", "official_code"}
     if "check_code" not in create["f"]:
         server_made.add("check_code")
     # ...and the settling and return communes a creation without them gets (its own).
@@ -458,7 +459,8 @@ def test_supplement_stops_the_clock_over_sync(
     tablet_a: Tablet, world: World, session: Session
 ) -> None:
     """Form 02 stops the clock; when the dossier goes back to work the working days left
-    count again (Decree 61/2018 art. 16(3), kept under Decree 118/2025/NĐ-CP)."""
+    count again (Decree 61/2018/NĐ-CP art. 16(3); Decree 118/2025/NĐ-CP's article could
+    not be read, docs/LAW.md)."""
     from datetime import date, datetime
 
     from sync.hlc import Timestamp

@@ -20,7 +20,7 @@ from server.models import Attachment, Blob, Officer, ServiceRating
 from server.services.reports import office_today
 from sync.domain import DossierStatus
 from sync.ids import new_id
-from sync.workdays import add_working_days
+from sync.workdays import OFFICE_TZ, add_working_days
 from tests.server.conftest import World
 from tests.server.web.helpers import csrf_token, log_in, overdue_dossier
 from tests.server.web.test_web_tenancy_admin import COVERED as ADMIN_COVERED
@@ -39,6 +39,7 @@ COVERED = {
     ("GET", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/stop"),
     ("POST", "/dossiers/<dossier_id>/verification"),
+    ("POST", "/dossiers/<dossier_id>/official-code"),
     ("GET", "/dossiers/<dossier_id>/correct"),
     ("POST", "/dossiers/<dossier_id>/correct"),
     ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf"),
@@ -231,6 +232,32 @@ def test_verification_follows_role_and_commune(
                 assert "/login" in response.headers["Location"]
         session.expire_all()
         assert not data["dossier_b"].verification_needed
+
+
+def test_official_code_follows_role_and_commune(
+    client: FlaskClient, world: World, data: dict[str, Any], session: Session
+) -> None:
+    """Recording the official dossier code is an officer's or leader's act on their own
+    commune's dossier; another commune's is not found and keeps no code."""
+    for role in ROLES:
+        log_in(client, world.a.officer)
+        token = csrf_token(client, f"/dossiers/{data['dossier_a'].id}/apology")
+        log_in(client, _who(world, role))
+        for sequence, commune in enumerate(("a", "b"), start=1):
+            dossier = data[f"dossier_{commune}"]
+            day = dossier.received_at.astimezone(OFFICE_TZ)
+            code = f"000.00.21.H37-{day:%y%m%d}-{sequence:04d}"
+            expected = APOLOGY[(role, commune)]
+            response = client.post(
+                f"/dossiers/{dossier.id}/official-code",
+                data={"csrf_token": token, "official_code": code},
+            )
+            assert response.status_code == (302 if expected == 200 else expected), (role, commune)
+            if expected == 302:
+                assert "/login" in response.headers["Location"]
+        session.expire_all()
+        assert data["dossier_b"].official_code is None
+    assert data["dossier_a"].official_code is not None
 
 
 def test_corrections_follow_role_and_commune(
