@@ -1,7 +1,7 @@
 """filing anywhere in the province: settling and return communes, shared-scope entries
 
 Revision ID: 0011_anywhere
-Revises: 0010_forms
+Revises: 0011_law2 (re-chained after 0011_law2 when both branches met)
 Create Date: 2026-12-07 23:50:00
 
 Hand-written. Decree 118/2025/NĐ-CP lets a citizen file a dossier for a procedure on
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011_anywhere"
-down_revision = "0010_forms"
+down_revision = "0011_law2"
 branch_labels = None
 depends_on = None
 
