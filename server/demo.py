@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from server.demo_anywhere import communes_by_name, seed_filing_anywhere
 from server.models import (
     AdminUnit,
     Device,
@@ -1514,6 +1515,16 @@ def seed_demo_province(
         counts["dossiers_overdue"] += sum(
             1 for d in commune.dossiers if d.status in OPEN_STATUSES and d.due_date < today
         )
+    # Its own draws, so the rest of the demo stays the same draw for draw.
+    anywhere_rng = random.Random(f"{seed}-anywhere")  # noqa: S311 - demo data
+    seed_filing_anywhere(
+        session,
+        communes_by_name(communes),
+        lambda received_at: _form_person(anywhere_rng, (("Mông", 60), ("Kinh", 40)), received_at),
+        today=today,
+        limit=limit,
+        counts=counts,
+    )
     for commune in communes:
         _seed_feedback(session, rng, commune, today=today, limit=limit, counts=counts)
     _seed_survey(session, rng, communes, today=today, counts=counts)

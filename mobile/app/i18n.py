@@ -198,6 +198,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.note": ("Ghi chú", "Note"),
     "event.apology": ("Thư xin lỗi, hẹn lại", "Apology, new date"),
     "event.corrected": ("Sửa thông tin", "Details corrected"),
+    "event.handed_over": ("Bàn giao cho xã giải quyết", "Handed over for settling"),
     "event.official_code": ("Ghi mã hồ sơ của tỉnh", "Official dossier code recorded"),
     "collection.dossier": ("Hồ sơ", "Dossier"),
     "collection.dossier_event": ("Diễn biến hồ sơ", "Dossier event"),
@@ -245,6 +246,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "intake.copy_applicant": ("Chép từ người nộp", "Copy from the applicant"),
     "intake.step.procedure": ("Chọn thủ tục", "Procedure"),
     "intake.step.applicant": ("Người nộp hồ sơ", "Applicant"),
+    "intake.step.settling": ("Xã giải quyết, nơi trả kết quả", "Settling commune, result"),
+    "intake.settling_intro": (
+        "Thủ tục thuộc danh mục tiếp nhận không phụ thuộc địa giới hành chính: công dân nộp "
+        "tại xã nào trong tỉnh cũng được. Chọn xã có thẩm quyền giải quyết; hồ sơ và ảnh "
+        "giấy tờ được chuyển cho xã đó khi đồng bộ.",
+        "This procedure is on the province's list: citizens may file it at any commune of "
+        "the province. Choose the commune competent to settle it; the dossier and its "
+        "photos go to that commune when the tablet syncs.",
+    ),
+    "intake.settling": ("Xã giải quyết", "Settling commune"),
+    "intake.own_commune": ("{name} (xã tiếp nhận)", "{name} (this commune)"),
+    "intake.return_to": ("Nơi trả kết quả", "Result returned at"),
+    "intake.return_here": ("Tại xã tiếp nhận", "Here, where it was received"),
+    "intake.return_there": ("Tại xã giải quyết", "At the settling commune"),
     "intake.step.documents": ("Giấy tờ và ảnh", "Papers and photos"),
     "intake.step.review": ("Kiểm tra và lưu", "Check and save"),
     "intake.search": ("Tìm thủ tục theo tên hoặc mã", "Search procedures by name or code"),
@@ -404,6 +419,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "dossier.new_due": ("Đã hẹn lại: {date}", "New appointment: {date}"),
     "dossier.returned": ("Đã trả kết quả lúc {time}", "Result returned at {time}"),
+    "dossier.centres": (
+        "Tiếp nhận: {receiving} · Giải quyết: {settling} · Trả kết quả: {returning}",
+        "Received: {receiving} · Settled: {settling} · Result at: {returning}",
+    ),
+    "dossier.settled_elsewhere": (
+        "{name} giải quyết hồ sơ này; xã tiếp nhận theo dõi, ghi chú và bàn giao",
+        "{name} settles this dossier; the receiving commune follows, notes and hands over",
+    ),
+    "dossier.hand_over": ("Bàn giao cho xã khác", "Hand over to another commune"),
+    "dossier.hand_over_title": (
+        "Bàn giao hồ sơ cho xã có thẩm quyền giải quyết",
+        "Hand the dossier over to the competent commune",
+    ),
+    "dossier.hand_over_to": ("Xã nhận bàn giao", "Commune to hand over to"),
+    "dossier.hand_over_reason": ("Lý do bàn giao", "Reason for the handover"),
+    "dossier.hand_over_reason_again": (
+        "Lý do bàn giao (bắt buộc: hồ sơ đã được bàn giao trước đó)",
+        "Reason (required: the dossier was handed over before)",
+    ),
+    "dossier.hand_over_choose": ("Hãy chọn xã nhận bàn giao", "Choose the commune"),
+    "dossier.handed_over": ("Đã bàn giao cho {name}", "Handed over to {name}"),
+    "dossier.handover_route": ("Từ {origin} đến {target}", "From {origin} to {target}"),
+    "dossier.handover_reason": ("Lý do: {reason}", "Reason: {reason}"),
     "dossier.photos": ("Ảnh giấy tờ: {count}", "Photos: {count}"),
     "dossier.documents": ("Giấy tờ: {provided}/{total}", "Papers: {provided}/{total}"),
     "dossier.timeline": ("Diễn biến", "Timeline"),

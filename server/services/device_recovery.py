@@ -42,15 +42,13 @@ from server.services.errors import (
     TooManyAttempts,
     Unauthorized,
 )
+from server.translatable import msg
 
 SECRET_BYTES = 32
 #: How long an offered secret waits for the tablet's confirmation.
 PENDING_TTL = timedelta(hours=1)
 _NONCE = 12
-_WRONG = (
-    "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản không phải của máy này "
-    "(wrong username or password, or not this tablet's officer)"
-)
+_WRONG = msg("Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản không phải của máy này")
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,7 @@ def _open(server_key: str, device_id: str, sealed: str) -> bytes:
             data[:_NONCE], data[_NONCE:], device_id.encode("utf-8")
         )
     except InvalidTag as error:  # the server's secret key changed since
-        raise NotFound(
-            "Không đọc được khóa khôi phục của máy này (this tablet's recovery secret "
-            "cannot be read)"
-        ) from error
+        raise NotFound(msg("Không đọc được khóa khôi phục của máy này")) from error
 
 
 def _encode(raw: bytes) -> str:
@@ -140,8 +135,7 @@ def confirm(session: Session, device: Device, offered_id: str, *, now: datetime)
         or row.pending_expires_at <= now
     ):
         raise Invalid(
-            "Khóa khôi phục này không còn được đề nghị; xin lấy khóa mới "
-            "(this recovery secret is no longer offered; ask for a new one)",
+            msg("Khóa khôi phục này không còn được đề nghị; xin lấy khóa mới"),
             errors={"secret_id": ["unknown or expired"]},
         )
     rotated = row.claimed_at is not None
@@ -172,9 +166,11 @@ def claim(
     if result.failure is login_guard.Failure.BLOCKED:
         seconds = int(result.retry_after.total_seconds()) if result.retry_after else 60
         raise TooManyAttempts(
-            "Tài khoản tạm thời bị khóa vì nhập sai mật khẩu nhiều lần; xin thử lại sau "
-            f"{seconds} giây (the account is blocked after wrong passwords; try again in "
-            f"{seconds} s)",
+            msg(
+                "Tài khoản tạm thời bị khóa vì nhập sai mật khẩu nhiều lần; xin thử lại sau "
+                "%(seconds)s giây",
+                seconds=seconds,
+            ),
             retry_after=seconds,
         )
     officer = result.officer
@@ -193,16 +189,10 @@ def claim(
             )
         raise Unauthorized(_WRONG)
     if device.revoked:
-        raise DeviceRevoked(
-            "Thiết bị đã bị thu hồi; liên hệ quản trị viên "
-            "(this device has been revoked; contact your administrator)"
-        )
+        raise DeviceRevoked(msg("Thiết bị đã bị thu hồi; liên hệ quản trị viên"))
     row = session.get(DeviceRecovery, device.id)
     if row is None or row.secret_sealed is None or row.secret_id is None:
-        raise NotFound(
-            "Máy này chưa có khóa khôi phục trên máy chủ (this tablet has no recovery "
-            "secret on the server)"
-        )
+        raise NotFound(msg("Máy này chưa có khóa khôi phục trên máy chủ"))
     raw = _open(server_key, device.id, row.secret_sealed)
     row.claimed_at = now
     row.claims = (row.claims or 0) + 1

@@ -30,7 +30,14 @@ from sync.forms import changed_paths, clean_parties, clean_values, value_problem
 from sync.ids import new_id
 from sync.workdays import OFFICE_TZ
 
-__all__ = ["FormRow", "correct_dossier", "correctable", "form_rows"]
+__all__ = [
+    "FormRow",
+    "correct_dossier",
+    "correctable",
+    "form_rows",
+    "procedure_rows",
+    "typed_value",
+]
 
 _APPLICANT_ERRORS = {"name": "applicant_name", "cccd": "applicant_cccd", "dob": "applicant_dob"}
 _APPLICANT_ERRORS |= {"phone": "applicant_phone"}
@@ -55,8 +62,13 @@ def correctable(dossier: Dossier) -> bool:
 
 def form_rows(dossier: Dossier) -> list[tuple[str, str, list[FormRow]]]:
     """(title_vi, title_en, rows) per party and for the facts, from the procedure's form."""
-    form = dossier.procedure.form or {}
-    parties = dossier.parties or {}
+    return procedure_rows(dossier.procedure.form or {}, dossier.parties or {}, dossier.facts or {})
+
+
+def procedure_rows(
+    form: dict[str, Any], parties: dict[str, Any], facts: dict[str, Any]
+) -> list[tuple[str, str, list[FormRow]]]:
+    """``form_rows`` of a form and its values (an intake has no dossier yet)."""
     sections = []
     for party in form.get("parties") or []:
         role = str(party.get("role"))
@@ -64,7 +76,7 @@ def form_rows(dossier: Dossier) -> list[tuple[str, str, list[FormRow]]]:
         rows = [_row(f"parties.{role}.", spec, values) for spec in party.get("fields") or []]
         sections.append((str(party.get("label_vi")), str(party.get("label_en")), rows))
     if form.get("facts"):
-        rows = [_row("facts.", spec, dossier.facts or {}) for spec in form["facts"]]
+        rows = [_row("facts.", spec, facts) for spec in form["facts"]]
         sections.append(("Thông tin hồ sơ", "Dossier facts", rows))
     return sections
 
@@ -81,7 +93,7 @@ def _row(prefix: str, spec: dict[str, Any], values: dict[str, Any]) -> FormRow:
     )
 
 
-def _typed_value(kind: str, text: str) -> Any:
+def typed_value(kind: str, text: str) -> Any:
     """Text from the page as stored: ``int`` fields as whole numbers when they are."""
     text = text.strip()
     if kind == "int" and text.isdigit():
@@ -151,7 +163,7 @@ def correct_dossier(
             continue
         parts = path.split(".")
         target = parties.setdefault(parts[1], {}) if parts[0] == "parties" else facts
-        target[parts[-1]] = _typed_value(kinds[path], text or "")
+        target[parts[-1]] = typed_value(kinds[path], text or "")
     parties, facts = clean_parties(parties), clean_values(facts)
     errors.update(value_problems(dossier.procedure.form, parties, facts, today=today))
     if errors:

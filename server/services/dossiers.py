@@ -194,19 +194,19 @@ def create_dossier(
     if settling_id != commune.id:
         # Received for another commune: the intake hands it over at once (the dossier and
         # its photos reach the settling commune by sync), a timeline event like any other.
-        session.add(
-            DossierEvent(
-                id=new_id(),
-                commune_id=commune.id,
-                dossier_id=dossier.id,
-                kind=handover.HANDED_OVER,
-                occurred_at=received_at,
-                officer_id=officer.id if officer else None,
-                note="",
-                data={"from_commune_id": commune.id, "to_commune_id": settling_id, "reason": ""},
-                origin_device_id=device_id,
-            )
+        handed = DossierEvent(
+            id=new_id(),
+            commune_id=commune.id,
+            dossier_id=dossier.id,
+            kind=handover.HANDED_OVER,
+            occurred_at=received_at,
+            officer_id=officer.id if officer else None,
+            note="",
+            data={"from_commune_id": commune.id, "to_commune_id": settling_id, "reason": ""},
+            origin_device_id=device_id,
         )
+        session.add(handed)
+        stamp(session, handed)  # numbered like the received event: the home tablets pull it
         session.flush()
         shared.share_new_dossier(session, dossier)
     return dossier

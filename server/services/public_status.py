@@ -32,6 +32,7 @@ from server.models import CommentStatus, Dossier, ServiceRating
 from server.scoping import Scope, restrict
 from server.services.dossier_admin import expected_date
 from server.services.errors import Invalid, NotFound
+from server.services.filing_places import centre_name, places
 from server.services.reports import local_day
 from server.translatable import msg
 from sync.checkcode import normalise_check_code
@@ -167,6 +168,16 @@ class PublicStatus:
     apologised: bool
     late: bool  # still open and past the expected date
     rating: ServiceRating | None
+    #: Filing anywhere in the province (Decree 118/2025/NĐ-CP): the centre that received
+    #: the dossier, the one of the commune that settles it, and where the result is
+    #: collected (all three the same for most dossiers).
+    receiving_centre: str = ""
+    settling_centre: str = ""
+    return_centre: str = ""
+
+    @property
+    def settled_elsewhere(self) -> bool:
+        return self.settling_centre != self.receiving_centre
 
     @property
     def is_open(self) -> bool:
@@ -180,6 +191,7 @@ class PublicStatus:
 def status_of(session: Session, dossier: Dossier, *, today: date) -> PublicStatus:
     expected = expected_date(dossier)
     returned = dossier.result_returned_at
+    where = places(session, dossier)
     return PublicStatus(
         receipt_number=dossier.receipt_number,
         status=dossier.status,
@@ -193,6 +205,9 @@ def status_of(session: Session, dossier: Dossier, *, today: date) -> PublicStatu
         apologised=any(not a.deleted for a in dossier.apologies),
         late=dossier.status in CLOCK_RUNNING and expected < today,
         rating=session.scalar(select(ServiceRating).where(ServiceRating.dossier_id == dossier.id)),
+        receiving_centre=centre_name(where.receiving),
+        settling_centre=centre_name(where.settling),
+        return_centre=centre_name(where.returning),
     )
 
 

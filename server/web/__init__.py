@@ -14,6 +14,7 @@ def register_web(app: Flask) -> None:
         dossiers,
         feedback,
         formatting,
+        intake,
         nav,
         public,
         ratings,
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     admin.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(intake.bp)
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(surveys.bp)

@@ -459,6 +459,7 @@ def _procedure_input() -> catalog.ProcedureInput:
         active=form.get("active") == "1",
         time_unit=form.get("time_unit", "working_days"),
         cutoff_15h=form.get("cutoff_15h") == "1",
+        receivable_anywhere=form.get("receivable_anywhere") == "1",
         documents=documents,
         form_json=form.get("form_json"),
     )

@@ -31,6 +31,7 @@ AUDIT_ACTION = {
     "device.revoke": lazy_gettext("Thu hồi máy tính bảng"),
     "device.reinstate": lazy_gettext("Cho phép lại máy tính bảng"),
     "dossier.apology": lazy_gettext("Lập phiếu xin lỗi, hẹn lại"),
+    "dossier.hand_over": lazy_gettext("Bàn giao hồ sơ cho xã khác giải quyết"),
     "dossier.official_code": lazy_gettext("Ghi mã hồ sơ của tỉnh"),
     "feedback.answer": lazy_gettext("Trả lời phản ánh"),
     "feedback.assign": lazy_gettext("Giao xử lý phản ánh"),

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from server.auth.context import current_scope
 from server.extensions import db_session
 from server.messages import for_web
-from server.services import reports, sipas
+from server.services import filing_report, reports, sipas
 from server.services.errors import Invalid
 from server.web import charts
 from server.web.access import LEADERS, roles_required
@@ -42,9 +42,13 @@ def index() -> Any:
         session, scope, period, now=now, commune_id=commune_id, procedure_id=procedure_id
     )
     english = str(get_locale()) == "en"
+    filing = filing_report.filing_table(
+        session, reports.narrow(scope, commune_id), period, today=today
+    )
     return render_template(
         "dashboard/index.html",
         data=data,
+        filing=filing,
         problem=problem,
         kind=kind,
         start=start,

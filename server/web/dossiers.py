@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -30,7 +31,7 @@ from server.messages import for_web, for_web_errors
 from server.models import Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
-from server.services import reports
+from server.services import filing_places, handover, reports
 from server.services.errors import Invalid
 from server.translatable import msg
 from server.web.access import roles_required
@@ -163,17 +164,35 @@ def detail(dossier_id: str) -> Any:
 
 
 def _detail_page(dossier_id: str, *, code_error: str = "", typed_code: str = "") -> str:
-    detail = service.dossier_detail(db_session(), current_scope(), dossier_id, today=_today())
+    session = db_session()
+    detail = service.dossier_detail(session, current_scope(), dossier_id, today=_today())
+    dossier = detail.dossier
+    # The settling commune's people process and decide (Decree 118/2025/NĐ-CP).
+    settles = (
+        current_user.role in APOLOGY_ROLES and current_user.unit_id == dossier.settling_commune_id
+    )
     return render_template(
         "dossiers/detail.html",
         d=detail,
         dossier=detail.dossier,
         new_apology=request.args.get("new_apology"),
-        can_apologise=current_user.role in APOLOGY_ROLES and detail.is_open,
-        can_correct=current_user.role in APOLOGY_ROLES and corrections.correctable(detail.dossier),
-        can_stop=current_user.role in APOLOGY_ROLES
-        and can_transition(detail.dossier.status, DossierStatus.STOPPED),
+        can_apologise=settles and detail.is_open,
+        can_correct=settles and corrections.correctable(detail.dossier),
+        can_stop=settles and can_transition(detail.dossier.status, DossierStatus.STOPPED),
         parties=corrections.form_rows(detail.dossier),
+        where=filing_places.places(session, dossier),
+        commune_names=filing_places.commune_names(session, dossier),
+        handover_choice=(
+            filing_places.handover_choice(
+                session,
+                dossier,
+                current_user.unit_id,
+                handed_over_before=handover.has_handover(session, dossier.id),
+            )
+            if current_user.role in APOLOGY_ROLES
+            else None
+        ),
+        just_received=request.args.get("received") == "1",
         code_error=code_error,
         typed_code=typed_code,
     )
@@ -340,7 +359,12 @@ def slip(dossier_id: str, number: str) -> Any:
     session = db_session()
     dossier = service.get_dossier(session, current_scope(), dossier_id)
     office = service.office_for(dossier.commune)
-    data = service.slip_data(dossier, _public_base_url())
+    settling_centre, result_place = filing_places.slip_lines(session, dossier)
+    data = replace(
+        service.slip_data(dossier, _public_base_url()),
+        settling_centre=settling_centre,
+        result_place=result_place,
+    )
     if number == "01":
         pdf = slips.receipt_slip(office, data)
     elif number == "02":

@@ -95,6 +95,7 @@ EVENT_KIND = {
     "status_changed": lazy_gettext("Chuyển trạng thái"),
     "apology": lazy_gettext("Phiếu xin lỗi, hẹn lại ngày trả"),
     "note": lazy_gettext("Ghi chú"),
+    "handed_over": lazy_gettext("Bàn giao cho xã giải quyết"),
     "official_code": lazy_gettext("Ghi mã hồ sơ do hệ thống một cửa của tỉnh cấp"),
 }
 

@@ -100,6 +100,10 @@ class DossierSlipData:
     copies: int = 1
     #: Where the citizen collects the result; "" = the office's own desk.
     result_place: str = ""
+    #: The centre of the commune competent to settle the dossier when it is not the
+    #: receiving one (filing anywhere in the province, Decree 118/2025/NĐ-CP): "Trung
+    #: tâm Phục vụ hành chính công phường Sa Pa"; "" = the receiving centre settles it.
+    settling_centre: str = ""
     #: The official dossier code (mã hồ sơ, Circular 03/2025/TT-VPCP) once the
     #: province's one-stop information system has issued it; "" until then. It cannot
     #: be issued offline (see PROTOCOL.md "Dossier code"), so the receipt number, issued

@@ -147,6 +147,14 @@ def receipt_slip(office: Office, data: DossierSlipData, *, issued_on: date | Non
         who.append(identity)
     who += _contact_lines(s, data)
     who.append(Paragraph(f"Nội dung yêu cầu giải quyết: {_procedure(data)}", s.body))
+    if data.settling_centre:
+        who.append(
+            Paragraph(
+                f"Hồ sơ được chuyển đến <b>{fmt.x(data.settling_centre)}</b> "
+                "để giải quyết theo thẩm quyền.",
+                s.body,
+            )
+        )
 
     qr_size = 24 * mm
     qr_w = 92.0

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from server import demo_anywhere
 from server.auth.passwords import use_fast_hashing_for_tests
 from server.demo import DEMO_LOGINS, seed_demo_province
 from server.models import (
@@ -148,7 +149,8 @@ def test_counts_match_the_database(seeded: Seeded) -> None:
     s, counts = seeded.session, seeded.counts
     assert counts["provinces"] == 1
     assert counts["communes"] == 6
-    assert counts["dossiers"] == _count(s, Dossier) == 6 * PER_COMMUNE
+    # and the few filed anywhere in the province (server/demo_anywhere.py)
+    assert counts["dossiers"] == _count(s, Dossier) == 6 * PER_COMMUNE + demo_anywhere.DOSSIERS
     assert counts["dossier_events"] == _count(s, DossierEvent)
     assert counts["dossier_apologies"] == _count(s, DossierApology) > 0
     assert counts["feedback"] == _count(s, Feedback)
@@ -208,6 +210,8 @@ def test_timelines_follow_the_state_machine(seeded: Seeded) -> None:
         status = DossierStatus.RECEIVED
         previous = dossier.received_at
         for event in changes:
+            if event.kind == "handed_over":  # filed anywhere (server/demo_anywhere.py)
+                continue
             assert event.kind == "status_changed"
             assert event.from_status == status.value
             assert event.to_status is not None
@@ -283,6 +287,12 @@ def test_dossiers_are_restamped_after_their_last_change(seeded: Seeded) -> None:
     for model in (DossierEvent, DossierApology):
         for dossier_id, seq in s.execute(select(model.dossier_id, model.seq)):
             last_child[dossier_id] = max(last_child[dossier_id], seq)
+    # A handover writes the dossier's settling commune, then its event (after it).
+    for dossier_id, seq in s.execute(
+        select(DossierEvent.dossier_id, DossierEvent.seq).where(DossierEvent.kind == "handed_over")
+    ):
+        if last_child[dossier_id] == seq:
+            last_child[dossier_id] = 0
     for dossier_id, seq in s.execute(select(Dossier.id, Dossier.seq)):
         changed = s.scalar(
             select(func.count())
@@ -374,6 +384,6 @@ def test_demo_logins_authenticate(seeded: Seeded) -> None:
 
 def test_same_seed_same_data(catalog_available: None) -> None:
     first = _names_and_receipts(7)
-    assert len(first) == 6 * 12
+    assert len(first) == 6 * 12 + demo_anywhere.DOSSIERS
     assert _names_and_receipts(7) == first
     assert _names_and_receipts(8) != first

@@ -27,17 +27,23 @@ def test_demo_officers_see_only_their_commune(client: FlaskClient, session: Sess
     sapa = _register(client, "hotich.sapa")
     assert {"hotich.tavan", "hotich.sapa"} <= usernames
 
-    def visible(headers: dict[str, str]) -> tuple[set[int], set[str]]:
+    def visible(headers: dict[str, str]) -> dict[str, set[int]]:
+        """Dossier id → the communes involved (receiving, settling, return)."""
         body = client.get("/api/v1/dossiers?per_page=500", headers=headers).get_json()
         assert body["total"] == len(body["items"]) > 0
-        return {d["commune_id"] for d in body["items"]}, {d["id"] for d in body["items"]}
+        return {
+            d["id"]: {d["commune_id"], d["settling_commune_id"], d["return_commune_id"]}
+            for d in body["items"]
+        }
 
-    communes_a, ids_a = visible(tavan)
-    communes_b, ids_b = visible(sapa)
-    assert len(communes_a) == len(communes_b) == 1
-    assert communes_a != communes_b
-    assert not ids_a & ids_b
-    one_of_b = next(iter(ids_b))
+    seen_a, seen_b = visible(tavan), visible(sapa)
+    [tavan_id] = set.intersection(*seen_a.values())  # every one involves Tả Van
+    [sapa_id] = set.intersection(*seen_b.values())
+    assert tavan_id != sapa_id
+    # Only the dossiers filed in one for the other are seen by both (Decree 118/2025).
+    shared = seen_a.keys() & seen_b.keys()
+    assert shared and all({tavan_id, sapa_id} <= seen_a[d] for d in shared)
+    one_of_b = next(iter(seen_b.keys() - shared))
     assert client.get(f"/api/v1/dossiers/{one_of_b}", headers=tavan).status_code == 404
     assert client.get(f"/api/v1/dossiers/{one_of_b}", headers=sapa).status_code == 200
     overdue = client.get("/api/v1/dossiers?overdue=true", headers=tavan).get_json()

@@ -59,6 +59,9 @@ class DossierScreen(BaseScreen):
         self._fetcher: PhotoFetcher | None = None
         self._wanted: dict[str, WantedPhoto] = {}
         self._extensions: dict[str, str] = {}
+        #: The handover dialog's communes (name → id) and its drop-down.
+        self._handover_targets: dict[str, int] = {}
+        self.handover_spinner: Any = None
 
     @property
     def fetcher(self) -> PhotoFetcher:
@@ -101,7 +104,7 @@ class DossierScreen(BaseScreen):
         self.overdue = header.overdue
         self.on_server = header.on_server
         self.server_label = header.on_server_label
-        self.can_apologise = model.is_overdue()
+        self.can_apologise = model.is_overdue() and model.settles_here()
         self.stopped = model.status is DossierStatus.STOPPED
         self.can_correct = model.can_correct()
         self.ids.timeline.data = list(reversed(model.timeline_rows()))
@@ -109,7 +112,7 @@ class DossierScreen(BaseScreen):
         box.clear_widgets()
         actions = model.actions()
         if not actions:
-            box.add_widget(Factory.Muted(text=self.t("dossier.no_actions")))
+            box.add_widget(Factory.Muted(text=model.no_actions_text()))
         for action in actions:
             button = Factory.DangerButton() if action.danger else Factory.BigButton()
             button.text = action.label
@@ -120,6 +123,12 @@ class DossierScreen(BaseScreen):
             button = Factory.BigButton()
             button.text = self.t("dossier.record_verification")
             button.bind(on_release=lambda _b: self.record_verification())
+            box.add_widget(button)
+        if model.can_hand_over():
+            button = Factory.BigButton()
+            button.text = self.t("dossier.hand_over")
+            button.action = "hand_over"
+            button.bind(on_release=lambda _b: self.hand_over())
             box.add_widget(button)
         self._render_photos(model)
 
@@ -231,6 +240,50 @@ class DossierScreen(BaseScreen):
             self.model.record_verification(values.get("note", ""))
         except UserError as error:
             return error.message
+        self._changed()
+        return None
+
+    def hand_over(self) -> None:
+        """Hand the dossier over to another commune of the province, with a reason."""
+        assert self.model is not None
+        required = self.model.handover_reason_required()
+        self.popup = FormPopup(
+            title=self.t("dossier.hand_over_title"),
+            fields=[
+                {
+                    "name": "reason",
+                    "label": self.t(
+                        "dossier.hand_over_reason_again" if required else "dossier.hand_over_reason"
+                    ),
+                    "multiline": True,
+                    "lines": 2,
+                }
+            ],
+            on_submit=self._hand_over,
+            ok_text=self.t("dossier.hand_over"),
+            cancel_text=self.t("common.cancel"),
+        )
+        self._handover_targets = {name: cid for cid, name in self.model.handover_choices()}
+        box = self.popup.ids.fields
+        box.add_widget(
+            Factory.Txt(text=self.t("dossier.hand_over_to"), bold=True, color=C.muted),
+            index=len(box.children),
+        )
+        spinner = Factory.BigSpinner(values=list(self._handover_targets), text="")
+        box.add_widget(spinner, index=len(box.children) - 1)
+        self.handover_spinner = spinner
+        self.popup.open()
+
+    def _hand_over(self, values: dict[str, str]) -> str | None:
+        assert self.model is not None
+        target = self._handover_targets.get(self.handover_spinner.text)
+        try:
+            message = self.model.hand_over(target, values.get("reason", ""))
+        except UserError as error:
+            if self.popup is not None:
+                self.popup.show_errors(error.errors)
+            return error.message
+        self.ok(message)
         self._changed()
         return None
 

@@ -50,6 +50,7 @@ class IntakeScreen(BaseScreen):
         self.can_capture = bool(getattr(self.ctx.platform.camera, "can_capture", False))
         self._model: IntakeModel | None = None
         self._villages: dict[str, int | None] = {}
+        self._communes: dict[str, int] = {}
         #: The party or facts step drawn now: field key → its input (or choice row).
         self._form_widgets: dict[str, Any] = {}
         self._form_step = ""
@@ -118,6 +119,34 @@ class IntakeScreen(BaseScreen):
         rows = self.model.procedure_rows(self.ids.procedure_search.text)
         self.ids.procedures.data = rows
         self.catalog_note = "" if self.ctx.tablet.procedures() else self.t("intake.no_catalog")
+
+    def _render_settling(self) -> None:
+        model = self.model
+        self.ids.settling_chosen.text = self.t("intake.chosen", name=model.procedure_name())
+        self._communes = {name: cid for cid, name in model.settling_choices()}
+        spinner = self.ids.settling
+        spinner.values = list(self._communes)
+        chosen = model.settling_id()
+        spinner.text = next((n for n, c in self._communes.items() if c == chosen), "")
+        self.ids.settling_error.text = ""
+        self._render_return()
+
+    def _render_return(self) -> None:
+        model = self.model
+        elsewhere = model.settling_id() != model.own_commune_id()
+        there = model.return_to == "settling" and elsewhere
+        self.ids.return_here.state = "normal" if there else "down"
+        self.ids.return_there.state = "down" if there else "normal"
+        self.ids.return_there.disabled = not elsewhere
+
+    def settling_chosen(self, text: str) -> None:
+        if text in self._communes:
+            self.model.set_settling(self._communes[text])
+            self._render_return()
+
+    def return_chosen(self, where: str) -> None:
+        self.model.set_return_to(where)
+        self._render_return()
 
     def _render_applicant(self) -> None:
         self.ids.chosen.text = self.t("intake.chosen", name=self.model.procedure_name())
@@ -311,6 +340,10 @@ class IntakeScreen(BaseScreen):
         if self.model.step == "applicant":
             self._collect_applicant()
             self._show_field_errors(self.model.applicant_errors())
+        elif self.model.step == "settling":
+            self.ids.settling_error.text = self.model.settling_errors().get(
+                "settling_commune_id", ""
+            )
         elif self.ids.steps.current == "form":
             self._collect_form()
             self._show_form_errors(self.model.form_errors())

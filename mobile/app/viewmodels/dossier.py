@@ -4,6 +4,9 @@ The actions offered are exactly ``sync.domain.DOSSIER_TRANSITIONS`` from the cur
 status; ``Tablet.change_status`` checks them again. A late dossier (due date passed
 while still open) offers the written apology with a new appointment date (phiếu 04).
 Each record shows whether it is already on the server (``Tablet.on_server``).
+A dossier filed anywhere in the province (Decree 118/2025/NĐ-CP) names its receiving,
+settling and return communes, and offers the handover to another commune of the
+province (``Tablet.hand_over``, a store write that syncs like any other edit).
 The photos are read from the store into memory (they are sealed on disk) for the screen
 to decode: no plain copy is ever written. A photo taken on a colleague's tablet arrives
 by pull as an ``attachment`` without its bytes: the screen asks ``mobile.photos`` to
@@ -33,7 +36,13 @@ from mobile.photos import BlobSource, FetchResult, PhotoFetcher, PhotoState, Wan
 from mobile.security import VaultError
 from mobile.store import SQLiteDeviceStore, StoreError
 from mobile.tablet import InvalidInput
-from sync.domain import CLOCK_RUNNING, DOSSIER_TRANSITIONS, OPEN_STATUSES, DossierStatus
+from sync.domain import (
+    CLOCK_RUNNING,
+    DOSSIER_TRANSITIONS,
+    HANDED_OVER,
+    OPEN_STATUSES,
+    DossierStatus,
+)
 from sync.errors import TransportError
 from sync.forms import changed_paths, field_label
 from sync.workdays import add_working_days, days_overdue
@@ -218,6 +227,9 @@ class DossierModel:
             lines.append(tr("dossier.new_due", date=fmt_date(moved)))
         if record.get("result_returned_at"):
             lines.append(tr("dossier.returned", time=fmt_datetime(record["result_returned_at"])))
+        centres = self.centres_line()
+        if centres:
+            lines.append(centres)
         lines += [f"{label}: {value}" for label, value in self.people_lines()]
         overdue = ""
         if self.is_overdue():
@@ -235,6 +247,96 @@ class DossierModel:
             on_server=on_server,
             on_server_label=tr("common.on_server" if on_server else "common.not_on_server"),
         )
+
+    # -- filing anywhere: the communes involved, and the handover ------------------------------
+
+    def _communes(self) -> dict[int, str]:
+        return {
+            int(u["id"]): f"{u.get('kind') or ''} {u.get('name', '')}".strip()
+            for u in self.ctx.tablet.communes()
+        }
+
+    def receiving_id(self) -> int:
+        found = self.ctx.tablet.receiving_commune_id(self.record)
+        return found if found is not None else int(self.ctx.tablet.registration.commune_id)
+
+    def settling_id(self) -> int:
+        value = self.record.get("settling_commune_id")
+        return int(value) if isinstance(value, int) else self.receiving_id()
+
+    def return_id(self) -> int:
+        value = self.record.get("return_commune_id")
+        return int(value) if isinstance(value, int) else self.receiving_id()
+
+    def centres_line(self) -> str:
+        """ "Tiếp nhận: Xã Tả Van · Giải quyết: Phường Sa Pa · Trả kết quả: Xã Tả Van" when
+        the dossier involves another commune; "" for the usual one."""
+        receiving, settling, returning = self.receiving_id(), self.settling_id(), self.return_id()
+        if receiving == settling == returning:
+            return ""
+        names = self._communes()
+        return self.ctx.tr(
+            "dossier.centres",
+            receiving=names.get(receiving, "—"),
+            settling=names.get(settling, "—"),
+            returning=names.get(returning, "—"),
+        )
+
+    def own_commune_id(self) -> int:
+        return int(self.ctx.tablet.registration.commune_id)
+
+    def settles_here(self) -> bool:
+        """Whether this tablet's commune settles the dossier: it processes and decides.
+
+        The receiving commune of a dossier settled elsewhere sees it, adds notes, hands
+        it over and returns the result when it is returned here (the server's rule).
+        """
+        return self.settling_id() == self.own_commune_id()
+
+    def no_actions_text(self) -> str:
+        """Why no step is offered: the dossier is closed, or another commune settles it."""
+        if self.settles_here() or self.status not in OPEN_STATUSES:
+            return self.ctx.tr("dossier.no_actions")
+        name = self._communes().get(self.settling_id(), "—")
+        return self.ctx.tr("dossier.settled_elsewhere", name=name)
+
+    def can_hand_over(self) -> bool:
+        """Open, on the province's list, and this tablet's commune receives or settles it."""
+        own = int(self.ctx.tablet.registration.commune_id)
+        return (
+            self.status in OPEN_STATUSES
+            and bool((self.procedure() or {}).get("receivable_anywhere"))
+            and own in (self.receiving_id(), self.settling_id())
+            and bool(self.handover_choices())
+        )
+
+    def handover_choices(self) -> list[tuple[int, str]]:
+        """The other communes of the province (not the one settling it now)."""
+        settling = self.settling_id()
+        return sorted(
+            ((cid, name) for cid, name in self._communes().items() if cid != settling),
+            key=lambda row: row[1],
+        )
+
+    def handover_reason_required(self) -> bool:
+        """A dossier handed over before needs a reason to be handed over again."""
+        return any(e.get("kind") == HANDED_OVER for e in self.ctx.tablet.timeline(self.dossier_id))
+
+    def hand_over(self, commune_id: int | None, reason: str) -> str:
+        """Hand the dossier over (``Tablet.hand_over``); returns the confirmation."""
+        tr = self.ctx.tr
+        if commune_id is None:
+            message = tr("dossier.hand_over_choose")
+            raise UserError(message, {"to_commune_id": message})
+        if self.handover_reason_required() and not reason.strip():
+            message = tr("common.required")
+            raise UserError(message, {"reason": message})
+        try:
+            self.ctx.tablet.hand_over(self.dossier_id, commune_id, reason.strip() or None)
+        except InvalidInput as error:
+            raise from_invalid_input(error, tr.message) from error
+        self.load()
+        return tr("dossier.handed_over", name=self._communes().get(commune_id, "—"))
 
     # -- the people and facts, and correcting them ---------------------------------------------
 
@@ -266,7 +368,10 @@ class DossierModel:
         return lines
 
     def can_correct(self) -> bool:
-        """Until the result is returned (and not for a dossier that ended otherwise)."""
+        """Until the result is returned (and not for a dossier that ended otherwise), by
+        the commune that settles it."""
+        if not self.settles_here():
+            return False
         return not self.record.get("result_returned_at") and self.status in OPEN_STATUSES | {
             DossierStatus.APPROVED,
             DossierStatus.REJECTED,
@@ -426,6 +531,7 @@ class DossierModel:
         tr = self.ctx.tr
         tablet = self.ctx.tablet
         rows = []
+        communes: dict[int, str] | None = None
         for event in tablet.timeline(self.dossier_id):
             kind = str(event.get("kind", ""))
             label = tr.enum("event", kind)
@@ -450,7 +556,18 @@ class DossierModel:
                 details.append(str(data["official_code"]))
             if kind == "apology" and data.get("new_due_date"):
                 details.append(tr("dossier.new_due", date=fmt_date(data["new_due_date"])))
-            if event.get("note"):
+            if kind == HANDED_OVER:
+                communes = communes if communes is not None else self._communes()
+                details.append(
+                    tr(
+                        "dossier.handover_route",
+                        origin=communes.get(_as_int(data.get("from_commune_id")), "—"),
+                        target=communes.get(_as_int(data.get("to_commune_id")), "—"),
+                    )
+                )
+                if data.get("reason"):
+                    details.append(tr("dossier.handover_reason", reason=str(data["reason"])))
+            elif event.get("note"):
                 details.append(str(event["note"]))
             synced = tablet.on_server("dossier_event", str(event["id"]))
             rows.append(
@@ -518,6 +635,9 @@ class DossierModel:
     def actions(self) -> list[ActionView]:
         tr = self.ctx.tr
         allowed = DOSSIER_TRANSITIONS.get(self.status, frozenset())
+        if not self.settles_here():
+            returns_here = self.return_id() == self.own_commune_id()
+            allowed = allowed & {S.RESULT_RETURNED} if returns_here else frozenset()
         return [
             ActionView(
                 status=target.value,
@@ -558,7 +678,8 @@ class DossierModel:
     def can_record_verification(self) -> bool:
         """Open, with a verification date, and not recorded yet."""
         return (
-            self.status in OPEN_STATUSES
+            self.settles_here()
+            and self.status in OPEN_STATUSES
             and bool(self.record.get("verification_due_date"))
             and not self.record.get("verification_needed")
         )
@@ -648,6 +769,10 @@ def photo_placeholder(ctx: AppContext, result: FetchResult) -> str:
     if result.failed:
         text += "\n" + tr("photo.tap_to_retry")
     return text
+
+
+def _as_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
 def _typed_date(value: Any) -> str:

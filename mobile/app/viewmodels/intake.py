@@ -1,5 +1,12 @@
-"""Receiving a dossier: procedure → applicant → parties and facts → papers and photos →
-check → receipt.
+"""Receiving a dossier: procedure → (settling commune) → applicant → parties and facts →
+papers and photos → check → receipt.
+
+A procedure on the province's list (``receivable_anywhere``) may be filed here whatever
+the citizen's residence (Decree 118/2025/NĐ-CP, "không phụ thuộc vào địa giới hành
+chính"): a "settling" step then names the commune competent to settle it (this one by
+default, or another commune of the province from the pulled administrative units) and
+where the result is returned (here, or at the settling commune). ``Tablet.create_dossier``
+records the handover to that commune with the intake.
 
 The parties and facts steps come from the procedure's form (``procedure["form"]``,
 ``sync.forms``): one step per party (bên nữ, bên nam…), then one for the facts (number
@@ -54,6 +61,10 @@ __all__ = [
 #: The fixed steps; ``IntakeModel.steps()`` puts ``party:<role>`` and ``facts`` steps
 #: after "applicant" when the procedure's form asks for them.
 STEPS = ("procedure", "applicant", "documents", "review", "receipt")
+#: The step after "procedure" for a procedure receivable anywhere in the province.
+SETTLING_STEP = "settling"
+RETURN_AT_RECEIVING = "receiving"
+RETURN_AT_SETTLING = "settling"
 PARTY_STEP = "party:"
 FACTS_STEP = "facts"
 
@@ -140,6 +151,10 @@ class IntakeModel:
     photo_options: PhotoOptions = field(default_factory=lambda: options_for("paper"))
     #: "Trường hợp cần xác minh", known at intake: the longer limit applies.
     verification_needed: bool = False
+    #: Filing anywhere: the commune competent to settle (None: this one) and where the
+    #: result is returned (``RETURN_AT_RECEIVING`` or ``RETURN_AT_SETTLING``).
+    settling_commune_id: int | None = None
+    return_to: str = RETURN_AT_RECEIVING
 
     def reset(self) -> None:
         self.step = "procedure"
@@ -151,6 +166,8 @@ class IntakeModel:
         self.party_values = {}
         self.fact_values = {}
         self.verification_needed = False
+        self.settling_commune_id = None
+        self.return_to = RETURN_AT_RECEIVING
 
     def _discard_camera_file(self, photo: Path) -> None:
         """Delete a photo the app's camera saved (in plain); files picked elsewhere stay."""
@@ -200,10 +217,74 @@ class IntakeModel:
             self.provided = set()
             self.party_values = {}
             self.fact_values = {}
+            self.settling_commune_id = None
+            self.return_to = RETURN_AT_RECEIVING
         self.procedure = procedure
 
     def procedure_name(self) -> str:
         return self.ctx.tr.pick(self.procedure, "name") if self.procedure else ""
+
+    # -- step 1b: who settles it, where the result goes (filing anywhere) ----------------------
+
+    def anywhere(self) -> bool:
+        """Whether the chosen procedure is on the province's list."""
+        return bool((self.procedure or {}).get("receivable_anywhere"))
+
+    def own_commune_id(self) -> int:
+        return int(self.ctx.tablet.registration.commune_id)
+
+    def settling_id(self) -> int:
+        chosen = self.settling_commune_id
+        return self.own_commune_id() if chosen is None else chosen
+
+    def commune_name(self, commune_id: int | None) -> str:
+        for unit in self.ctx.tablet.communes():
+            if int(unit["id"]) == commune_id:
+                return f"{unit.get('kind') or ''} {unit.get('name', '')}".strip()
+        return "—"
+
+    def settling_choices(self) -> list[tuple[int, str]]:
+        """The communes of the province (pulled administrative units), this one first."""
+        own = self.own_commune_id()
+        rows = [
+            (int(u["id"]), f"{u.get('kind') or ''} {u.get('name', '')}".strip())
+            for u in self.ctx.tablet.communes()
+        ]
+        rows.sort(key=lambda row: (row[0] != own, fold(row[1])))
+        return [
+            (cid, self.ctx.tr("intake.own_commune", name=name) if cid == own else name)
+            for cid, name in rows
+        ]
+
+    def set_settling(self, commune_id: int | None) -> None:
+        self.settling_commune_id = None if commune_id == self.own_commune_id() else commune_id
+        if self.settling_commune_id is None:
+            self.return_to = RETURN_AT_RECEIVING
+
+    def set_return_to(self, where: str) -> None:
+        if where not in (RETURN_AT_RECEIVING, RETURN_AT_SETTLING):
+            raise ValueError(f"unknown place of return {where!r}")
+        self.return_to = where
+
+    def return_commune_id(self) -> int:
+        if self.return_to == RETURN_AT_SETTLING:
+            return self.settling_id()
+        return self.own_commune_id()
+
+    def settling_errors(self) -> dict[str, str]:
+        """The server's rule on the pulled data (``Tablet.settling_problem``)."""
+        problem = self.ctx.tablet.settling_problem(self.procedure, self.settling_id())
+        return {"settling_commune_id": self.ctx.tr.message(problem)} if problem else {}
+
+    def place_summary(self) -> list[tuple[str, str]]:
+        """The review's lines on who settles and where the result goes."""
+        if not self.anywhere():
+            return []
+        tr = self.ctx.tr
+        return [
+            (tr("intake.settling"), self.commune_name(self.settling_id())),
+            (tr("intake.return_to"), self.commune_name(self.return_commune_id())),
+        ]
 
     # -- step 2: applicant ---------------------------------------------------------------------
 
@@ -528,6 +609,7 @@ class IntakeModel:
                 f"{sum(d['provided'] for d in documents)}/{len(documents)}",
             ),
             (tr("field.photos"), str(len(self.photos))),
+            *self.place_summary(),
             *self.form_summary(),
         ]
 
@@ -559,7 +641,8 @@ class IntakeModel:
         middle = [PARTY_STEP + str(p.get("role")) for p in form.get("parties") or []]
         if form.get("facts"):
             middle.append(FACTS_STEP)
-        return (*STEPS[:2], *middle, *STEPS[2:])
+        settling = (SETTLING_STEP,) if self.anywhere() else ()
+        return (STEPS[0], *settling, STEPS[1], *middle, *STEPS[2:])
 
     def step_number(self) -> int:
         return self.steps().index(self.step) + 1
@@ -574,6 +657,8 @@ class IntakeModel:
             return {"procedure": message}
         if step == "applicant":
             return self.applicant_errors()
+        if step == SETTLING_STEP:
+            return self.settling_errors()
         return self.form_errors(step)
 
     def next(self) -> str:
@@ -612,6 +697,7 @@ class IntakeModel:
         assert self.procedure is not None
         person = self.applicant
         tablet = self.ctx.tablet
+        settling, returned = self._places()
         try:
             dossier_id = tablet.create_dossier(
                 int(self.procedure["id"]),
@@ -626,12 +712,16 @@ class IntakeModel:
                 parties=self.parties_payload(),
                 facts=self.facts_payload(),
                 verification_needed=self.verification_needed and self.can_verify(),
+                settling_commune_id=settling,
+                return_commune_id=returned,
             )
         except InvalidInput as error:
             refused = from_invalid_input(error, tr.message)
             errors = {_FORM_FIELD.get(k, k): v for k, v in refused.errors.items()}
             if set(errors) & set(_FORM_FIELD.values()):
                 self.step = "applicant"
+            if set(errors) & {"settling_commune_id", "return_commune_id"}:
+                self.step = SETTLING_STEP
             party_step = _step_of(next(iter(errors), ""))
             if party_step in self.steps():
                 self.step = party_step
@@ -664,6 +754,12 @@ class IntakeModel:
         self.step = "receipt"
         return self.receipt
 
+    def _places(self) -> tuple[int | None, int | None]:
+        """The settling and return communes to save (None, None for the usual intake)."""
+        if not self.anywhere():
+            return None, None
+        return self.settling_id(), self.return_commune_id()
+
     # -- the draft (mobile.drafts) ---------------------------------------------------------------
 
     def draft_state(self) -> dict[str, Any] | None:
@@ -681,6 +777,8 @@ class IntakeModel:
             # The form's parties and facts, as typed (role → key → text; key → text).
             "parties": {role: dict(values) for role, values in self.party_values.items()},
             "facts": dict(self.fact_values),
+            "settling_commune_id": self.settling_commune_id,
+            "return_to": self.return_to,
         }
 
     def draft_summary(self) -> str:
@@ -709,6 +807,11 @@ class IntakeModel:
             for role, typed_party in (state.get("parties") or {}).items()
         }
         self.fact_values = {str(k): str(v) for k, v in (state.get("facts") or {}).items()}
+        settling = state.get("settling_commune_id")
+        if isinstance(settling, int) and not isinstance(settling, bool):
+            self.settling_commune_id = settling
+        if state.get("return_to") == RETURN_AT_SETTLING and settling is not None:
+            self.return_to = RETURN_AT_SETTLING
         step = str(state.get("step") or "applicant")
         self.step = step if step in self.steps()[:-1] else "applicant"
 

@@ -77,21 +77,30 @@ def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def office_of(tablet: Tablet) -> Office:
-    """The commune's Public Administrative Service Centre, as ``office_for`` on the server."""
+def office_of(tablet: Tablet, commune_id: int | None = None) -> Office:
+    """The commune's Public Administrative Service Centre, as ``office_for`` on the server.
+
+    ``commune_id``: the centre that received the dossier, when it is not this tablet's
+    (a dossier filed elsewhere in the province and settled here: its slip 01 is the
+    receiving centre's).
+    """
     from sync.slips import Office
 
     registration = tablet.registration
-    commune = tablet.store.get("admin_unit", str(registration.commune_id)) or {}
+    own = commune_id is None or commune_id == registration.commune_id
+    commune = tablet.store.get("admin_unit", str(registration.commune_id if own else commune_id))
+    commune = commune or {}
     parent_id = commune.get("parent_id")
     parent = tablet.store.get("admin_unit", str(parent_id)) if parent_id else None
     province = ""
     if parent:
         province = f"{str(parent.get('kind') or '').lower()} {parent.get('name', '')}".strip()
+    kind = registration.commune_kind if own else str(commune.get("kind") or "")
+    name = registration.commune_name if own else str(commune.get("name") or "")
     return Office(
-        commune_kind_name=f"{registration.commune_kind.lower()} {registration.commune_name}",
+        commune_kind_name=f"{kind.lower()} {name}".strip(),
         province_name=province,
-        place_name=registration.commune_name,
+        place_name=name,
     )
 
 
@@ -106,6 +115,25 @@ def _receiver_name(tablet: Tablet, dossier: dict[str, Any]) -> str:
     if officer_id is not None and str(officer_id) == str(registration.officer_id):
         return registration.officer_name
     return ""
+
+
+def _centre(tablet: Tablet, commune_id: Any) -> str:
+    """ "Trung tâm Phục vụ hành chính công phường Sa Pa", from the pulled admin units."""
+    unit = tablet.store.get("admin_unit", str(commune_id)) or {}
+    name = f"{str(unit.get('kind') or '').lower()} {unit.get('name', '')}".strip()
+    return f"Trung tâm Phục vụ hành chính công {name}" if name else ""
+
+
+def _places(tablet: Tablet, dossier: dict[str, Any]) -> tuple[str, str]:
+    """Slip 01's settling centre and place of return for a dossier settled, or returned,
+    at another commune (Decree 118/2025/NĐ-CP); "" where it is the receiving one."""
+    receiving = tablet.receiving_commune_id(dossier) or tablet.registration.commune_id
+    settling = dossier.get("settling_commune_id") or receiving
+    returning = dossier.get("return_commune_id") or receiving
+    return (
+        _centre(tablet, settling) if settling != receiving else "",
+        _centre(tablet, returning) if returning != receiving else "",
+    )
 
 
 def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> DossierSlipData:
@@ -131,6 +159,7 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
     days = procedure.get("processing_days")
     fee = procedure.get("fee_vnd")
     channel = str(dossier.get("channel") or "")
+    settling_centre, result_place = _places(tablet, dossier)
     return DossierSlipData(
         receipt_number=number,
         procedure_name=str(procedure.get("name_vi") or ""),
@@ -162,6 +191,8 @@ def receipt_slip_data(tablet: Tablet, dossier_id: str, public_base_url: str) -> 
         verification_due_date=parse_iso_date(dossier.get("verification_due_date")),
         verification_needed=bool(dossier.get("verification_needed")),
         extension_days=_whole(procedure.get("extension_days")),
+        settling_centre=settling_centre,
+        result_place=result_place,
     )
 
 
@@ -209,7 +240,8 @@ def prepare_receipt_export(ctx: AppContext, dossier_id: str) -> ReceiptExport:
     """Read what slip 01 needs from the store (on the UI thread)."""
     try:
         data = receipt_slip_data(ctx.tablet, dossier_id, ctx.server_url())
-        office = office_of(ctx.tablet)
+        dossier = ctx.tablet.dossier(dossier_id) or {}
+        office = office_of(ctx.tablet, ctx.tablet.receiving_commune_id(dossier))
     except ImportError as error:
         raise UserError(ctx.tr("slip.no_reportlab")) from error
     except SlipUnavailable as error:

@@ -169,3 +169,7 @@ def test_a_colleagues_photos_on_the_dossier_screen(
         MOTCUA_PHOTO_DOSSIERS=",".join(dossiers),
     )
     gc.collect()  # the server's files left open by reset connections are reported here
+
+
+def test_filing_anywhere_on_screen(tmp_path: Path) -> None:
+    run_gui("gui_anywhere.py", tmp_path)

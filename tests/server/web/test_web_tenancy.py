@@ -44,6 +44,10 @@ COVERED = {
     ("POST", "/dossiers/<dossier_id>/correct"),
     ("GET", "/dossiers/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf"),
     ("GET", "/dossiers/<dossier_id>/attachments/<attachment_id>"),
+    # test_filing_tenancy.py: intake on the web and the handover
+    ("GET", "/dossiers/new"),
+    ("POST", "/dossiers/new"),
+    ("POST", "/dossiers/<dossier_id>/handover"),
     ("GET", "/tra-cuu"),
     ("GET", "/tra-cuu/<receipt_number>"),
     ("POST", "/tra-cuu/<receipt_number>/danh-gia"),
