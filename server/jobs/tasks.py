@@ -99,14 +99,15 @@ def _lateness(due: date, today: date) -> str | None:
 def overdue_scan(session: Session, args: dict[str, Any]) -> dict[str, Any]:
     """Alert the handler and the commune's leaders of each dossier or feedback that is
     late or due by the next working day (Decree 118/2025/NĐ-CP art. 19: the office
-    apologises and sets a new date for a late dossier, so it must know in time)."""
+    apologises and sets a new date for a late dossier, so it must know in time). For a
+    dossier that commune is the SETTLING one: it decides and apologises (docs/ANYWHERE.md)."""
     today = _day(args)
     made = {"overdue": 0, "due_soon": 0}
     horizon = next_working_day(today)
     dossiers = session.execute(
         select(
             Dossier.id,
-            Dossier.commune_id,
+            func.coalesce(Dossier.settling_commune_id, Dossier.commune_id),
             Dossier.handler_id,
             Dossier.receipt_number,
             Dossier.due_date,

@@ -202,3 +202,27 @@ def test_two_workers_never_take_the_same_job(
             other.rollback()
     finally:
         engine.dispose()
+
+
+def test_overdue_scan_tells_the_settling_commune_of_a_shared_dossier(
+    session: Session, world: World
+) -> None:
+    """Received in Tả Van (A), settled by Y Tý (B): Y Tý decides and apologises for a late
+    dossier (Decree 118/2025/NĐ-CP art. 19), so Y Tý's leader is told; Tả Van's leader,
+    who can do neither, is not; a third commune never is."""
+    world.procedure.receivable_anywhere = True
+    late = add_dossier(session, world.a, world.procedure, settling_commune_id=world.b.commune.id)
+    late.due_date = date(2026, 12, 4)  # Friday before: overdue
+    late.handler_id = world.b.officer.id
+    session.commit()
+
+    run = queue.enqueue(session, "overdue_scan", "shared", {"day": MONDAY.isoformat()})
+    assert queue.run_next(session) is not None
+    session.refresh(run)
+    assert run.state == queue.DONE, run.error
+    assert _alerts(session) == {
+        (world.b.officer.id, "dossier", "overdue"),
+        (world.b.leader.id, "dossier", "overdue"),
+    }
+    alert = session.scalars(select(OfficerAlert)).first()
+    assert alert is not None and alert.commune_id == world.b.commune.id
