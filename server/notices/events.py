@@ -9,6 +9,10 @@
 
 Only dossiers whose citizen agreed at intake (``notify_consent``) and that changed in
 the last ``RECENT`` days: turning notices on does not message last year's citizens.
+
+A dossier filed in one commune and settled by another (Decree 118/2025/NĐ-CP) names
+the commune where the result is returned in ``result_ready`` and the settling commune,
+which apologised, in ``new_due_date`` (docs/ANYWHERE.md).
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ def collect(session: Session, available: set[str], now: datetime | None = None) 
         channels = _channels(dossier, available)
         commune = names.get(dossier.commune_id, "")
         if dossier.status in RESULT_READY:
-            made += _add(session, dossier, "result_ready", "result_ready", channels, commune)
+            returning = names.get(dossier.return_commune_id or dossier.commune_id, "")
+            made += _add(session, dossier, "result_ready", "result_ready", channels, returning)
         else:
             # One notice per request for papers: the timeline event that set the status
             # (a later edit of the dossier does not notify again).
@@ -121,7 +126,7 @@ def collect(session: Session, available: set[str], now: datetime | None = None) 
             "new_due_date",
             f"apology:{apology.id}",
             _channels(dossier, available),
-            names.get(dossier.commune_id, ""),
+            names.get(dossier.settling_commune_id or dossier.commune_id, ""),
             apology.new_due_date,
         )
     return made

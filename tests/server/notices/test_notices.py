@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import DossierApology, Notice, utcnow
-from server.notices import dispatch
+from server.notices import dispatch, events
 from server.notices.providers import EsmsProvider, SmtpProvider, ZaloZnsProvider
 from server.notices.text import compose, sms_text, strip_diacritics
 from sync.domain import DossierStatus
@@ -264,3 +264,32 @@ def test_one_supplement_notice_per_request_for_papers(
     asked(5)  # papers asked for a second time
     dispatch.send_due(session, {}, providers=sms)
     assert len(gateway.requests) == 2
+
+
+def test_a_shared_dossier_names_the_centre_of_return_and_the_commune_that_apologised(
+    session: Session, world: World
+) -> None:
+    """Filed in Tả Van, settled by Y Tý, result returned in Y Tý (Decree 118/2025/NĐ-CP:
+    the citizen receives the result at the centre of their choice): the citizen is sent
+    to Y Tý for it, and the apology for a late dossier is Y Tý's, which issued it
+    (art. 19). Nothing names a commune that is not involved."""
+    world.procedure.receivable_anywhere = True
+    dossier = _consenting(
+        session,
+        world,
+        status=DossierStatus.APPROVED,
+        settling_commune_id=world.b.commune.id,
+        return_commune_id=world.b.commune.id,
+    )
+    session.add(
+        DossierApology(
+            id="01900000-0000-7000-8000-0000000000b2", commune_id=world.a.commune.id,
+            dossier_id=dossier.id, reason="Chờ xác minh", new_due_date=date(2026, 12, 15),
+            issued_at=utcnow(), officer_id=world.b.leader.id,
+        )
+    )  # fmt: skip
+    session.commit()
+    assert events.collect(session, {"sms"}) == 2
+    bodies = {n.kind: n.body for n in session.scalars(select(Notice))}
+    assert bodies["result_ready"].startswith(f"UBND {world.b.commune.name}: ")
+    assert bodies["new_due_date"].startswith(f"UBND {world.b.commune.name} xin lỗi: ")
