@@ -494,6 +494,11 @@ def issue_apology(
     return apology
 
 
+def _settling(dossier: Dossier) -> int:
+    """The commune whose decision a step on the dossier is (its audit log records it)."""
+    return dossier.settling_commune_id or dossier.commune_id
+
+
 def _log_step(
     session: Session,
     dossier: Dossier,
@@ -503,8 +508,13 @@ def _log_step(
     note: str,
     data: dict[str, Any],
     remote_addr: str | None,
+    *,
+    by_receiving: bool = False,
 ) -> None:
-    """A step done on the web: a timeline event (synced) and an audit entry."""
+    """A step done on the web: a timeline event (synced) and an audit entry.
+
+    The audit entry is in the log of the commune that did the step: the settling one for
+    a decision (Decree 118/2025/NĐ-CP), the receiving one for ``by_receiving`` steps."""
     event = DossierEvent(
         id=new_id(),
         commune_id=dossier.commune_id,
@@ -523,7 +533,7 @@ def _log_step(
         session,
         action,
         officer_id=officer.id,
-        commune_id=dossier.commune_id,
+        commune_id=dossier.commune_id if by_receiving else _settling(dossier),
         entity="dossier",
         entity_id=dossier.id,
         detail={**data, "receipt_number": dossier.receipt_number},
@@ -616,7 +626,15 @@ def record_official_code(
         "dossier", dossier.id, {"official_code": code}
     )
     _log_step(
-        session, dossier, "official_code", now, officer, "", {"official_code": code}, remote_addr
+        session,
+        dossier,
+        "official_code",
+        now,
+        officer,
+        "",
+        {"official_code": code},
+        remote_addr,
+        by_receiving=True,
     )
     session.flush()
     session.refresh(dossier, ["events"])
@@ -681,7 +699,7 @@ def stop_processing(
         session,
         "dossier.stop",
         officer_id=officer.id,
-        commune_id=dossier.commune_id,
+        commune_id=_settling(dossier),
         entity="dossier",
         entity_id=dossier.id,
         detail={"receipt_number": dossier.receipt_number, "from_status": before},

@@ -209,7 +209,8 @@ def correct_dossier(
         session,
         "dossier.correct",
         officer_id=officer.id,
-        commune_id=dossier.commune_id,
+        # The settling commune's decision, in its audit log (Decree 118/2025/NĐ-CP).
+        commune_id=dossier.settling_commune_id or dossier.commune_id,
         entity="dossier",
         entity_id=dossier.id,
         detail={"fields": paths, "receipt_number": dossier.receipt_number},

@@ -9,6 +9,7 @@ exist.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from server.models import Attachment, Blob, BlobHolder, Officer
+from server.scoping import Scope
+from server.services import audit, dossier_admin
 from server.sync import shared
 from server.sync.blobs import BlobFiles
 from sync.ids import new_id
+from sync.workdays import OFFICE_TZ
 from tests.server.conftest import CommuneKit, World, _kit
 from tests.server.web.helpers import csrf_token, log_in, overdue_dossier
 
@@ -127,3 +131,29 @@ def test_api_reads_of_a_shared_dossier(
         )
     listed = client.get("/api/v1/dossiers", headers=kit.headers).get_json()
     assert (dossier_id in {d["id"] for d in listed["items"]}) is sees
+
+
+def test_the_settling_commune_audits_its_own_decisions(
+    session: Session, world: World, shared_dossier: dict[str, Any]
+) -> None:
+    """Y Tý (B) stops and apologises for a dossier Tả Van (A) received: the decisions are
+    Y Tý's (Decree 118/2025/NĐ-CP: the settling commune decides), so they are in Y Tý's
+    audit log, where its leader answers for its officers; a third commune sees none."""
+    dossier = shared_dossier["dossier"]
+    b = Scope(frozenset({world.b.commune.id}))
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=OFFICE_TZ)
+    dossier_admin.issue_apology(
+        session, b, dossier.id, reason="Chờ xác minh", officer=world.b.leader, now=now,
+        new_due_date=date(2026, 12, 18),
+    )  # fmt: skip
+    dossier_admin.stop_processing(
+        session, b, dossier.id, reason="Công dân rút hồ sơ", officer=world.b.leader, now=now
+    )
+    session.commit()
+
+    def logged(commune_id: int) -> set[str]:
+        page = audit.search(session, frozenset({commune_id}), audit.AuditFilter())
+        return {row.entry.action for row in page.items if row.entry.entity_id == dossier.id}
+
+    assert {"dossier.apology", "dossier.stop"} <= logged(world.b.commune.id)
+    assert logged(shared_dossier["third"].commune.id) == set()
