@@ -207,12 +207,17 @@ def resolve_conflict(
             "resolved_at": utcnow().isoformat(),
         },
     )
+    # A conflict about a dossier another commune settles is that commune's decision: it is
+    # in that commune's audit log (filing anywhere, Decree 118/2025/NĐ-CP).
+    dossier = shared.dossier_of(session, "sync_conflict", conflict)
     audit.record(
         session,
         "sync.conflict.resolve",
         officer_id=officer_id,
         device_id=device_id,
-        commune_id=conflict.commune_id,
+        commune_id=dossier.settling_commune_id
+        if dossier is not None and dossier.settling_commune_id is not None
+        else conflict.commune_id,
         entity="sync_conflict",
         entity_id=conflict.id,
         detail={

@@ -18,11 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from server.models import Attachment, Blob, BlobHolder, Officer
+from server.models import Attachment, Blob, BlobHolder, Officer, SyncConflict
 from server.scoping import Scope
 from server.services import audit, dossier_admin
+from server.services.changes import stamp
 from server.sync import shared
 from server.sync.blobs import BlobFiles
+from server.sync.conflicts import resolve_conflict
 from sync.ids import new_id
 from sync.workdays import OFFICE_TZ
 from tests.server.conftest import CommuneKit, World, _kit
@@ -157,3 +159,25 @@ def test_the_settling_commune_audits_its_own_decisions(
 
     assert {"dossier.apology", "dossier.stop"} <= logged(world.b.commune.id)
     assert logged(shared_dossier["third"].commune.id) == set()
+
+
+def test_the_settling_commune_audits_the_conflicts_it_resolves(
+    session: Session, world: World, shared_dossier: dict[str, Any]
+) -> None:
+    """A conflict about a dossier Y Tý settles is Y Tý's to resolve (docs/ANYWHERE.md), so
+    its resolution is in Y Tý's audit log."""
+    dossier = shared_dossier["dossier"]
+    conflict = SyncConflict(
+        id=new_id(), commune_id=world.a.commune.id, collection="dossier", record_id=dossier.id,
+        field="note", reason="concurrent_edit", kept_value="giữ", kept_clock="",
+        lost_value="mất", lost_clock="", status="open",
+    )  # fmt: skip
+    session.add(conflict)
+    stamp(session, conflict)
+    session.commit()
+    b = Scope(frozenset({world.b.commune.id}))
+    resolve_conflict(session, conflict.id, scope=b, choice="kept", officer_id=world.b.leader.id)
+    session.commit()
+    page = audit.search(session, frozenset({world.b.commune.id}), audit.AuditFilter())
+    resolved = [row.entry.action for row in page.items if row.entry.entity_id == conflict.id]
+    assert resolved == ["sync.conflict.resolve"]
