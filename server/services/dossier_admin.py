@@ -871,7 +871,20 @@ def signature_title(officer: Officer) -> str:
 
 def apology_signer(session: Session, apology: DossierApology) -> tuple[str, str]:
     """(name, signature heading) of whoever signs slip 04: a leader if there is one."""
-    return committee_signer(session, apology.commune_id, apology.officer_id)
+    return committee_signer(
+        session, deciding_commune(session, apology.dossier, apology.officer_id), apology.officer_id
+    )
+
+
+def deciding_commune(session: Session, dossier: Dossier, officer_id: int | None) -> int:
+    """The commune whose committee issues a decision on the dossier (slips 04 and 05): the
+    one of the officer who made it, among the communes involved; else the settling one
+    (Decree 118/2025/NĐ-CP: the settling commune decides, never the receiving one)."""
+    officer = session.get(Officer, officer_id) if officer_id else None
+    involved = {dossier.commune_id, dossier.settling_commune_id}
+    if officer is not None and officer.unit_id in involved:
+        return officer.unit_id
+    return dossier.settling_commune_id or dossier.commune_id
 
 
 _HANDOVER = {

@@ -22,13 +22,14 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from server.auth.context import current_scope
 from server.extensions import db, db_session
 from server.messages import for_web, for_web_errors
-from server.models import Role
+from server.models import AdminUnit, Role
 from server.services import dossier_admin as service
 from server.services import dossier_corrections as corrections
 from server.services import filing_places, handover, reports
@@ -353,6 +354,11 @@ def _public_base_url() -> str:
     return str(current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
 
 
+def _office_of(session: Session, commune_id: int, dossier: Any) -> slips.Office:
+    """The office heading a decision of ``commune_id`` (the settling commune's committee)."""
+    return service.office_for(session.get(AdminUnit, commune_id) or dossier.commune)
+
+
 @bp.get("/<dossier_id>/slips/<any('01','02','03','04','05','06'):number>.pdf")
 @login_required
 def slip(dossier_id: str, number: str) -> Any:
@@ -376,8 +382,9 @@ def slip(dossier_id: str, number: str) -> Any:
     elif number == "04":
         chosen = service.find_apology(dossier, request.args.get("apology"))
         signer, title = service.apology_signer(session, chosen)
+        issuer = service.deciding_commune(session, dossier, chosen.officer_id)
         pdf = slips.apology_slip(
-            office,
+            _office_of(session, issuer, dossier),
             data,
             chosen.reason,
             chosen.new_due_date,
@@ -388,10 +395,12 @@ def slip(dossier_id: str, number: str) -> Any:
     elif number == "05":
         reason, stopped_on = service.stop_details(dossier)
         event = service.last_event_to(dossier, DossierStatus.STOPPED)
-        signer, title = service.committee_signer(
-            session, dossier.commune_id, event.officer_id if event is not None else None
+        officer_id = event.officer_id if event is not None else None
+        issuer = service.deciding_commune(session, dossier, officer_id)
+        signer, title = service.committee_signer(session, issuer, officer_id)
+        pdf = slips.stop_notice(
+            _office_of(session, issuer, dossier), data, reason, signer, title, issued_on=stopped_on
         )
-        pdf = slips.stop_notice(office, data, reason, signer, title, issued_on=stopped_on)
     else:
         rows = service.timeline_rows(dossier, service.all_officer_names(session, dossier))
         pdf = slips.control_sheet(office, data, rows, lead_agency=office.people_committee)

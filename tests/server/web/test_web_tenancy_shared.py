@@ -9,6 +9,7 @@ exist.
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,42 @@ def test_the_settling_commune_audits_the_conflicts_it_resolves(
     page = audit.search(session, frozenset({world.b.commune.id}), audit.AuditFilter())
     resolved = [row.entry.action for row in page.items if row.entry.entity_id == conflict.id]
     assert resolved == ["sync.conflict.resolve"]
+
+
+def test_apology_and_stop_notice_are_signed_by_the_settling_commune(
+    client: FlaskClient,
+    session: Session,
+    world: World,
+    shared_dossier: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Forms 04 (apology) and 05 (stop) of Circular 03/2025/TT-VPCP tell the citizen what
+    Y Tý, which settles the dossier, decided: they are headed and signed for Y Tý's
+    committee, never by Tả Van's chairman, who decided nothing (Decree 118/2025/NĐ-CP:
+    the settling commune decides)."""
+    dossier = shared_dossier["dossier"]
+    world.b.leader.full_name = "Sần Thị Mai"
+    world.a.leader.full_name = "Vàng A Chứ"
+    b = Scope(frozenset({world.b.commune.id}))
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=OFFICE_TZ)
+    apology = dossier_admin.issue_apology(
+        session, b, dossier.id, reason="Chờ xác minh", officer=world.b.officer, now=now,
+        new_due_date=date(2026, 12, 18),
+    )  # fmt: skip
+    dossier_admin.stop_processing(
+        session, b, dossier.id, reason="Công dân rút hồ sơ", officer=world.b.officer, now=now
+    )
+    session.commit()
+    log_in(client, world.a.leader)
+    for url in ("05.pdf", f"04.pdf?apology={apology.id}"):
+        pdf = client.get(f"/dossiers/{dossier.id}/slips/{url}")
+        assert pdf.status_code == 200
+        path = tmp_path / "slip.pdf"
+        path.write_bytes(pdf.data)
+        text = " ".join(
+            subprocess.run(
+                ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+            ).stdout.split()
+        )
+        assert "Sần Thị Mai" in text and "ỦY BAN NHÂN DÂN XÃ Y TÝ" in text, url
+        assert "Vàng A Chứ" not in text, url
