@@ -138,20 +138,30 @@ class ListRow(GrowsWithText, RecycleDataViewBehavior, ButtonBehavior, BoxLayout)
             self.owner.dispatch("on_row", self.kind, self.record_id)
 
 
-class RejectedRow(RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
+class RejectedRow(GrowsWithText, RecycleDataViewBehavior, BoxLayout):  # type: ignore[misc]
     """A refused record with "open" and "dismiss" buttons (``on_action``), and "confirm
-    as is" when the server holds its dates for the officer to confirm."""
+    as is" when the server holds its dates for the officer to confirm. The record and
+    the server's reason wrap across the row's width, the buttons under them, and the
+    row grows to hold all of it (``ids.texts``)."""
 
     op_id = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
     can_open = BooleanProperty(True)
     can_confirm = BooleanProperty(False)
+    index = NumericProperty(0)
     owner = ObjectProperty(None, allownone=True)
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        self.watch_texts()
 
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> Any:
         self.owner = rv
-        return super().refresh_view_attrs(rv, index, data)
+        self.index = index
+        result = super().refresh_view_attrs(rv, index, data)
+        self._fit_later()  # another refused record in this widget: measure it again
+        return result
 
     def act(self, action: str) -> None:
         if self.owner is not None:

@@ -70,18 +70,12 @@ def h(world: World) -> Iterator[Harness]:
 
 
 def test_unlock(h: Harness) -> None:
-    for digit in PIN:
-        h.tap_text(digit)
-    h.wait(lambda: h.app.screens.current == "home", what="home")
+    h.unlock(PIN)
 
 
 def test_the_intake_names_the_settling_commune(h: Harness, world: World) -> None:
-    h.tap(h.screen("home").ids.new_dossier)
-    intake = h.screen("intake")
+    intake = h.start_intake("chung thuc", CERTIFICATION)
     ids = intake.ids
-    h.type(ids.procedure_search, "chung thuc")
-    h.wait(lambda: len(ids.procedures.data) == 1, what="the procedure search")
-    h.tap(h.row(ids.procedures, CERTIFICATION))
     assert intake.model.step == "settling"
     assert intake.step_title == "Bước 2/5: Xã giải quyết, nơi trả kết quả"
     assert ids.settling.text == "Xã Tả Van (xã tiếp nhận)"  # this commune by default

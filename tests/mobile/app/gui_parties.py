@@ -84,18 +84,12 @@ def _fill(h: Harness, screen: Any, values: dict[str, str]) -> None:
 
 
 def test_unlock(h: Harness) -> None:
-    for digit in PIN:
-        h.tap_text(digit)
-    h.wait(lambda: h.app.screens.current == "home", what="home")
+    h.unlock(PIN)
 
 
 def test_a_marriage_intake_records_both_parties(h: Harness, world: World) -> None:
-    h.tap(h.screen("home").ids.new_dossier)
-    intake = h.screen("intake")
+    intake = h.start_intake("ket hon trong nuoc", MARRIAGE_ID)
     ids = intake.ids
-    h.type(ids.procedure_search, "ket hon trong nuoc")
-    h.wait(lambda: len(ids.procedures.data) == 1, what="the procedure search")
-    h.tap(h.row(ids.procedures, MARRIAGE_ID))
     assert intake.model.step == "applicant"
     assert intake.step_title == "Bước 2/6: Người nộp hồ sơ"
     h.type(ids.name, "Giàng Thị Mai")

@@ -6,6 +6,7 @@ module in its own process. Screens are saved to ``test-artifacts/tablet/`` (``3x
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from mobile.app.context import AppContext  # noqa: E402
 from mobile.app.platform import DesktopCamera, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
+from sync.ops import Operation, Outcome, OutcomeKind, Reason  # noqa: E402
 from tests.sync.fake_server import COMMUNE_ID, FakeServer, FakeTransport  # noqa: E402
 
 PIN = "246810"
@@ -213,3 +215,104 @@ def test_the_desktop_chooser_in_the_apps_look(
     h.tap(h.dialog().ids.cancel)
     h.wait(lambda: len(answers) == 2, what="the cancel")
     assert answers[1] is None
+
+
+#: What the server says when it holds a dossier's legal dates (``server/sync/push.py``,
+#: reason ``clock_confirm``, PROTOCOL.md §4): the longest refusal an officer meets.
+HELD_MESSAGE = (
+    "Cần xác nhận received_at: đồng hồ máy tính bảng chậm 730 ngày so với máy chủ "
+    "(confirm received_at: the tablet's clock was 730 days behind the server's)"
+)
+HELD_ERROR = (
+    "received_at = 2024-12-08T08:15:00+07:00: đồng hồ máy tính bảng chậm 730 ngày so với "
+    "máy chủ, ngày này có thể sai; cán bộ kiểm tra, sửa hoặc xác nhận rồi lưu lại "
+    "(the tablet's clock is 730 days behind the server's, so this date may be wrong; "
+    "check it, correct or confirm it, and save again)"
+)
+CONFIRM_VI = "Xác nhận giữ nguyên"
+
+
+def _refused_rows(h: Harness) -> list[Any]:
+    h.frames(3)
+    rows = h.screen("sync").ids.rejected
+    return [v for v in rows.children[0].children if v.__class__.__name__ == "RejectedRow"]
+
+
+def _refusal_fits(h: Harness, row: Any) -> None:
+    """The record, the whole reason and the buttons under it, all inside the row."""
+    texts, actions = row.ids.texts, row.ids.actions
+    for label in (row.ids.title_label, row.ids.subtitle_label):
+        assert not label.shorten and label.max_lines == 0
+        assert label.texture_size[0] <= label.width + 1, (label.text, label.width)
+        assert label.height + 1 >= label.texture_size[1]
+    subtitle = row.ids.subtitle_label
+    assert subtitle.texture_size[1] >= 2.8 * subtitle.font_size, "the reason is on 3+ lines"
+    assert row.height + 1 >= texts.height + row.padding[1] + row.padding[3]
+    assert row.owner.data[row.index]["height"] == pytest.approx(row.height, abs=1)
+    buttons = [b for b in h.widgets(actions) if getattr(b, "text", "") and b.opacity]
+    assert len(buttons) == (3 if row.can_confirm else 2)
+    left, right = row.x + row.padding[0] - 1, row.right - row.padding[2] + 1
+    for button in buttons:  # under the reason, inside the row, their words whole
+        assert row.y - 1 <= button.y and button.top <= subtitle.y + 1, button.text
+        assert left <= button.x and button.right <= right, (button.text, button.x, row.x)
+        assert button.texture_size[0] <= button.width + 1, (button.text, button.width)
+    for one, other in itertools.combinations(buttons, 2):
+        assert not one.collide_widget(other), (one.text, other.text)
+
+
+def test_a_long_refusal_wraps_on_the_sync_screen(
+    h: Harness, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tablet = world.ctx.tablet
+    held = tablet.create_dossier(1, LONG_NAME, received_at=tablet.now() - timedelta(days=3))
+    refused = tablet.create_dossier(2, "Giàng Seo Phủ")
+    apply = world.server._apply
+
+    def refusing(op: Operation, device_no: int) -> Outcome:
+        dossier = op.record_id if op.collection == "dossier" else op.fields.get("dossier_id")
+        if dossier == held:  # the dossier and its "received" event, as the server does
+            return Outcome(
+                op.op_id,
+                OutcomeKind.REJECTED,
+                reason=Reason.CLOCK_CONFIRM,
+                message=HELD_MESSAGE,
+                errors={"received_at": HELD_ERROR},
+            )
+        if dossier == refused:
+            return Outcome(
+                op.op_id, OutcomeKind.REJECTED, reason=Reason.INVALID, message=LONG_REASON
+            )
+        return apply(op, device_no)
+
+    monkeypatch.setattr(world.server, "_apply", refusing)
+    h.app.go("sync")
+    h.tap_text("Đồng bộ ngay")
+    h.wait(lambda: len(_refused_rows(h)) >= 2, timeout=60, what="the refused rows")
+    h.frames(8)
+
+    listing = h.screen("sync").ids.rejected
+
+    def check(last: str) -> None:
+        listing.scroll_y = 1
+        h.frames(6)
+        [confirm] = [r for r in _refused_rows(h) if r.can_confirm and r.title.startswith("Hồ sơ")]
+        assert HELD_ERROR.split(" (")[0] in confirm.ids.subtitle_label.text
+        assert h.find(CONFIRM_VI, confirm) is not None
+        _refusal_fits(h, confirm)
+        assert confirm.height > listing.layout_manager.default_size[1]  # it grew
+        listing.scroll_y = 0  # the last row: the record refused as invalid
+        h.frames(6)
+        [invalid] = [r for r in _refused_rows(h) if r.title.endswith("Giàng Seo Phủ")]
+        assert LONG_REASON in invalid.ids.subtitle_label.text and not invalid.can_confirm
+        _refusal_fits(h, invalid)
+        h.screenshot(last)
+        listing.scroll_y = 1
+        h.frames(6)
+
+    check("33c-sync-long-refusal-last-row")
+    h.screenshot("33-sync-long-refusal")
+    h.app.set_font_scale(1.4)  # the largest text size: the rows grow again
+    h.frames(10)
+    check("33d-sync-long-refusal-last-row-large-text")
+    h.screenshot("33b-sync-long-refusal-large-text")
+    h.app.set_font_scale(1.0)

@@ -220,6 +220,21 @@ class Harness:
         target.focus = False
         self.frames(2)
 
+    def unlock(self, pin: str) -> None:
+        """Type the PIN on the keypad and wait for the home screen."""
+        for digit in pin:
+            self.tap_text(digit)
+        self.wait(lambda: self.app.screens.current == "home", what="home")
+
+    def start_intake(self, search: str, procedure_id: str) -> Any:
+        """From home: a new dossier, the procedure found by ``search`` and picked."""
+        self.tap(self.screen("home").ids.new_dossier)
+        intake = self.screen("intake")
+        self.type(intake.ids.procedure_search, search)
+        self.wait(lambda: len(intake.ids.procedures.data) == 1, what="the procedure search")
+        self.tap(self.row(intake.ids.procedures, procedure_id))
+        return intake
+
     def row(self, rows: Any, record_id: str) -> Any:
         """The visible row of a ``RowList`` for a record (scrolled into view first)."""
         index = next(i for i, d in enumerate(rows.data) if d.get("record_id") == record_id)
