@@ -757,7 +757,7 @@ class Pusher:
                 raise self._refuse(op, Reason.INVALID, message, problems)
             return
         record = row if row is not None else op.fields
-        dossier = shared.dossier_of(self.session, op.collection, record)
+        dossier = shared.dossier_of(self.session, op.collection, record, self.store.row)
         if dossier is None or involved_communes(dossier) == {self.commune_id}:
             return
         if row is None and self._handed_over_here(op):

@@ -24,7 +24,7 @@ communes cannot deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -72,17 +72,29 @@ def dossier_id_of(collection: str, record: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def dossier_of(session: Session, collection: str, record: Any) -> Dossier | None:
+#: Finds a stored row by collection and id: a push's store passes its own (``row``), which
+#: knows the rows of the push not yet flushed, so a lookup does not flush them one by one.
+Find = Callable[[str, str], Any]
+
+
+def dossier_of(
+    session: Session, collection: str, record: Any, find: Find | None = None
+) -> Dossier | None:
     if collection == "dossier" and isinstance(record, Dossier):
         return record
     dossier_id = dossier_id_of(collection, record)
-    return None if dossier_id is None else session.get(Dossier, dossier_id)
+    if dossier_id is None:
+        return None
+    found = find("dossier", dossier_id) if find else session.get(Dossier, dossier_id)
+    return found if isinstance(found, Dossier) else None
 
 
-def communes_seeing(session: Session, collection: str, record: Any) -> frozenset[int]:
+def communes_seeing(
+    session: Session, collection: str, record: Any, find: Find | None = None
+) -> frozenset[int]:
     """Every commune that sees a stored record: its home, and for a record of a shared
     dossier every commune involved in that dossier."""
-    dossier = dossier_of(session, collection, record)
+    dossier = dossier_of(session, collection, record, find)
     home = frozenset({int(record.commune_id)})
     return home if dossier is None else home | involved_communes(dossier)
 
@@ -161,6 +173,7 @@ def after_write(
     row: Any,
     before: frozenset[int] | None = None,
     writer: int | None = None,
+    find: Find | None = None,
 ) -> None:
     """Number a record just written in every other involved commune's scope.
 
@@ -171,7 +184,7 @@ def after_write(
     """
     if collection not in SHARED_COLLECTIONS:
         return
-    dossier = dossier_of(session, collection, row)
+    dossier = dossier_of(session, collection, row, find)
     if dossier is None:
         return
     home = dossier.commune_id

@@ -293,7 +293,7 @@ class ServerFieldStore:
     def sees(self, collection: str, row: SyncRecord) -> bool:
         if self.commune_id is None or row.commune_id == self.commune_id:
             return True
-        return self.commune_id in shared.communes_seeing(self.session, collection, row)
+        return self.commune_id in shared.communes_seeing(self.session, collection, row, self.row)
 
     def _home(self, collection: str, writes: Mapping[str, tuple[Any, str]]) -> int | None:
         """The commune a new record belongs to: its dossier's home (the receiving commune)
@@ -381,7 +381,7 @@ class ServerFieldStore:
             entries[name] = [clock, seq]
         row.seq = seq
         row.field_clocks = entries  # a new dict, so the JSON column is saved
-        shared.after_write(self.session, collection, row, before, self.commune_id)
+        shared.after_write(self.session, collection, row, before, self.commune_id, self.row)
         return row
 
     def server_write(
@@ -397,7 +397,7 @@ class ServerFieldStore:
         commune_id = row.commune_id if row is not None else self.commune_id
         if row is not None:
             # Every commune the record is numbered in, in ascending order (no deadlock).
-            for involved in sorted(shared.communes_seeing(self.session, collection, row)):
+            for involved in sorted(shared.communes_seeing(self.session, collection, row, self.row)):
                 lock_commune(self.session, involved)
         elif commune_id is not None:
             lock_commune(self.session, commune_id)
