@@ -155,6 +155,8 @@ def overdue() -> Any:
         commune_id=commune_id,
         today=today,
         can_apologise=current_user.role in APOLOGY_ROLES,
+        # Only the settling commune apologises for a shared dossier (as on its page).
+        own_commune_id=current_user.unit_id,
     )
 
 

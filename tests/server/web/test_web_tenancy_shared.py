@@ -125,6 +125,17 @@ def test_only_the_settling_commune_stops_processing(
     assert reply.status_code == status, reply.get_data(as_text=True)[:500]
 
 
+@pytest.mark.parametrize(("who", "offered"), [("a", False), ("b", True)])
+def test_the_overdue_list_offers_the_apology_to_the_settling_commune_only(
+    client: FlaskClient, world: World, shared_dossier: dict[str, Any], who: str, offered: bool
+) -> None:
+    log_in(client, _officer(world, shared_dossier, who))
+    page = client.get("/dossiers/overdue").get_data(as_text=True)
+    dossier_id = shared_dossier["dossier"].id
+    assert f'/dossiers/{dossier_id}"' in page  # both see it late
+    assert (f"/dossiers/{dossier_id}/apology" in page) is offered
+
+
 @pytest.mark.parametrize(("who", "sees"), [("a", True), ("b", True), ("c", False)])
 def test_api_reads_of_a_shared_dossier(
     client: FlaskClient, world: World, shared_dossier: dict[str, Any], who: str, sees: bool
