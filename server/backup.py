@@ -38,6 +38,8 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from server.translatable import msg
+
 PREFIX = "motcua-"
 MANIFEST = "manifest.json"
 
@@ -102,7 +104,13 @@ def _complete_blobs(database_url: str) -> list[str]:
 def _run(command: list[str]) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-2000:]}")
+        raise BackupError(
+            msg(
+                "%(command)s thất bại: %(error)s",
+                command=command[0],
+                error=done.stderr.strip()[-2000:],
+            )
+        )
 
 
 def make_backup(database_url: str, blob_dir: Path, target_dir: Path) -> Path:
@@ -124,7 +132,12 @@ def make_backup(database_url: str, blob_dir: Path, target_dir: Path) -> Path:
         _sqlite_copy(_sqlite_path(database_url), dump)
         kind = "sqlite"
     else:
-        raise BackupError(f"cannot back up this database: {database_url.split(':')[0]}")
+        raise BackupError(
+            msg(
+                "Không sao lưu được loại cơ sở dữ liệu này: %(kind)s",
+                kind=database_url.split(":")[0],
+            )
+        )
     from server.sync.blobs import BlobFiles
 
     source_files, copied_files = BlobFiles(blob_dir), BlobFiles(work / "blobs")
@@ -154,10 +167,12 @@ def read_manifest(backup: Path) -> dict[str, Any]:
     try:
         manifest: dict[str, Any] = json.loads((backup / MANIFEST).read_text())
     except (OSError, ValueError) as error:
-        raise BackupError(f"{backup} is not a complete backup (no readable manifest)") from error
+        raise BackupError(
+            msg("%(folder)s không phải bản sao lưu đầy đủ (không đọc được bản kê)", folder=backup)
+        ) from error
     dump = backup / manifest["dump"]
     if not dump.exists() or _sha256(dump) != manifest["dump_sha256"]:
-        raise BackupError(f"{dump} is missing or damaged (checksum differs from the manifest)")
+        raise BackupError(msg("%(file)s bị thiếu hoặc hỏng (mã kiểm tra khác bản kê)", file=dump))
     return manifest
 
 
@@ -167,7 +182,7 @@ def restore(database_url: str, blob_dir: Path, backup: Path) -> dict[str, Any]:
     dump = backup / manifest["dump"]
     if manifest["database"] == "postgresql":
         if not database_url.startswith("postgresql"):
-            raise BackupError("a PostgreSQL backup restores only into PostgreSQL")
+            raise BackupError(msg("Bản sao lưu PostgreSQL chỉ phục hồi vào PostgreSQL"))
         target = _pg_target(database_url)
         _run(
             [
@@ -182,7 +197,7 @@ def restore(database_url: str, blob_dir: Path, backup: Path) -> dict[str, Any]:
         )
     else:
         if not database_url.startswith("sqlite"):
-            raise BackupError("a SQLite backup restores only into SQLite")
+            raise BackupError(msg("Bản sao lưu SQLite chỉ phục hồi vào SQLite"))
         _sqlite_copy(dump, _sqlite_path(database_url))
     from server.sync.blobs import BlobFiles
 

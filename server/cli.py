@@ -151,8 +151,11 @@ def seed_survey() -> None:
 
     form, created = sipas.ensure_default_form(db_session())
     db.session.commit()
-    state = "created and published" if created else "already present"
-    click.echo(f"Survey {form.key} v{form.version}: {state}")
+    state = msg("đã tạo và phát hành") if created else msg("đã có")
+    click.echo(
+        for_cli(msg("Phiếu khảo sát %(key)s v%(version)s: ", key=form.key, version=form.version))
+        + for_cli(state)
+    )
 
 
 @click.command("seed-demo")
@@ -219,9 +222,10 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     if not db.session.scalar(select(func.count()).select_from(Officer)):
         ctx.invoke(seed_demo)
     click.echo("")
-    click.echo(f"Admin web:   http://{host}:{port}/")
-    click.echo(f"API docs:    http://{host}:{port}/api/v1/docs/")
-    click.echo(f"OpenAPI:     http://{host}:{port}/api/v1/openapi.json")
+    base = f"http://{host}:{port}"
+    click.echo(for_cli(msg("Trang quản trị: %(url)s", url=f"{base}/")))
+    click.echo(for_cli(msg("Tài liệu API: %(url)s", url=f"{base}/api/v1/docs/")))
+    click.echo(f"OpenAPI: {base}/api/v1/openapi.json")
     click.echo(for_cli(msg("Tài khoản mẫu (tên đăng nhập / mật khẩu mẫu):")))
     for username, password, what in DEMO_LOGINS:
         click.echo(f"  {username:<14} {password:<12} {for_cli(what)}")
@@ -230,7 +234,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     from server.jobs.schedule import start_in_process
 
     start_in_process(app)
-    click.echo("Background jobs: running in this process (motcua jobs list)")
+    click.echo(for_cli(msg("Việc nền: chạy trong tiến trình này — motcua jobs list")))
     # Flask's app.run() refuses to start inside its own CLI; serve with werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
@@ -260,11 +264,11 @@ def backup_command(target: str | None, prune: bool) -> None:
             config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), folder
         )
     except backup.BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Backup: {made}")
+        raise click.ClickException(for_cli(error.args[0])) from error
+    click.echo(for_cli(msg("Bản sao lưu: %(folder)s", folder=str(made))))
     if prune:
         for old in backup.prune(folder, backup.Retention.from_config(config)):
-            click.echo(f"Removed (past retention): {old.name}")
+            click.echo(for_cli(msg("Đã xóa (quá thời hạn lưu giữ): %(name)s", name=old.name)))
 
 
 @click.command("restore")
@@ -280,7 +284,9 @@ def restore_command(folder: str, yes: bool) -> None:
     from server import backup
 
     if not yes:
-        click.confirm("Replace this server's database with the backup?", abort=True)
+        click.confirm(
+            for_cli(msg("Thay cơ sở dữ liệu của máy chủ này bằng bản sao lưu?")), abort=True
+        )
     config = current_app.config
     db.session.remove()
     db.engine.dispose()
@@ -289,11 +295,15 @@ def restore_command(folder: str, yes: bool) -> None:
             config["SQLALCHEMY_DATABASE_URI"], Path(config["MOTCUA_BLOB_DIR"]), Path(folder)
         )
     except backup.BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Restored {result['database']} database, {result['photos_restored']} photo(s); "
-        f"new epoch {result['epoch']}: tablets will re-send what they pushed since."
+        raise click.ClickException(for_cli(error.args[0])) from error
+    restored = msg(
+        "Đã phục hồi cơ sở dữ liệu %(database)s, %(photos)s ảnh; kỷ nguyên mới %(epoch)s: "
+        "máy tính bảng sẽ gửi lại những gì đã gửi từ đó.",
+        database=result["database"],
+        photos=result["photos_restored"],
+        epoch=result["epoch"],
     )
+    click.echo(for_cli(restored))
 
 
 def init_app(app: Flask) -> None:

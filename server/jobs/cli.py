@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.jobs import queue, schedule
+from server.messages import for_cli
 from server.models import JobRun
+from server.translatable import msg
 from sync.workdays import OFFICE_TZ
 
 jobs_cli = AppGroup("jobs", help="Background jobs: worker, scheduler, run, list.")
@@ -36,7 +38,7 @@ def worker(poll: float, once: bool) -> None:
     while True:
         ran = schedule.work(app)
         if once or stopping:
-            click.echo(f"ran {ran} job(s)")
+            click.echo(for_cli(msg("Đã chạy %(ran)s việc", ran=ran)))
             return
         if not ran:
             time.sleep(poll)
@@ -50,9 +52,8 @@ def scheduler() -> None:
     blocking = BlockingScheduler(timezone=OFFICE_TZ)
     schedule.install(blocking, current_app._get_current_object())  # type: ignore[attr-defined]
     for job in blocking.get_jobs():
-        click.echo(
-            f"{job.id}: next at {job.trigger.get_next_fire_time(None, datetime.now(OFFICE_TZ))}"
-        )
+        at = job.trigger.get_next_fire_time(None, datetime.now(OFFICE_TZ))
+        click.echo(for_cli(msg("%(job)s: lần chạy tới %(at)s", job=job.id, at=str(at))))
     blocking.start()
 
 

@@ -66,7 +66,7 @@ def test_backup_restore_and_tablets_converge(
         assert _dossiers(session, commune) == before.dossiers
 
         out = motcua(env, "backup")
-        backup = Path(out.split("Backup: ", 1)[1].split()[0])
+        backup = Path(out.split("Bản sao lưu: ", 1)[1].split()[0])
         manifest = json.loads((backup / "manifest.json").read_text())
         assert manifest["database"] == "postgresql" and manifest["photos"] == 2
 
@@ -91,7 +91,7 @@ def test_backup_restore_and_tablets_converge(
                 photo.unlink()
 
         restored = motcua(env, "restore", str(backup), "--yes")
-        assert "2 photo(s)" in restored
+        assert "2 ảnh" in restored
         assert _dossiers(session, commune) == before.dossiers  # back in time
 
         # The colleague syncs first: its cursor was past the restored counters; with the

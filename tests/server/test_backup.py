@@ -35,7 +35,7 @@ def test_sqlite_backup_then_restore(
     runner = app.test_cli_runner()
     out = runner.invoke(args=["backup", "--dir", str(tmp_path / "b")])
     assert out.exit_code == 0, out.output
-    folder = Path(out.output.split("Backup: ", 1)[1].split()[0])
+    folder = Path(out.output.split("Bản sao lưu: ", 1)[1].split()[0])
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["database"] == "sqlite" and manifest["dump"] == "database.sqlite3"
     assert manifest["photos"] == 1  # the complete one; a partial upload resumes instead
@@ -59,7 +59,7 @@ def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     (folder / "database.sqlite3").write_bytes(b"not what was dumped")
     manifest = {"dump": "database.sqlite3", "dump_sha256": "0" * 64, "database": "sqlite"}
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(backup.BackupError, match="damaged"):
+    with pytest.raises(backup.BackupError, match="hỏng"):
         backup.read_manifest(folder)
 
 

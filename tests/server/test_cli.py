@@ -103,6 +103,19 @@ def test_cli_speaks_one_language(app: Flask, monkeypatch: Any) -> None:
     assert "Mật khẩu" not in en.output
 
 
+def test_restore_refuses_a_folder_in_one_language(
+    app: Flask, monkeypatch: Any, tmp_path: Any
+) -> None:
+    """``motcua restore`` of a folder that is no backup: the refusal in MOTCUA_LANG only."""
+    args = ["restore", str(tmp_path), "--yes"]
+    vi = app.test_cli_runner().invoke(args=args)
+    assert vi.exit_code != 0
+    assert "không phải bản sao lưu đầy đủ" in vi.output and "backup" not in vi.output
+    monkeypatch.setenv("MOTCUA_LANG", "en")
+    en = app.test_cli_runner().invoke(args=args)
+    assert "is not a complete backup" in en.output and "bản sao" not in en.output
+
+
 def test_due_date_prints_the_appointment(app: Flask, session: Session) -> None:
     """``motcua due-date``: worked cases with their legal source (README "Due dates")."""
     cases = [
