@@ -135,4 +135,7 @@ def test_receive_for_another_commune_hand_over_and_read_the_table(
     ta_van_row = next(r for r in figures.rows if r.commune and r.commune.id == ta_van.id)
     assert ta_van_row.waiting >= 3  # the demo's two and this one: nobody took them up yet
     page.locator("#filing-anywhere").scroll_into_view_if_needed()
+    # The dashboard fits the window: a wide table scrolls inside its card, the page does not.
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
     screenshot(page, "anywhere-05-dashboard")
