@@ -20,12 +20,11 @@ from typing import Any
 
 import pytest
 
-from tests.mobile.app.kivy_harness import Harness, configure
+from tests.mobile.app.kivy_harness import Harness, configure, open_desk
 
 configure(Path(os.environ.get("MOTCUA_GUI_TMP") or tempfile.mkdtemp()) / "kivy")  # before Kivy
 
 from mobile.app.context import AppContext  # noqa: E402
-from mobile.app.platform import DesktopCamera, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
 from mobile.photo_resize import FORMATS, options_for  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
@@ -52,25 +51,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("gui")
-    server = FakeServer()
-    server.seed_reference()
-    tablet = Tablet(tmp / "data" / "tablet.db")
-    registration = tablet.adopt_registration("http://motcua.test", server.registration())
-    assert tablet.sync(FakeTransport(server, registration.device_no)).ok
-    colleague = Tablet(tmp / "colleague.db")
-    colleague.adopt_registration("fake://", server.registration("tuphap.tavan"))
-    online = {"now": False}
-    ctx = AppContext.open(
-        tmp / "data",
-        tablet=tablet,
-        platform=Platform(
-            camera=DesktopCamera(tmp),
-            location=NoLocation(),
-            probe=lambda _url: online["now"],
-        ),
-        scrypt_n=2**10,
-    )
-    ctx.transport_factory = lambda: FakeTransport(server, registration.device_no)
+    desk = open_desk(tmp)
+    server, tablet, ctx = desk.server, desk.tablet, desk.ctx
+    assert tablet.sync(desk.transport()).ok
     now = tablet.now()
     ids = {
         "late": tablet.create_dossier(
@@ -82,14 +65,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     }
     tablet.change_status(ids["supplement"], "needs_supplement", "Thiếu giấy xác nhận")
     tablet.add_feedback("complaint", "Chờ lâu quá, hẹn trả nhưng chưa có", citizen_name="Lầu A Chư")
-    assert tablet.sync(FakeTransport(server, registration.device_no)).ok
+    assert tablet.sync(desk.transport()).ok
     FirstRunModel(ctx).choose_pin(PIN, PIN)  # as the first run does: the data gets sealed
     ctx.lock()
     photo = tmp / "photos" / "giay-dang-ky-ket-hon.png"
     photo.parent.mkdir()
     _write_photo(photo)
-    yield World(server, ctx, colleague, online, ids, photo, tmp)
-    colleague.close()
+    yield World(server, ctx, desk.colleague, desk.online, ids, photo, tmp)
+    desk.colleague.close()
     ctx.close()
 
 

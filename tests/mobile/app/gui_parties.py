@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.mobile.app.kivy_harness import Harness, configure
+from tests.mobile.app.kivy_harness import Harness, configure, open_desk
 
 configure(Path(os.environ.get("MOTCUA_GUI_TMP") or tempfile.mkdtemp()) / "kivy")  # before Kivy
 
 from mobile.app.context import AppContext  # noqa: E402
-from mobile.app.platform import DesktopCamera, NoLocation, Platform  # noqa: E402
 from mobile.app.viewmodels.setup import FirstRunModel  # noqa: E402
 from mobile.tablet import Tablet  # noqa: E402
 from tests.sync.fake_server import FakeServer, FakeTransport  # noqa: E402
@@ -47,27 +46,13 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("gui-parties")
-    server = FakeServer()
-    server.seed_reference()
-    tablet = Tablet(tmp / "data" / "tablet.db")
-    registration = tablet.adopt_registration("http://motcua.test", server.registration())
-    assert tablet.sync(FakeTransport(server, registration.device_no)).ok
-    colleague = Tablet(tmp / "colleague.db")
-    colleague.adopt_registration("fake://", server.registration("tuphap.tavan"))
-    online = {"now": False}
-    ctx = AppContext.open(
-        tmp / "data",
-        tablet=tablet,
-        platform=Platform(
-            camera=DesktopCamera(tmp), location=NoLocation(), probe=lambda _url: online["now"]
-        ),
-        scrypt_n=2**10,
-    )
-    ctx.transport_factory = lambda: FakeTransport(server, registration.device_no)
+    desk = open_desk(tmp)
+    assert desk.tablet.sync(desk.transport()).ok
+    ctx = desk.ctx
     FirstRunModel(ctx).choose_pin(PIN, PIN)
     ctx.lock()
-    yield World(server, ctx, colleague, online, {})
-    colleague.close()
+    yield World(desk.server, ctx, desk.colleague, desk.online, {})
+    desk.colleague.close()
     ctx.close()
 
 

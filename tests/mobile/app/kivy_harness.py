@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,48 @@ class Harness:
         made = self.window.screenshot(name=str(SCREENSHOTS / f".{name}.png"))
         os.replace(made, target)
         return target
+
+
+@dataclass
+class Desk:
+    """A tablet registered with a fake server and opened as the app opens it (offline
+    until ``online["now"]``), and a colleague's tablet of the same commune."""
+
+    server: Any
+    tablet: Any
+    device_no: int
+    colleague: Any
+    online: dict[str, bool]
+    ctx: Any
+
+    def transport(self) -> Any:
+        from tests.sync.fake_server import FakeTransport
+
+        return FakeTransport(self.server, self.device_no)
+
+
+def open_desk(tmp: Path) -> Desk:
+    """The world most GUI scripts start from (call after ``configure``)."""
+    from mobile.app.context import AppContext
+    from mobile.app.platform import DesktopCamera, NoLocation, Platform
+    from mobile.tablet import Tablet
+    from tests.sync.fake_server import FakeServer
+
+    server = FakeServer()
+    server.seed_reference()
+    tablet = Tablet(tmp / "data" / "tablet.db")
+    registration = tablet.adopt_registration("http://motcua.test", server.registration())
+    colleague = Tablet(tmp / "colleague.db")
+    colleague.adopt_registration("fake://", server.registration("tuphap.tavan"))
+    online = {"now": False}
+    ctx = AppContext.open(
+        tmp / "data",
+        tablet=tablet,
+        platform=Platform(
+            camera=DesktopCamera(tmp), location=NoLocation(), probe=lambda _url: online["now"]
+        ),
+        scrypt_n=2**10,
+    )
+    desk = Desk(server, tablet, registration.device_no, colleague, online, ctx)
+    ctx.transport_factory = desk.transport
+    return desk
