@@ -33,6 +33,14 @@ AUDIT_ACTION = {
     "dossier.apology": lazy_gettext("Lập phiếu xin lỗi, hẹn lại"),
     "dossier.hand_over": lazy_gettext("Bàn giao hồ sơ cho xã khác giải quyết"),
     "dossier.official_code": lazy_gettext("Ghi mã hồ sơ của tỉnh"),
+    "dossier.stop": lazy_gettext("Dừng giải quyết hồ sơ"),
+    "dossier.correct": lazy_gettext("Sửa thông tin hồ sơ"),
+    "dossier.verification": lazy_gettext("Ghi nhận cần xác minh"),
+    "device.recovery_enrol": lazy_gettext("Lưu khóa khôi phục mã PIN của máy"),
+    "device.recovery_claim": lazy_gettext("Khôi phục mã PIN quên trên máy"),
+    "device.recovery_refused": lazy_gettext("Từ chối khôi phục mã PIN"),
+    "day_off.save": lazy_gettext("Ghi quyết định nghỉ, làm bù"),
+    "day_off.withdraw": lazy_gettext("Rút quyết định nghỉ, làm bù"),
     "feedback.answer": lazy_gettext("Trả lời phản ánh"),
     "feedback.assign": lazy_gettext("Giao xử lý phản ánh"),
     "feedback.forward": lazy_gettext("Chuyển phản ánh"),
@@ -89,6 +97,8 @@ DETAIL_KEY = {
     "receipt_number": lazy_gettext("Mã hồ sơ"),
     "version": lazy_gettext("Phiên bản"),
     "key": lazy_gettext("Mã biểu mẫu"),
+    "claims": lazy_gettext("Số lần khôi phục"),
+    "after_claim": lazy_gettext("Sau một lần khôi phục"),
 }
 
 VALUE = {
@@ -97,6 +107,8 @@ VALUE = {
     "applied": lazy_gettext("đã ghi"),
     "merged": lazy_gettext("đã gộp"),
     "conflict": lazy_gettext("có xung đột"),
+    "not_this_officer": lazy_gettext("không phải cán bộ của máy này"),
+    "unknown_device": lazy_gettext("máy không có trên máy chủ"),
 }
 
 #: Internal ids that mean nothing to a reader.

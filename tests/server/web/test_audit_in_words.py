@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from flask.testing import FlaskClient
 from flask_babel import refresh
 from sqlalchemy.orm import Session
@@ -52,3 +55,23 @@ def test_audit_log_shows_words_and_tells_two_tablets_apart(
     english = client.get("/admin/audit").get_data(as_text=True)
     assert "Sent by a tablet: dossier changed" in english
     assert "Failed log-in" in english and "Máy tính bảng gửi" not in english
+
+
+#: An action code as the server writes it: ``area.verb`` (``sync.*`` codes are built).
+_ACTION = re.compile(r'"((?:login|officer|device|dossier|day_off|feedback|procedure|unit|rating)'
+                     r'(?:\.[a-z_]+)?)"')  # fmt: skip
+
+
+def test_every_action_the_server_logs_has_words(app: object) -> None:
+    """A new audit action without a label would show its code in the log."""
+    from server.web.audit_labels import AUDIT_ACTION
+
+    root = Path(__file__).resolve().parents[3] / "server"
+    written: set[str] = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for call in re.finditer(r"(?:audit\.record|_audit)\(\s*session,\s*([^,]+),", text):
+            written.update(_ACTION.findall(call.group(1)))
+    written |= {"dossier.apology", "dossier.verification", "dossier.official_code"}  # _log_step
+    assert "dossier.hand_over" in written and "device.recovery_claim" in written
+    assert sorted(written - set(AUDIT_ACTION)) == []
